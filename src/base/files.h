@@ -1,0 +1,25 @@
+// Crash-safe file writes (write, fsync, rename, fsync dir) and small file helpers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace herd {
+
+// Atomically replaces `path` with `data`: a reader sees the old or the new
+// content, never a torn one, and after return the content survives a crash.
+void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+std::string ReadFile(const std::string& path);
+bool FileExists(const std::string& path);
+void MakeDirs(const std::string& path, unsigned mode = 0755);
+void RemoveFile(const std::string& path);  // no error if absent
+void FsyncDirectory(const std::string& dir);
+std::vector<std::string> ListDirectory(const std::string& dir);  // names only
+
+
+// Reads "PID" from a pid file; 0 if absent or unreadable.
+int ReadPidFile(const std::string& path);
+bool ProcessAlive(int pid);
+
+}  // namespace herd

@@ -1,0 +1,105 @@
+#include "base/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+
+#include "base/errors.h"
+#include "base/files.h"
+
+extern char** environ;
+
+namespace herd {
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env, const std::string& cwd,
+                         int timeout_seconds) {
+  if (argv.empty()) throw ProgrammerError("RunCommand without a command");
+  int pipefd[2];
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SystemError("pipe", errno);
+  pid_t pid = ::fork();
+  if (pid < 0) throw SystemError("fork", errno);
+  if (pid == 0) {
+    ::dup2(pipefd[1], 1);
+    ::dup2(pipefd[1], 2);
+    int devnull = ::open("/dev/null", O_RDONLY);
+    if (devnull >= 0) ::dup2(devnull, 0);
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(127);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    _exit(127);
+  }
+  ::close(pipefd[1]);
+  CommandResult result;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  char buf[4096];
+  bool killed = false;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0 && !killed) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+      result.output += "\n[killed after " + std::to_string(timeout_seconds) + "s timeout]";
+    }
+    pollfd pfd{pipefd[0], POLLIN, 0};
+    int rc = ::poll(&pfd, 1, killed ? 1000 : static_cast<int>(std::min<long>(left, 1000)));
+    if (rc < 0 && errno != EINTR) break;
+    if (rc <= 0) continue;
+    ssize_t n = ::read(pipefd[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    result.output.append(buf, static_cast<size_t>(n));
+  }
+  ::close(pipefd[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+void DaemonizeAndWritePidFile(const std::string& pid_file, bool foreground) {
+  int old = ReadPidFile(pid_file);
+  if (old > 0 && old != ::getpid() && ProcessAlive(old)) {
+    throw GenericError("pid file " + pid_file + " is held by running process " +
+                       std::to_string(old) + "; stop it first");
+  }
+  if (!foreground) {
+    pid_t pid = ::fork();
+    if (pid < 0) throw SystemError("fork", errno);
+    if (pid > 0) _exit(0);
+    ::setsid();
+    pid = ::fork();
+    if (pid < 0) throw SystemError("fork", errno);
+    if (pid > 0) _exit(0);
+    int devnull = ::open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      if (devnull > 2) ::close(devnull);
+    }
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  WriteFileAtomic(pid_file, std::to_string(::getpid()) + "\n");
+}
+
+std::string ExecutableDir() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) throw GenericError("cannot find own executable: " + ec.message());
+  return p.parent_path().string();
+}
+
+}  // namespace herd
