@@ -16,34 +16,66 @@ GanetiError::GanetiError(std::string error_class, std::vector<std::string> args)
 
 std::string GanetiError::UserMessage() const {
   const std::string msg = FirstOr(args_, "");
-  if (error_class_ == "OpPrereqError") return "Failure: prerequisites not met for this operation:\n" + (args_.size() > 1 ? "error type: " + args_[1] + ", error details:\n" : "") + msg;
+  if (error_class_ == "OpPrereqError")
+    return "Failure: prerequisites not met for this operation:\n" +
+           (args_.size() > 1 ? "error type: " + args_[1] + ", error details:\n" : "") + msg;
   if (error_class_ == "OpExecError") return "Failure: command execution error:\n" + msg;
-  if (error_class_ == "JobQueueDrainError") return "Failure: the job queue is marked for drain and doesn't accept new requests";
-  if (error_class_ == "LuxiError" || error_class_ == "ProtocolError") return "Error while talking to the master daemon:\n" + msg;
+  if (error_class_ == "JobQueueDrainError")
+    return "Failure: the job queue is marked for drain and doesn't accept new requests";
+  if (error_class_ == "LuxiError" || error_class_ == "ProtocolError")
+    return "Error while talking to the master daemon:\n" + msg;
   if (error_class_ == "OpCodeUnknown") return "Unsupported operation: " + msg;
   if (error_class_ == "JobLost") return "Error checking job status: " + msg;
-  if (error_class_ == "ParameterError") return "Failure: unknown/wrong parameter name '" + msg + "'";
-  if (error_class_ == "ConfigurationError") return "Corrupt configuration file: " + msg + "\nAborting.";
+  if (error_class_ == "ParameterError")
+    return "Failure: unknown/wrong parameter name '" + msg + "'";
+  if (error_class_ == "ConfigurationError")
+    return "Corrupt configuration file: " + msg + "\nAborting.";
   return "Unhandled Ganeti error: " + msg;
 }
 
 GanetiError OpPrereqError(std::string message, std::string ecode) {
   return GanetiError("OpPrereqError", {std::move(message), std::move(ecode)});
 }
-GanetiError OpExecError(std::string message) { return GanetiError("OpExecError", {std::move(message)}); }
-GanetiError ProgrammerError(std::string message) { return GanetiError("ProgrammerError", {std::move(message)}); }
-GanetiError ConfigurationError(std::string message) { return GanetiError("ConfigurationError", {std::move(message)}); }
-GanetiError ParameterError(std::string message) { return GanetiError("ParameterError", {std::move(message)}); }
-GanetiError LuxiError(std::string message) { return GanetiError("LuxiError", {std::move(message)}); }
-GanetiError RemoteError(std::string message) { return GanetiError("RemoteError", {std::move(message)}); }
+GanetiError OpExecError(std::string message) {
+  return GanetiError("OpExecError", {std::move(message)});
+}
+GanetiError ProgrammerError(std::string message) {
+  return GanetiError("ProgrammerError", {std::move(message)});
+}
+GanetiError ConfigurationError(std::string message) {
+  return GanetiError("ConfigurationError", {std::move(message)});
+}
+GanetiError ParameterError(std::string message) {
+  return GanetiError("ParameterError", {std::move(message)});
+}
+GanetiError LuxiError(std::string message) {
+  return GanetiError("LuxiError", {std::move(message)});
+}
+GanetiError RemoteError(std::string message) {
+  return GanetiError("RemoteError", {std::move(message)});
+}
 GanetiError JobLost(std::string message) { return GanetiError("JobLost", {std::move(message)}); }
-GanetiError JobQueueError(std::string message) { return GanetiError("JobQueueError", {std::move(message)}); }
-GanetiError JobQueueDrainError(std::string message) { return GanetiError("JobQueueDrainError", {std::move(message)}); }
-GanetiError OpCodeUnknown(std::string message) { return GanetiError("OpCodeUnknown", {std::move(message)}); }
-GanetiError QueryFilterParseError(std::string message) { return GanetiError("QueryFilterParseError", {std::move(message)}); }
-GanetiError GenericError(std::string message) { return GanetiError("GenericError", {std::move(message)}); }
-GanetiError ResolverError(std::string message) { return GanetiError("ResolverError", {std::move(message)}); }
-GanetiError LockError(std::string message) { return GanetiError("LockError", {std::move(message)}); }
+GanetiError JobQueueError(std::string message) {
+  return GanetiError("JobQueueError", {std::move(message)});
+}
+GanetiError JobQueueDrainError(std::string message) {
+  return GanetiError("JobQueueDrainError", {std::move(message)});
+}
+GanetiError OpCodeUnknown(std::string message) {
+  return GanetiError("OpCodeUnknown", {std::move(message)});
+}
+GanetiError QueryFilterParseError(std::string message) {
+  return GanetiError("QueryFilterParseError", {std::move(message)});
+}
+GanetiError GenericError(std::string message) {
+  return GanetiError("GenericError", {std::move(message)});
+}
+GanetiError ResolverError(std::string message) {
+  return GanetiError("ResolverError", {std::move(message)});
+}
+GanetiError LockError(std::string message) {
+  return GanetiError("LockError", {std::move(message)});
+}
 
 GanetiError SystemError(const std::string& what, int err) {
   return GanetiError("GenericError", {what + ": " + std::strerror(err)});

@@ -17,7 +17,6 @@ void RemoveFile(const std::string& path);  // no error if absent
 void FsyncDirectory(const std::string& dir);
 std::vector<std::string> ListDirectory(const std::string& dir);  // names only
 
-
 // Reads "PID" from a pid file; 0 if absent or unreadable.
 int ReadPidFile(const std::string& path);
 bool ProcessAlive(int pid);

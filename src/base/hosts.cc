@@ -1,7 +1,7 @@
 #include "base/hosts.h"
 
-#include <netdb.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 
 #include <fstream>
 #include <sstream>

@@ -80,7 +80,8 @@ const json::array& AsArray(const json::value& v, std::string_view what) {
 std::string GetString(const json::object& o, std::string_view key, std::string_view what) {
   auto it = o.find(key);
   if (it == o.end() || !it->value().is_string()) {
-    throw GenericError(std::string(what) + ": missing or non-string field '" + std::string(key) + "'");
+    throw GenericError(std::string(what) + ": missing or non-string field '" + std::string(key) +
+                       "'");
   }
   return std::string(it->value().get_string());
 }
@@ -104,7 +105,8 @@ double ToNumber(const json::value& v, std::string_view what) {
 }
 int64_t GetInt(const json::object& o, std::string_view key, std::string_view what) {
   auto it = o.find(key);
-  if (it == o.end()) throw GenericError(std::string(what) + ": missing field '" + std::string(key) + "'");
+  if (it == o.end())
+    throw GenericError(std::string(what) + ": missing field '" + std::string(key) + "'");
   return ToInt(it->value(), std::string(what) + "." + std::string(key));
 }
 int64_t GetIntOr(const json::object& o, std::string_view key, int64_t fallback) {

@@ -81,9 +81,9 @@ std::string Paths::Unprefixed(const std::string& path) const {
 }
 
 void Paths::EnsureDirectories() const {
-  for (const auto& dir : {DataDir(), RunDir(), LogDir(), SocketDir(), ConfDir(), QueueDir(),
-                          QueueArchiveDir(), DataDir() + "/rapi", FileStorageDir(), OsSearchDir(),
-                          HooksDir(), LogDir() + "/os"}) {
+  for (const auto& dir :
+       {DataDir(), RunDir(), LogDir(), SocketDir(), ConfDir(), QueueDir(), QueueArchiveDir(),
+        DataDir() + "/rapi", FileStorageDir(), OsSearchDir(), HooksDir(), LogDir() + "/os"}) {
     MakeDirs(dir);
   }
 }

@@ -1,0 +1,172 @@
+#include "net/https_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <thread>
+#include <vector>
+
+#include "base/errors.h"
+
+namespace herd::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpsServer::Impl {
+  HttpsServerOptions options;
+  HttpHandler handler;
+  asio::io_context io{1};
+  asio::ssl::context ssl{asio::ssl::context::tls_server};
+  tcp::acceptor acceptor{io};
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl);
+    std::string peer;
+    boost::system::error_code ec;
+    auto ep = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+    if (!ec) peer = ep.address().to_string();
+    try {
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+      co_await stream.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+      beast::flat_buffer buffer;
+      for (;;) {
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(120));
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(options.max_body_bytes);
+        co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
+        auto& req = parser.get();
+        HttpRequest request;
+        request.method = std::string(req.method_string());
+        request.target = std::string(req.target());
+        request.body = std::move(req.body());
+        request.peer_address = peer;
+        for (const auto& field : req) {
+          std::string name(field.name_string());
+          for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          request.headers[name] = std::string(field.value());
+        }
+        HttpResponse response;
+        try {
+          response = handler(request);
+        } catch (const std::exception& e) {
+          spdlog::error("handler failed for {} {}: {}", request.method, request.target, e.what());
+          response.status = 500;
+          response.body = std::string("{\"code\": 500, \"message\": \"Internal error\"}");
+        }
+        http::response<http::string_body> res{static_cast<http::status>(response.status),
+                                              req.version()};
+        res.set(http::field::server, "Herd");
+        res.set(http::field::content_type, response.content_type);
+        for (const auto& [k, v] : response.headers) res.set(k, v);
+        res.keep_alive(req.keep_alive());
+        res.body() = std::move(response.body);
+        res.prepare_payload();
+        co_await http::async_write(stream, res, asio::use_awaitable);
+        if (!res.keep_alive()) break;
+      }
+      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
+      co_await stream.async_shutdown(asio::use_awaitable);
+    } catch (const boost::system::system_error& e) {
+      if (e.code() == http::error::body_limit) {
+        // Refuse an oversized body and drop the connection; the server keeps serving.
+        spdlog::warn("request from {} refused: body larger than {} bytes", peer,
+                     options.max_body_bytes);
+        http::response<http::string_body> res{http::status::payload_too_large, 11};
+        res.set(http::field::content_type, "application/json");
+        res.body() = "{\"code\": 413, \"message\": \"Request body too large\"}";
+        res.prepare_payload();
+        res.keep_alive(false);
+        boost::system::error_code ignored;
+        http::write(stream, res, ignored);
+      } else if (e.code() != http::error::end_of_stream && e.code() != asio::error::eof &&
+                 e.code() != asio::ssl::error::stream_truncated &&
+                 e.code() != beast::error::timeout) {
+        spdlog::info("connection from {} closed: {}", peer, e.code().message());
+      }
+    }
+  }
+
+  asio::awaitable<void> AcceptLoop() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket =
+          co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        spdlog::warn("accept failed: {}", ec.message());
+        continue;
+      }
+      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+HttpsServer::HttpsServer(HttpsServerOptions options, HttpHandler handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->handler = std::move(handler);
+}
+
+HttpsServer::~HttpsServer() = default;
+
+void HttpsServer::Bind() {
+  auto& ssl = impl_->ssl;
+  const auto& pem = impl_->options.pem_file;
+  try {
+    ssl.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                    asio::ssl::context::no_tlsv1_1);
+    ssl.use_certificate_chain_file(pem);
+    ssl.use_private_key_file(pem, asio::ssl::context::pem);
+    if (impl_->options.require_client_certificate) {
+      // Only peers holding the cluster certificate itself are accepted.
+      ssl.load_verify_file(pem);
+      ssl.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    }
+  } catch (const boost::system::system_error& e) {
+    throw GenericError("cannot load certificate " + pem + ": " + e.code().message());
+  }
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(impl_->options.address, ec);
+  if (ec) throw GenericError("invalid bind address '" + impl_->options.address + "'");
+  tcp::endpoint ep(addr, impl_->options.port);
+  impl_->acceptor.open(ep.protocol());
+  impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+  impl_->acceptor.bind(ep, ec);
+  if (ec) {
+    throw GenericError("cannot bind to " + impl_->options.address + ":" +
+                       std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  impl_->acceptor.listen(asio::socket_base::max_listen_connections);
+}
+
+void HttpsServer::Run() {
+  asio::co_spawn(impl_->io, impl_->AcceptLoop(), asio::detached);
+  std::vector<std::thread> extra;
+  for (int i = 1; i < impl_->options.threads; ++i) extra.emplace_back([this] { impl_->io.run(); });
+  impl_->io.run();
+  for (auto& t : extra) t.join();
+}
+
+void HttpsServer::Stop() {
+  asio::post(impl_->io, [this] {
+    boost::system::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->io.stop();
+  });
+}
+
+uint16_t HttpsServer::bound_port() const { return impl_->acceptor.local_endpoint().port(); }
+
+}  // namespace herd::net

@@ -1,0 +1,43 @@
+// An HTTPS server (Beast over OpenSSL) calling one synchronous handler per
+// request; keep-alive, body size limit, optional client-certificate check.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "net/http_types.h"
+
+namespace herd::net {
+
+struct HttpsServerOptions {
+  std::string address;  // IPv4 address to bind
+  uint16_t port = 0;
+  std::string pem_file;                     // certificate and key
+  bool require_client_certificate = false;  // peer must present `pem_file`'s certificate
+  size_t max_body_bytes = 64 * 1024 * 1024;
+  int threads = 1;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+class HttpsServer {
+ public:
+  HttpsServer(HttpsServerOptions options, HttpHandler handler);
+  ~HttpsServer();
+  HttpsServer(const HttpsServer&) = delete;
+  HttpsServer& operator=(const HttpsServer&) = delete;
+
+  // Binds (throws GanetiError if the address is taken), then serves until Stop().
+  void Bind();
+  void Run();
+  void Stop();  // safe from a signal-watching thread
+  uint16_t bound_port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herd::net
