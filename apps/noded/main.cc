@@ -1,0 +1,3 @@
+#include "node/node_daemon.h"
+
+int main(int argc, char** argv) { return herd::RunNodeDaemon(argc, argv); }

@@ -1,0 +1,112 @@
+#include "node/node_daemon.h"
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <thread>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "base/hosts.h"
+#include "base/json.h"
+#include "base/logging.h"
+#include "base/paths.h"
+#include "base/process.h"
+#include "net/https_server.h"
+#include "node/node_handlers.h"
+#include "rpc/procedures.h"
+
+namespace herd {
+
+int RunNodeDaemon(int argc, char** argv) {
+  CLI::App app{"Ganeti node daemon (Herd)", "ganeti-noded"};
+  bool foreground = false, debug = false;
+  std::string bind_address;
+  int port = rpc::kDefaultNodedPort;
+  app.add_flag("-f,--foreground", foreground, "Don't detach from the current terminal");
+  app.add_flag("-d,--debug", debug, "Enable debug messages");
+  app.add_option("-b,--bind", bind_address, "Bind address (default: the node's own address)");
+  app.add_option("-p,--port", port, "Network port")->check(CLI::Range(1, 65535));
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    Paths paths = Paths::FromEnvironment();
+    paths.EnsureDirectories();
+    if (bind_address.empty()) {
+      bind_address = paths.is_virtual() ? ResolveHostOrThrow(paths, paths.hostname()) : "0.0.0.0";
+    }
+    if (!FileExists(paths.NodedCertFile())) {
+      throw GenericError("node certificate " + paths.NodedCertFile() +
+                         " is missing; copy the cluster's server.pem there");
+    }
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    net::HttpsServerOptions options;
+    options.address = bind_address;
+    options.port = static_cast<uint16_t>(port);
+    options.pem_file = paths.NodedCertFile();
+    options.require_client_certificate = true;
+    options.max_body_bytes = 64 * 1024 * 1024;
+    net::HttpsServer* server_ptr = nullptr;
+    NodeHandlers handlers(paths, [&server_ptr] {
+      // Leave after the answer is sent.
+      std::thread([&server_ptr] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (server_ptr) server_ptr->Stop();
+      }).detach();
+    });
+    net::HttpsServer server(options, [&handlers](const net::HttpRequest& req) {
+      net::HttpResponse res;
+      if (req.method != "POST") {
+        res.status = 400;
+        res.body = "{\"message\": \"Only the POST method is supported\"}";
+        return res;
+      }
+      std::string name = req.target.substr(req.target.rfind('/') + 1);
+      if (!handlers.Has(name)) {
+        res.status = 404;
+        res.body = "{\"message\": \"Unknown procedure\"}";
+        return res;
+      }
+      json::array answer;
+      try {
+        json::value args = ParseJson(req.body, "RPC arguments of " + name);
+        if (!args.is_array()) throw GenericError("RPC arguments must be a JSON list");
+        answer = {true, handlers.Dispatch(name, args.get_array())};
+      } catch (const GanetiError& e) {
+        spdlog::warn("RPC {} failed: {}", name, e.what());
+        answer = {false, e.args().empty() ? std::string(e.what()) : e.args()[0]};
+      } catch (const std::exception& e) {
+        spdlog::error("RPC {} failed unexpectedly: {}", name, e.what());
+        answer = {false, std::string("Error while executing ") + name + ": " + e.what()};
+      }
+      res.body = SerializeJson(answer);
+      return res;
+    });
+    server_ptr = &server;
+    server.Bind();  // bind before detaching so a taken address fails the start
+    DaemonizeAndWritePidFile(paths.PidFile("ganeti-noded"), foreground);
+    InitDaemonLogging(paths, "ganeti-noded", debug, foreground);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::thread signal_waiter([&] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      spdlog::info("received signal {}, shutting down", sig);
+      server.Stop();
+    });
+    signal_waiter.detach();
+    spdlog::info("ganeti-noded serving on {}:{}", bind_address, port);
+    server.Run();
+    RemoveFile(paths.PidFile("ganeti-noded"));
+    spdlog::info("ganeti-noded stopped");
+    return 0;
+  } catch (const GanetiError& e) {
+    std::cerr << "ganeti-noded: " << (e.args().empty() ? e.what() : e.args()[0]) << "\n";
+    return 1;
+  }
+}
+
+}  // namespace herd

@@ -1,0 +1,6 @@
+// ganeti-noded: the node RPC server of one (real or virtual) node.
+#pragma once
+
+namespace herd {
+int RunNodeDaemon(int argc, char** argv);
+}

@@ -1,0 +1,244 @@
+#include "node/node_handlers.h"
+
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "base/json.h"
+#include "node/capacity.h"
+#include "node/ssconf.h"
+#include "rpc/procedures.h"
+
+namespace herd {
+namespace {
+
+std::string BootId() {
+  try {
+    std::string id = ReadFile("/proc/sys/kernel/random/boot_id");
+    while (!id.empty() && id.back() == '\n') id.pop_back();
+    return id;
+  } catch (const GanetiError&) {
+    return "unknown";
+  }
+}
+
+std::string Sha1Hex(const std::string& data) {
+  unsigned char md[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(data.data()), data.size(), md);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : md) {
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
+}
+
+const json::value& Arg(const json::array& args, size_t i, const char* procedure) {
+  if (i >= args.size()) {
+    throw GenericError(std::string("RPC ") + procedure + ": missing argument " + std::to_string(i));
+  }
+  return args[i];
+}
+
+std::string ArgString(const json::array& args, size_t i, const char* procedure) {
+  const auto& v = Arg(args, i, procedure);
+  if (!v.is_string()) {
+    throw GenericError(std::string("RPC ") + procedure + ": argument " + std::to_string(i) +
+                       " must be a string");
+  }
+  return std::string(v.get_string());
+}
+
+// Files another node may place here: Ganeti's upload allow-list, under this
+// node's root only.
+bool UploadAllowed(const Paths& paths, const std::string& file) {
+  const std::string allowed[] = {paths.ConfigFile(),
+                                 paths.NodedCertFile(),
+                                 paths.RapiCertFile(),
+                                 paths.ConfdHmacKey(),
+                                 paths.RapiUsersFile(),
+                                 paths.ClusterDomainSecretFile(),
+                                 paths.DataDir() + "/known_hosts"};
+  for (const auto& a : allowed) {
+    if (file == a) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
+    : paths_(std::move(paths)), request_shutdown_(std::move(request_shutdown)) {
+  handlers_["version"] = [](const json::array&) -> json::value { return rpc::kProtocolVersion; };
+
+  handlers_["node_info"] = [this](const json::array& args) -> json::value {
+    NodeCapacity cap = ReadNodeCapacity(paths_);
+    // Running instances (recorded by the hypervisor) lower free memory.
+    int64_t used_memory = 0;
+    json::array storage;
+    if (!args.empty() && args[0].is_array()) {
+      for (const auto& unit : args[0].get_array()) {
+        const auto& u = AsArray(unit, "storage unit");
+        std::string type = u.size() > 0 && u[0].is_string() ? std::string(u[0].get_string()) : "";
+        std::string key = u.size() > 1 && u[1].is_string() ? std::string(u[1].get_string()) : "";
+        storage.push_back(json::object{{"type", type},
+                                       {"name", key},
+                                       {"storage_size", cap.disk_mib},
+                                       {"storage_free", cap.disk_mib}});
+      }
+    }
+    json::array hv;
+    if (args.size() > 1 && args[1].is_array()) {
+      for (size_t i = 0; i < args[1].get_array().size(); ++i) {
+        hv.push_back(
+            json::object{{"memory_total", cap.memory_mib},
+                         {"memory_free", cap.memory_mib - cap.memory_dom0_mib - used_memory},
+                         {"memory_dom0", cap.memory_dom0_mib},
+                         {"memory_hv", 0},
+                         {"cpu_total", cap.cpus},
+                         {"cpu_nodes", 1},
+                         {"cpu_sockets", 1},
+                         {"cpu_dom0", 1}});
+      }
+    }
+    return json::array{json::value(BootId()), std::move(storage), std::move(hv)};
+  };
+
+  handlers_["write_ssconf_files"] = [this](const json::array& args) -> json::value {
+    const auto& values = AsObject(Arg(args, 0, "write_ssconf_files"), "ssconf values");
+    std::map<std::string, std::string> m;
+    for (const auto& kv : values) {
+      if (!kv.value().is_string())
+        throw GenericError("ssconf value for " + std::string(kv.key()) + " must be a string");
+      m[std::string(kv.key())] = std::string(kv.value().get_string());
+    }
+    WriteSsconfFiles(paths_, m);
+    return nullptr;
+  };
+
+  handlers_["upload_file"] = [this](const json::array& args) -> json::value {
+    // Arguments: file name (as on the master, i.e. with the master's root),
+    // [encoding, data], mode, uid, gid, atime, mtime.
+    std::string name = ArgString(args, 0, "upload_file");
+    const auto& data = AsArray(Arg(args, 1, "upload_file"), "upload data");
+    if (data.size() != 2 || ToInt(data[0], "encoding") != 0 || !data[1].is_string()) {
+      throw GenericError("upload_file: only uncompressed data ([0, text]) is supported");
+    }
+    int64_t mode = args.size() > 2 ? ToInt(args[2], "mode") : 0644;
+    // A path from another virtual node is mapped onto this node's root.
+    std::string local = name;
+    if (paths_.is_virtual()) {
+      auto cluster = paths_.ClusterDir() + "/";
+      if (name.rfind(cluster, 0) == 0) {
+        auto rest = name.substr(cluster.size());
+        auto slash = rest.find('/');
+        local = slash == std::string::npos ? name : paths_.root() + rest.substr(slash);
+      } else {
+        local = paths_.Prefixed(name);
+      }
+    }
+    if (!UploadAllowed(paths_, local)) {
+      throw GenericError("Filename passed to UploadFile not in allowed upload targets: '" + name +
+                         "'");
+    }
+    WriteFileAtomic(local, data[1].get_string(), static_cast<unsigned>(mode));
+    return nullptr;
+  };
+
+  handlers_["jobqueue_update"] = [this](const json::array& args) -> json::value {
+    std::string name = ArgString(args, 0, "jobqueue_update");
+    std::string base = std::filesystem::path(name).filename().string();
+    if (base.rfind("job-", 0) != 0 && base != "serial") {
+      throw GenericError("jobqueue_update: '" + name + "' is not a job queue file");
+    }
+    const auto& data = AsArray(Arg(args, 1, "jobqueue_update"), "job data");
+    if (data.size() != 2 || !data[1].is_string()) throw GenericError("jobqueue_update: bad data");
+    MakeDirs(paths_.QueueDir());
+    WriteFileAtomic(paths_.QueueDir() + "/" + base, data[1].get_string(), 0600);
+    return nullptr;
+  };
+
+  handlers_["herd_config_journal_append"] = [this](const json::array& args) -> json::value {
+    // A master candidate keeps a replica of the config: a snapshot ("full")
+    // or journal records to append, in order.
+    std::string kind = ArgString(args, 0, "herd_config_journal_append");
+    std::string text = ArgString(args, 1, "herd_config_journal_append");
+    if (kind == "full") {
+      WriteFileAtomic(paths_.ConfigFile(), text, 0600);
+      RemoveFile(paths_.ConfigJournal());
+    } else if (kind == "append") {
+      int fd =
+          ::open(paths_.ConfigJournal().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      if (fd < 0) throw SystemError("open " + paths_.ConfigJournal(), errno);
+      ssize_t n = ::write(fd, text.data(), text.size());
+      int err = errno;
+      bool synced = ::fdatasync(fd) == 0;
+      ::close(fd);
+      if (n != static_cast<ssize_t>(text.size()) || !synced) {
+        throw SystemError("append to " + paths_.ConfigJournal(), err);
+      }
+    } else {
+      throw GenericError("herd_config_journal_append: unknown kind");
+    }
+    return nullptr;
+  };
+
+  handlers_["master_node_name"] = [this](const json::array&) -> json::value {
+    auto master = ReadSsconfValue(paths_, kSsconfMasterNode);
+    if (!master) throw GenericError("this node has no ssconf master_node (not in a cluster?)");
+    return json::value(*master);
+  };
+
+  handlers_["node_verify"] = [this](const json::array& args) -> json::value {
+    const auto& checks = AsObject(Arg(args, 0, "node_verify"), "node_verify checks");
+    json::object result;
+    if (checks.contains("version")) {
+      result["version"] = json::array{rpc::kProtocolVersion, "3.0.2"};
+    }
+    if (auto it = checks.find("filelist"); it != checks.end()) {
+      json::object sums;
+      for (const auto& f : AsArray(it->value(), "filelist")) {
+        std::string name(f.as_string());
+        std::string local = paths_.Prefixed(name);
+        if (FileExists(local)) sums[name] = Sha1Hex(ReadFile(local));
+      }
+      result["filelist"] = std::move(sums);
+    }
+    {
+      auto name = ReadSsconfValue(paths_, kSsconfClusterName);
+      result["cluster_name"] = name ? json::value(*name) : json::value(nullptr);
+    }
+    if (checks.contains("hypervisor")) {
+      json::object hv;
+      for (const auto& h : AsArray(checks.at("hypervisor"), "hypervisor")) {
+        hv[std::string(h.as_string())] = nullptr;  // the fake hypervisor is always healthy
+      }
+      result["hypervisor"] = std::move(hv);
+    }
+    result["time"] = TimestampNow();
+    return result;
+  };
+
+  handlers_["node_leave_cluster"] = [this](const json::array&) -> json::value {
+    for (const auto& f : ListDirectory(paths_.DataDir())) {
+      if (f.rfind("ssconf_", 0) == 0) RemoveFile(paths_.DataDir() + "/" + f);
+    }
+    RemoveFile(paths_.ConfigFile());
+    RemoveFile(paths_.ConfigJournal());
+    request_shutdown_();
+    return nullptr;
+  };
+}
+
+json::value NodeHandlers::Dispatch(const std::string& name, const json::array& args) const {
+  auto it = handlers_.find(name);
+  if (it == handlers_.end()) throw GenericError("unknown node RPC procedure '" + name + "'");
+  return it->second(args);
+}
+
+}  // namespace herd

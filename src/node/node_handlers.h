@@ -1,0 +1,29 @@
+// The node daemon's procedures: one handler per entry of the RPC catalogue.
+#pragma once
+
+#include <boost/json/fwd.hpp>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "base/paths.h"
+
+namespace herd {
+
+class NodeHandlers {
+ public:
+  using Handler = std::function<boost::json::value(const boost::json::array& args)>;
+  // `request_shutdown` is called when the node leaves the cluster.
+  NodeHandlers(Paths paths, std::function<void()> request_shutdown);
+
+  // Runs procedure `name`; throws GanetiError (reported as [false, msg]).
+  boost::json::value Dispatch(const std::string& name, const boost::json::array& args) const;
+  bool Has(const std::string& name) const { return handlers_.count(name) != 0; }
+
+ private:
+  Paths paths_;
+  std::function<void()> request_shutdown_;
+  std::map<std::string, Handler> handlers_;
+};
+
+}  // namespace herd

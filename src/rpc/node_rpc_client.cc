@@ -1,0 +1,70 @@
+#include "rpc/node_rpc_client.h"
+
+#include "base/errors.h"
+#include "base/json.h"
+#include "net/https_client.h"
+
+namespace herd::rpc {
+
+const json::value& RpcResult::Get(const std::string& what) const {
+  if (!ok) throw OpExecError(what + " on node " + node + " failed: " + error);
+  return payload;
+}
+
+namespace {
+class HttpsNodeRpcClient : public NodeRpcClient {
+ public:
+  explicit HttpsNodeRpcClient(const std::string& cert) : client_(cert, cert) {}
+
+  std::vector<RpcResult> CallParallel(const std::vector<NodeAddress>& nodes,
+                                      const Procedure& procedure,
+                                      const json::array& args) override {
+    std::vector<net::OutgoingRequest> requests;
+    std::string body = SerializeJson(args);
+    for (const auto& n : nodes) {
+      requests.push_back({n.address, static_cast<uint16_t>(n.port), "POST",
+                          "/" + std::string(procedure.name), body});
+    }
+    auto answers =
+        client_.RequestParallel(requests, std::chrono::seconds(procedure.timeout_seconds));
+    std::vector<RpcResult> results(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      auto& r = results[i];
+      r.node = nodes[i].name;
+      const auto& a = answers[i];
+      if (!a.transport_ok) {
+        r.error = "Error while contacting node daemon at " + nodes[i].address + ":" +
+                  std::to_string(nodes[i].port) + ": " + a.error;
+        continue;
+      }
+      if (a.status != 200) {
+        r.error = "Node daemon answered HTTP " + std::to_string(a.status) + ": " + a.body;
+        continue;
+      }
+      try {
+        json::value v = ParseJson(a.body, "node RPC answer");
+        const auto& arr = AsArray(v, "node RPC answer");
+        if (arr.size() != 2 || !arr[0].is_bool()) throw GenericError("malformed node RPC answer");
+        if (arr[0].get_bool()) {
+          r.ok = true;
+          r.payload = arr[1];
+        } else {
+          r.error = arr[1].is_string() ? std::string(arr[1].get_string()) : SerializeJson(arr[1]);
+        }
+      } catch (const GanetiError& e) {
+        r.error = e.args().empty() ? e.what() : e.args()[0];
+      }
+    }
+    return results;
+  }
+
+ private:
+  net::HttpsClient client_;
+};
+}  // namespace
+
+std::unique_ptr<NodeRpcClient> MakeHttpsNodeRpcClient(const std::string& cluster_cert_file) {
+  return std::make_unique<HttpsNodeRpcClient>(cluster_cert_file);
+}
+
+}  // namespace herd::rpc
