@@ -1,0 +1,62 @@
+#include "base/files.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/errors.h"
+
+namespace herd {
+namespace {
+
+class FilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("herd-files-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(FilesTest, AtomicWriteReplacesContentAndMode) {
+  std::string f = (dir_ / "a").string();
+  WriteFileAtomic(f, "first");
+  WriteFileAtomic(f, "second", 0600);
+  EXPECT_EQ(ReadFile(f), "second");
+  struct stat st;
+  ASSERT_EQ(stat(f.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // No temporary file is left behind.
+  EXPECT_EQ(ListDirectory(dir_.string()).size(), 1u);
+}
+
+TEST_F(FilesTest, WriteIntoMissingDirectoryFailsWithPath) {
+  std::string f = (dir_ / "missing" / "a").string();
+  try {
+    WriteFileAtomic(f, "x");
+    FAIL();
+  } catch (const GanetiError& e) {
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos);
+  }
+}
+
+TEST_F(FilesTest, ReadMissingFileThrows) {
+  EXPECT_THROW(ReadFile((dir_ / "nope").string()), GanetiError);
+  EXPECT_FALSE(FileExists((dir_ / "nope").string()));
+}
+
+TEST_F(FilesTest, PidFiles) {
+  std::string f = (dir_ / "pid").string();
+  EXPECT_EQ(ReadPidFile(f), 0);
+  WriteFileAtomic(f, std::to_string(getpid()) + "\n");
+  EXPECT_EQ(ReadPidFile(f), getpid());
+  EXPECT_TRUE(ProcessAlive(ReadPidFile(f)));
+  WriteFileAtomic(f, "garbage");
+  EXPECT_EQ(ReadPidFile(f), 0);
+}
+
+}  // namespace
+}  // namespace herd
