@@ -1,0 +1,71 @@
+#include "vcluster/layout.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "base/errors.h"
+#include "base/files.h"
+
+namespace herd::vcluster {
+
+std::string NodeName(int index) { return "node" + std::to_string(index); }
+
+std::string NodeAddress(int index) {
+  int n = index + 1;  // 127.1.0.1 is the cluster address
+  return "127.1." + std::to_string(n / 256) + "." + std::to_string(n % 256);
+}
+
+void WriteHostsFile(const std::string& dir, const std::string& cluster_name,
+                    const std::vector<VirtualNode>& nodes) {
+  std::ostringstream out;
+  out << "# Name resolution of this virtual cluster (read before DNS).\n";
+  out << kClusterAddress << " " << cluster_name << "\n";
+  for (const auto& n : nodes) out << n.address << " " << n.name << "\n";
+  WriteFileAtomic(dir + "/hosts", out.str());
+}
+
+std::vector<VirtualNode> ReadNodes(const std::string& dir) {
+  std::vector<VirtualNode> nodes;
+  std::istringstream in(ReadFile(dir + "/hosts"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream f(line);
+    VirtualNode n;
+    f >> n.address >> n.name;
+    if (n.address != kClusterAddress && FileExists(dir + "/" + n.name)) nodes.push_back(n);
+  }
+  return nodes;
+}
+
+void WriteNodeCommandWrapper(const std::string& dir, const std::string& node,
+                             const std::string& bin_dir) {
+  std::string script =
+      "#!/bin/sh\n"
+      "# Runs a command as virtual node " +
+      node +
+      " of this cluster.\n"
+      "here=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+      "export GANETI_ROOTDIR=\"$here\"\n"
+      "export GANETI_HOSTNAME=" +
+      node +
+      "\n"
+      "export PATH=\"" +
+      bin_dir +
+      ":$PATH\"\n"
+      "[ $# -gt 0 ] || { echo \"usage: $0 COMMAND [ARGS...]\" >&2; exit 2; }\n"
+      "exec \"$@\"\n";
+  WriteFileAtomic(dir + "/" + node + "/cmd", script, 0755);
+}
+
+void WriteClusterScripts(const std::string& dir, const std::string& bin_dir) {
+  const std::string header = "#!/bin/sh\nset -e\nhere=$(cd \"$(dirname \"$0\")\" && pwd)\n";
+  WriteFileAtomic(dir + "/start-all",
+                  header + "exec \"" + bin_dir + "/herd-vcluster\" start \"$here\"\n", 0755);
+  WriteFileAtomic(dir + "/stop-all",
+                  header + "exec \"" + bin_dir + "/herd-vcluster\" stop \"$here\"\n", 0755);
+  WriteFileAtomic(dir + "/watcher-all",
+                  header + "exec \"" + bin_dir + "/herd-vcluster\" watcher \"$here\"\n", 0755);
+}
+
+}  // namespace herd::vcluster

@@ -1,0 +1,324 @@
+#include "vcluster/vcluster.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "base/json.h"
+#include "base/paths.h"
+#include "base/process.h"
+#include "luxi/client.h"
+#include "net/tls.h"
+#include "node/ssconf.h"
+#include "vcluster/layout.h"
+
+namespace herd::vcluster {
+namespace fs = std::filesystem;
+namespace {
+
+std::string Absolute(const std::string& dir) {
+  return fs::weakly_canonical(fs::absolute(dir)).string();
+}
+
+std::map<std::string, std::string> NodeEnv(const std::string& dir, const std::string& node) {
+  return {{"GANETI_ROOTDIR", dir + "/" + node}, {"GANETI_HOSTNAME", node}};
+}
+
+// Starts `daemon` on many nodes at once; each daemon detaches after binding,
+// so its launcher exits quickly with the daemon's start-up verdict.
+void StartDaemons(const std::string& dir, const std::string& bin_dir,
+                  const std::vector<std::string>& nodes, const std::string& daemon,
+                  bool show_progress) {
+  const size_t kBatch = 32;
+  size_t done = 0;
+  std::vector<std::string> failures;
+  for (size_t start = 0; start < nodes.size(); start += kBatch) {
+    std::vector<std::pair<pid_t, std::string>> children;
+    for (size_t i = start; i < std::min(nodes.size(), start + kBatch); ++i) {
+      const auto& node = nodes[i];
+      Paths p(dir + "/" + node, node);
+      if (ProcessAlive(ReadPidFile(p.PidFile(daemon)))) {
+        ++done;
+        continue;
+      }
+      pid_t pid = ::fork();
+      if (pid < 0) throw SystemError("fork", errno);
+      if (pid == 0) {
+        for (const auto& [k, v] : NodeEnv(dir, node)) ::setenv(k.c_str(), v.c_str(), 1);
+        std::string exe = bin_dir + "/" + daemon;
+        ::execl(exe.c_str(), exe.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+      }
+      children.emplace_back(pid, node);
+    }
+    for (const auto& [pid, node] : children) {
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) failures.push_back(node);
+      ++done;
+    }
+    if (show_progress) {
+      std::cerr << "\rStarting " << daemon << ": " << done << "/" << nodes.size() << std::flush;
+    }
+  }
+  if (show_progress) std::cerr << "\n";
+  if (!failures.empty()) {
+    throw GenericError(daemon + " failed to start on " + std::to_string(failures.size()) +
+                       " node(s), first " + failures.front() + "; see " + dir + "/" +
+                       failures.front() + "/var/log/ganeti/");
+  }
+}
+
+void StopDaemon(const Paths& p, const std::string& daemon, std::vector<int>& waiting) {
+  int pid = ReadPidFile(p.PidFile(daemon));
+  if (ProcessAlive(pid) && ::kill(pid, SIGTERM) == 0) waiting.push_back(pid);
+}
+
+void WaitForExit(std::vector<int> pids, int seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (!pids.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::erase_if(pids, [](int pid) { return !ProcessAlive(pid); });
+    if (!pids.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (int pid : pids) ::kill(pid, SIGKILL);  // did not stop in time
+}
+
+std::string MasterNode(const std::string& dir, const std::vector<VirtualNode>& nodes) {
+  for (const auto& n : nodes) {
+    Paths p(dir + "/" + n.name, n.name);
+    if (auto m = ReadSsconfValue(p, kSsconfMasterNode)) return *m;
+  }
+  return nodes.empty() ? "" : nodes.front().name;
+}
+
+void StartCluster(const std::string& dir, const std::string& bin_dir, bool progress) {
+  auto nodes = ReadNodes(dir);
+  std::vector<std::string> names;
+  for (const auto& n : nodes) names.push_back(n.name);
+  StartDaemons(dir, bin_dir, names, "ganeti-noded", progress);
+  std::string master = MasterNode(dir, nodes);
+  Paths mp(dir + "/" + master, master);
+  if (FileExists(mp.ConfigFile())) {
+    StartDaemons(dir, bin_dir, {master}, "ganeti-masterd", false);
+    if (FileExists(bin_dir + "/ganeti-rapi"))
+      StartDaemons(dir, bin_dir, {master}, "ganeti-rapi", false);
+  }
+}
+
+void StopCluster(const std::string& dir) {
+  auto nodes = ReadNodes(dir);
+  std::vector<int> waiting;
+  for (const auto& n : nodes) {
+    Paths p(dir + "/" + n.name, n.name);
+    StopDaemon(p, "ganeti-rapi", waiting);
+    StopDaemon(p, "ganeti-masterd", waiting);
+  }
+  WaitForExit(waiting, 30);  // masterd finishes its running opcodes first
+  waiting.clear();
+  for (const auto& n : nodes)
+    StopDaemon(Paths(dir + "/" + n.name, n.name), "ganeti-noded", waiting);
+  WaitForExit(waiting, 10);
+}
+
+json::value WaitForJobs(luxi::Client& client, const json::array& job_ids, bool progress) {
+  const std::set<std::string> final_states{"success", "error", "canceled"};
+  for (;;) {
+    json::value rows = client.Call("QueryJobs", {job_ids, json::array{"id", "status", "opresult"}});
+    size_t finished = 0;
+    for (const auto& row : rows.as_array()) {
+      if (!row.is_null() && final_states.count(std::string(row.as_array()[1].as_string())))
+        ++finished;
+    }
+    if (progress) {
+      std::cerr << "\rAdding nodes: " << finished << "/" << job_ids.size() << std::flush;
+    }
+    if (finished == job_ids.size()) {
+      if (progress) std::cerr << "\n";
+      return rows;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+int Create(const std::string& dir_arg, int node_count, const NodeCapacity& uniform,
+           const std::string& spec_file, const std::string& cluster_name, bool quiet,
+           bool init_cluster) {
+  if (node_count < 1) throw GenericError("--nodes must be at least 1");
+  const std::string dir = Absolute(dir_arg);
+  if (FileExists(dir) && !ListDirectory(dir).empty()) {
+    throw GenericError("directory " + dir +
+                       " exists and is not empty; pick a new one or run "
+                       "'herd-vcluster destroy " +
+                       dir + "' first");
+  }
+  const std::string bin_dir = ExecutableDir();
+  auto start = std::chrono::steady_clock::now();
+  MakeDirs(dir);
+  json::object spec;
+  if (!spec_file.empty()) spec = AsObject(ParseJson(ReadFile(spec_file), spec_file), spec_file);
+
+  std::vector<VirtualNode> nodes;
+  for (int i = 1; i <= node_count; ++i) {
+    VirtualNode n{NodeName(i), NodeAddress(i), uniform};
+    if (auto it = spec.find(n.name); it != spec.end()) {
+      const auto& o = AsObject(it->value(), spec_file + ": " + n.name);
+      n.capacity.memory_mib = GetIntOr(o, "memory", n.capacity.memory_mib);
+      n.capacity.disk_mib = GetIntOr(o, "disk", n.capacity.disk_mib);
+      n.capacity.cpus = GetIntOr(o, "cpus", n.capacity.cpus);
+    }
+    nodes.push_back(n);
+  }
+  WriteHostsFile(dir, cluster_name, nodes);
+  // One cluster certificate, shared by every node (as Ganeti distributes server.pem).
+  const std::string cert = dir + "/.server.pem";
+  net::GenerateSelfSignedCertificate(cert, cluster_name);
+  const std::string pem = ReadFile(cert);
+  for (const auto& n : nodes) {
+    Paths p(dir + "/" + n.name, n.name);
+    p.EnsureDirectories();
+    WriteFileAtomic(p.NodedCertFile(), pem, 0600);
+    WriteNodeCapacity(p, n.capacity);
+    WriteNodeCommandWrapper(dir, n.name, bin_dir);
+  }
+  RemoveFile(cert);
+  WriteClusterScripts(dir, bin_dir);
+  std::vector<std::string> names;
+  for (const auto& n : nodes) names.push_back(n.name);
+  StartDaemons(dir, bin_dir, names, "ganeti-noded", !quiet);
+
+  const auto master = nodes.front().name;
+  if (!init_cluster) {
+    std::cout << "Virtual nodes of '" << cluster_name << "' created and started in " << dir
+              << " (no cluster initialised)\n";
+    return 0;
+  }
+  auto init = RunCommand(
+      {bin_dir + "/gnt-cluster", "init", "--enabled-hypervisors=fake", "--master-netdev=lo",
+       "--enabled-disk-templates=diskless,file,sharedfile", "--no-etc-hosts", cluster_name},
+      NodeEnv(dir, master), "", 120);
+  if (init.failed()) throw GenericError("gnt-cluster init failed:\n" + init.output);
+
+  if (nodes.size() > 1) {
+    luxi::Client client(Paths(dir + "/" + master, master).MasterSocket(), 600);
+    json::array jobs;
+    for (size_t i = 1; i < nodes.size(); ++i) {
+      jobs.push_back(json::array{
+          json::object{{"OP_ID", "OP_NODE_ADD"}, {"node_name", nodes[i].name}, {"readd", false}}});
+    }
+    json::value submitted = client.Call("SubmitManyJobs", {jobs});
+    json::array ids;
+    for (const auto& s : submitted.as_array()) {
+      const auto& pair = s.as_array();
+      if (!pair[0].as_bool()) throw GenericError("node add job refused: " + SerializeJson(pair[1]));
+      ids.push_back(pair[1]);
+    }
+    json::value rows = WaitForJobs(client, ids, !quiet);
+    int failed = 0;
+    for (size_t i = 0; i < rows.as_array().size(); ++i) {
+      const auto& row = rows.as_array()[i].as_array();
+      if (row[1].as_string() != "success") {
+        if (++failed <= 3) {
+          std::cerr << "Adding " << nodes[i + 1].name << " failed: " << SerializeJson(row[2])
+                    << "\n";
+        }
+      }
+    }
+    if (failed) throw GenericError(std::to_string(failed) + " node(s) could not be added");
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "Virtual cluster '" << cluster_name << "' with " << nodes.size()
+            << " node(s) created in " << dir << " (" << std::fixed << std::setprecision(1)
+            << seconds << " s)\n"
+            << "  master: " << master << " (" << nodes.front().address << ")\n"
+            << "  run commands as a node: " << dir << "/" << master << "/cmd gnt-node list\n"
+            << "  stop/start everything:  " << dir << "/stop-all ; " << dir << "/start-all\n";
+  return 0;
+}
+
+int Status(const std::string& dir) {
+  auto nodes = ReadNodes(dir);
+  int down = 0;
+  std::string master = MasterNode(dir, nodes);
+  for (const auto& n : nodes) {
+    Paths p(dir + "/" + n.name, n.name);
+    bool noded = ProcessAlive(ReadPidFile(p.PidFile("ganeti-noded")));
+    std::cout << n.name << " " << n.address << " noded:" << (noded ? "running" : "stopped");
+    if (n.name == master) {
+      bool masterd = ProcessAlive(ReadPidFile(p.PidFile("ganeti-masterd")));
+      std::cout << " masterd:" << (masterd ? "running" : "stopped");
+      if (!masterd) ++down;
+    }
+    std::cout << "\n";
+    if (!noded) ++down;
+  }
+  return down ? 1 : 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"Create and manage Herd virtual clusters", "herd-vcluster"};
+  app.require_subcommand(1);
+  std::string dir, spec_file, cluster_name = "cluster";
+  int nodes = 5;
+  bool quiet = false, no_init = false;
+  NodeCapacity cap{4096, 100 * 1024, 4, 0};
+  auto* create = app.add_subcommand("create", "Create and start a virtual cluster in DIR");
+  create->add_option("dir", dir, "Cluster directory (new or empty)")->required();
+  create->add_option("--nodes", nodes, "Number of nodes")->check(CLI::Range(1, 10000));
+  create->add_option("--memory", cap.memory_mib, "Memory of each node, MiB");
+  create->add_option("--disk", cap.disk_mib, "Disk space of each node, MiB");
+  create->add_option("--cpus", cap.cpus, "CPUs of each node");
+  create
+      ->add_option("--node-spec", spec_file,
+                   "JSON file {\"node3\": {\"memory\": MiB, \"disk\": MiB, \"cpus\": N}, ...}")
+      ->check(CLI::ExistingFile);
+  create->add_option("--cluster-name", cluster_name, "Cluster name");
+  create->add_flag("-q,--quiet", quiet, "No progress output");
+  create->add_flag("--no-init", no_init, "Only create and start the node daemons");
+  for (const char* name : {"start", "stop", "status", "destroy", "watcher"}) {
+    app.add_subcommand(name, std::string(name) + " the virtual cluster in DIR")
+        ->add_option("dir", dir, "Cluster directory")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+  }
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const std::string command = app.get_subcommands().front()->get_name();
+    if (command == "create")
+      return Create(dir, nodes, cap, spec_file, cluster_name, quiet, !no_init);
+    dir = Absolute(dir);
+    if (!FileExists(dir + "/hosts"))
+      throw GenericError(dir + " is not a virtual cluster (no hosts file)");
+    if (command == "start" || command == "watcher") {
+      StartCluster(dir, ExecutableDir(), command == "start");
+      return 0;
+    }
+    if (command == "stop") {
+      StopCluster(dir);
+      return 0;
+    }
+    if (command == "status") return Status(dir);
+    if (command == "destroy") {
+      StopCluster(dir);
+      fs::remove_all(dir);
+      std::cout << "Virtual cluster in " << dir << " destroyed\n";
+      return 0;
+    }
+  } catch (const GanetiError& e) {
+    std::cerr << "herd-vcluster: " << (e.args().empty() ? e.what() : e.args()[0]) << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace herd::vcluster

@@ -1,0 +1,73 @@
+"""Shared helpers for end-to-end tests: locate the built binaries, create and
+always tear down virtual clusters (daemons stopped by PID)."""
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import time
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("HERD_BUILD_DIR", REPO / "build"))
+BIN = BUILD / "bin"
+
+
+def run(args, env=None, check=True, timeout=120, **kw):
+    """Runs a command, returning CompletedProcess with text output."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run([str(a) for a in args], env=full_env, capture_output=True, text=True,
+                          timeout=timeout, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def pids_of(cluster_dir):
+    """Every daemon pid recorded under the cluster's node roots."""
+    pids = []
+    for pidfile in pathlib.Path(cluster_dir).glob("node*/var/run/ganeti/*.pid"):
+        try:
+            pids.append(int(pidfile.read_text().strip()))
+        except ValueError:
+            pass
+    return pids
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+class VirtualCluster:
+    def __init__(self, path, nodes, init=True, extra=()):
+        self.path = pathlib.Path(path)
+        self.nodes = nodes
+        args = [BIN / "herd-vcluster", "create", self.path, "--nodes", str(nodes), "-q", *extra]
+        if not init:
+            args.append("--no-init")
+        run(args, timeout=300)
+
+    def node_root(self, node):
+        return self.path / node
+
+    def cmd(self, node, *args, check=True, timeout=120):
+        return run([self.path / node / "cmd", *args], check=check, timeout=timeout)
+
+    def destroy(self):
+        recorded = pids_of(self.path)
+        run([BIN / "herd-vcluster", "destroy", self.path], check=False, timeout=120)
+        # Whatever survived (a test that broke the cluster) is killed by PID.
+        for pid in recorded:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.destroy()
