@@ -71,3 +71,27 @@ class VirtualCluster:
 
     def __exit__(self, *exc):
         self.destroy()
+
+
+def luxi_call(socket_path, method, args, timeout=30):
+    """One LUXI call with Ganeti's framing; returns (success, result)."""
+    import socket
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(str(socket_path))
+    try:
+        s.sendall(json.dumps({"method": method, "args": args}).encode() + b"\x03")
+        buf = b""
+        while b"\x03" not in buf:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionError("master daemon closed the connection")
+            buf += chunk
+        reply = json.loads(buf.split(b"\x03", 1)[0])
+        return reply["success"], reply["result"]
+    finally:
+        s.close()
+
+
+def master_socket(vc, node="node1"):
+    return vc.node_root(node) / "var/run/ganeti/socket/ganeti-master"
