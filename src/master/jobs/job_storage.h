@@ -1,0 +1,45 @@
+// The job queue directory in Ganeti's layout: job-<id> files, the "serial"
+// file with the last id handed out, archive/<id / 10000>/job-<id>, and the
+// "drain" flag file. Every write is atomic and durable.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "master/jobs/job.h"
+
+namespace herd::jobs {
+
+// Ganeti's JSTORE_JOBS_PER_ARCHIVE_DIRECTORY.
+inline constexpr JobId kJobsPerArchiveDirectory = 10000;
+
+class JobStorage {
+ public:
+  // Creates the directory (and "version", "serial") if missing.
+  explicit JobStorage(std::string queue_dir);
+
+  const std::string& dir() const { return dir_; }
+  std::string LiveJobPath(JobId id) const;
+  std::string ArchivedJobPath(JobId id) const;
+
+  JobId ReadSerial() const;
+  void WriteSerial(JobId last_used) const;
+
+  // Ids of the job files in the queue directory (not the archive), sorted.
+  std::vector<JobId> ListLiveJobIds() const;
+  // Reads a job file; nullopt if absent. Throws on a corrupt file.
+  std::optional<Job> LoadLive(JobId id) const;
+  std::optional<Job> LoadArchived(JobId id) const;
+  void WriteJob(const Job& job) const;
+  // Moves a live job file into the archive (atomic rename, both dirs synced).
+  void MoveToArchive(JobId id) const;
+
+  bool DrainFlag() const;
+  void SetDrainFlag(bool drain) const;
+
+ private:
+  std::string dir_;
+};
+
+}  // namespace herd::jobs

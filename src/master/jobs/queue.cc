@@ -1,0 +1,529 @@
+#include "master/jobs/queue.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "base/json.h"
+#include "master/jobs/job.h"
+#include "master/jobs/job_query.h"
+#include "master/jobs/job_storage.h"
+
+namespace herd::jobs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Ganeti's LUXI_WFJC_TIMEOUT: (LUXI_DEF_RWTO - 1) / 2 seconds.
+constexpr double kMaxWaitForJobChange = 89;
+constexpr std::string_view kCanceledResult = "Job canceled by request";
+
+// A live job plus what the queue needs to persist it and to wake waiters.
+struct JobEntry {
+  explicit JobEntry(Job j) : job(std::move(j)) {}
+  Job job;                          // guarded by Impl::mu
+  uint64_t version = 0;             // guarded by Impl::mu; bumped on every change
+  bool archived = false;            // guarded by Impl::mu; no more writes once set
+  std::condition_variable changed;  // waited on with Impl::mu
+  std::mutex write_mu;              // serializes this job's file writes; taken before Impl::mu
+  uint64_t written = 0;             // guarded by write_mu; version last on disk
+};
+using EntryPtr = std::shared_ptr<JobEntry>;
+
+double WallClockNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string JobText(JobId id) { return std::string("Job ").append(std::to_string(id)); }
+
+}  // namespace
+
+struct JobQueue::Impl {
+  Impl(std::string dir, OpcodeExecutor exec) : storage(std::move(dir)), executor(std::move(exec)) {}
+
+  JobStorage storage;
+  OpcodeExecutor executor;
+
+  mutable std::mutex mu;
+  std::map<JobId, EntryPtr> jobs;         // live (not archived) jobs
+  std::set<std::pair<int, JobId>> ready;  // (priority, id): most urgent, then oldest first
+  std::condition_variable work_cv;
+  bool stopping = false;
+  bool drained = false;
+
+  std::mutex id_mu;  // guards last_id and the serial file
+  JobId last_id = 0;
+
+  std::vector<std::thread> workers;
+
+  // Call with `mu` held after changing `e.job`.
+  static void Changed(JobEntry& e) {
+    ++e.version;
+    e.changed.notify_all();
+  }
+
+  // Writes the job's latest state unless it is already on disk. A newer
+  // snapshot covers every older change, so racing callers write at most once each.
+  void Persist(const EntryPtr& e) {
+    std::lock_guard write_lock(e->write_mu);
+    std::string data;
+    uint64_t version;
+    {
+      std::lock_guard lk(mu);
+      if (e->archived || e->version == e->written) return;
+      version = e->version;
+      data = SerializeJsonPretty(e->job.Serialize());
+    }
+    WriteFileAtomic(storage.LiveJobPath(e->job.id), data);
+    e->written = version;
+  }
+
+  JobId AllocateIds(JobId count) {
+    std::lock_guard lk(id_mu);
+    const JobId first = last_id + 1;
+    storage.WriteSerial(last_id + count);
+    last_id += count;
+    return first;
+  }
+
+  void CheckAccepting() const {
+    std::lock_guard lk(mu);
+    if (stopping) throw JobQueueError("Job queue is shutting down, refusing job");
+    if (drained) throw JobQueueDrainError("Job queue is drained, refusing job");
+  }
+
+  // Stores a new job durably; the caller enqueues it.
+  EntryPtr Create(JobId id, const json::array& opcodes) {
+    Job job = Job::FromOpcodes(id, opcodes);
+    storage.WriteJob(job);
+    return std::make_shared<JobEntry>(std::move(job));
+  }
+
+  void Enqueue(const std::vector<EntryPtr>& entries) {
+    {
+      std::lock_guard lk(mu);
+      for (const EntryPtr& e : entries) {
+        jobs[e->job.id] = e;
+        ready.emplace(e->job.CalcPriority(), e->job.id);
+      }
+    }
+    work_cv.notify_all();
+  }
+
+  void Load();
+  void WorkerLoop();
+  void RunJob(const EntryPtr& e);
+};
+
+namespace {
+
+// The context a running opcode gets: writes feedback and status changes into
+// its job, durably, and reports cancel requests.
+class QueueOpContext : public OpContext {
+ public:
+  QueueOpContext(std::mutex& mu, std::function<void()> persist, JobEntry& entry, int op_index)
+      : OpContext(entry.job.id, op_index), mu_(mu), persist_(std::move(persist)), entry_(entry) {}
+
+  void FeedbackOfType(std::string_view log_type, std::string_view msg) override {
+    {
+      std::lock_guard lk(mu_);
+      entry_.job.AppendLog(static_cast<size_t>(op_index), log_type, msg);
+      ++entry_.version;
+      entry_.changed.notify_all();
+    }
+    persist_();
+  }
+
+  void NotifyStart() override {
+    {
+      std::lock_guard lk(mu_);
+      QueuedOpCode& op = entry_.job.ops[static_cast<size_t>(op_index)];
+      if (op.status == Status::kCanceling) throw OpCanceled();
+      if (op.status != Status::kWaiting) return;
+      op.status = Status::kRunning;
+      op.exec_timestamp = TimestampNow();
+      ++entry_.version;
+      entry_.changed.notify_all();
+    }
+    persist_();
+  }
+
+  bool CancelRequested() const override {
+    std::lock_guard lk(mu_);
+    return entry_.job.ops[static_cast<size_t>(op_index)].status == Status::kCanceling;
+  }
+
+ private:
+  std::mutex& mu_;
+  std::function<void()> persist_;
+  JobEntry& entry_;
+};
+
+}  // namespace
+
+void JobQueue::Impl::Load() {
+  drained = storage.DrainFlag();
+  last_id = storage.ReadSerial();
+  const JobId serial = last_id;
+  for (JobId id : storage.ListLiveJobIds()) {
+    last_id = std::max(last_id, id);
+    std::optional<Job> job;
+    try {
+      job = storage.LoadLive(id);
+    } catch (const std::exception& err) {
+      // Left in place for an administrator; Ganeti skips unreadable jobs too.
+      spdlog::error("Ignoring unreadable job file {}: {}", storage.LiveJobPath(id), err.what());
+      continue;
+    }
+    if (!job) continue;
+    job->id = id;
+    auto e = std::make_shared<JobEntry>(std::move(*job));
+    switch (e->job.CalcStatus()) {
+      case Status::kQueued:
+        break;
+      case Status::kWaiting:
+        // Nothing ran yet for the waiting opcode: it is safe to start over.
+        spdlog::warn("Restarting job {} found waiting", id);
+        e->job.MarkUnfinishedOps(Status::kQueued, nullptr);
+        Changed(*e);
+        break;
+      case Status::kRunning:
+      case Status::kCanceling:
+        spdlog::warn("Failing job {} left unfinished by an unclean shutdown", id);
+        e->job.MarkUnfinishedOps(Status::kError,
+                                 EncodeError(OpExecError("Unclean master daemon shutdown")));
+        e->job.Finalize();
+        Changed(*e);
+        break;
+      default:
+        break;
+    }
+    Persist(e);
+    jobs[id] = e;
+    if (e->job.CalcStatus() == Status::kQueued) ready.emplace(e->job.CalcPriority(), id);
+  }
+  if (last_id != serial) storage.WriteSerial(last_id);
+}
+
+void JobQueue::Impl::WorkerLoop() {
+  for (;;) {
+    EntryPtr e;
+    {
+      std::unique_lock lk(mu);
+      work_cv.wait(lk, [&] { return stopping || !ready.empty(); });
+      if (stopping) return;
+      auto next = ready.begin();
+      auto it = jobs.find(next->second);
+      ready.erase(next);
+      if (it == jobs.end()) continue;
+      e = it->second;
+    }
+    try {
+      RunJob(e);
+    } catch (const std::exception& err) {
+      // Only storage failures get here; the job stays as last written.
+      spdlog::error("Processing job {} failed: {}", e->job.id, err.what());
+    }
+  }
+}
+
+// Runs the job's unfinished opcodes in order, as Ganeti's _JobProcessor:
+// waiting -> (executor) -> success / error / canceled, each step on disk
+// before the next one starts.
+void JobQueue::Impl::RunJob(const EntryPtr& e) {
+  const size_t count = e->job.ops.size();  // fixed for the job's life
+  for (size_t i = 0; i < count; ++i) {
+    json::object input;
+    bool finished = false;
+    {
+      std::lock_guard lk(mu);
+      Job& job = e->job;
+      if (stopping || IsFinalized(job.CalcStatus())) return;  // resumes after restart / canceled
+      QueuedOpCode& op = job.ops[i];
+      if (IsFinalized(op.status)) continue;  // done before a restart
+      if (op.status == Status::kCanceling) {
+        op.end_timestamp = TimestampNow();
+        job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
+        job.Finalize();
+        finished = true;
+      } else {
+        op.status = Status::kWaiting;
+        op.result = nullptr;
+        if (op.start_timestamp.is_null()) op.start_timestamp = TimestampNow();
+        if (job.start_timestamp.is_null()) job.start_timestamp = op.start_timestamp;
+        input = op.input;
+      }
+      Changed(*e);
+    }
+    Persist(e);
+    if (finished) return;
+
+    Status status = Status::kSuccess;
+    json::value result;
+    QueueOpContext ctx(
+        mu, [this, e] { Persist(e); }, *e, static_cast<int>(i));
+    try {
+      result = executor(input, ctx);
+    } catch (const OpCanceled&) {
+      status = Status::kCanceling;
+    } catch (const GanetiError& err) {
+      status = Status::kError;
+      result = EncodeError(err);
+    } catch (const std::exception& err) {
+      status = Status::kError;
+      result = EncodeError(OpExecError(err.what()));
+    }
+
+    {
+      std::lock_guard lk(mu);
+      Job& job = e->job;
+      QueuedOpCode& op = job.ops[i];
+      op.status = status;
+      op.result = std::move(result);
+      op.end_timestamp = TimestampNow();
+      if (status == Status::kError) {
+        job.MarkUnfinishedOps(Status::kError, EncodeError(OpExecError("Preceding opcode failed")));
+      } else if (status == Status::kCanceling) {
+        job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
+      }
+      finished = status != Status::kSuccess || i + 1 == count;
+      if (finished) job.Finalize();
+      Changed(*e);
+    }
+    Persist(e);
+    if (finished) return;
+  }
+}
+
+JobQueue::JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads)
+    : impl_(std::make_unique<Impl>(std::move(queue_dir), std::move(executor))) {
+  impl_->Load();
+  for (int i = 0; i < worker_threads; ++i) {
+    impl_->workers.emplace_back([this] { impl_->WorkerLoop(); });
+  }
+}
+
+JobQueue::~JobQueue() { Shutdown(); }
+
+void JobQueue::Shutdown() {
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->work_cv.notify_all();
+  for (std::thread& t : impl_->workers) {
+    if (t.joinable()) t.join();
+  }
+  impl_->workers.clear();
+}
+
+JobId JobQueue::Submit(const json::array& opcodes) {
+  impl_->CheckAccepting();
+  Job::Validate(opcodes);
+  EntryPtr e = impl_->Create(impl_->AllocateIds(1), opcodes);
+  impl_->Enqueue({e});
+  return e->job.id;
+}
+
+json::array JobQueue::SubmitMany(const json::array& jobs) {
+  impl_->CheckAccepting();
+  std::vector<std::string> errors(jobs.size());
+  JobId valid = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    try {
+      Job::Validate(AsArray(jobs[i], "job"));
+      ++valid;
+    } catch (const GanetiError& err) {
+      errors[i] = err.args().empty() ? err.what() : err.args().front();
+    }
+  }
+  JobId next = valid > 0 ? impl_->AllocateIds(valid) : 0;
+  json::array answer;
+  std::vector<EntryPtr> created;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (errors[i].empty()) {
+      try {
+        created.push_back(impl_->Create(next++, jobs[i].get_array()));
+        answer.push_back(json::array{true, created.back()->job.id});
+        continue;
+      } catch (const GanetiError& err) {
+        errors[i] = err.args().empty() ? err.what() : err.args().front();
+      }
+    }
+    answer.push_back(json::array{false, json::string(errors[i])});
+  }
+  impl_->Enqueue(created);
+  return answer;
+}
+
+json::value JobQueue::WaitForJobChange(JobId id, const json::array& fields,
+                                       const json::value& prev_job_info, int64_t prev_log_serial,
+                                       double timeout_s) {
+  std::vector<std::string> names;
+  for (const json::value& f : fields) {
+    if (!f.is_string()) throw GenericError("Job field names must be strings");
+    names.emplace_back(f.get_string());
+  }
+  CheckJobFields(names);
+  const auto wait = std::chrono::duration<double>(std::clamp(timeout_s, 0.0, kMaxWaitForJobChange));
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(wait);
+
+  std::unique_lock lk(impl_->mu);
+  auto it = impl_->jobs.find(id);
+  if (it == impl_->jobs.end()) return nullptr;
+  EntryPtr e = it->second;
+  bool timed_out = false;
+  for (;;) {
+    json::value info = JobRow(e->job, names);
+    json::array logs = e->job.LogEntriesAfter(prev_log_serial);
+    const Status status = e->job.CalcStatus();
+    const bool pending =
+        status == Status::kQueued || status == Status::kWaiting || status == Status::kRunning;
+    if (!pending || info != prev_job_info || !logs.empty()) {
+      return json::array{std::move(info), std::move(logs)};
+    }
+    if (timed_out) return json::string("nochange");
+    timed_out = e->changed.wait_until(lk, deadline) == std::cv_status::timeout;
+  }
+}
+
+std::pair<bool, std::string> JobQueue::Cancel(JobId id) {
+  EntryPtr e;
+  std::pair<bool, std::string> answer;
+  {
+    std::lock_guard lk(impl_->mu);
+    auto it = impl_->jobs.find(id);
+    if (it == impl_->jobs.end()) return {false, JobText(id) + " not found"};
+    e = it->second;
+    Job& job = e->job;
+    switch (job.CalcStatus()) {
+      case Status::kQueued:
+        impl_->ready.erase({job.CalcPriority(), id});
+        job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
+        job.Finalize();
+        answer = {true, JobText(id) + " canceled"};
+        break;
+      case Status::kWaiting:
+        // The executor sees it at NotifyStart / CheckCancel.
+        job.MarkUnfinishedOps(Status::kCanceling, nullptr);
+        answer = {true, JobText(id) + " will be canceled"};
+        break;
+      default:
+        return {false, JobText(id) + " is no longer waiting in the queue"};
+    }
+    Impl::Changed(*e);
+  }
+  impl_->Persist(e);
+  return answer;
+}
+
+bool JobQueue::Archive(JobId id) {
+  EntryPtr e;
+  {
+    std::lock_guard lk(impl_->mu);
+    auto it = impl_->jobs.find(id);
+    if (it == impl_->jobs.end()) return false;
+    e = it->second;
+  }
+  // Holding write_mu keeps a late Persist from recreating the live file.
+  std::lock_guard write_lock(e->write_mu);
+  std::string pending_write;
+  {
+    std::lock_guard lk(impl_->mu);
+    if (e->archived || !IsFinalized(e->job.CalcStatus())) return false;
+    if (e->version != e->written) pending_write = SerializeJsonPretty(e->job.Serialize());
+  }
+  if (!pending_write.empty()) {
+    WriteFileAtomic(impl_->storage.LiveJobPath(id), pending_write);
+  }
+  impl_->storage.MoveToArchive(id);
+  std::lock_guard lk(impl_->mu);
+  e->archived = true;
+  e->job.archived = true;
+  impl_->jobs.erase(id);
+  e->changed.notify_all();
+  return true;
+}
+
+std::pair<int, int> JobQueue::AutoArchive(double age_s, double timeout_s) {
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(std::max(timeout_s, 0.0)));
+  const double cutoff = WallClockNow() - age_s;
+  std::vector<JobId> candidates;
+  {
+    std::lock_guard lk(impl_->mu);
+    for (const auto& [id, e] : impl_->jobs) candidates.push_back(id);
+  }
+  int archived = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (Clock::now() >= deadline) return {archived, static_cast<int>(candidates.size() - i)};
+    bool old_enough = false;
+    {
+      std::lock_guard lk(impl_->mu);
+      auto it = impl_->jobs.find(candidates[i]);
+      if (it == impl_->jobs.end()) continue;
+      const Job& job = it->second->job;
+      if (!IsFinalized(job.CalcStatus())) continue;
+      std::optional<double> ts = TimestampSeconds(job.end_timestamp);
+      if (!ts) ts = TimestampSeconds(job.start_timestamp);
+      if (!ts) ts = TimestampSeconds(job.received_timestamp);
+      old_enough = age_s < 0 || (ts && *ts < cutoff);
+    }
+    if (old_enough && Archive(candidates[i])) ++archived;
+  }
+  return {archived, 0};
+}
+
+json::array JobQueue::QueryJobs(const std::vector<JobId>& ids,
+                                const std::vector<std::string>& fields) {
+  CheckJobFields(fields);
+  json::array rows;
+  if (ids.empty()) {
+    std::lock_guard lk(impl_->mu);
+    for (const auto& [id, e] : impl_->jobs) rows.push_back(JobRow(e->job, fields));
+    return rows;
+  }
+  for (JobId id : ids) {
+    {
+      std::lock_guard lk(impl_->mu);
+      auto it = impl_->jobs.find(id);
+      if (it != impl_->jobs.end()) {
+        rows.push_back(JobRow(it->second->job, fields));
+        continue;
+      }
+    }
+    std::optional<Job> archived;
+    try {
+      archived = impl_->storage.LoadArchived(id);
+    } catch (const std::exception& err) {
+      spdlog::warn("Cannot read archived job {}: {}", id, err.what());
+    }
+    if (archived) {
+      rows.push_back(JobRow(*archived, fields));
+    } else {
+      rows.push_back(nullptr);
+    }
+  }
+  return rows;
+}
+
+void JobQueue::SetDrainFlag(bool drain) {
+  impl_->storage.SetDrainFlag(drain);
+  std::lock_guard lk(impl_->mu);
+  impl_->drained = drain;
+}
+
+bool JobQueue::DrainFlag() const {
+  std::lock_guard lk(impl_->mu);
+  return impl_->drained;
+}
+
+}  // namespace herd::jobs

@@ -1,0 +1,490 @@
+// Tests of JobQueue: execution order, failures, persistence across restarts
+// (clean and unclean), archive, WaitForJobChange, cancel and concurrency.
+#include "master/jobs/queue.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "base/json.h"
+
+namespace herd::jobs {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+json::object Op(std::string_view id, int value = 0) {
+  return json::object{{"OP_ID", id}, {"value", value}};
+}
+
+// Opens once; lets tests hold an executor at a known point.
+class Gate {
+ public:
+  void Open() {
+    std::lock_guard lk(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock lk(mu_);
+    cv_.wait(lk, [&] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+json::value Succeed(const json::object& input, OpContext& ctx) {
+  ctx.NotifyStart();
+  return input.at("value");
+}
+
+class JobQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "herd-jobs-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Polls the job's status until it is one of the final ones or 5 s pass.
+  static std::string WaitFinished(JobQueue& q, JobId id) {
+    std::string status;
+    for (int i = 0; i < 5000; ++i) {
+      json::array rows = q.QueryJobs({id}, {"status"});
+      status = std::string(rows[0].as_array()[0].as_string());
+      if (status == "success" || status == "error" || status == "canceled") break;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return status;
+  }
+  static std::string StatusOf(JobQueue& q, JobId id) {
+    return std::string(q.QueryJobs({id}, {"status"})[0].as_array()[0].as_string());
+  }
+  // Waits until the job reaches `status` (or 5 s pass).
+  static bool WaitStatus(JobQueue& q, JobId id, std::string_view status) {
+    for (int i = 0; i < 5000; ++i) {
+      if (StatusOf(q, id) == status) return true;
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    return false;
+  }
+  json::value JobFile(JobId id) const {
+    return ParseJson(ReadFile(dir_ + "/job-" + std::to_string(id)), "job file");
+  }
+
+  std::string dir_;
+};
+
+TEST_F(JobQueueTest, RunsOpcodesInOrder) {
+  std::mutex mu;
+  std::vector<int> seen;
+  JobQueue q(
+      dir_,
+      [&](const json::object& input, OpContext& ctx) -> json::value {
+        ctx.NotifyStart();
+        std::lock_guard lk(mu);
+        seen.push_back(static_cast<int>(input.at("value").as_int64()));
+        return json::array{input.at("value"), "done"};
+      },
+      2);
+  JobId id =
+      q.Submit(json::array{Op("OP_TEST_DELAY", 1), Op("OP_TEST_DELAY", 2), Op("OP_TEST_DELAY", 3)});
+  EXPECT_GE(id, 1);
+  ASSERT_EQ(WaitFinished(q, id), "success");
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+  json::array row = q.QueryJobs({id}, {"opstatus", "opresult", "opstart", "opexec", "opend",
+                                       "start_ts", "end_ts", "received_ts"})[0]
+                        .as_array();
+  EXPECT_EQ(row[0], (json::array{"success", "success", "success"}));
+  EXPECT_EQ(row[1].as_array()[2], (json::array{3, "done"}));
+  for (size_t i = 2; i < 5; ++i) {
+    for (const json::value& ts : row[i].as_array()) EXPECT_TRUE(ts.is_array());
+  }
+  for (size_t i = 5; i < 8; ++i) EXPECT_TRUE(row[i].is_array());
+  // The file on disk is the final state.
+  q.Shutdown();
+  const json::value file_json = JobFile(id);
+  const json::object& file = file_json.as_object();
+  EXPECT_EQ(file.at("id"), id);
+  EXPECT_EQ(file.at("ops").as_array()[2].as_object().at("status"), "success");
+  EXPECT_TRUE(file.at("end_timestamp").is_array());
+}
+
+TEST_F(JobQueueTest, FailureMarksRemainingOpcodes) {
+  JobQueue q(
+      dir_,
+      [](const json::object& input, OpContext& ctx) -> json::value {
+        ctx.NotifyStart();
+        if (input.at("value") == 2) throw OpPrereqError("Instance 'x' not known", kEcodeNoEnt);
+        if (input.at("value") == 5) throw std::runtime_error("plain failure");
+        return true;
+      },
+      1);
+  JobId id = q.Submit(json::array{Op("OP_A", 1), Op("OP_B", 2), Op("OP_C", 3)});
+  ASSERT_EQ(WaitFinished(q, id), "error");
+  json::array row = q.QueryJobs({id}, {"opstatus", "opresult"})[0].as_array();
+  EXPECT_EQ(row[0], (json::array{"success", "error", "error"}));
+  EXPECT_EQ(
+      row[1].as_array()[1],
+      (json::array{"OpPrereqError", json::array{"Instance 'x' not known", "unknown_entity"}}));
+  EXPECT_EQ(row[1].as_array()[2],
+            (json::array{"OpExecError", json::array{"Preceding opcode failed"}}));
+
+  JobId other = q.Submit(json::array{Op("OP_D", 5)});
+  ASSERT_EQ(WaitFinished(q, other), "error");
+  EXPECT_EQ(q.QueryJobs({other}, {"opresult"})[0].as_array()[0].as_array()[0],
+            (json::array{"OpExecError", json::array{"plain failure"}}));
+}
+
+TEST_F(JobQueueTest, QueuedJobsSurviveARestart) {
+  std::vector<JobId> ids;
+  {
+    JobQueue q(dir_, Succeed, 0);
+    for (int i = 0; i < 5; ++i) ids.push_back(q.Submit(json::array{Op("OP_X", i)}));
+  }
+  for (JobId id : ids) {
+    EXPECT_EQ(JobFile(id).as_object().at("ops").as_array()[0].as_object().at("status"), "queued");
+  }
+  EXPECT_EQ(std::stoll(ReadFile(dir_ + "/serial")), ids.back());
+  JobQueue q(dir_, Succeed, 2);
+  for (JobId id : ids) EXPECT_EQ(WaitFinished(q, id), "success");
+  EXPECT_GT(q.Submit(json::array{Op("OP_X")}), ids.back());
+}
+
+TEST_F(JobQueueTest, UncleanShutdownFailsRunningAndRestartsWaiting) {
+  Gate release;
+  std::promise<void> running_started, waiting_started;
+  auto executor = [&](const json::object& input, OpContext& ctx) -> json::value {
+    if (input.at("value") == 1) {
+      ctx.NotifyStart();
+      running_started.set_value();
+      release.Wait();
+    } else if (input.at("value") == 2) {
+      waiting_started.set_value();  // still "waiting for locks"
+      release.Wait();
+    }
+    return nullptr;
+  };
+  JobQueue live(dir_, executor, 2);
+  JobId running = live.Submit(json::array{Op("OP_A", 1), Op("OP_A", 3)});
+  running_started.get_future().wait();
+  JobId waiting = live.Submit(json::array{Op("OP_B", 2)});
+  waiting_started.get_future().wait();
+  JobId queued = live.Submit(json::array{Op("OP_C", 4)});
+  ASSERT_EQ(StatusOf(live, running), "running");
+  ASSERT_EQ(StatusOf(live, waiting), "waiting");
+
+  // What a crash leaves behind: the directory as it is right now.
+  const std::string crashed = dir_ + "/crashed";
+  fs::create_directory(crashed);
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    if (entry.path() != crashed)
+      fs::copy(entry.path(), crashed / entry.path().filename(), fs::copy_options::recursive);
+  }
+  release.Open();
+
+  JobQueue restarted(crashed, Succeed, 0);
+  json::array rows =
+      restarted.QueryJobs({running, waiting, queued}, {"status", "opstatus", "opresult"});
+  EXPECT_EQ(rows[0].as_array()[0], "error");
+  EXPECT_EQ(rows[0].as_array()[1], (json::array{"error", "error"}));
+  EXPECT_EQ(rows[0].as_array()[2].as_array()[0],
+            (json::array{"OpExecError", json::array{"Unclean master daemon shutdown"}}));
+  EXPECT_EQ(rows[1].as_array()[0], "queued");
+  EXPECT_EQ(rows[2].as_array()[0], "queued");
+  EXPECT_EQ(restarted.QueryJobs({}, {"id"}).size(), 3u);
+}
+
+TEST_F(JobQueueTest, ShutdownLeavesUnstartedOpcodesForTheNextStart) {
+  Gate release;
+  std::promise<void> started;
+  std::atomic<int> first_runs{0};
+  JobId id;
+  {
+    JobQueue q(
+        dir_,
+        [&](const json::object& input, OpContext& ctx) -> json::value {
+          ctx.NotifyStart();
+          if (input.at("value") == 1) {
+            ++first_runs;
+            started.set_value();
+            release.Wait();
+          }
+          return input.at("value");
+        },
+        1);
+    id = q.Submit(json::array{Op("OP_A", 1), Op("OP_A", 2)});
+    started.get_future().wait();
+    std::thread stopper([&] { q.Shutdown(); });
+    std::this_thread::sleep_for(milliseconds(20));
+    release.Open();
+    stopper.join();
+    EXPECT_EQ(StatusOf(q, id), "queued");
+  }
+  JobQueue q(dir_, Succeed, 1);
+  ASSERT_EQ(WaitFinished(q, id), "success");
+  EXPECT_EQ(first_runs.load(), 1);
+  EXPECT_EQ(q.QueryJobs({id}, {"opresult"})[0].as_array()[0], (json::array{1, 2}));
+}
+
+TEST_F(JobQueueTest, ArchiveMovesTheFile) {
+  WriteFileAtomic(dir_ + "/serial", "12344\n");
+  JobQueue q(dir_, Succeed, 1);
+  JobId id = q.Submit(json::array{Op("OP_A")});
+  EXPECT_EQ(id, 12345);
+  ASSERT_EQ(WaitFinished(q, id), "success");
+  EXPECT_TRUE(q.Archive(id));
+  EXPECT_FALSE(FileExists(dir_ + "/job-12345"));
+  EXPECT_TRUE(FileExists(dir_ + "/archive/1/job-12345"));
+  EXPECT_FALSE(q.Archive(id));
+  EXPECT_FALSE(q.Archive(999));
+  json::array row = q.QueryJobs({id}, {"id", "status", "archived"})[0].as_array();
+  EXPECT_EQ(row, (json::array{id, "success", true}));
+  EXPECT_TRUE(q.QueryJobs({}, {"id"}).empty());
+}
+
+TEST_F(JobQueueTest, OnlyFinishedJobsAreArchived) {
+  JobQueue q(dir_, Succeed, 0);
+  JobId id = q.Submit(json::array{Op("OP_A")});
+  EXPECT_FALSE(q.Archive(id));
+  EXPECT_EQ(q.AutoArchive(-1, 10), std::make_pair(0, 0));
+  EXPECT_TRUE(FileExists(dir_ + "/job-" + std::to_string(id)));
+}
+
+TEST_F(JobQueueTest, AutoArchiveHonoursAge) {
+  JobQueue q(dir_, Succeed, 2);
+  std::vector<JobId> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(q.Submit(json::array{Op("OP_A")}));
+  for (JobId id : ids) ASSERT_EQ(WaitFinished(q, id), "success");
+  EXPECT_EQ(q.AutoArchive(3600, 10), std::make_pair(0, 0));
+  EXPECT_EQ(q.AutoArchive(-1, 10), std::make_pair(3, 0));
+  for (JobId id : ids) {
+    EXPECT_TRUE(FileExists(dir_ + "/archive/0/job-" + std::to_string(id)));
+  }
+}
+
+TEST_F(JobQueueTest, WaitForJobChangeReturnsOnChangeAndTimesOut) {
+  Gate go, finish;
+  JobQueue q(
+      dir_,
+      [&](const json::object&, OpContext& ctx) -> json::value {
+        go.Wait();
+        ctx.NotifyStart();
+        ctx.Feedback("hello");
+        finish.Wait();
+        return true;
+      },
+      1);
+  JobId id = q.Submit(json::array{Op("OP_A")});
+  const json::array fields{"status"};
+
+  json::value first = q.WaitForJobChange(id, fields, nullptr, -1, 1.0);
+  ASSERT_TRUE(first.is_array());
+  json::value info = first.as_array()[0];
+  EXPECT_TRUE(info == json::array{"queued"} || info == json::array{"waiting"});
+
+  // Same view as before and nothing new: "nochange" after the timeout.
+  if (info != json::array{"waiting"}) {
+    ASSERT_TRUE(WaitStatus(q, id, "waiting"));
+    info = json::array{"waiting"};
+  }
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(q.WaitForJobChange(id, fields, info, -1, 0.2), "nochange");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(190));
+
+  // A change wakes the waiter well before its timeout.
+  auto waiter = std::async(std::launch::async,
+                           [&] { return q.WaitForJobChange(id, fields, info, -1, 30.0); });
+  std::this_thread::sleep_for(milliseconds(20));
+  start = std::chrono::steady_clock::now();
+  go.Open();
+  json::value changed = waiter.get();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  ASSERT_TRUE(changed.is_array());
+
+  // Log entries arrive as [serial, timestamp, type, message].
+  json::value prev = changed.as_array()[0];
+  int64_t serial = -1;
+  json::array logs;
+  for (int i = 0; i < 100 && logs.empty(); ++i) {
+    json::value r = q.WaitForJobChange(id, fields, prev, serial, 1.0);
+    if (!r.is_array()) continue;
+    prev = r.as_array()[0];
+    logs = r.as_array()[1].as_array();
+  }
+  ASSERT_EQ(logs.size(), 1u);
+  const json::array& entry = logs[0].as_array();
+  EXPECT_EQ(entry[0], 1);
+  EXPECT_TRUE(entry[1].is_array());
+  EXPECT_EQ(entry[2], "message");
+  EXPECT_EQ(entry[3], "hello");
+  EXPECT_EQ(q.WaitForJobChange(id, fields, prev, 1, 0.05), "nochange");
+
+  finish.Open();
+  ASSERT_EQ(WaitFinished(q, id), "success");
+  // A finished job answers at once, even when nothing changed.
+  json::value done = q.WaitForJobChange(id, fields, json::array{"success"}, 1, 30.0);
+  EXPECT_EQ(done, (json::array{json::array{"success"}, json::array{}}));
+  EXPECT_TRUE(q.WaitForJobChange(4242, fields, nullptr, -1, 1.0).is_null());
+  EXPECT_THROW(q.WaitForJobChange(id, json::array{"nope"}, nullptr, -1, 1.0), GanetiError);
+}
+
+TEST_F(JobQueueTest, CancelQueuedJob) {
+  JobId id;
+  {
+    JobQueue q(dir_, Succeed, 0);
+    id = q.Submit(json::array{Op("OP_A"), Op("OP_B")});
+    auto [ok, msg] = q.Cancel(id);
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(msg, "Job " + std::to_string(id) + " canceled");
+    EXPECT_FALSE(q.Cancel(id).first);
+    EXPECT_FALSE(q.Cancel(777).first);
+  }
+  JobQueue q(dir_, Succeed, 1);
+  json::array row = q.QueryJobs({id}, {"status", "opstatus", "opresult", "end_ts"})[0].as_array();
+  EXPECT_EQ(row[0], "canceled");
+  EXPECT_EQ(row[1], (json::array{"canceled", "canceled"}));
+  EXPECT_EQ(row[2].as_array()[0], "Job canceled by request");
+  EXPECT_TRUE(row[3].is_array());
+}
+
+TEST_F(JobQueueTest, CancelWaitingJobStopsItButNotARunningOne) {
+  std::promise<void> waiting;
+  Gate run;
+  JobQueue q(
+      dir_,
+      [&](const json::object& input, OpContext& ctx) -> json::value {
+        if (input.at("value") == 1) {
+          waiting.set_value();
+          // Waiting for locks, as a logical unit would, until canceled.
+          while (!ctx.CancelRequested()) std::this_thread::sleep_for(milliseconds(1));
+          ctx.NotifyStart();  // throws OpCanceled
+          return "not reached";
+        }
+        ctx.NotifyStart();
+        run.Wait();
+        return true;
+      },
+      2);
+  JobId id = q.Submit(json::array{Op("OP_A", 1), Op("OP_B", 0)});
+  waiting.get_future().wait();
+  auto [ok, msg] = q.Cancel(id);
+  EXPECT_TRUE(ok);
+  EXPECT_EQ(msg, "Job " + std::to_string(id) + " will be canceled");
+  ASSERT_EQ(WaitFinished(q, id), "canceled");
+  EXPECT_EQ(q.QueryJobs({id}, {"opstatus"})[0].as_array()[0],
+            (json::array{"canceled", "canceled"}));
+
+  JobId busy = q.Submit(json::array{Op("OP_C", 2)});
+  ASSERT_TRUE(WaitStatus(q, busy, "running"));
+  EXPECT_FALSE(q.Cancel(busy).first);
+  run.Open();
+  EXPECT_EQ(WaitFinished(q, busy), "success");
+}
+
+TEST_F(JobQueueTest, DrainedQueueRefusesJobs) {
+  {
+    JobQueue q(dir_, Succeed, 0);
+    q.SetDrainFlag(true);
+    try {
+      q.Submit(json::array{Op("OP_A")});
+      ADD_FAILURE() << "drained queue accepted a job";
+    } catch (const GanetiError& e) {
+      EXPECT_EQ(e.error_class(), "JobQueueDrainError");
+    }
+    EXPECT_THROW(q.SubmitMany(json::array{json::array{Op("OP_A")}}), GanetiError);
+  }
+  JobQueue q(dir_, Succeed, 0);
+  EXPECT_TRUE(q.DrainFlag());
+  q.SetDrainFlag(false);
+  EXPECT_NO_THROW(q.Submit(json::array{Op("OP_A")}));
+}
+
+TEST_F(JobQueueTest, RefusesAnUnknownQueueVersion) {
+  WriteFileAtomic(dir_ + "/version", "2\n");
+  EXPECT_THROW(JobQueue(dir_, Succeed, 0), GanetiError);
+}
+
+TEST_F(JobQueueTest, SubmitManyAnswersPerJob) {
+  JobQueue q(dir_, Succeed, 1);
+  json::array answer = q.SubmitMany(
+      json::array{json::array{Op("OP_A", 1)}, json::array{}, 42, json::array{Op("OP_B", 2)}});
+  ASSERT_EQ(answer.size(), 4u);
+  EXPECT_EQ(answer[0].as_array()[0], true);
+  EXPECT_EQ(answer[1].as_array()[0], false);
+  EXPECT_EQ(answer[1].as_array()[1], "A job needs at least one opcode");
+  EXPECT_EQ(answer[2].as_array()[0], false);
+  EXPECT_EQ(answer[3].as_array()[0], true);
+  const JobId a = answer[0].as_array()[1].as_int64();
+  const JobId b = answer[3].as_array()[1].as_int64();
+  EXPECT_EQ(b, a + 1);
+  EXPECT_EQ(WaitFinished(q, a), "success");
+  EXPECT_EQ(WaitFinished(q, b), "success");
+  EXPECT_THROW(q.Submit(json::array{}), GanetiError);
+  EXPECT_THROW(q.Submit(json::array{json::object{{"no", "id"}}}), GanetiError);
+}
+
+TEST_F(JobQueueTest, QueryJobsFieldsAndUnknownIds) {
+  JobQueue q(dir_, Succeed, 0);
+  json::object add{{"OP_ID", "OP_NODE_ADD"}, {"node_name", "node3"}};
+  JobId id = q.Submit(json::array{add});
+  json::array rows = q.QueryJobs({id, 999}, {"id", "summary", "status", "priority"});
+  EXPECT_EQ(rows[0], (json::array{id, json::array{"NODE_ADD(node3)"}, "queued", 0}));
+  EXPECT_TRUE(rows[1].is_null());
+  EXPECT_THROW(q.QueryJobs({}, {"id", "colour"}), GanetiError);
+}
+
+TEST_F(JobQueueTest, HundredJobsOnFourWorkers) {
+  std::atomic<int> active{0}, peak{0}, runs{0};
+  JobQueue q(
+      dir_,
+      [&](const json::object& input, OpContext& ctx) -> json::value {
+        ctx.NotifyStart();
+        int now = ++active;
+        int seen = peak.load();
+        while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::sleep_for(milliseconds(2));
+        --active;
+        ++runs;
+        return input.at("value");
+      },
+      4);
+  auto start = std::chrono::steady_clock::now();
+  // Half submitted one by one, half in one SubmitMany call (all ready at once).
+  std::vector<JobId> ids;
+  for (int i = 0; i < 50; ++i) ids.push_back(q.Submit(json::array{Op("OP_A", i)}));
+  json::array many;
+  for (int i = 50; i < 100; ++i) many.push_back(json::array{Op("OP_A", i)});
+  for (const json::value& answer : q.SubmitMany(many)) {
+    ASSERT_EQ(answer.as_array()[0], true);
+    ids.push_back(answer.as_array()[1].as_int64());
+  }
+  for (JobId id : ids) ASSERT_EQ(WaitFinished(q, id), "success");
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(runs.load(), 100);
+  EXPECT_GT(peak.load(), 1);
+  EXPECT_LE(peak.load(), 4);
+  EXPECT_EQ(q.QueryJobs(ids, {"opresult"})[99], (json::array{json::array{99}}));
+  EXPECT_EQ(q.QueryJobs({}, {"id"}).size(), 100u);
+  std::printf("100 jobs on 4 workers: %lld ms, peak concurrency %d\n",
+              static_cast<long long>(std::chrono::duration_cast<milliseconds>(elapsed).count()),
+              peak.load());
+}
+
+}  // namespace
+}  // namespace herd::jobs
