@@ -91,4 +91,19 @@ json::value Client::Call(std::string_view method, const json::array& args) {
   throw DecodeError(obj.at("result"));
 }
 
+void WaitUntilServing(const std::string& socket_path, double timeout_seconds) {
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  for (;;) {
+    try {
+      Client client(socket_path, 5);
+      client.Call("QueryClusterInfo", json::array{});
+      return;
+    } catch (const GanetiError&) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+      ::usleep(20 * 1000);
+    }
+  }
+}
+
 }  // namespace herd::luxi

@@ -28,4 +28,8 @@ class Client {
   std::string pending_;
 };
 
+// Waits until a master daemon answers on `socket_path` (after a start);
+// throws the last connection error after `timeout_seconds`.
+void WaitUntilServing(const std::string& socket_path, double timeout_seconds);
+
 }  // namespace herd::luxi

@@ -1,6 +1,13 @@
 #include "vcluster/layout.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "base/errors.h"
@@ -10,16 +17,37 @@ namespace herd::vcluster {
 
 std::string NodeName(int index) { return "node" + std::to_string(index); }
 
-std::string NodeAddress(int index) {
-  int n = index + 1;  // 127.1.0.1 is the cluster address
-  return "127.1." + std::to_string(n / 256) + "." + std::to_string(n % 256);
+std::string NodeAddress(int block, int index) {
+  int n = index + 1;  // .0.1 is the cluster address
+  return "127." + std::to_string(block) + "." + std::to_string(n / 256) + "." +
+         std::to_string(n % 256);
+}
+
+std::string ClusterAddress(int block) { return "127." + std::to_string(block) + ".0.1"; }
+
+int FindFreeAddressBlock(int port) {
+  std::random_device rd;
+  const int first = 2 + static_cast<int>(rd() % 252);
+  for (int i = 0; i < 252; ++i) {
+    int block = 2 + (first - 2 + i) % 252;
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw SystemError("socket", errno);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, NodeAddress(block, 1).c_str(), &addr.sin_addr);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    if (free) return block;
+  }
+  throw GenericError("no free loopback address block for a new virtual cluster");
 }
 
 void WriteHostsFile(const std::string& dir, const std::string& cluster_name,
-                    const std::vector<VirtualNode>& nodes) {
+                    const std::string& cluster_address, const std::vector<VirtualNode>& nodes) {
   std::ostringstream out;
   out << "# Name resolution of this virtual cluster (read before DNS).\n";
-  out << kClusterAddress << " " << cluster_name << "\n";
+  out << cluster_address << " " << cluster_name << "\n";
   for (const auto& n : nodes) out << n.address << " " << n.name << "\n";
   WriteFileAtomic(dir + "/hosts", out.str());
 }
@@ -33,7 +61,7 @@ std::vector<VirtualNode> ReadNodes(const std::string& dir) {
     std::istringstream f(line);
     VirtualNode n;
     f >> n.address >> n.name;
-    if (n.address != kClusterAddress && FileExists(dir + "/" + n.name)) nodes.push_back(n);
+    if (!n.name.empty() && FileExists(dir + "/" + n.name + "/cmd")) nodes.push_back(n);
   }
   return nodes;
 }

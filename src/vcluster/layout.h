@@ -15,15 +15,18 @@ struct VirtualNode {
   NodeCapacity capacity;
 };
 
-// Node i (1-based) is "node<i>" on 127.1.<i/256>.<i%256>; the cluster name
-// gets 127.1.0.1 (node numbering starts at 2 in that space).
+// Each virtual cluster owns one block 127.<block>.0.0/16 (so that several
+// clusters can run at once): node i (1-based) is "node<i>" on
+// 127.<block>.<(i+1)/256>.<(i+1)%256>, the cluster name is 127.<block>.0.1.
 std::string NodeName(int index);
-std::string NodeAddress(int index);
-inline constexpr const char* kClusterAddress = "127.1.0.1";
+std::string NodeAddress(int block, int index);
+std::string ClusterAddress(int block);
+// A block whose addresses are free right now (probed by binding).
+int FindFreeAddressBlock(int port);
 
 // Writes DIR/hosts (cluster name and every node); crash-safe.
 void WriteHostsFile(const std::string& dir, const std::string& cluster_name,
-                    const std::vector<VirtualNode>& nodes);
+                    const std::string& cluster_address, const std::vector<VirtualNode>& nodes);
 std::vector<VirtualNode> ReadNodes(const std::string& dir);
 
 // DIR/<node>/cmd: runs a command as that node (GANETI_ROOTDIR, GANETI_HOSTNAME, PATH).

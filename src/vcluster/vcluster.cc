@@ -16,9 +16,11 @@
 #include "base/json.h"
 #include "base/paths.h"
 #include "base/process.h"
+#include "bootstrap/bootstrap.h"
 #include "luxi/client.h"
 #include "net/tls.h"
 #include "node/ssconf.h"
+#include "rpc/procedures.h"
 #include "vcluster/layout.h"
 
 namespace herd::vcluster {
@@ -109,6 +111,7 @@ void StartCluster(const std::string& dir, const std::string& bin_dir, bool progr
   Paths mp(dir + "/" + master, master);
   if (FileExists(mp.ConfigFile())) {
     StartDaemons(dir, bin_dir, {master}, "ganeti-masterd", false);
+    luxi::WaitUntilServing(mp.MasterSocket(), 30);
     if (FileExists(bin_dir + "/ganeti-rapi"))
       StartDaemons(dir, bin_dir, {master}, "ganeti-rapi", false);
   }
@@ -166,9 +169,10 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
   json::object spec;
   if (!spec_file.empty()) spec = AsObject(ParseJson(ReadFile(spec_file), spec_file), spec_file);
 
+  const int block = FindFreeAddressBlock(rpc::kDefaultNodedPort);
   std::vector<VirtualNode> nodes;
   for (int i = 1; i <= node_count; ++i) {
-    VirtualNode n{NodeName(i), NodeAddress(i), uniform};
+    VirtualNode n{NodeName(i), NodeAddress(block, i), uniform};
     if (auto it = spec.find(n.name); it != spec.end()) {
       const auto& o = AsObject(it->value(), spec_file + ": " + n.name);
       n.capacity.memory_mib = GetIntOr(o, "memory", n.capacity.memory_mib);
@@ -177,7 +181,7 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
     }
     nodes.push_back(n);
   }
-  WriteHostsFile(dir, cluster_name, nodes);
+  WriteHostsFile(dir, cluster_name, ClusterAddress(block), nodes);
   // One cluster certificate, shared by every node (as Ganeti distributes server.pem).
   const std::string cert = dir + "/.server.pem";
   net::GenerateSelfSignedCertificate(cert, cluster_name);
@@ -201,11 +205,10 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
               << " (no cluster initialised)\n";
     return 0;
   }
-  auto init = RunCommand(
-      {bin_dir + "/gnt-cluster", "init", "--enabled-hypervisors=fake", "--master-netdev=lo",
-       "--enabled-disk-templates=diskless,file,sharedfile", "--no-etc-hosts", cluster_name},
-      NodeEnv(dir, master), "", 120);
-  if (init.failed()) throw GenericError("gnt-cluster init failed:\n" + init.output);
+  bootstrap::InitOptions init;
+  init.cluster_name = cluster_name;
+  init.master_netdev = "lo";
+  bootstrap::InitCluster(Paths(dir + "/" + master, master), init);
 
   if (nodes.size() > 1) {
     luxi::Client client(Paths(dir + "/" + master, master).MasterSocket(), 600);
@@ -214,7 +217,9 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
       jobs.push_back(json::array{
           json::object{{"OP_ID", "OP_NODE_ADD"}, {"node_name", nodes[i].name}, {"readd", false}}});
     }
-    json::value submitted = client.Call("SubmitManyJobs", {jobs});
+    json::array args;
+    args.push_back(std::move(jobs));  // a braced {jobs} would copy the list itself
+    json::value submitted = client.Call("SubmitManyJobs", args);
     json::array ids;
     for (const auto& s : submitted.as_array()) {
       const auto& pair = s.as_array();

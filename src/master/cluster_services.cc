@@ -1,0 +1,141 @@
+#include "master/cluster_services.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "base/errors.h"
+#include "base/json.h"
+#include "master/cmdlib/common.h"
+
+namespace herd::master {
+
+MasterServices::MasterServices(ConfigStore& config, rpc::NodeRpcClient& rpc)
+    : config_(config), rpc_(rpc) {}
+
+MasterServices::~MasterServices() { Stop(); }
+
+void MasterServices::Start() {
+  replication_thread_ = std::thread([this] { ReplicationLoop(); });
+  ssconf_thread_ = std::thread([this] { SsconfLoop(); });
+  ScheduleSsconfDistribution();  // nodes may have missed changes while we were down
+}
+
+void MasterServices::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (replication_thread_.joinable()) replication_thread_.join();
+  if (ssconf_thread_.joinable()) ssconf_thread_.join();
+}
+
+void MasterServices::OnCommit(const std::string& journal_line) {
+  {
+    std::lock_guard lock(mu_);
+    pending_lines_.push_back(journal_line);
+  }
+  cv_.notify_all();
+}
+
+json::value MasterServices::SubmitJob(json::array opcodes) {
+  if (!queue_) throw ProgrammerError("job queue not ready");
+  try {
+    return json::array{true, queue_->Submit(opcodes)};
+  } catch (const GanetiError& e) {
+    return json::array{false, e.args().empty() ? std::string(e.what()) : e.args()[0]};
+  }
+}
+
+void MasterServices::ScheduleSsconfDistribution() {
+  {
+    std::lock_guard lock(mu_);
+    ssconf_dirty_ = true;
+  }
+  cv_.notify_all();
+}
+
+void MasterServices::SendFullConfig(const std::string& node_uuid) {
+  std::optional<rpc::NodeAddress> address;
+  config_.Read([&](const objects::ConfigData& d) {
+    if (auto it = d.nodes.find(node_uuid); it != d.nodes.end()) address = AddressOf(it->second);
+  });
+  if (!address) return;
+  auto r = rpc_.Call(*address, rpc::procedures::kConfigJournalAppend,
+                     json::array{"full", config_.SerializedSnapshot()});
+  std::lock_guard lock(mu_);
+  if (r.ok) {
+    needs_full_.erase(node_uuid);
+  } else {
+    spdlog::warn("could not send the configuration to {}: {}", address->name, r.error);
+    needs_full_.insert(node_uuid);
+  }
+}
+
+void MasterServices::ReplicationLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !pending_lines_.empty(); });
+    if (stopping_ && pending_lines_.empty()) return;
+    // Ship everything pending as one batch, in commit order.
+    std::string batch;
+    while (!pending_lines_.empty()) {
+      batch += pending_lines_.front();
+      pending_lines_.pop_front();
+    }
+    std::set<std::string> resend = needs_full_;
+    lock.unlock();
+    std::vector<const objects::Node*> unused;
+    std::vector<rpc::NodeAddress> targets;
+    std::vector<std::string> target_uuids;
+    config_.Read([&](const objects::ConfigData& d) {
+      for (const auto* n : MasterCandidates(d)) {
+        if (n->offline || resend.count(n->uuid)) continue;
+        targets.push_back(AddressOf(*n));
+        target_uuids.push_back(n->uuid);
+      }
+    });
+    auto results = rpc_.CallParallel(targets, rpc::procedures::kConfigJournalAppend,
+                                     json::array{"append", batch});
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok) {
+        spdlog::warn("config replication to {} failed ({}); it will get a full copy",
+                     results[i].node, results[i].error);
+        resend.insert(target_uuids[i]);
+      }
+    }
+    for (const auto& uuid : resend) SendFullConfig(uuid);
+    lock.lock();
+  }
+}
+
+void MasterServices::SsconfLoop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || ssconf_dirty_; });
+    if (stopping_) return;
+    ssconf_dirty_ = false;
+    lock.unlock();
+    std::vector<rpc::NodeAddress> targets;
+    json::object values;
+    config_.Read([&](const objects::ConfigData& d) {
+      for (const auto& [k, v] : ComputeSsconf(d)) values[k] = v;
+      targets = AddressesOf(OnlineNodes(d));
+    });
+    auto results =
+        rpc_.CallParallel(targets, rpc::procedures::kWriteSsconfFiles, json::array{values});
+    int failed = 0;
+    for (const auto& r : results) {
+      if (!r.ok) {
+        ++failed;
+        spdlog::warn("writing ssconf files on {} failed: {}", r.node, r.error);
+      }
+    }
+    lock.lock();
+    if (failed) ssconf_dirty_ = true, cv_.wait_for(lock, std::chrono::seconds(5));
+  }
+}
+
+}  // namespace herd::master

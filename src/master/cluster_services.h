@@ -1,0 +1,56 @@
+// The master daemon's background duties: in-order replication of config
+// journal records to master candidates, coalesced ssconf distribution, and
+// the services logical units call.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "master/cmdlib/lu_context.h"
+#include "master/config/config_store.h"
+#include "master/jobs/queue.h"
+#include "rpc/node_rpc_client.h"
+
+namespace herd::master {
+
+class MasterServices : public ClusterServices {
+ public:
+  MasterServices(ConfigStore& config, rpc::NodeRpcClient& rpc);
+  ~MasterServices() override;
+  void SetQueue(jobs::JobQueue* queue) { queue_ = queue; }
+  void Start();
+  void Stop();
+
+  // Called by the config store for every commit (cheap: queues the line).
+  void OnCommit(const std::string& journal_line);
+
+  boost::json::value SubmitJob(boost::json::array opcodes) override;
+  void ScheduleSsconfDistribution() override;
+  void SendFullConfig(const std::string& node_uuid) override;
+  void RequestShutdown() override { shutdown_requested_ = true; }
+  bool shutdown_requested() const { return shutdown_requested_; }
+
+ private:
+  void ReplicationLoop();
+  void SsconfLoop();
+
+  ConfigStore& config_;
+  rpc::NodeRpcClient& rpc_;
+  jobs::JobQueue* queue_ = nullptr;
+  std::atomic<bool> shutdown_requested_{false};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::deque<std::string> pending_lines_;
+  std::set<std::string> needs_full_;  // candidates whose replica must be resent whole
+  bool ssconf_dirty_ = false;
+  std::thread replication_thread_, ssconf_thread_;
+};
+
+}  // namespace herd::master

@@ -1,0 +1,221 @@
+#include "master/cmdlib/cluster.h"
+
+#include <chrono>
+#include <thread>
+
+#include "base/errors.h"
+#include "base/json.h"
+#include "master/cmdlib/common.h"
+
+namespace herd::master {
+namespace {
+constexpr const char* kSoftwareVersion = "3.0.2";
+
+void ReportError(LuContext& ctx, bool& ok, const std::string& item_type, const std::string& item,
+                 const std::string& msg) {
+  ok = false;
+  ctx.Feedback("  - ERROR: " + item_type + (item.empty() ? "" : " " + item) + ": " + msg);
+}
+}  // namespace
+
+json::object ClusterInfo(const objects::ConfigData& config) {
+  const auto& c = config.cluster;
+  json::object info = objects::ToJson(c).as_object();
+  info["name"] = c.cluster_name;
+  auto master = config.nodes.find(c.master_node);
+  info["master"] = master == config.nodes.end() ? "" : master->second.name;
+  info["default_hypervisor"] =
+      c.enabled_hypervisors.empty() ? json::value(nullptr) : json::value(c.enabled_hypervisors[0]);
+  info["software_version"] = kSoftwareVersion;
+  info["protocol_version"] = rpc::kProtocolVersion;
+  info["config_version"] = config.version;
+  info["os_api_version"] = 20;
+  info["export_version"] = 0;
+  info["vcs_version"] = "herd";
+  info["architecture"] = json::array{"64bit", "x86_64"};
+  return info;
+}
+
+json::value ClusterQuery(LuContext& ctx, const json::object&) {
+  ctx.op.NotifyStart();
+  return ctx.config.Read(
+      [](const objects::ConfigData& data) { return json::value(ClusterInfo(data)); });
+}
+
+json::value ClusterVerify(LuContext& ctx, const json::object& op) {
+  ctx.op.NotifyStart();
+  json::array jobs;
+  auto group_filter = OptionalString(op, "group_name");
+  std::vector<std::string> groups;
+  ctx.config.Read([&](const objects::ConfigData& data) {
+    for (const auto& [uuid, g] : data.nodegroups) {
+      if (!group_filter || *group_filter == g.name) groups.push_back(g.name);
+    }
+  });
+  if (group_filter && groups.empty()) {
+    throw OpPrereqError("Node group '" + *group_filter + "' not found", kEcodeNoEnt);
+  }
+  if (!group_filter) {
+    jobs.push_back(ctx.services.SubmitJob(json::array{
+        json::object{{"OP_ID", "OP_CLUSTER_VERIFY_CONFIG"},
+                     {"ignore_errors",
+                      op.contains("ignore_errors") ? op.at("ignore_errors") : json::array{}}}}));
+  }
+  for (const auto& g : groups) {
+    jobs.push_back(ctx.services.SubmitJob(
+        json::array{json::object{{"OP_ID", "OP_CLUSTER_VERIFY_GROUP"}, {"group_name", g}}}));
+  }
+  return json::object{{"jobs", std::move(jobs)}};
+}
+
+json::value ClusterVerifyConfig(LuContext& ctx, const json::object&) {
+  AcquireBgl(ctx, true);
+  ctx.op.NotifyStart();
+  bool ok = true;
+  ctx.Feedback("* Verifying cluster config");
+  ctx.config.Read([&](const objects::ConfigData& data) {
+    if (!data.nodes.count(data.cluster.master_node)) {
+      ReportError(ctx, ok, "cluster", data.cluster.cluster_name,
+                  "master node is not in the configuration");
+    }
+    int candidates = 0, possible = 0;
+    for (const auto& [uuid, n] : data.nodes) {
+      if (!data.nodegroups.count(n.group)) {
+        ReportError(ctx, ok, "node", n.name, "node group " + n.group + " does not exist");
+      }
+      candidates += n.master_candidate ? 1 : 0;
+      possible += (!n.offline && !n.drained && n.master_capable) ? 1 : 0;
+    }
+    int wanted = std::min(possible, static_cast<int>(data.cluster.candidate_pool_size));
+    if (candidates < wanted) {
+      ReportError(ctx, ok, "cluster", data.cluster.cluster_name,
+                  "not enough master candidates: current " + std::to_string(candidates) +
+                      ", desired " + std::to_string(wanted));
+    }
+    for (const auto& [uuid, inst] : data.instances) {
+      if (!data.nodes.count(inst.primary_node)) {
+        ReportError(ctx, ok, "instance", inst.name, "primary node is not in the configuration");
+      }
+    }
+  });
+  return ok;
+}
+
+json::value ClusterVerifyGroup(LuContext& ctx, const json::object& op) {
+  const std::string group_name = RequiredString(op, "group_name");
+  std::vector<objects::Node> nodes;
+  std::string cluster_name, group_uuid;
+  std::map<std::string, std::string> expected_ssconf;
+  ctx.config.Read([&](const objects::ConfigData& data) {
+    const auto* g = data.FindGroupByName(group_name);
+    if (!g) throw OpPrereqError("Node group '" + group_name + "' not found", kEcodeNoEnt);
+    group_uuid = g->uuid;
+    cluster_name = data.cluster.cluster_name;
+    for (const auto& [uuid, n] : data.nodes) {
+      if (n.group == group_uuid) nodes.push_back(n);
+    }
+  });
+  std::vector<std::string> uuids;
+  for (const auto& n : nodes) uuids.push_back(n.uuid);
+  ctx.locks.Acquire(ctx.owner, locking::Level::kNodeGroup, {group_uuid}, true);
+  ctx.locks.Acquire(ctx.owner, locking::Level::kNode, uuids, true);
+  ctx.op.NotifyStart();
+  bool ok = true;
+  ctx.Feedback("* Verifying group " + group_name);
+  std::vector<rpc::NodeAddress> online;
+  for (const auto& n : nodes) {
+    if (!n.offline) online.push_back(AddressOf(n));
+  }
+  ctx.Feedback("* Verifying node status");
+  json::object checks{{"version", nullptr}, {"hypervisor", json::array{"fake"}}};
+  auto results = ctx.rpc.CallParallel(online, rpc::procedures::kNodeVerify,
+                                      json::array{checks, cluster_name, json::object{}});
+  for (const auto& r : results) {
+    if (!r.ok) {
+      ReportError(ctx, ok, "node", r.node, "while contacting node: " + r.error);
+      continue;
+    }
+    const auto& res = r.payload.as_object();
+    if (auto v = res.find("version"); v != res.end()) {
+      const auto& pair = v->value().as_array();
+      if (pair.empty() || ToInt(pair[0], "version") != rpc::kProtocolVersion) {
+        ReportError(ctx, ok, "node", r.node,
+                    "incompatible protocol versions: master " +
+                        std::to_string(rpc::kProtocolVersion) + ", node " +
+                        SerializeJson(v->value()));
+      }
+    } else {
+      ReportError(ctx, ok, "node", r.node, "connection to node returned invalid data");
+    }
+    if (auto c = res.find("cluster_name");
+        c != res.end() && c->value().is_string() && c->value().get_string() != cluster_name) {
+      ReportError(ctx, ok, "node", r.node,
+                  "node belongs to cluster '" + std::string(c->value().get_string()) + "'");
+    }
+  }
+  for (const auto& n : nodes) {
+    if (n.offline) ctx.Feedback("  - NOTICE: node " + n.name + " is offline, not checked");
+  }
+  return ok;
+}
+
+json::value ClusterRedistConf(LuContext& ctx, const json::object&) {
+  AcquireBgl(ctx, true);
+  ctx.op.NotifyStart();
+  std::vector<std::string> candidates;
+  ctx.config.Read([&](const objects::ConfigData& data) {
+    for (const auto* n : MasterCandidates(data)) candidates.push_back(n->uuid);
+  });
+  for (const auto& uuid : candidates) ctx.services.SendFullConfig(uuid);
+  ctx.services.ScheduleSsconfDistribution();
+  return nullptr;
+}
+
+json::value ClusterDestroy(LuContext& ctx, const json::object&) {
+  AcquireBgl(ctx, false);
+  ctx.op.NotifyStart();
+  std::string master_uuid;
+  rpc::NodeAddress master;
+  ctx.config.Read([&](const objects::ConfigData& data) {
+    if (data.nodes.size() > 1) {
+      throw OpPrereqError(
+          "There are still " + std::to_string(data.nodes.size() - 1) + " node(s) in this cluster.",
+          kEcodeInval);
+    }
+    if (!data.instances.empty()) {
+      throw OpPrereqError("There are still " + std::to_string(data.instances.size()) +
+                              " instance(s) in this cluster.",
+                          kEcodeInval);
+    }
+    master_uuid = data.cluster.master_node;
+    master = AddressOf(MasterNode(data));
+  });
+  ctx.services.RequestShutdown();
+  // The master's node daemon forgets the cluster (config, ssconf) and exits.
+  auto r = ctx.rpc.Call(master, rpc::procedures::kNodeLeaveCluster, json::array{false});
+  if (!r.ok) ctx.Feedback("Warning: the master's node daemon did not leave cleanly: " + r.error);
+  return json::value(master_uuid);
+}
+
+json::value TestDelay(LuContext& ctx, const json::object& op) {
+  const double duration = NumberParam(op, "duration", 0);
+  if (duration < 0) throw OpPrereqError("Parameter 'duration' must not be negative", kEcodeInval);
+  const int repeat = static_cast<int>(NumberParam(op, "repeat", 0));
+  ctx.op.NotifyStart();
+  for (int i = 0; i <= repeat; ++i) {
+    if (repeat > 0)
+      ctx.Feedback("Test delay iteration " + std::to_string(i) + "/" + std::to_string(repeat));
+    auto until = std::chrono::steady_clock::now() +
+                 std::chrono::milliseconds(static_cast<int64_t>(duration * 1000));
+    while (std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          std::min<int64_t>(50, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    until - std::chrono::steady_clock::now())
+                                        .count() +
+                                    1)));
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace herd::master

@@ -1,0 +1,155 @@
+#include "master/cmdlib/common.h"
+
+#include <algorithm>
+#include <random>
+
+#include "base/errors.h"
+#include "base/json.h"
+
+namespace herd::master {
+
+std::string RequiredString(const json::object& op, const char* name) {
+  auto v = OptionalString(op, name);
+  if (!v || v->empty()) {
+    throw OpPrereqError(std::string("Parameter '") + name + "' is required", kEcodeInval);
+  }
+  return *v;
+}
+
+std::optional<std::string> OptionalString(const json::object& op, const char* name) {
+  auto it = op.find(name);
+  if (it == op.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_string()) {
+    throw OpPrereqError(std::string("Parameter '") + name + "' must be a string", kEcodeInval);
+  }
+  return std::string(it->value().get_string());
+}
+
+std::optional<bool> OptionalBool(const json::object& op, const char* name) {
+  auto it = op.find(name);
+  if (it == op.end() || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_bool()) {
+    throw OpPrereqError(std::string("Parameter '") + name + "' must be a boolean", kEcodeInval);
+  }
+  return it->value().get_bool();
+}
+
+bool BoolParam(const json::object& op, const char* name, bool fallback) {
+  return OptionalBool(op, name).value_or(fallback);
+}
+
+double NumberParam(const json::object& op, const char* name, double fallback) {
+  auto it = op.find(name);
+  if (it == op.end() || it->value().is_null()) return fallback;
+  try {
+    return ToNumber(it->value(), name);
+  } catch (const GanetiError&) {
+    throw OpPrereqError(std::string("Parameter '") + name + "' must be a number", kEcodeInval);
+  }
+}
+
+const objects::Node& ExpandNode(const objects::ConfigData& config, const std::string& name) {
+  if (const auto* n = config.FindNodeByName(name)) return *n;
+  if (auto it = config.nodes.find(name); it != config.nodes.end()) return it->second;
+  throw OpPrereqError("Node '" + name + "' not known", kEcodeNoEnt);
+}
+
+rpc::NodeAddress AddressOf(const objects::Node& node) {
+  return {node.name, node.primary_ip, rpc::kDefaultNodedPort};
+}
+
+std::vector<rpc::NodeAddress> AddressesOf(const std::vector<const objects::Node*>& nodes) {
+  std::vector<rpc::NodeAddress> out;
+  for (const auto* n : nodes) out.push_back(AddressOf(*n));
+  return out;
+}
+
+std::vector<const objects::Node*> OnlineNodes(const objects::ConfigData& config) {
+  std::vector<const objects::Node*> out;
+  for (const auto& [uuid, n] : config.nodes) {
+    if (!n.offline) out.push_back(&n);
+  }
+  return out;
+}
+
+std::vector<const objects::Node*> MasterCandidates(const objects::ConfigData& config) {
+  std::vector<const objects::Node*> out;
+  for (const auto& [uuid, n] : config.nodes) {
+    if (n.master_candidate && uuid != config.cluster.master_node) out.push_back(&n);
+  }
+  return out;
+}
+
+const objects::Node& MasterNode(const objects::ConfigData& config) {
+  auto it = config.nodes.find(config.cluster.master_node);
+  if (it == config.nodes.end()) throw ConfigurationError("master node is not in the configuration");
+  return it->second;
+}
+
+namespace {
+std::string Lines(std::vector<std::string> items) {
+  std::sort(items.begin(), items.end());
+  std::string out;
+  for (const auto& i : items) out += i + "\n";
+  return out;
+}
+}  // namespace
+
+std::map<std::string, std::string> ComputeSsconf(const objects::ConfigData& config) {
+  std::vector<std::string> names, ips, candidates, candidate_ips, online, offline, vm_capable,
+      secondary;
+  for (const auto& [uuid, n] : config.nodes) {
+    names.push_back(n.name);
+    ips.push_back(n.name + " " + n.primary_ip);
+    secondary.push_back(n.name + " " + n.secondary_ip);
+    vm_capable.push_back(n.name + "=" + (n.vm_capable ? "True" : "False"));
+    if (n.master_candidate) {
+      candidates.push_back(n.name);
+      candidate_ips.push_back(n.primary_ip);
+    }
+    (n.offline ? offline : online).push_back(n.name);
+  }
+  std::vector<std::string> groups;
+  for (const auto& [uuid, g] : config.nodegroups) groups.push_back(uuid + " " + g.name);
+  std::vector<std::string> instances;
+  for (const auto& [uuid, i] : config.instances) instances.push_back(i.name);
+  const auto& c = config.cluster;
+  std::string master_name;
+  if (auto it = config.nodes.find(c.master_node); it != config.nodes.end())
+    master_name = it->second.name;
+  return {{"cluster_name", c.cluster_name + "\n"},
+          {"master_node", master_name + "\n"},
+          {"master_ip", c.master_ip + "\n"},
+          {"master_netdev", c.master_netdev + "\n"},
+          {"node_list", Lines(names)},
+          {"node_primary_ips", Lines(ips)},
+          {"node_secondary_ips", Lines(secondary)},
+          {"node_vm_capable", Lines(vm_capable)},
+          {"master_candidates", Lines(candidates)},
+          {"master_candidates_ips", Lines(candidate_ips)},
+          {"online_nodes", Lines(online)},
+          {"offline_nodes", Lines(offline)},
+          {"instance_list", Lines(instances)},
+          {"nodegroups", Lines(groups)},
+          {"file_storage_dir", c.file_storage_dir + "\n"},
+          {"shared_file_storage_dir", c.shared_file_storage_dir + "\n"},
+          {"release_version", "3.0.2\n"},
+          {"primary_ip_family", "2\n"}};
+}
+
+void AcquireBgl(LuContext& ctx, bool shared) {
+  ctx.locks.Acquire(ctx.owner, locking::Level::kCluster, {std::string(locking::kBgl)}, shared);
+}
+
+std::string NewUuid() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t a = rng(), b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+}  // namespace herd::master

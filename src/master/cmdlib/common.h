@@ -1,0 +1,41 @@
+// Helpers shared by logical units: opcode parameters, node lookup and
+// addressing, ssconf values.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "master/cmdlib/lu_context.h"
+#include "objects/config_data.h"
+#include "rpc/node_rpc_client.h"
+
+namespace herd::master {
+
+// Opcode parameters with Ganeti's OpPrereqError on a wrong type.
+std::string RequiredString(const boost::json::object& op, const char* name);
+std::optional<std::string> OptionalString(const boost::json::object& op, const char* name);
+std::optional<bool> OptionalBool(const boost::json::object& op, const char* name);
+bool BoolParam(const boost::json::object& op, const char* name, bool fallback);
+double NumberParam(const boost::json::object& op, const char* name, double fallback);
+
+// The node named `name`, or OpPrereqError "Node 'x' not known".
+const objects::Node& ExpandNode(const objects::ConfigData& config, const std::string& name);
+
+rpc::NodeAddress AddressOf(const objects::Node& node);
+std::vector<rpc::NodeAddress> AddressesOf(const std::vector<const objects::Node*>& nodes);
+std::vector<const objects::Node*> OnlineNodes(const objects::ConfigData& config);
+std::vector<const objects::Node*> MasterCandidates(const objects::ConfigData& config);
+const objects::Node& MasterNode(const objects::ConfigData& config);
+
+// The ssconf key -> value map Ganeti writes on every node.
+std::map<std::string, std::string> ComputeSsconf(const objects::ConfigData& config);
+
+// Acquires the Big Ganeti Lock (exclusive or shared) for the job.
+void AcquireBgl(LuContext& ctx, bool shared);
+
+std::string NewUuid();
+
+}  // namespace herd::master

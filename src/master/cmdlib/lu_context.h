@@ -1,0 +1,50 @@
+// What a logical unit works with: the config, the lock manager, node RPC and
+// its job's context. Logical units never open sockets themselves.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <functional>
+#include <string>
+
+#include "base/paths.h"
+#include "master/config/config_store.h"
+#include "master/jobs/op_context.h"
+#include "master/locking/lock_manager.h"
+#include "rpc/node_rpc_client.h"
+
+namespace herd::master {
+
+// Services of the master daemon a logical unit may call.
+class ClusterServices {
+ public:
+  virtual ~ClusterServices() = default;
+  // Submits a new job (as Ganeti's "jobs" results of OP_CLUSTER_VERIFY);
+  // returns [success, job id or error].
+  virtual boost::json::value SubmitJob(boost::json::array opcodes) = 0;
+  // Schedules writing ssconf files to every node (coalesced, in the background).
+  virtual void ScheduleSsconfDistribution() = 0;
+  // Sends the whole config to a (new) master candidate.
+  virtual void SendFullConfig(const std::string& node_uuid) = 0;
+  // Asks the daemon to exit once the current job has finished (cluster destroy).
+  virtual void RequestShutdown() = 0;
+};
+
+struct LuContext {
+  const Paths& paths;
+  ConfigStore& config;
+  locking::LockManager& locks;
+  rpc::NodeRpcClient& rpc;
+  jobs::OpContext& op;
+  ClusterServices& services;
+  std::string owner;  // lock owner id, "job/<id>"
+
+  void Feedback(const std::string& msg) { op.Feedback(msg); }
+};
+
+using LogicalUnit = std::function<boost::json::value(LuContext&, const boost::json::object&)>;
+
+// Looks up the logical unit of an opcode id ("OP_NODE_ADD"); nullptr if none.
+const LogicalUnit* FindLogicalUnit(const std::string& op_id);
+
+}  // namespace herd::master

@@ -1,0 +1,10 @@
+// Logical units of OP_NODE_ADD, OP_NODE_SET_PARAMS and OP_NODE_REMOVE.
+#pragma once
+
+#include "master/cmdlib/lu_context.h"
+
+namespace herd::master {
+boost::json::value NodeAdd(LuContext& ctx, const boost::json::object& op);
+boost::json::value NodeSetParams(LuContext& ctx, const boost::json::object& op);
+boost::json::value NodeRemove(LuContext& ctx, const boost::json::object& op);
+}  // namespace herd::master

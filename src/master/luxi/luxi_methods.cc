@@ -1,0 +1,160 @@
+#include "master/luxi/luxi_methods.h"
+
+#include <boost/json.hpp>
+
+#include "base/errors.h"
+#include "base/json.h"
+#include "master/cmdlib/cluster.h"
+#include "master/query/resource_queries.h"
+
+namespace herd::master {
+namespace {
+
+const json::value& Arg(const json::array& args, size_t i, const std::string& method) {
+  if (i >= args.size()) {
+    throw LuxiError("Invalid arguments for " + method + ": expected at least " +
+                    std::to_string(i + 1) + " argument(s)");
+  }
+  return args[i];
+}
+
+jobs::JobId JobIdArg(const json::value& v, const std::string& method) {
+  try {
+    if (v.is_string()) return std::stoll(std::string(v.get_string()));
+    return ToInt(v, "job id");
+  } catch (const std::exception&) {
+    throw LuxiError("Invalid job id for " + method + ": " + SerializeJson(v));
+  }
+}
+
+std::vector<std::string> StringList(const json::value& v, const std::string& what) {
+  std::vector<std::string> out;
+  if (v.is_null()) return out;
+  if (!v.is_array()) throw LuxiError(what + " must be a list");
+  for (const auto& e : v.get_array()) {
+    if (!e.is_string()) throw LuxiError(what + " must be a list of strings");
+    out.emplace_back(e.get_string());
+  }
+  return out;
+}
+
+// Old-style QueryNodes/QueryInstances/QueryGroups: rows of plain values for
+// the named items (all when empty).
+json::value LegacyQuery(const std::string& resource, const json::array& args,
+                        const std::string& method, ConfigStore& config, rpc::NodeRpcClient& rpc,
+                        jobs::JobQueue& queue) {
+  auto names = StringList(Arg(args, 0, method), "names");
+  QueryRequest req{resource, StringList(Arg(args, 1, method), "fields"), nullptr};
+  if (!names.empty()) {
+    json::array any{"|"};
+    for (const auto& n : names) any.push_back(json::array{"=", "name", n});
+    req.filter = any;
+  }
+  json::value result = RunResourceQuery(req, config, rpc, queue);
+  json::array rows;
+  for (const auto& row : result.as_object().at("data").as_array()) {
+    json::array values;
+    for (const auto& cell : row.as_array()) values.push_back(cell.as_array()[1]);
+    rows.push_back(std::move(values));
+  }
+  return rows;
+}
+
+}  // namespace
+
+json::value LuxiMethods::Call(const std::string& method, const json::array& args) {
+  if (method == "SubmitJob" || method == "SubmitJobToDrainedQueue") {
+    const auto& ops = Arg(args, 0, method);
+    if (!ops.is_array()) throw LuxiError("SubmitJob needs a list of opcodes");
+    return queue_.Submit(ops.get_array());
+  }
+  if (method == "SubmitManyJobs") {
+    const auto& jobs = Arg(args, 0, method);
+    if (!jobs.is_array()) throw LuxiError("SubmitManyJobs needs a list of jobs");
+    return queue_.SubmitMany(jobs.get_array());
+  }
+  if (method == "WaitForJobChange") {
+    const auto& fields = Arg(args, 1, method);
+    return queue_.WaitForJobChange(
+        JobIdArg(Arg(args, 0, method), method),
+        fields.is_array() ? fields.get_array() : json::array{}, Arg(args, 2, method),
+        Arg(args, 3, method).is_null() ? -1 : ToInt(Arg(args, 3, method), "log serial"),
+        args.size() > 4 ? ToNumber(args[4], "timeout") : 60.0);
+  }
+  if (method == "CancelJob") {
+    auto [ok, msg] = queue_.Cancel(JobIdArg(Arg(args, 0, method), method));
+    return json::array{ok, msg};
+  }
+  if (method == "ArchiveJob") return queue_.Archive(JobIdArg(Arg(args, 0, method), method));
+  if (method == "AutoArchiveJobs") {
+    auto [archived, left] = queue_.AutoArchive(ToNumber(Arg(args, 0, method), "age"),
+                                               args.size() > 1 ? ToNumber(args[1], "timeout") : 60);
+    return json::array{archived, left};
+  }
+  if (method == "QueryJobs") {
+    std::vector<jobs::JobId> ids;
+    const auto& id_arg = Arg(args, 0, method);
+    if (id_arg.is_array()) {
+      for (const auto& v : id_arg.get_array()) ids.push_back(JobIdArg(v, method));
+    }
+    return queue_.QueryJobs(ids, StringList(Arg(args, 1, method), "fields"));
+  }
+  if (method == "Query") {
+    const auto& what = Arg(args, 0, method);
+    if (!what.is_string()) throw LuxiError("Query needs a resource name");
+    QueryRequest req{std::string(what.get_string()), StringList(Arg(args, 1, method), "fields"),
+                     args.size() > 2 ? args[2] : json::value(nullptr)};
+    return RunResourceQuery(req, config_, rpc_, queue_);
+  }
+  if (method == "QueryFields") {
+    const auto& what = Arg(args, 0, method);
+    if (!what.is_string()) throw LuxiError("QueryFields needs a resource name");
+    return RunFieldsQuery(std::string(what.get_string()), args.size() > 1
+                                                              ? StringList(args[1], "fields")
+                                                              : std::vector<std::string>{});
+  }
+  if (method == "QueryClusterInfo") {
+    return config_.Read([](const objects::ConfigData& d) { return json::value(ClusterInfo(d)); });
+  }
+  if (method == "QueryNodes") return LegacyQuery("node", args, method, config_, rpc_, queue_);
+  if (method == "QueryInstances")
+    return LegacyQuery("instance", args, method, config_, rpc_, queue_);
+  if (method == "QueryGroups") return LegacyQuery("group", args, method, config_, rpc_, queue_);
+  if (method == "QueryConfigValues") {
+    json::array values;
+    for (const auto& f : StringList(Arg(args, 0, method), "fields")) {
+      if (f == "drain_flag") {
+        values.push_back(queue_.DrainFlag());
+        continue;
+      }
+      values.push_back(config_.Read([&](const objects::ConfigData& d) -> json::value {
+        if (f == "cluster_name") return json::value(d.cluster.cluster_name);
+        if (f == "master_node") return ClusterInfo(d).at("master");
+        if (f == "watcher_pause") return nullptr;
+        throw OpPrereqError("Requested unknown field '" + f + "'", kEcodeInval);
+      }));
+    }
+    return values;
+  }
+  if (method == "QueryTags") {
+    const auto kind = Arg(args, 0, method);
+    if (kind == "cluster") {
+      return config_.Read([](const objects::ConfigData& d) {
+        json::array a;
+        for (const auto& t : d.cluster.tags) a.emplace_back(t);
+        return json::value(a);
+      });
+    }
+    throw OpPrereqError("Tag queries for '" + SerializeJson(kind) + "' are not supported yet",
+                        kEcodeInval);
+  }
+  if (method == "SetDrainFlag") {
+    const auto& flag = Arg(args, 0, method);
+    if (!flag.is_bool()) throw LuxiError("SetDrainFlag needs a boolean");
+    queue_.SetDrainFlag(flag.get_bool());
+    return true;
+  }
+  throw LuxiError("Unknown method '" + method + "'");
+}
+
+}  // namespace herd::master

@@ -1,0 +1,125 @@
+#include "master/master_daemon.h"
+
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <iostream>
+#include <thread>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "base/json.h"
+#include "base/logging.h"
+#include "base/paths.h"
+#include "base/process.h"
+#include "luxi/server.h"
+#include "master/cluster_services.h"
+#include "master/cmdlib/lu_context.h"
+#include "master/config/config_store.h"
+#include "master/jobs/queue.h"
+#include "master/locking/lock_manager.h"
+#include "master/luxi/luxi_methods.h"
+#include "node/ssconf.h"
+#include "rpc/node_rpc_client.h"
+
+namespace herd::master {
+namespace {
+
+// Refuses to run anywhere but on the master named in the configuration.
+void CheckIsMaster(const Paths& paths) {
+  if (!FileExists(paths.ConfigFile())) {
+    throw GenericError("No cluster configuration at " + paths.ConfigFile() +
+                       "; initialise a cluster with 'gnt-cluster init' first");
+  }
+  auto master = ReadSsconfValue(paths, kSsconfMasterNode);
+  if (master && *master != paths.hostname()) {
+    throw GenericError("This is not the master node (the master is " + *master + ")");
+  }
+}
+
+}  // namespace
+
+int RunMasterDaemon(int argc, char** argv) {
+  CLI::App app{"Ganeti master daemon (Herd)", "ganeti-masterd"};
+  bool foreground = false, debug = false;
+  int workers = 25;
+  app.add_flag("-f,--foreground", foreground, "Don't detach from the current terminal");
+  app.add_flag("-d,--debug", debug, "Enable debug messages");
+  app.add_option("--workers", workers, "Job worker threads")->check(CLI::Range(1, 256));
+  CLI11_PARSE(app, argc, argv);
+  try {
+    Paths paths = Paths::FromEnvironment();
+    CheckIsMaster(paths);
+    // Detach before any thread starts (fork keeps only the calling thread).
+    DaemonizeAndWritePidFile(paths.PidFile("ganeti-masterd"), foreground);
+    InitDaemonLogging(paths, "ganeti-masterd", debug, foreground);
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    ConfigStore config(paths);
+    auto rpc = rpc::MakeHttpsNodeRpcClient(paths.NodedCertFile());
+    locking::LockManager locks;
+    MasterServices services(config, *rpc);
+    config.SetCommitListener([&services](const std::string& line) { services.OnCommit(line); });
+
+    auto execute = [&](const json::object& opcode, jobs::OpContext& op) -> json::value {
+      auto id = opcode.find("OP_ID");
+      if (id == opcode.end() || !id->value().is_string()) {
+        throw OpCodeUnknown("opcode without OP_ID");
+      }
+      const std::string op_id(id->value().get_string());
+      const LogicalUnit* lu = FindLogicalUnit(op_id);
+      if (!lu) throw OpCodeUnknown("Unknown opcode " + op_id);
+      LuContext ctx{paths, config, locks, *rpc, op, services, "job/" + std::to_string(op.job_id)};
+      struct Release {
+        locking::LockManager& locks;
+        std::string owner;
+        ~Release() { locks.ReleaseAll(owner); }
+      } release{locks, ctx.owner};
+      spdlog::info("job {}: running {}", op.job_id, op_id);
+      return (*lu)(ctx, opcode);
+    };
+    jobs::JobQueue queue(paths.QueueDir(), execute, workers);
+    services.SetQueue(&queue);
+    services.Start();
+
+    LuxiMethods methods(config, queue, *rpc);
+    luxi::Server server({paths.MasterSocket(), paths.QuerySocket()},
+                        [&methods](const std::string& method, const json::array& args) {
+                          return methods.Call(method, args);
+                        });
+    server.Start();
+    spdlog::info("ganeti-masterd serving LUXI on {}", paths.MasterSocket());
+
+    std::atomic<bool> stop{false};
+    std::thread signal_waiter([&] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      spdlog::info("received signal {}, shutting down", sig);
+      stop = true;
+    });
+    signal_waiter.detach();
+    while (!stop && !services.shutdown_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (services.shutdown_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the job finish
+    }
+    server.Stop();
+    queue.Shutdown();
+    services.Stop();
+    RemoveFile(paths.PidFile("ganeti-masterd"));
+    spdlog::info("ganeti-masterd stopped");
+    return 0;
+  } catch (const GanetiError& e) {
+    spdlog::error("{}", e.what());
+    std::cerr << "ganeti-masterd: " << (e.args().empty() ? e.what() : e.args()[0]) << "\n";
+    return 1;
+  }
+}
+
+}  // namespace herd::master

@@ -1,0 +1,500 @@
+#include "master/query/resource_queries.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+
+#include "base/errors.h"
+#include "base/json.h"
+#include "master/cmdlib/common.h"
+#include "objects/config_data.h"
+#include "query/query_result.h"
+
+namespace herd::master {
+namespace {
+using query::FieldTable;
+using query::FieldValue;
+using query::ResultStatus;
+namespace q = herd::query;
+
+// Everything a node row may need: the node, its group, instance maps and
+// live data from node_info.
+struct NodeRow {
+  const objects::Node* node;
+  const objects::ConfigData* config;
+  const json::object* live;  // nullptr when not fetched or unreachable
+  bool live_failed = false;
+  std::vector<std::string> primaries, secondaries;
+};
+
+FieldValue Live(const NodeRow& r, const char* key) {
+  if (r.node->offline) return FieldValue::Status(ResultStatus::kOffline);
+  if (!r.node->vm_capable) return FieldValue::Status(ResultStatus::kUnavail);
+  if (!r.live) return FieldValue::Status(ResultStatus::kNoData);
+  auto it = r.live->find(key);
+  if (it == r.live->end()) return FieldValue::Status(ResultStatus::kUnavail);
+  return FieldValue::Of(it->value());
+}
+
+std::string Role(const objects::Node& n, const objects::ConfigData& c) {
+  if (n.uuid == c.cluster.master_node) return "M";
+  if (n.master_candidate) return "C";
+  if (n.drained) return "D";
+  if (n.offline) return "O";
+  return "R";
+}
+
+json::array Strings(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  json::array a;
+  for (auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+const std::set<std::string> kLiveNodeFields{"bootid",  "cnodes", "cnos",   "csockets",
+                                            "ctotal",  "dfree",  "dtotal", "spfree",
+                                            "sptotal", "mfree",  "mnode",  "mtotal"};
+
+const FieldTable<NodeRow>& NodeFields() {
+  static const FieldTable<NodeRow> table = [] {
+    FieldTable<NodeRow> t;
+    auto cfg = [](auto f) { return [f](const NodeRow& r) { return FieldValue::Of(f(r)); }; };
+    t.Add("name", "Node", q::kText, "Node name",
+          cfg([](const NodeRow& r) { return json::value(r.node->name); }));
+    t.Add("uuid", "UUID", q::kText, "Node UUID",
+          cfg([](const NodeRow& r) { return json::value(r.node->uuid); }));
+    t.Add("pip", "PrimaryIP", q::kText, "Primary IP address",
+          cfg([](const NodeRow& r) { return json::value(r.node->primary_ip); }));
+    t.Add("sip", "SecondaryIP", q::kText, "Secondary IP address",
+          cfg([](const NodeRow& r) { return json::value(r.node->secondary_ip); }));
+    t.Add("tags", "Tags", q::kOther, "Tags",
+          cfg([](const NodeRow& r) { return json::value(Strings(r.node->tags)); }));
+    t.Add("master", "IsMaster", q::kBool, "Whether node is master", cfg([](const NodeRow& r) {
+            return json::value(r.node->uuid == r.config->cluster.master_node);
+          }));
+    t.Add("master_candidate", "MasterC", q::kBool, "Whether node is a master candidate",
+          cfg([](const NodeRow& r) { return json::value(r.node->master_candidate); }));
+    t.Add("master_capable", "MasterCapable", q::kBool, "Whether node can become a master candidate",
+          cfg([](const NodeRow& r) { return json::value(r.node->master_capable); }));
+    t.Add("vm_capable", "VMCapable", q::kBool, "Whether node can host instances",
+          cfg([](const NodeRow& r) { return json::value(r.node->vm_capable); }));
+    t.Add("drained", "Drained", q::kBool, "Whether node is drained",
+          cfg([](const NodeRow& r) { return json::value(r.node->drained); }));
+    t.Add("offline", "Offline", q::kBool, "Whether node is marked offline",
+          cfg([](const NodeRow& r) { return json::value(r.node->offline); }));
+    t.Add("serial_no", "SerialNo", q::kNumber,
+          "Node object serial number, incremented on each modification",
+          cfg([](const NodeRow& r) { return json::value(r.node->serial_no); }));
+    t.Add("ctime", "CTime", q::kTimestamp, "Creation timestamp",
+          cfg([](const NodeRow& r) { return json::value(r.node->ctime); }));
+    t.Add("mtime", "MTime", q::kTimestamp, "Modification timestamp",
+          cfg([](const NodeRow& r) { return json::value(r.node->mtime); }));
+    t.Add("role", "Role", q::kText,
+          "Node role; \"M\" for master, \"C\" for master candidate, \"R\" for regular, \"D\" for "
+          "drained, \"O\" for offline",
+          cfg([](const NodeRow& r) { return json::value(Role(*r.node, *r.config)); }));
+    t.Add("group.uuid", "GroupUUID", q::kText, "UUID of node group",
+          cfg([](const NodeRow& r) { return json::value(r.node->group); }));
+    t.Add("group", "Group", q::kText, "Node group", [](const NodeRow& r) {
+      auto it = r.config->nodegroups.find(r.node->group);
+      if (it == r.config->nodegroups.end()) return FieldValue::Status(ResultStatus::kUnavail);
+      return FieldValue::Of(json::value(it->second.name));
+    });
+    t.Add("ndparams", "NodeParameters", q::kOther, "Merged node parameters",
+          cfg([](const NodeRow& r) {
+            return json::value(objects::FilledNodeParams(*r.config, *r.node));
+          }));
+    t.Add("custom_ndparams", "CustomNodeParameters", q::kOther, "Custom node parameters",
+          cfg([](const NodeRow& r) { return json::value(r.node->ndparams); }));
+    for (const char* p :
+         {"spindle_count", "exclusive_storage", "cpu_speed", "oob_program", "ssh_port", "ovs"}) {
+      std::string name = p;
+      t.Add("ndp/" + name, "ndp/" + name,
+            name == "exclusive_storage" || name == "ovs" ? q::kBool
+            : name == "oob_program"                      ? q::kText
+                                                         : q::kNumber,
+            "The \"" + name + "\" node parameter", [name](const NodeRow& r) {
+              auto params = objects::FilledNodeParams(*r.config, *r.node);
+              auto it = params.find(name);
+              if (it == params.end()) return FieldValue::Status(ResultStatus::kUnavail);
+              return FieldValue::Of(it->value());
+            });
+    }
+    t.Add("pinst_cnt", "Pinst", q::kNumber, "Number of instances with this node as primary",
+          cfg([](const NodeRow& r) {
+            return json::value(static_cast<int64_t>(r.primaries.size()));
+          }));
+    t.Add("sinst_cnt", "Sinst", q::kNumber, "Number of instances with this node as secondary",
+          cfg([](const NodeRow& r) {
+            return json::value(static_cast<int64_t>(r.secondaries.size()));
+          }));
+    t.Add("pinst_list", "PriInstances", q::kOther, "List of instances with this node as primary",
+          cfg([](const NodeRow& r) { return json::value(Strings(r.primaries)); }));
+    t.Add("sinst_list", "SecInstances", q::kOther, "List of instances with this node as secondary",
+          cfg([](const NodeRow& r) { return json::value(Strings(r.secondaries)); }));
+    t.Add("powered", "Powered", q::kBool, "Whether node is thought to be powered on",
+          [](const NodeRow&) { return FieldValue::Status(ResultStatus::kUnavail); });
+    struct LiveField {
+      const char *name, *title, *kind, *key, *doc;
+    };
+    for (const LiveField& f : std::initializer_list<LiveField>{
+             {"bootid", "BootID", q::kText, "bootid",
+              "Random UUID renewed for each system reboot, can be used for detecting reboots by "
+              "tracking changes"},
+             {"cnodes", "CNodes", q::kNumber, "cpu_nodes",
+              "Number of NUMA domains on node (if exported by hypervisor)"},
+             {"cnos", "CNOs", q::kNumber, "cpu_dom0",
+              "Number of logical processors used by the node OS (dom0 for Xen)"},
+             {"csockets", "CSockets", q::kNumber, "cpu_sockets",
+              "Number of physical CPU sockets (if exported by hypervisor)"},
+             {"ctotal", "CTotal", q::kNumber, "cpu_total", "Number of logical processors"},
+             {"dfree", "DFree", q::kUnit, "storage_free",
+              "Available storage space in storage unit"},
+             {"dtotal", "DTotal", q::kUnit, "storage_size",
+              "Total storage space in storage unit used for instance disk allocation"},
+             {"spfree", "SpFree", q::kNumber, "spindles_free",
+              "Available spindles in volume group (exclusive storage only)"},
+             {"sptotal", "SpTotal", q::kNumber, "spindles_total",
+              "Total spindles in volume group (exclusive storage only)"},
+             {"mfree", "MFree", q::kUnit, "memory_free",
+              "Memory available for instance allocations"},
+             {"mnode", "MNode", q::kUnit, "memory_dom0",
+              "Amount of memory used by node (dom0 for Xen)"},
+             {"mtotal", "MTotal", q::kUnit, "memory_total",
+              "Total amount of memory of physical machine"}}) {
+      std::string key = f.key;
+      t.Add(f.name, f.title, f.kind, f.doc,
+            [key](const NodeRow& r) { return Live(r, key.c_str()); });
+    }
+    return t;
+  }();
+  return table;
+}
+
+// Flattens node_info's [bootid, [storage...], [hv...]] into one dict.
+json::object FlattenNodeInfo(const json::value& payload) {
+  json::object out;
+  const auto& a = payload.as_array();
+  out["bootid"] = a.at(0);
+  if (!a.at(1).as_array().empty()) {
+    for (const auto& kv : a.at(1).as_array()[0].as_object()) out[kv.key()] = kv.value();
+  }
+  if (!a.at(2).as_array().empty()) {
+    for (const auto& kv : a.at(2).as_array()[0].as_object()) out[kv.key()] = kv.value();
+  }
+  out["spindles_free"] = 0;
+  out["spindles_total"] = 0;
+  return out;
+}
+
+bool NeedsLive(const QueryRequest& req, const std::set<std::string>& live_fields) {
+  for (const auto& f : req.fields) {
+    if (live_fields.count(f)) return true;
+  }
+  std::string filter = SerializeJson(req.filter);
+  for (const auto& f : live_fields) {
+    if (filter.find("\"" + f + "\"") != std::string::npos) return true;
+  }
+  return false;
+}
+
+json::value QueryNodes(const QueryRequest& req, const ConfigStore& config,
+                       rpc::NodeRpcClient& rpc) {
+  // Copy what the rows need, then talk to nodes without holding the config lock.
+  objects::ConfigData snapshot_nodes = config.Read([](const objects::ConfigData& d) {
+    objects::ConfigData copy;
+    copy.cluster = d.cluster;
+    copy.nodes = d.nodes;
+    copy.nodegroups = d.nodegroups;
+    copy.instances = d.instances;
+    return copy;
+  });
+  std::vector<NodeRow> rows;
+  std::map<std::string, size_t> index;
+  for (const auto& [uuid, n] : snapshot_nodes.nodes) {
+    index[uuid] = rows.size();
+    rows.push_back({&n, &snapshot_nodes, nullptr, false, {}, {}});
+  }
+  for (const auto& [uuid, inst] : snapshot_nodes.instances) {
+    if (auto it = index.find(inst.primary_node); it != index.end())
+      rows[it->second].primaries.push_back(inst.name);
+  }
+  std::vector<json::object> live(rows.size());
+  if (NeedsLive(req, kLiveNodeFields)) {
+    std::vector<rpc::NodeAddress> targets;
+    std::vector<size_t> target_rows;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (!rows[i].node->offline && rows[i].node->vm_capable) {
+        targets.push_back(AddressOf(*rows[i].node));
+        target_rows.push_back(i);
+      }
+    }
+    json::array args{
+        json::array{json::array{"file", snapshot_nodes.cluster.file_storage_dir, json::array{}}},
+        json::array{json::array{"fake", json::object{}}}};
+    auto results = rpc.CallParallel(targets, rpc::procedures::kNodeInfo, args);
+    for (size_t k = 0; k < results.size(); ++k) {
+      if (!results[k].ok) continue;
+      try {
+        live[target_rows[k]] = FlattenNodeInfo(results[k].payload);
+        rows[target_rows[k]].live = &live[target_rows[k]];
+      } catch (const std::exception&) {
+        rows[target_rows[k]].live_failed = true;  // malformed answer: no data
+      }
+    }
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const NodeRow& a, const NodeRow& b) { return a.node->name < b.node->name; });
+  std::vector<const NodeRow*> items;
+  for (const auto& r : rows) items.push_back(&r);
+  return query::RunQuery(NodeFields(), req.fields, items, req.filter);
+}
+
+struct GroupRow {
+  const objects::NodeGroup* group;
+  const objects::ConfigData* config;
+  std::vector<std::string> nodes;
+};
+
+const FieldTable<GroupRow>& GroupFields() {
+  static const FieldTable<GroupRow> table = [] {
+    FieldTable<GroupRow> t;
+    auto cfg = [](auto f) { return [f](const GroupRow& r) { return FieldValue::Of(f(r)); }; };
+    t.Add("name", "Group", q::kText, "Group name",
+          cfg([](const GroupRow& r) { return json::value(r.group->name); }));
+    t.Add("uuid", "UUID", q::kText, "Group UUID",
+          cfg([](const GroupRow& r) { return json::value(r.group->uuid); }));
+    t.Add("alloc_policy", "AllocPolicy", q::kText, "Allocation policy for group",
+          cfg([](const GroupRow& r) { return json::value(r.group->alloc_policy); }));
+    t.Add("ipolicy", "InstancePolicy", q::kOther, "Instance policy limitations (merged)",
+          cfg([](const GroupRow& r) {
+            return json::value(objects::FilledIPolicy(*r.config, *r.group));
+          }));
+    t.Add("custom_ipolicy", "CustomInstancePolicy", q::kOther, "Custom instance policy limitations",
+          cfg([](const GroupRow& r) { return json::value(r.group->ipolicy); }));
+    t.Add("tags", "Tags", q::kOther, "Tags",
+          cfg([](const GroupRow& r) { return json::value(Strings(r.group->tags)); }));
+    t.Add("node_cnt", "Nodes", q::kNumber, "Number of nodes",
+          cfg([](const GroupRow& r) { return json::value(static_cast<int64_t>(r.nodes.size())); }));
+    t.Add("node_list", "NodeList", q::kOther, "List of nodes",
+          cfg([](const GroupRow& r) { return json::value(Strings(r.nodes)); }));
+    t.Add("serial_no", "SerialNo", q::kNumber,
+          "Group object serial number, incremented on each modification",
+          cfg([](const GroupRow& r) { return json::value(r.group->serial_no); }));
+    t.Add("ctime", "CTime", q::kTimestamp, "Creation timestamp",
+          cfg([](const GroupRow& r) { return json::value(r.group->ctime); }));
+    t.Add("mtime", "MTime", q::kTimestamp, "Modification timestamp",
+          cfg([](const GroupRow& r) { return json::value(r.group->mtime); }));
+    t.Add("networks", "Networks", q::kOther, "Networks connected to the group",
+          cfg([](const GroupRow& r) { return json::value(r.group->networks); }));
+    return t;
+  }();
+  return table;
+}
+
+json::value QueryGroups(const QueryRequest& req, const ConfigStore& config) {
+  return config.Read([&](const objects::ConfigData& d) {
+    std::vector<GroupRow> rows;
+    for (const auto& [uuid, g] : d.nodegroups) rows.push_back({&g, &d, {}});
+    for (auto& r : rows) {
+      for (const auto& [uuid, n] : d.nodes) {
+        if (n.group == r.group->uuid) r.nodes.push_back(n.name);
+      }
+    }
+    std::sort(rows.begin(), rows.end(),
+              [](const GroupRow& a, const GroupRow& b) { return a.group->name < b.group->name; });
+    std::vector<const GroupRow*> items;
+    for (const auto& r : rows) items.push_back(&r);
+    return query::RunQuery(GroupFields(), req.fields, items, req.filter);
+  });
+}
+
+struct InstanceRow {
+  const objects::Instance* instance;
+  const objects::ConfigData* config;
+};
+
+std::string NodeName(const objects::ConfigData& c, const std::string& uuid) {
+  auto it = c.nodes.find(uuid);
+  return it == c.nodes.end() ? uuid : it->second.name;
+}
+
+const FieldTable<InstanceRow>& InstanceFields() {
+  static const FieldTable<InstanceRow> table = [] {
+    FieldTable<InstanceRow> t;
+    auto cfg = [](auto f) { return [f](const InstanceRow& r) { return FieldValue::Of(f(r)); }; };
+    t.Add("name", "Instance", q::kText, "Instance name",
+          cfg([](const InstanceRow& r) { return json::value(r.instance->name); }));
+    t.Add("uuid", "UUID", q::kText, "Instance UUID",
+          cfg([](const InstanceRow& r) { return json::value(r.instance->uuid); }));
+    t.Add("pnode", "Primary_node", q::kText, "Primary node", cfg([](const InstanceRow& r) {
+            return json::value(NodeName(*r.config, r.instance->primary_node));
+          }));
+    t.Add("snodes", "Secondary_Nodes", q::kOther,
+          "Secondary nodes; usually this will just be one node",
+          cfg([](const InstanceRow&) { return json::value(json::array{}); }));
+    t.Add("os", "OS", q::kText, "Operating system",
+          cfg([](const InstanceRow& r) { return json::value(r.instance->os); }));
+    t.Add("disk_template", "Disk_template", q::kText, "Instance disk template",
+          cfg([](const InstanceRow& r) { return json::value(r.instance->disk_template); }));
+    t.Add("admin_state", "InstanceState", q::kText, "Desired state of instance",
+          cfg([](const InstanceRow& r) { return json::value(r.instance->admin_state); }));
+    t.Add("status", "Status", q::kText, "Instance status", cfg([](const InstanceRow& r) {
+            return json::value(r.instance->admin_state == "up"        ? "running"
+                               : r.instance->admin_state == "offline" ? "ADMIN_offline"
+                                                                      : "ADMIN_down");
+          }));
+    t.Add("tags", "Tags", q::kOther, "Tags",
+          cfg([](const InstanceRow& r) { return json::value(Strings(r.instance->tags)); }));
+    t.Add("be/memory", "ConfigMaxMem", q::kUnit, "The \"maxmem\" backend parameter",
+          [](const InstanceRow& r) {
+            auto be = objects::FilledBeParams(*r.config, *r.instance);
+            auto it = be.find("maxmem");
+            return it == be.end() ? FieldValue::Status(ResultStatus::kUnavail)
+                                  : FieldValue::Of(it->value());
+          });
+    for (const char* p :
+         {"vcpus", "auto_balance", "spindle_use", "maxmem", "minmem", "always_failover"}) {
+      std::string name = p;
+      t.Add("be/" + name, name,
+            name == "auto_balance" || name == "always_failover" ? q::kBool : q::kNumber,
+            "The \"" + name + "\" backend parameter", [name](const InstanceRow& r) {
+              auto be = objects::FilledBeParams(*r.config, *r.instance);
+              auto it = be.find(name);
+              return it == be.end() ? FieldValue::Status(ResultStatus::kUnavail)
+                                    : FieldValue::Of(it->value());
+            });
+    }
+    t.Add("disk.sizes", "Disk_sizes", q::kOther, "List of disk sizes",
+          cfg([](const InstanceRow& r) {
+            json::array sizes;
+            for (const auto& d : r.instance->disks) {
+              auto it = r.config->disks.find(d);
+              if (it != r.config->disks.end()) sizes.push_back(it->second.size);
+            }
+            return json::value(sizes);
+          }));
+    t.Add("disk.spindles", "Disk_spindles", q::kOther, "List of disk spindles",
+          cfg([](const InstanceRow& r) {
+            json::array s;
+            for (size_t i = 0; i < r.instance->disks.size(); ++i) s.push_back(nullptr);
+            return json::value(s);
+          }));
+    t.Add("disk_usage", "DiskUsage", q::kUnit,
+          "Total disk space used by instance on each of its nodes", cfg([](const InstanceRow& r) {
+            int64_t total = 0;
+            for (const auto& d : r.instance->disks) {
+              auto it = r.config->disks.find(d);
+              if (it != r.config->disks.end()) total += it->second.size;
+            }
+            return json::value(total);
+          }));
+    t.Add("forthcoming", "Forthcoming", q::kBool, "Whether the instance is forthcoming",
+          cfg([](const InstanceRow&) { return json::value(false); }));
+    t.Add("serial_no", "SerialNo", q::kNumber,
+          "Instance object serial number, incremented on each modification",
+          cfg([](const InstanceRow& r) { return json::value(r.instance->serial_no); }));
+    t.Add("ctime", "CTime", q::kTimestamp, "Creation timestamp",
+          cfg([](const InstanceRow& r) { return json::value(r.instance->ctime); }));
+    t.Add("mtime", "MTime", q::kTimestamp, "Modification timestamp",
+          cfg([](const InstanceRow& r) { return json::value(r.instance->mtime); }));
+    return t;
+  }();
+  return table;
+}
+
+json::value QueryInstances(const QueryRequest& req, const ConfigStore& config) {
+  return config.Read([&](const objects::ConfigData& d) {
+    std::vector<InstanceRow> rows;
+    for (const auto& [uuid, i] : d.instances) rows.push_back({&i, &d});
+    std::sort(rows.begin(), rows.end(), [](const InstanceRow& a, const InstanceRow& b) {
+      return a.instance->name < b.instance->name;
+    });
+    std::vector<const InstanceRow*> items;
+    for (const auto& r : rows) items.push_back(&r);
+    return query::RunQuery(InstanceFields(), req.fields, items, req.filter);
+  });
+}
+
+// Jobs: rows are the job queue's own answers for every known field.
+using JobRow = json::object;
+const std::vector<q::FieldDefinition>& JobFieldDefinitions() {
+  static const std::vector<q::FieldDefinition> defs{
+      {"id", "ID", q::kNumber, "Job ID"},
+      {"status", "Status", q::kText, "Job status"},
+      {"priority", "Priority", q::kNumber, "Current job priority (19 to -20)"},
+      {"ops", "OpCodes", q::kOther, "List of all opcodes"},
+      {"opresult", "OpCode_result", q::kOther, "List of opcodes results"},
+      {"opstatus", "OpCode_status", q::kOther, "List of opcodes status"},
+      {"oplog", "OpCode_log", q::kOther, "List of opcode output logs"},
+      {"opstart", "OpCode_start", q::kOther,
+       "List of opcode start timestamps (before acquiring locks)"},
+      {"opexec", "OpCode_exec", q::kOther,
+       "List of opcode execution start timestamps (after acquiring locks)"},
+      {"opend", "OpCode_end", q::kOther, "List of opcode execution end timestamps"},
+      {"oppriority", "OpCode_prio", q::kOther, "List of opcode priorities"},
+      {"summary", "Summary", q::kOther, "List of per-opcode summaries"},
+      {"received_ts", "Received", q::kOther,
+       "Timestamp of when job was received (tuple containing seconds and microseconds)"},
+      {"start_ts", "Start", q::kOther,
+       "Timestamp of job start (tuple containing seconds and microseconds)"},
+      {"end_ts", "End", q::kOther,
+       "Timestamp of job end (tuple containing seconds and microseconds)"}};
+  return defs;
+}
+
+const FieldTable<JobRow>& JobFields() {
+  static const FieldTable<JobRow> table = [] {
+    FieldTable<JobRow> t;
+    for (const auto& d : JobFieldDefinitions()) {
+      std::string name = d.name;
+      t.Add(d.name, d.title, d.kind, d.doc, [name](const JobRow& r) {
+        auto it = r.find(name);
+        if (it == r.end() || it->value().is_null())
+          return FieldValue::Status(ResultStatus::kUnavail);
+        return FieldValue::Of(it->value());
+      });
+    }
+    return t;
+  }();
+  return table;
+}
+
+json::value QueryJobs(const QueryRequest& req, jobs::JobQueue& queue) {
+  std::vector<std::string> names;
+  for (const auto& d : JobFieldDefinitions()) names.push_back(d.name);
+  json::array answers = queue.QueryJobs({}, names);
+  std::vector<JobRow> rows;
+  for (const auto& a : answers) {
+    if (!a.is_array()) continue;
+    JobRow row;
+    for (size_t i = 0; i < names.size() && i < a.as_array().size(); ++i)
+      row[names[i]] = a.as_array()[i];
+    rows.push_back(std::move(row));
+  }
+  std::vector<const JobRow*> items;
+  for (const auto& r : rows) items.push_back(&r);
+  return query::RunQuery(JobFields(), req.fields, items, req.filter);
+}
+
+}  // namespace
+
+json::value RunResourceQuery(const QueryRequest& request, const ConfigStore& config,
+                             rpc::NodeRpcClient& rpc, jobs::JobQueue& queue) {
+  if (request.resource == "node") return QueryNodes(request, config, rpc);
+  if (request.resource == "group") return QueryGroups(request, config);
+  if (request.resource == "instance") return QueryInstances(request, config);
+  if (request.resource == "job") return QueryJobs(request, queue);
+  throw OpPrereqError("Resource type '" + request.resource + "' unknown", kEcodeInval);
+}
+
+json::value RunFieldsQuery(const std::string& resource, const std::vector<std::string>& fields) {
+  if (resource == "node") return query::FieldsOf(NodeFields(), fields);
+  if (resource == "group") return query::FieldsOf(GroupFields(), fields);
+  if (resource == "instance") return query::FieldsOf(InstanceFields(), fields);
+  if (resource == "job") return query::FieldsOf(JobFields(), fields);
+  throw OpPrereqError("Resource type '" + resource + "' unknown", kEcodeInval);
+}
+
+}  // namespace herd::master
