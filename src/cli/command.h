@@ -1,0 +1,28 @@
+// What every gnt-* command shares: the master's LUXI client and Ganeti's
+// error reporting and exit codes.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/paths.h"
+#include "luxi/client.h"
+
+namespace herd::cli {
+
+inline constexpr int kExitSuccess = 0;
+inline constexpr int kExitFailure = 1;
+
+// The node's paths (from GANETI_ROOTDIR/GANETI_HOSTNAME) and a client of the
+// master daemon through this node's master socket.
+const Paths& NodePaths();
+luxi::Client& Master();
+
+// Runs `body`, turning errors into Ganeti's messages on stderr and exit codes.
+int RunCommand(const std::function<int()>& body);
+
+// Ganeti's yes/no option values.
+bool ParseYesNo(const std::string& option, const std::string& value);
+
+}  // namespace herd::cli

@@ -1,0 +1,157 @@
+#include "cli/format.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+
+#include "base/errors.h"
+#include "base/json.h"
+
+namespace herd::cli {
+
+std::string FormatUnit(double mib, const std::string& units) {
+  char buf[64];
+  if (units == "m") {
+    std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(std::llround(mib)));
+  } else if (units == "g") {
+    std::snprintf(buf, sizeof(buf), "%.1f", mib / 1024);
+  } else if (units == "t") {
+    std::snprintf(buf, sizeof(buf), "%.1f", mib / 1024 / 1024);
+  } else if (mib < 1024) {
+    std::snprintf(buf, sizeof(buf), "%lldM", static_cast<long long>(std::llround(mib)));
+  } else if (mib < 1024 * 1024) {
+    std::snprintf(buf, sizeof(buf), "%.1fG", mib / 1024);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.1fT", mib / 1024 / 1024);
+  }
+  return buf;
+}
+
+int64_t ParseUnit(const std::string& text) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  std::string suffix = end ? std::string(end) : "";
+  for (auto& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  double mult = 1;
+  if (suffix.empty() || suffix == "m" || suffix == "mb" || suffix == "mib") {
+    mult = 1;
+  } else if (suffix == "g" || suffix == "gb" || suffix == "gib") {
+    mult = 1024;
+  } else if (suffix == "t" || suffix == "tb" || suffix == "tib") {
+    mult = 1024 * 1024;
+  } else {
+    throw OpPrereqError("Invalid unit specified in '" + text + "'", kEcodeInval);
+  }
+  if (end == text.c_str() || v < 0) throw OpPrereqError("Invalid size '" + text + "'", kEcodeInval);
+  return static_cast<int64_t>(std::ceil(v * mult));
+}
+
+std::string FormatTable(const std::vector<std::string>& headers,
+                        const std::vector<std::vector<std::string>>& rows,
+                        const std::vector<bool>& numeric, const TableOptions& options) {
+  std::vector<std::vector<std::string>> all;
+  if (options.headers) all.push_back(headers);
+  all.insert(all.end(), rows.begin(), rows.end());
+  std::ostringstream out;
+  if (!options.separator.empty()) {
+    for (const auto& row : all) {
+      for (size_t i = 0; i < row.size(); ++i) out << (i ? options.separator : "") << row[i];
+      out << "\n";
+    }
+    return out.str();
+  }
+  std::vector<size_t> width(headers.size(), 0);
+  for (const auto& row : all) {
+    for (size_t i = 0; i < row.size() && i < width.size(); ++i)
+      width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : all) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      const bool last = i + 1 == row.size();
+      std::string pad(width[i] - row[i].size(), ' ');
+      if (i) line += " ";
+      if (i < numeric.size() && numeric[i]) {
+        line += pad + row[i];
+      } else {
+        line += row[i] + (last ? "" : pad);
+      }
+    }
+    out << line << "\n";
+  }
+  return out.str();
+}
+
+std::string FormatTimestamp(const json::value& ts) {
+  double seconds = 0;
+  if (ts.is_array() && !ts.get_array().empty()) {
+    seconds = ToNumber(ts.get_array()[0], "timestamp");
+  } else if (ts.is_number()) {
+    seconds = ToNumber(ts, "timestamp");
+  } else {
+    return "N/A";
+  }
+  time_t t = static_cast<time_t>(seconds);
+  char buf[64];
+  struct tm tm;
+  localtime_r(&t, &tm);
+  std::strftime(buf, sizeof(buf), "%a %b %e %H:%M:%S %Y", &tm);
+  return buf;
+}
+
+std::string FormatFieldValue(int status, const json::value& value, const std::string& kind,
+                             const std::string& units) {
+  switch (status) {
+    case 0:
+      break;
+    case 1:
+      return "(unknown)";
+    case 2:
+      return "*";
+    case 3:
+      return "-";
+    case 4:
+      return "*";
+    default:
+      return "?";
+  }
+  if (value.is_null()) return "-";
+  if (kind == "bool" || value.is_bool()) return value.is_bool() && value.get_bool() ? "Y" : "N";
+  if (kind == "unit" && value.is_number()) return FormatUnit(ToNumber(value, "unit"), units);
+  if (kind == "timestamp" && value.is_number()) return FormatTimestamp(value);
+  if (value.is_string()) return std::string(value.get_string());
+  if (value.is_array()) {
+    std::string out;
+    for (const auto& e : value.get_array()) {
+      if (!out.empty()) out += ",";
+      out += e.is_string() ? std::string(e.get_string()) : SerializeJson(e);
+    }
+    return out;
+  }
+  if (value.is_double()) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%g", value.get_double());
+    return buf;
+  }
+  return SerializeJson(value);
+}
+
+std::vector<std::string> ParseFieldList(const std::string& spec,
+                                        const std::vector<std::string>& defaults) {
+  if (spec.empty()) return defaults;
+  std::vector<std::string> out;
+  std::string rest = spec;
+  if (rest[0] == '+') {
+    out = defaults;
+    rest = rest.substr(1);
+  }
+  std::stringstream ss(rest);
+  std::string f;
+  while (std::getline(ss, f, ',')) {
+    if (!f.empty()) out.push_back(f);
+  }
+  return out;
+}
+
+}  // namespace herd::cli
