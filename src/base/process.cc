@@ -75,10 +75,22 @@ void DaemonizeAndWritePidFile(const std::string& pid_file, bool foreground) {
     throw GenericError("pid file " + pid_file + " is held by running process " +
                        std::to_string(old) + "; stop it first");
   }
+  int ready[2] = {-1, -1};
   if (!foreground) {
+    // The launching process exits only once the daemon's pid file exists, so
+    // whoever started it can rely on the pid file right away.
+    if (::pipe2(ready, O_CLOEXEC) != 0) throw SystemError("pipe", errno);
     pid_t pid = ::fork();
     if (pid < 0) throw SystemError("fork", errno);
-    if (pid > 0) _exit(0);
+    if (pid > 0) {
+      ::close(ready[1]);
+      char byte = 0;
+      ssize_t n;
+      while ((n = ::read(ready[0], &byte, 1)) < 0 && errno == EINTR) {
+      }
+      _exit(n == 1 ? 0 : 1);
+    }
+    ::close(ready[0]);
     ::setsid();
     pid = ::fork();
     if (pid < 0) throw SystemError("fork", errno);
@@ -93,6 +105,13 @@ void DaemonizeAndWritePidFile(const std::string& pid_file, bool foreground) {
   }
   ::signal(SIGPIPE, SIG_IGN);
   WriteFileAtomic(pid_file, std::to_string(::getpid()) + "\n");
+  if (ready[1] >= 0) {
+    char byte = 1;
+    if (::write(ready[1], &byte, 1) != 1) {
+      // The launcher is gone; nothing to tell.
+    }
+    ::close(ready[1]);
+  }
 }
 
 std::string ExecutableDir() {
