@@ -25,7 +25,8 @@ void WriteAll(int fd, std::string_view data, const std::string& path) {
 }
 }  // namespace
 
-void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode) {
+void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode,
+                     bool sync_directory) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) throw SystemError("open " + tmp, errno);
@@ -43,7 +44,7 @@ void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mo
     ::unlink(tmp.c_str());
     throw SystemError("rename " + tmp + " to " + path, err);
   }
-  FsyncDirectory(std::filesystem::path(path).parent_path().string());
+  if (sync_directory) FsyncDirectory(std::filesystem::path(path).parent_path().string());
 }
 
 void FsyncDirectory(const std::string& dir) {

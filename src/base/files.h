@@ -9,7 +9,10 @@ namespace herd {
 
 // Atomically replaces `path` with `data`: a reader sees the old or the new
 // content, never a torn one, and after return the content survives a crash.
-void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644);
+// With `sync_directory` false the caller fsyncs the directory itself (once
+// for many files).
+void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644,
+                     bool sync_directory = true);
 std::string ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
 void MakeDirs(const std::string& path, unsigned mode = 0755);

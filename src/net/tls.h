@@ -6,7 +6,7 @@
 
 namespace herd::net {
 
-// Writes a new self-signed RSA certificate for `common_name` with its key to
+// Writes a new self-signed (ECDSA P-256) certificate for `common_name` with its key to
 // `pem_path` (crash-safe, mode 0400-ish), valid for `days`.
 void GenerateSelfSignedCertificate(const std::string& pem_path, const std::string& common_name,
                                    int days = 365 * 5);

@@ -46,7 +46,15 @@ void WriteSsconfFiles(const Paths& paths, const std::map<std::string, std::strin
   for (const auto& [key, value] : values) {
     if (!ValidKeys().count(key)) throw GenericError("Invalid ssconf key '" + key + "'");
   }
-  for (const auto& [key, value] : values) WriteFileAtomic(paths.SsconfFile(key), value, 0444);
+  // Only changed keys are rewritten; one directory fsync covers them all.
+  bool changed = false;
+  for (const auto& [key, value] : values) {
+    const std::string file = paths.SsconfFile(key);
+    if (FileExists(file) && ReadFile(file) == value) continue;
+    WriteFileAtomic(file, value, 0444, /*sync_directory=*/false);
+    changed = true;
+  }
+  if (changed) FsyncDirectory(paths.DataDir());
 }
 
 std::optional<std::string> ReadSsconfValue(const Paths& paths, const std::string& key) {
