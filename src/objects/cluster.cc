@@ -3,59 +3,76 @@
 #include "objects/json_fields.h"
 
 namespace herd::objects {
+namespace {
+
+using P = Presence;
+using C = Cluster;
+const Field<Cluster> kClusterFields[] = {
+    {"cluster_name", &C::cluster_name, P::kRequired},
+    {"uuid", &C::uuid},
+    {"master_node", &C::master_node, P::kRequired},
+    {"master_ip", &C::master_ip},
+    {"master_netdev", &C::master_netdev},
+    {"master_netmask", &C::master_netmask},
+    {"primary_ip_family", &C::primary_ip_family},
+    {"use_external_mip_script", &C::use_external_mip_script},
+    {"mac_prefix", &C::mac_prefix},
+    {"volume_group_name", &C::volume_group_name, P::kOptional},
+    {"drbd_usermode_helper", &C::drbd_usermode_helper, P::kOptional},
+    {"reserved_lvs", &C::reserved_lvs},
+    {"default_iallocator", &C::default_iallocator},
+    {"default_iallocator_params", &C::default_iallocator_params},
+    {"file_storage_dir", &C::file_storage_dir},
+    {"shared_file_storage_dir", &C::shared_file_storage_dir},
+    {"gluster_storage_dir", &C::gluster_storage_dir},
+    {"rsahostkeypub", &C::rsahostkeypub},
+    {"dsahostkeypub", &C::dsahostkeypub, P::kOptional},
+    {"ssh_key_type", &C::ssh_key_type, P::kOptional},
+    {"ssh_key_bits", &C::ssh_key_bits, P::kOptional},
+    {"enabled_hypervisors", &C::enabled_hypervisors},
+    {"enabled_disk_templates", &C::enabled_disk_templates},
+    {"hvparams", &C::hvparams},
+    {"os_hvp", &C::os_hvp},
+    {"beparams", &C::beparams},
+    {"osparams", &C::osparams},
+    {"osparams_private_cluster", &C::osparams_private_cluster},
+    {"nicparams", &C::nicparams},
+    {"ndparams", &C::ndparams},
+    {"diskparams", &C::diskparams},
+    {"ipolicy", &C::ipolicy},
+    {"hv_state_static", &C::hv_state_static},
+    {"disk_state_static", &C::disk_state_static},
+    {"candidate_pool_size", &C::candidate_pool_size},
+    {"candidate_certs", &C::candidate_certs},
+    {"modify_etc_hosts", &C::modify_etc_hosts},
+    {"modify_ssh_setup", &C::modify_ssh_setup},
+    {"maintain_node_health", &C::maintain_node_health},
+    {"prealloc_wipe_disks", &C::prealloc_wipe_disks},
+    {"enabled_user_shutdown", &C::enabled_user_shutdown},
+    {"uid_pool", &C::uid_pool},
+    {"hidden_os", &C::hidden_os},
+    {"blacklisted_os", &C::blacklisted_os},
+    {"highest_used_port", &C::highest_used_port},
+    {"tcpudp_port_pool", &C::tcpudp_port_pool},
+    {"max_running_jobs", &C::max_running_jobs},
+    {"max_tracked_jobs", &C::max_tracked_jobs},
+    {"install_image", &C::install_image},
+    {"zeroing_image", &C::zeroing_image},
+    {"instance_communication_network", &C::instance_communication_network},
+    {"compression_tools", &C::compression_tools},
+    {"data_collectors", &C::data_collectors},
+    {"tags", &C::tags, P::kOptional},
+    {"serial_no", &C::serial_no},
+    {"ctime", &C::ctime, P::kOptional},
+    {"mtime", &C::mtime, P::kOptional},
+};
+
+}  // namespace
 
 Cluster ClusterFromJson(const json::value& v) {
-  FieldReader r(v, "cluster");
-  Cluster c;
-  c.cluster_name = r.RequiredString("cluster_name");
-  c.uuid = r.String("uuid");
-  c.master_node = r.RequiredString("master_node");
-  c.master_ip = r.String("master_ip");
-  c.master_netdev = r.String("master_netdev");
-  c.master_netmask = r.Int("master_netmask", 32);
-  c.mac_prefix = r.String("mac_prefix");
-  c.volume_group_name = r.String("volume_group_name");
-  c.default_iallocator = r.String("default_iallocator");
-  c.file_storage_dir = r.String("file_storage_dir");
-  c.shared_file_storage_dir = r.String("shared_file_storage_dir");
-  c.rsahostkeypub = r.String("rsahostkeypub");
-  c.enabled_hypervisors = r.Strings("enabled_hypervisors");
-  c.enabled_disk_templates = r.Strings("enabled_disk_templates");
-  c.tags = r.Strings("tags");
-  c.hvparams = r.Object("hvparams");
-  c.os_hvp = r.Object("os_hvp");
-  c.beparams = r.Object("beparams");
-  c.osparams = r.Object("osparams");
-  c.nicparams = r.Object("nicparams");
-  c.ndparams = r.Object("ndparams");
-  c.diskparams = r.Object("diskparams");
-  c.ipolicy = r.Object("ipolicy");
-  c.candidate_pool_size = r.Int("candidate_pool_size", 10);
-  c.highest_used_port = r.Int("highest_used_port", 11000);
-  c.serial_no = r.Int("serial_no", 1);
-  c.ctime = r.Number("ctime");
-  c.mtime = r.Number("mtime");
-  c.extra = r.object();
-  return c;
+  return ReadObject<Cluster>(v, "cluster", kClusterFields);
 }
 
-json::value ToJson(const Cluster& c) {
-  FieldWriter w(c.extra, "cluster_name");
-  w.Put("cluster_name", c.cluster_name).Put("uuid", c.uuid).Put("master_node", c.master_node);
-  w.Put("master_ip", c.master_ip).Put("master_netdev", c.master_netdev);
-  w.Put("master_netmask", c.master_netmask).Put("mac_prefix", c.mac_prefix);
-  w.Put("volume_group_name", c.volume_group_name).Put("default_iallocator", c.default_iallocator);
-  w.Put("file_storage_dir", c.file_storage_dir);
-  w.Put("shared_file_storage_dir", c.shared_file_storage_dir);
-  w.Put("rsahostkeypub", c.rsahostkeypub).PutStrings("enabled_hypervisors", c.enabled_hypervisors);
-  w.PutStrings("enabled_disk_templates", c.enabled_disk_templates).PutStrings("tags", c.tags);
-  w.Put("hvparams", c.hvparams).Put("os_hvp", c.os_hvp).Put("beparams", c.beparams);
-  w.Put("osparams", c.osparams).Put("nicparams", c.nicparams).Put("ndparams", c.ndparams);
-  w.Put("diskparams", c.diskparams).Put("ipolicy", c.ipolicy);
-  w.Put("candidate_pool_size", c.candidate_pool_size);
-  w.Put("highest_used_port", c.highest_used_port).Put("serial_no", c.serial_no);
-  w.Put("ctime", c.ctime).Put("mtime", c.mtime);
-  return w.Done();
-}
+json::value ToJson(const Cluster& cluster) { return WriteObject<Cluster>(cluster, kClusterFields); }
 
 }  // namespace herd::objects

@@ -4,93 +4,103 @@
 #include "objects/json_fields.h"
 
 namespace herd::objects {
-
-const Node* ConfigData::FindNodeByName(std::string_view name) const {
-  for (const auto& [uuid, n] : nodes) {
-    if (n.name == name) return &n;
-  }
-  return nullptr;
-}
-
-const NodeGroup* ConfigData::FindGroupByName(std::string_view name) const {
-  for (const auto& [uuid, g] : nodegroups) {
-    if (g.name == name) return &g;
-  }
-  return nullptr;
-}
-
-const Instance* ConfigData::FindInstanceByName(std::string_view name) const {
-  for (const auto& [uuid, i] : instances) {
-    if (i.name == name) return &i;
-  }
-  return nullptr;
-}
-
 namespace {
+
+template <typename T>
+T* FindByName(std::map<std::string, T>& objects, std::string_view name) {
+  for (auto& [uuid, o] : objects) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
 template <typename T, typename FromJson>
 std::map<std::string, T> LoadMap(const json::object& root, const char* key, FromJson from_json) {
   std::map<std::string, T> out;
-  auto it = root.find(key);
-  if (it == root.end() || it->value().is_null()) return out;
-  if (!it->value().is_object())
-    throw ConfigurationError(std::string("'") + key + "' must be an object");
-  for (const auto& kv : it->value().get_object())
-    out.emplace(std::string(kv.key()), from_json(kv.value()));
+  const json::value* v = root.if_contains(key);
+  if (!v || v->is_null()) return out;
+  if (!v->is_object()) {
+    throw ConfigurationError(std::string("configuration: field '") + key + "' must be an object");
+  }
+  for (const auto& kv : v->get_object()) {
+    out.emplace_hint(out.end(), std::string(kv.key()), from_json(kv.value()));
+  }
   return out;
 }
 
 template <typename T>
 json::object DumpMap(const std::map<std::string, T>& objects) {
   json::object out;
-  for (const auto& [uuid, o] : objects) out[uuid] = ToJson(o);
+  out.reserve(objects.size());
+  for (const auto& [uuid, o] : objects) out.emplace(uuid, ToJson(o));
   return out;
 }
+
+using P = Presence;
+const Field<ConfigData> kConfigFields[] = {
+    {"version", &ConfigData::version, P::kRequired},
+    {"serial_no", &ConfigData::serial_no},
+    {"ctime", &ConfigData::ctime, P::kOptional},
+    {"mtime", &ConfigData::mtime, P::kOptional},
+};
+
 }  // namespace
 
+const Node* ConfigData::FindNodeByName(std::string_view name) const {
+  return FindByName(const_cast<ConfigData*>(this)->nodes, name);
+}
+Node* ConfigData::FindNodeByName(std::string_view name) { return FindByName(nodes, name); }
+const NodeGroup* ConfigData::FindGroupByName(std::string_view name) const {
+  return FindByName(const_cast<ConfigData*>(this)->nodegroups, name);
+}
+NodeGroup* ConfigData::FindGroupByName(std::string_view name) {
+  return FindByName(nodegroups, name);
+}
+const Instance* ConfigData::FindInstanceByName(std::string_view name) const {
+  return FindByName(const_cast<ConfigData*>(this)->instances, name);
+}
+Instance* ConfigData::FindInstanceByName(std::string_view name) {
+  return FindByName(instances, name);
+}
+const Network* ConfigData::FindNetworkByName(std::string_view name) const {
+  return FindByName(const_cast<ConfigData*>(this)->networks, name);
+}
+Network* ConfigData::FindNetworkByName(std::string_view name) { return FindByName(networks, name); }
+
+std::string DiskTemplateOf(const ConfigData& config, const Instance& instance) {
+  if (!instance.disk_template.empty()) return instance.disk_template;
+  if (instance.disks.empty()) return "diskless";
+  auto disk = config.disks.find(instance.disks.front());
+  return disk == config.disks.end() ? "diskless" : disk->second.dev_type;
+}
+
 ConfigData ConfigDataFromJson(const json::value& v) {
-  FieldReader r(v, "configuration");
-  const auto& root = r.object();
-  ConfigData c;
-  c.version = r.Int("version", kConfigVersion);
-  auto cluster = root.find("cluster");
-  if (cluster == root.end()) throw ConfigurationError("configuration: missing field 'cluster'");
-  c.cluster = ClusterFromJson(cluster->value());
+  if (!v.is_object()) throw ConfigurationError("configuration must be a JSON object");
+  const json::object& root = v.get_object();
+  const json::value* cluster = root.if_contains("cluster");
+  if (!cluster || cluster->is_null()) {
+    throw ConfigurationError("configuration: field 'cluster' is missing");
+  }
+  ConfigData c =
+      ReadObject<ConfigData>(v, "configuration", kConfigFields,
+                             {"cluster", "nodes", "nodegroups", "instances", "disks", "networks"});
+  c.cluster = ClusterFromJson(*cluster);
   c.nodes = LoadMap<Node>(root, "nodes", NodeFromJson);
   c.nodegroups = LoadMap<NodeGroup>(root, "nodegroups", NodeGroupFromJson);
   c.instances = LoadMap<Instance>(root, "instances", InstanceFromJson);
   c.disks = LoadMap<Disk>(root, "disks", DiskFromJson);
-  c.networks = r.Object("networks");
-  c.serial_no = r.Int("serial_no", 1);
-  c.ctime = r.Number("ctime");
-  c.mtime = r.Number("mtime");
-  c.extra = root;
-  // Since config 2.16 the disk template is derived from the disks.
-  for (auto& [uuid, inst] : c.instances) {
-    if (!inst.disk_template.empty()) continue;
-    inst.disk_template = "diskless";
-    if (!inst.disks.empty()) {
-      auto d = c.disks.find(inst.disks.front());
-      if (d != c.disks.end())
-        inst.disk_template = d->second.dev_type == "drbd" ? "drbd" : d->second.dev_type;
-    }
-  }
+  c.networks = LoadMap<Network>(root, "networks", NetworkFromJson);
+  for (auto& [uuid, inst] : c.instances) inst.disk_template = DiskTemplateOf(c, inst);
   return c;
 }
 
 json::value ToJson(const ConfigData& c) {
-  json::object out = c.extra;
-  out["version"] = c.version;
-  out["cluster"] = ToJson(c.cluster);
-  out["nodes"] = DumpMap(c.nodes);
-  out["nodegroups"] = DumpMap(c.nodegroups);
-  out["instances"] = DumpMap(c.instances);
-  out["disks"] = DumpMap(c.disks);
-  out["networks"] = c.networks;
-  out["serial_no"] = c.serial_no;
-  out["ctime"] = c.ctime;
-  out["mtime"] = c.mtime;
-  if (!out.contains("filters")) out["filters"] = json::object{};
-  return out;
+  json::object computed{{"cluster", ToJson(c.cluster)},        {"nodes", DumpMap(c.nodes)},
+                        {"nodegroups", DumpMap(c.nodegroups)}, {"instances", DumpMap(c.instances)},
+                        {"disks", DumpMap(c.disks)},           {"networks", DumpMap(c.networks)}};
+  // Ganeti 3.0 requires the (job) filter rules container.
+  if (!c.extra.contains("filters")) computed["filters"] = json::object{};
+  return WriteObject<ConfigData>(c, kConfigFields, std::move(computed));
 }
 
 }  // namespace herd::objects

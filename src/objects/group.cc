@@ -3,39 +3,31 @@
 #include "objects/json_fields.h"
 
 namespace herd::objects {
+namespace {
+
+using P = Presence;
+const Field<NodeGroup> kGroupFields[] = {
+    {"name", &NodeGroup::name, P::kRequired},
+    {"uuid", &NodeGroup::uuid, P::kRequired},
+    {"alloc_policy", &NodeGroup::alloc_policy},
+    {"serial_no", &NodeGroup::serial_no},
+    {"ctime", &NodeGroup::ctime, P::kOptional},
+    {"mtime", &NodeGroup::mtime, P::kOptional},
+    {"tags", &NodeGroup::tags, P::kOptional},
+    {"ndparams", &NodeGroup::ndparams},
+    {"ipolicy", &NodeGroup::ipolicy},
+    {"diskparams", &NodeGroup::diskparams},
+    {"networks", &NodeGroup::networks},
+    {"hv_state_static", &NodeGroup::hv_state_static, P::kOptional},
+    {"disk_state_static", &NodeGroup::disk_state_static, P::kOptional},
+};
+
+}  // namespace
 
 NodeGroup NodeGroupFromJson(const json::value& v) {
-  NodeGroup g;
-  g.name = FieldReader(v, "node group").RequiredString("name");
-  FieldReader r(v, "node group " + g.name);
-  g.uuid = r.RequiredString("uuid");
-  g.alloc_policy = r.String("alloc_policy", "preferred");
-  g.serial_no = r.Int("serial_no", 1);
-  g.ctime = r.Number("ctime");
-  g.mtime = r.Number("mtime");
-  g.tags = r.Strings("tags");
-  g.ndparams = r.Object("ndparams");
-  g.ipolicy = r.Object("ipolicy");
-  g.diskparams = r.Object("diskparams");
-  g.networks = r.Object("networks");
-  g.extra = r.object();
-  return g;
+  return ReadObject<NodeGroup>(v, "node group", kGroupFields);
 }
 
-json::value ToJson(const NodeGroup& g) {
-  return FieldWriter(g.extra, "name")
-      .Put("name", g.name)
-      .Put("uuid", g.uuid)
-      .Put("alloc_policy", g.alloc_policy)
-      .Put("serial_no", g.serial_no)
-      .Put("ctime", g.ctime)
-      .Put("mtime", g.mtime)
-      .PutStrings("tags", g.tags)
-      .Put("ndparams", g.ndparams)
-      .Put("ipolicy", g.ipolicy)
-      .Put("diskparams", g.diskparams)
-      .Put("networks", g.networks)
-      .Done();
-}
+json::value ToJson(const NodeGroup& group) { return WriteObject<NodeGroup>(group, kGroupFields); }
 
 }  // namespace herd::objects

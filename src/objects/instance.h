@@ -1,4 +1,5 @@
-// Instances, their disks (top-level objects since config 2.16) and NICs.
+// An instance and its NICs as stored in config.data; its disks are separate
+// objects (see disk.h), listed here by uuid.
 #pragma once
 
 #include <cstdint>
@@ -6,47 +7,41 @@
 #include <vector>
 
 #include "base/json.h"
+#include "objects/disk.h"
 
 namespace herd::objects {
 
-struct Disk {
-  std::string uuid, name, dev_type, iv_name, mode = "rw";
-  int64_t size = 0;  // MiB
-  json::array logical_id;
-  std::vector<std::string> nodes;  // node uuids
-  json::object params;
-  int64_t serial_no = 1;
-  double ctime = 0, mtime = 0;
-  json::object extra;
-};
-
 struct Nic {
-  std::string uuid, name, mac, ip, network;
+  std::string uuid, name, mac, ip;
+  std::string network;  // network uuid, empty when not connected to one
   json::object nicparams;
-  json::object extra;
+  json::object extra;  // fields Herd does not model, kept for the round trip
 };
 
 struct Instance {
-  std::string name, uuid, primary_node, os, hypervisor = "fake";
-  std::string admin_state = "down";  // "up", "down", "offline"
-  std::string admin_state_source = "admin";
-  std::string disk_template = "diskless";  // derived from the disks when not stored
-  std::vector<std::string> disks;          // disk uuids, in order
+  std::string name, uuid;
+  std::string primary_node;  // node uuid
+  std::string os, hypervisor;
+  std::string admin_state = "down";          // "up", "down", "offline"
+  std::string admin_state_source = "admin";  // "admin", "user"
+  // Not stored since config 2.16 (derived from the disks); see DiskTemplateOf.
+  std::string disk_template;
+  std::vector<std::string> disks;  // disk uuids, in order
   std::vector<Nic> nics;
   json::object beparams, hvparams, osparams, osparams_private;
   std::vector<std::string> tags;
   bool disks_active = false;
-  int64_t network_port = 0;
+  int64_t network_port = 0;  // 0: none allocated
   int64_t serial_no = 1;
   double ctime = 0, mtime = 0;
-  json::object extra;
+  json::object extra;  // fields Herd does not model, kept for the round trip
 };
 
-json::value ToJson(const Disk& disk);
-Disk DiskFromJson(const json::value& v);
 json::value ToJson(const Nic& nic);
+// Throws ConfigurationError naming the NIC and the field at fault.
 Nic NicFromJson(const json::value& v);
 json::value ToJson(const Instance& instance);
+// Throws ConfigurationError naming the instance and the field at fault.
 Instance InstanceFromJson(const json::value& v);
 
 }  // namespace herd::objects

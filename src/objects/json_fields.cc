@@ -4,80 +4,126 @@
 
 namespace herd::objects {
 
-FieldReader::FieldReader(const json::value& v, std::string what) : what_(std::move(what)) {
+void FieldContext::Fail(std::string_view key, std::string_view problem) const {
+  throw ConfigurationError(what_ + ": field '" + std::string(key) + "' " + std::string(problem));
+}
+
+const json::object& FieldContext::ObjectOf(const json::value& v) const {
   if (!v.is_object()) throw ConfigurationError(what_ + " must be a JSON object");
-  obj_ = v.get_object();
+  return v.get_object();
 }
 
-const json::value* FieldReader::Find(const char* key) const {
-  auto it = obj_.find(key);
-  return it == obj_.end() || it->value().is_null() ? nullptr : &it->value();
-}
-
-std::string FieldReader::String(const char* key, std::string fallback) const {
-  const auto* v = Find(key);
-  if (!v) return fallback;
-  if (!v->is_string()) throw ConfigurationError(what_ + ": field '" + key + "' must be a string");
-  return std::string(v->get_string());
-}
-
-std::string FieldReader::RequiredString(const char* key) const {
-  if (!Find(key)) throw ConfigurationError(what_ + ": missing field '" + key + "'");
-  return String(key);
-}
-
-int64_t FieldReader::Int(const char* key, int64_t fallback) const {
-  const auto* v = Find(key);
-  if (!v) return fallback;
-  try {
-    return ToInt(*v, key);
-  } catch (const GanetiError&) {
-    throw ConfigurationError(what_ + ": field '" + key + "' must be an integer");
-  }
-}
-
-double FieldReader::Number(const char* key, double fallback) const {
-  const auto* v = Find(key);
-  if (!v) return fallback;
-  try {
-    return ToNumber(*v, key);
-  } catch (const GanetiError&) {
-    throw ConfigurationError(what_ + ": field '" + key + "' must be a number");
-  }
-}
-
-bool FieldReader::Bool(const char* key, bool fallback) const {
-  const auto* v = Find(key);
-  if (!v) return fallback;
-  if (!v->is_bool()) throw ConfigurationError(what_ + ": field '" + key + "' must be a boolean");
-  return v->get_bool();
-}
-
-json::object FieldReader::Object(const char* key) const {
-  const auto* v = Find(key);
-  if (!v) return {};
-  if (!v->is_object()) throw ConfigurationError(what_ + ": field '" + key + "' must be an object");
-  return v->get_object();
-}
-
-std::vector<std::string> FieldReader::Strings(const char* key) const {
-  std::vector<std::string> out;
-  const auto* v = Find(key);
-  if (!v) return out;
-  if (!v->is_array()) throw ConfigurationError(what_ + ": field '" + key + "' must be a list");
-  for (const auto& e : v->get_array()) {
-    if (!e.is_string()) {
-      throw ConfigurationError(what_ + ": field '" + key + "' must be a list of strings");
+std::string DescribeObject(std::string_view kind, const json::value& v) {
+  std::string what(kind);
+  if (!v.is_object()) return what;
+  for (const char* key : {"name", "uuid"}) {
+    const json::value* id = v.get_object().if_contains(key);
+    if (id && id->is_string() && !id->get_string().empty()) {
+      return what + " " + std::string(id->get_string());
     }
+  }
+  return what;
+}
+
+void DecodeField(const json::value& v, std::string& out, const FieldContext& ctx, const char* key) {
+  if (!v.is_string()) ctx.Fail(key, "must be a string");
+  out = std::string(v.get_string());
+}
+
+void DecodeField(const json::value& v, int64_t& out, const FieldContext& ctx, const char* key) {
+  if (v.is_int64()) {
+    out = v.get_int64();
+  } else if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    out = static_cast<int64_t>(v.get_uint64());
+  } else if (v.is_double() &&
+             v.get_double() == static_cast<double>(static_cast<int64_t>(v.get_double()))) {
+    out = static_cast<int64_t>(v.get_double());  // 5.0 from a hand-edited file
+  } else {
+    ctx.Fail(key, "must be an integer");
+  }
+}
+
+void DecodeField(const json::value& v, double& out, const FieldContext& ctx, const char* key) {
+  if (v.is_double()) {
+    out = v.get_double();
+  } else if (v.is_int64()) {
+    out = static_cast<double>(v.get_int64());
+  } else if (v.is_uint64()) {
+    out = static_cast<double>(v.get_uint64());
+  } else {
+    ctx.Fail(key, "must be a number");
+  }
+}
+
+void DecodeField(const json::value& v, bool& out, const FieldContext& ctx, const char* key) {
+  if (!v.is_bool()) ctx.Fail(key, "must be a boolean");
+  out = v.get_bool();
+}
+
+void DecodeField(const json::value& v, json::object& out, const FieldContext& ctx,
+                 const char* key) {
+  if (!v.is_object()) ctx.Fail(key, "must be an object");
+  out = v.get_object();
+}
+
+void DecodeField(const json::value& v, json::array& out, const FieldContext& ctx, const char* key) {
+  if (!v.is_array()) ctx.Fail(key, "must be a list");
+  out = v.get_array();
+}
+
+void DecodeField(const json::value& v, std::vector<std::string>& out, const FieldContext& ctx,
+                 const char* key) {
+  if (!v.is_array()) ctx.Fail(key, "must be a list of strings");
+  out.clear();
+  out.reserve(v.get_array().size());
+  for (const auto& e : v.get_array()) {
+    if (!e.is_string()) ctx.Fail(key, "must be a list of strings");
     out.emplace_back(e.get_string());
   }
-  return out;
 }
 
-FieldWriter& FieldWriter::PutStrings(const char* key, const std::vector<std::string>& values) {
+void DecodeField(const json::value& v, std::vector<int64_t>& out, const FieldContext& ctx,
+                 const char* key) {
+  if (!v.is_array()) ctx.Fail(key, "must be a list of integers");
+  out.clear();
+  out.reserve(v.get_array().size());
+  for (const auto& e : v.get_array()) {
+    if (!e.is_int64()) ctx.Fail(key, "must be a list of integers");
+    out.push_back(e.get_int64());
+  }
+}
+
+json::value EncodeField(const std::string& v) { return json::value(v); }
+json::value EncodeField(int64_t v) { return json::value(v); }
+json::value EncodeField(double v) { return json::value(v); }
+json::value EncodeField(bool v) { return json::value(v); }
+json::value EncodeField(const json::object& v) { return json::value(v); }
+json::value EncodeField(const json::array& v) { return json::value(v); }
+
+json::value EncodeField(const std::vector<std::string>& v) {
   json::array a;
-  for (const auto& s : values) a.emplace_back(s);
-  return Put(key, std::move(a));
+  a.reserve(v.size());
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+json::value EncodeField(const std::vector<int64_t>& v) {
+  json::array a;
+  a.reserve(v.size());
+  for (int64_t i : v) a.emplace_back(i);
+  return a;
+}
+
+json::object SortedObject(json::object o) {
+  std::vector<json::key_value_pair*> entries;
+  entries.reserve(o.size());
+  for (auto& kv : o) entries.push_back(&kv);
+  std::sort(entries.begin(), entries.end(),
+            [](const auto* a, const auto* b) { return a->key() < b->key(); });
+  json::object sorted(o.storage());
+  sorted.reserve(o.size());
+  for (auto* kv : entries) sorted.emplace(kv->key(), std::move(kv->value()));
+  return sorted;
 }
 
 }  // namespace herd::objects

@@ -1,51 +1,131 @@
-// Reading and writing the typed fields of config objects while keeping every
-// field a newer or older Ganeti wrote (round trips are lossless).
+// Declarative mapping between config objects and their JSON form: each object
+// type lists its fields once; reading, writing and error messages follow from
+// that list, and fields the list does not name are kept in `extra`.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "base/json.h"
 
 namespace herd::objects {
 
-// Reads fields of one object; errors name the object and the field.
-class FieldReader {
+enum class Presence {
+  kRequired,  // must be in the document; always written
+  kDefault,   // missing means the struct's default; always written (Ganeti requires it)
+  kOptional,  // missing means the struct's default; written only when it differs from it
+};
+
+template <typename T>
+struct Field {
+  using Member =
+      std::variant<std::string T::*, int64_t T::*, double T::*, bool T::*, json::object T::*,
+                   json::array T::*, std::vector<std::string> T::*, std::vector<int64_t> T::*>;
+  const char* key;
+  Member member;
+  Presence presence = Presence::kDefault;
+};
+
+// Identifies the object in error messages: "node node1.example.com: ...".
+class FieldContext {
  public:
-  FieldReader(const json::value& v, std::string what);
-  const json::object& object() const { return obj_; }
-  std::string String(const char* key, std::string fallback = "") const;
-  std::string RequiredString(const char* key) const;
-  int64_t Int(const char* key, int64_t fallback = 0) const;
-  double Number(const char* key, double fallback = 0) const;
-  bool Bool(const char* key, bool fallback = false) const;
-  json::object Object(const char* key) const;
-  std::vector<std::string> Strings(const char* key) const;
+  FieldContext(std::string what) : what_(std::move(what)) {}
+  const std::string& what() const { return what_; }
+  [[noreturn]] void Fail(std::string_view key, std::string_view problem) const;
+  // The value as an object, or a ConfigurationError naming the object.
+  const json::object& ObjectOf(const json::value& v) const;
 
  private:
-  const json::value* Find(const char* key) const;
-  json::object obj_;
   std::string what_;
 };
 
-// Writes fields over a copy of the original object; a field the original did
-// not have is only added to objects created by Herd (whose original lacks the
-// identifying `anchor` field, e.g. "name").
-class FieldWriter {
- public:
-  FieldWriter(const json::object& original, const char* anchor)
-      : out_(original), fresh_(!original.contains(anchor)) {}
-  template <typename T>
-  FieldWriter& Put(const char* key, T&& value) {
-    if (fresh_ || out_.contains(key)) out_[key] = json::value(std::forward<T>(value));
-    return *this;
-  }
-  FieldWriter& PutStrings(const char* key, const std::vector<std::string>& values);
-  json::value Done() { return std::move(out_); }
+// Typed decoding of one field value; throws ConfigurationError through `ctx`.
+void DecodeField(const json::value& v, std::string& out, const FieldContext& ctx, const char* key);
+void DecodeField(const json::value& v, int64_t& out, const FieldContext& ctx, const char* key);
+void DecodeField(const json::value& v, double& out, const FieldContext& ctx, const char* key);
+void DecodeField(const json::value& v, bool& out, const FieldContext& ctx, const char* key);
+void DecodeField(const json::value& v, json::object& out, const FieldContext& ctx, const char* key);
+void DecodeField(const json::value& v, json::array& out, const FieldContext& ctx, const char* key);
+void DecodeField(const json::value& v, std::vector<std::string>& out, const FieldContext& ctx,
+                 const char* key);
+void DecodeField(const json::value& v, std::vector<int64_t>& out, const FieldContext& ctx,
+                 const char* key);
 
- private:
-  json::object out_;
-  bool fresh_;
-};
+json::value EncodeField(const std::string& v);
+json::value EncodeField(int64_t v);
+json::value EncodeField(double v);
+json::value EncodeField(bool v);
+json::value EncodeField(const json::object& v);
+json::value EncodeField(const json::array& v);
+json::value EncodeField(const std::vector<std::string>& v);
+json::value EncodeField(const std::vector<int64_t>& v);
+
+// "node" + the object's name (or uuid) when it has one, for error messages.
+std::string DescribeObject(std::string_view kind, const json::value& v);
+
+// Ganeti writes config objects with sorted keys; so does Herd, to keep diffs small.
+json::object SortedObject(json::object o);
+
+// Reads `v` into a default-constructed T. Keys neither in `fields` nor in
+// `handled_elsewhere` go to `extra`; so does an optional field holding its
+// default value, so that the document keeps it (an explicit "name": "") when
+// written back.
+template <typename T>
+T ReadObject(const json::value& v, std::string_view kind, std::span<const Field<T>> fields,
+             std::initializer_list<std::string_view> handled_elsewhere = {}) {
+  static const T defaults{};
+  FieldContext ctx(DescribeObject(kind, v));
+  const json::object& in = ctx.ObjectOf(v);
+  T out;
+  std::vector<std::string_view> consumed(handled_elsewhere);
+  consumed.reserve(consumed.size() + fields.size());
+  for (const Field<T>& f : fields) {
+    const json::value* value = in.if_contains(f.key);
+    if (!value || value->is_null()) {
+      if (f.presence == Presence::kRequired) ctx.Fail(f.key, "is missing");
+      if (f.presence != Presence::kOptional) consumed.push_back(f.key);
+      continue;
+    }
+    const bool is_default = std::visit(
+        [&](auto member) {
+          DecodeField(*value, out.*member, ctx, f.key);
+          return out.*member == defaults.*member;
+        },
+        f.member);
+    if (f.presence != Presence::kOptional || !is_default) consumed.push_back(f.key);
+  }
+  for (const auto& kv : in) {
+    if (std::find(consumed.begin(), consumed.end(), kv.key()) == consumed.end()) {
+      out.extra.emplace(kv.key(), kv.value());
+    }
+  }
+  return out;
+}
+
+// Writes `obj` over its `extra` fields; `computed` holds fields the table cannot
+// express (nested objects, for instance), which win over both.
+template <typename T>
+json::object WriteObject(const T& obj, std::span<const Field<T>> fields,
+                         json::object computed = {}) {
+  static const T defaults{};
+  json::object out = obj.extra;
+  for (const Field<T>& f : fields) {
+    std::visit(
+        [&](auto member) {
+          if (f.presence == Presence::kOptional && obj.*member == defaults.*member) return;
+          out[f.key] = EncodeField(obj.*member);
+        },
+        f.member);
+  }
+  for (auto& kv : computed) out[kv.key()] = std::move(kv.value());
+  return SortedObject(std::move(out));
+}
 
 }  // namespace herd::objects

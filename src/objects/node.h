@@ -17,11 +17,12 @@ struct Node {
   int64_t serial_no = 1;
   double ctime = 0, mtime = 0;
   std::vector<std::string> tags;
-  json::object ndparams;
-  json::object extra;  // the object as loaded: keeps fields Herd does not model
+  json::object ndparams, hv_state_static, disk_state_static;
+  json::object extra;  // fields Herd does not model, kept for the round trip
 };
 
 json::value ToJson(const Node& node);
+// Throws ConfigurationError naming the node and the field at fault.
 Node NodeFromJson(const json::value& v);
 
 }  // namespace herd::objects
