@@ -52,23 +52,6 @@ json::object DefaultDiskParams() {
           {"sharedfile", json::object{}}};
 }
 
-json::object DefaultHvParams(std::string_view hypervisor) {
-  if (hypervisor == "fake") return {{"migration_mode", "live"}};
-  if (hypervisor == "chroot") return {{"init_script", "/ganeti-chroot"}};
-  if (hypervisor == "lxc") {
-    return {{"cpu_mask", ""},
-            {"devices",
-             "c 1:3 rw,c 1:5 rw,c 1:7 rw,c 1:8 rw,c 1:9 rw,c 1:10 rw,c 5:0 rw,c 5:1 rw,"
-             "c 5:2 rw,c 136:* rw"},
-            {"drop_capabilities", "mac_override,sys_boot,sys_module,sys_time,sys_admin"},
-            {"extra_cgroups", ""},
-            {"extra_config", ""},
-            {"num_ttys", 6},
-            {"startup_timeout", 30}};
-  }
-  return {};
-}
-
 json::object DefaultIPolicy() {
   json::array templates;
   for (const auto& dt : kDiskTemplates) templates.emplace_back(dt);

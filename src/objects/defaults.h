@@ -17,7 +17,7 @@ json::object DefaultBeParams();    // BEC_DEFAULTS
 json::object DefaultNicParams();   // NICC_DEFAULTS
 json::object DefaultNdParams();    // NDC_DEFAULTS
 json::object DefaultDiskParams();  // DISK_DT_DEFAULTS, per disk template
-// HVC_DEFAULTS for the hypervisors Herd runs (fake, chroot, lxc); {} for others.
+// HVC_DEFAULTS (with upstream's build-time paths); {} for an unknown hypervisor.
 json::object DefaultHvParams(std::string_view hypervisor);
 json::object DefaultIPolicy();  // IPOLICY_DEFAULTS
 json::object DefaultHvState();  // HVST_DEFAULTS: a hypervisor's static resource state

@@ -36,7 +36,7 @@ struct Field {
 // Identifies the object in error messages: "node node1.example.com: ...".
 class FieldContext {
  public:
-  FieldContext(std::string what) : what_(std::move(what)) {}
+  explicit FieldContext(std::string what) : what_(std::move(what)) {}
   const std::string& what() const { return what_; }
   [[noreturn]] void Fail(std::string_view key, std::string_view problem) const;
   // The value as an object, or a ConfigurationError naming the object.

@@ -88,7 +88,7 @@ ConfigData NewClusterConfig(const NewClusterOptions& o) {
     json::object params = DefaultHvParams(hv);
     if (auto it = o.hvparams.find(hv); it != o.hvparams.end()) Override(params, it->second);
     if (hv == "fake") Override(params, o.hvparams_fake);
-    if (!params.empty() || Contains(o.enabled_hypervisors, hv)) cl.hvparams[hv] = params;
+    cl.hvparams[hv] = std::move(params);
   }
   for (const auto& hv : o.enabled_hypervisors) cl.hv_state_static[hv] = DefaultHvState();
   cl.diskparams = DefaultDiskParams();

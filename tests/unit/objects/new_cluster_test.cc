@@ -48,6 +48,8 @@ TEST(NewClusterTest, HasGanetiDefaults) {
   EXPECT_TRUE(be.at("auto_balance").as_bool());
   EXPECT_EQ(be.at("spindle_use").as_int64(), 1);
   EXPECT_EQ(cl.hvparams.at("fake").as_object().at("migration_mode").as_string(), "live");
+  EXPECT_EQ(cl.hvparams.size(), 6u);  // every hypervisor, enabled or not, as Ganeti does
+  EXPECT_EQ(cl.hvparams.at("kvm").as_object().at("migration_port").as_int64(), 8102);
   EXPECT_EQ(cl.nicparams.at("default").as_object().at("mode").as_string(), "bridged");
   EXPECT_TRUE(cl.ndparams.at("cpu_speed").is_double());  // a float in Ganeti
   EXPECT_TRUE(cl.ndparams.at("spindle_count").is_int64());
