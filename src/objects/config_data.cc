@@ -23,7 +23,13 @@ std::map<std::string, T> LoadMap(const json::object& root, const char* key, From
     throw ConfigurationError(std::string("configuration: field '") + key + "' must be an object");
   }
   for (const auto& kv : v->get_object()) {
-    out.emplace_hint(out.end(), std::string(kv.key()), from_json(kv.value()));
+    T object = from_json(kv.value());
+    // Herd indexes objects by their key; a key that is not the uuid is corruption.
+    if (object.uuid != kv.key()) {
+      throw ConfigurationError(std::string("configuration: field '") + key + "' stores " +
+                               object.uuid + " under the key " + std::string(kv.key()));
+    }
+    out.emplace_hint(out.end(), std::string(kv.key()), std::move(object));
   }
   return out;
 }

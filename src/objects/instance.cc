@@ -58,11 +58,8 @@ Instance InstanceFromJson(const json::value& v) {
     }
     inst.nics.reserve(nics->get_array().size());
     for (const auto& nic : nics->get_array()) {
-      try {
-        inst.nics.push_back(NicFromJson(nic));
-      } catch (const GanetiError& e) {
-        throw ConfigurationError("instance " + inst.name + ": " + e.args().at(0));
-      }
+      const std::string kind = "instance " + inst.name + " nic/" + std::to_string(inst.nics.size());
+      inst.nics.push_back(ReadObject<Nic>(nic, kind, kNicFields));
     }
   }
   // Configs before 2.16 store the template; it then stays in the document.

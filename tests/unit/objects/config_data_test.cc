@@ -161,7 +161,9 @@ TEST(ConfigDataTest, MalformedConfigNamesObjectAndField) {
                            "instance i1: field 'disks' must be a list of strings");
   ExpectConfigurationError(head + R"("instances": {"u": {"name": "i1", "uuid": "u",
       "nics": [{"mac": 5}]}}})",
-                           "instance i1: nic: field 'mac' must be a string");
+                           "instance i1 nic/0: field 'mac' must be a string");
+  ExpectConfigurationError(head + R"("nodes": {"u": {"name": "n1", "uuid": "v"}}})",
+                           "'nodes' stores v under the key u");
   ExpectConfigurationError(head + R"("disks": {"d": {"uuid": "d", "size": 1}}})",
                            "disk d: field 'dev_type' is missing");
   ExpectConfigurationError(head + R"("nodegroups": {"g": {"name": "default", "uuid": "g",
