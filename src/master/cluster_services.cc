@@ -124,6 +124,11 @@ void MasterServices::SsconfLoop() {
       for (const auto& [k, v] : ComputeSsconf(d)) values[k] = v;
       targets = AddressesOf(OnlineNodes(d));
     });
+    // Most changes (a drained flag, say) leave ssconf as it was: nothing to send.
+    if (values == last_ssconf_) {
+      lock.lock();
+      continue;
+    }
     auto results =
         rpc_.CallParallel(targets, rpc::procedures::kWriteSsconfFiles, json::array{values});
     int failed = 0;
@@ -134,7 +139,14 @@ void MasterServices::SsconfLoop() {
       }
     }
     lock.lock();
-    if (failed) ssconf_dirty_ = true, cv_.wait_for(lock, std::chrono::seconds(5));
+    if (failed) {
+      // Retry the nodes that missed it after a pause.
+      last_ssconf_ = {};
+      ssconf_dirty_ = true;
+      cv_.wait_for(lock, std::chrono::seconds(5));
+    } else {
+      last_ssconf_ = values;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/object.hpp>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -50,6 +51,7 @@ class MasterServices : public ClusterServices {
   std::deque<std::string> pending_lines_;
   std::set<std::string> needs_full_;  // candidates whose replica must be resent whole
   bool ssconf_dirty_ = false;
+  boost::json::object last_ssconf_;  // what every online node got last time
   std::thread replication_thread_, ssconf_thread_;
 };
 

@@ -33,6 +33,60 @@ json::object ClusterInfo(const objects::ConfigData& config) {
   info["export_version"] = 0;
   info["vcs_version"] = "herd";
   info["architecture"] = json::array{"64bit", "x86_64"};
+  // Keys Ganeti computes for "gnt-cluster info" rather than storing.
+  auto family = info.find("primary_ip_family");
+  info["primary_ip_version"] =
+      family != info.end() && family->value().is_int64() && family->value().get_int64() == 10 ? 6
+                                                                                              : 4;
+  for (const auto& [key, fallback] : std::initializer_list<std::pair<const char*, json::value>>{
+           {"tags", json::array{}},
+           {"ssh_key_type", "rsa"},
+           {"ssh_key_bits", 2048},
+           {"max_running_jobs", 20},
+           {"max_tracked_jobs", 25},
+           {"default_iallocator_params", json::object{}},
+           {"blacklisted_os", json::array{}},
+           {"hidden_os", json::array{}},
+           {"reserved_lvs", json::array{}},
+           {"uid_pool", json::array{}},
+           {"compression_tools", json::array{"gzip", "gzip-fast", "gzip-slow"}},
+           {"drbd_usermode_helper", ""},
+           {"gluster_storage_dir", ""},
+           {"install_image", ""},
+           {"instance_communication_network", ""},
+           {"zeroing_image", ""},
+           {"maintain_node_health", false},
+           {"modify_ssh_setup", false},
+           {"prealloc_wipe_disks", false},
+           {"use_external_mip_script", false},
+           {"enabled_user_shutdown", false},
+           {"volume_group_name", ""},
+           {"default_iallocator", ""},
+           {"os_hvp", json::object{}},
+           {"osparams", json::object{}},
+           {"diskparams", json::object{}},
+           {"nicparams", json::object{}},
+           {"hvparams", json::object{}},
+           {"ndparams", json::object{}},
+           {"beparams", json::object{}},
+           {"ipolicy", json::object{}},
+           {"master_netmask", 32},
+           {"mac_prefix", ""},
+           {"file_storage_dir", ""},
+           {"shared_file_storage_dir", ""}}) {
+    if (!info.contains(key)) info[key] = fallback;
+  }
+  json::object enabled, interval;
+  if (auto dc = info.find("data_collectors"); dc != info.end() && dc->value().is_object()) {
+    for (const auto& kv : dc->value().get_object()) {
+      if (!kv.value().is_object()) continue;
+      const auto& c = kv.value().get_object();
+      enabled[kv.key()] = c.contains("active") ? c.at("active") : json::value(true);
+      interval[kv.key()] = c.contains("interval") ? c.at("interval") : json::value(5000000);
+    }
+  }
+  info["enabled_data_collectors"] = std::move(enabled);
+  info["data_collector_interval"] = std::move(interval);
   return info;
 }
 
