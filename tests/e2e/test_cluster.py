@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from herd_e2e import BIN, VirtualCluster, alive, run
+from herd_e2e import BIN, VirtualCluster, alive, luxi_call, master_socket, run
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +82,22 @@ def test_jobs_are_listed_and_shown(vc):
     job_id = lines[-1][0]
     info = vc.cmd("node1", "gnt-job", "info", job_id).stdout
     assert f"Job ID: {job_id}" in info
+
+
+def test_watch_and_archive_a_job(vc):
+    ok, job_id = luxi_call(master_socket(vc), "SubmitJob",
+                           [[{"OP_ID": "OP_TEST_DELAY", "duration": 0.5, "repeat": 1}]])
+    assert ok
+    out = vc.cmd("node1", "gnt-job", "watch", str(job_id)).stdout
+    assert f"Output from job {job_id} follows" in out
+    assert "Test delay iteration 1/1" in out
+    vc.cmd("node1", "gnt-job", "archive", str(job_id))
+    listed = vc.cmd("node1", "gnt-job", "list", "--no-headers", "-o", "id").stdout.split()
+    assert str(job_id) not in listed
+    # An archived job can still be looked up by id.
+    assert "Status: success" in vc.cmd("node1", "gnt-job", "info", str(job_id)).stdout
+    res = vc.cmd("node1", "gnt-job", "info", "999999", check=False)
+    assert res.returncode != 0 and "999999" in res.stdout + res.stderr
 
 
 def test_remove_node(vc):
