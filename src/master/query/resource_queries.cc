@@ -7,6 +7,7 @@
 
 #include "base/errors.h"
 #include "base/json.h"
+#include "base/nice_sort.h"
 #include "master/cmdlib/common.h"
 #include "objects/config_data.h"
 #include "query/query_result.h"
@@ -46,7 +47,7 @@ std::string Role(const objects::Node& n, const objects::ConfigData& c) {
 }
 
 json::array Strings(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
+  std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return NiceLess(a, b); });
   json::array a;
   for (auto& s : v) a.emplace_back(s);
   return a;
@@ -244,8 +245,9 @@ json::value QueryNodes(const QueryRequest& req, const ConfigStore& config,
       }
     }
   }
-  std::sort(rows.begin(), rows.end(),
-            [](const NodeRow& a, const NodeRow& b) { return a.node->name < b.node->name; });
+  std::sort(rows.begin(), rows.end(), [](const NodeRow& a, const NodeRow& b) {
+    return NiceLess(a.node->name, b.node->name);
+  });
   std::vector<const NodeRow*> items;
   for (const auto& r : rows) items.push_back(&r);
   return query::RunQuery(NodeFields(), req.fields, items, req.filter);
@@ -302,8 +304,9 @@ json::value QueryGroups(const QueryRequest& req, const ConfigStore& config) {
         if (n.group == r.group->uuid) r.nodes.push_back(n.name);
       }
     }
-    std::sort(rows.begin(), rows.end(),
-              [](const GroupRow& a, const GroupRow& b) { return a.group->name < b.group->name; });
+    std::sort(rows.begin(), rows.end(), [](const GroupRow& a, const GroupRow& b) {
+      return NiceLess(a.group->name, b.group->name);
+    });
     std::vector<const GroupRow*> items;
     for (const auto& r : rows) items.push_back(&r);
     return query::RunQuery(GroupFields(), req.fields, items, req.filter);
@@ -409,7 +412,7 @@ json::value QueryInstances(const QueryRequest& req, const ConfigStore& config) {
     std::vector<InstanceRow> rows;
     for (const auto& [uuid, i] : d.instances) rows.push_back({&i, &d});
     std::sort(rows.begin(), rows.end(), [](const InstanceRow& a, const InstanceRow& b) {
-      return a.instance->name < b.instance->name;
+      return NiceLess(a.instance->name, b.instance->name);
     });
     std::vector<const InstanceRow*> items;
     for (const auto& r : rows) items.push_back(&r);
