@@ -73,6 +73,12 @@ GanetiError GenericError(std::string message) {
 GanetiError ResolverError(std::string message) {
   return GanetiError("ResolverError", {std::move(message)});
 }
+GanetiError HypervisorError(std::string message) {
+  return GanetiError("HypervisorError", {std::move(message)});
+}
+GanetiError BlockDeviceError(std::string message) {
+  return GanetiError("BlockDeviceError", {std::move(message)});
+}
 GanetiError LockError(std::string message) {
   return GanetiError("LockError", {std::move(message)});
 }

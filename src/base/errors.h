@@ -51,6 +51,8 @@ GanetiError QueryFilterParseError(std::string message);
 GanetiError GenericError(std::string message);
 GanetiError ResolverError(std::string message);
 GanetiError LockError(std::string message);
+GanetiError HypervisorError(std::string message);
+GanetiError BlockDeviceError(std::string message);
 
 // errno-based failure of a system call on `what`, as Ganeti's EnvironmentError.
 GanetiError SystemError(const std::string& what, int err);

@@ -13,4 +13,8 @@ std::optional<std::string> ResolveHost(const Paths& paths, const std::string& na
 // Same, but throws ResolverError naming the file that was searched.
 std::string ResolveHostOrThrow(const Paths& paths, const std::string& name);
 
+// A virtual cluster's hosts file is its name service: gives `name` the next
+// free instance address of the cluster's loopback block (or its existing one).
+std::string AddVirtualHost(const Paths& paths, const std::string& name);
+
 }  // namespace herd

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <string_view>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -20,7 +21,35 @@ namespace herd {
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env, const std::string& cwd,
                          int timeout_seconds) {
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string_view::npos) {
+      merged[std::string(entry.substr(0, eq))] = std::string(entry.substr(eq + 1));
+    }
+  }
+  for (const auto& [k, v] : env) merged[k] = v;
+  return RunCommandInCleanEnvironment(argv, merged, cwd, timeout_seconds);
+}
+
+CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
+                                           const std::map<std::string, std::string>& env,
+                                           const std::string& cwd, int timeout_seconds,
+                                           const std::string& stdin_file) {
   if (argv.empty()) throw ProgrammerError("RunCommand without a command");
+  // Everything the child needs is built before fork: a multithreaded parent's
+  // child may only call async-signal-safe functions.
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  if (!env.count("PATH")) env_strings.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const std::string input = stdin_file.empty() ? std::string("/dev/null") : stdin_file;
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SystemError("pipe", errno);
   pid_t pid = ::fork();
@@ -28,14 +57,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   if (pid == 0) {
     ::dup2(pipefd[1], 1);
     ::dup2(pipefd[1], 2);
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+    int in = ::open(input.c_str(), O_RDONLY);
+    if (in >= 0) ::dup2(in, 0);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(127);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
+    ::execvpe(args[0], args.data(), envp.data());
     _exit(127);
   }
   ::close(pipefd[1]);

@@ -20,6 +20,14 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env = {},
                          const std::string& cwd = "", int timeout_seconds = 300);
 
+// As RunCommand, but the child sees only `env` (PATH defaults to the system
+// directories) and reads its standard input from `stdin_file` (/dev/null if
+// empty): Ganeti runs OS scripts, hooks and allocators this way.
+CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
+                                           const std::map<std::string, std::string>& env,
+                                           const std::string& cwd = "", int timeout_seconds = 300,
+                                           const std::string& stdin_file = "");
+
 // Detaches from the terminal (fork, setsid, fork) unless `foreground`; then
 // writes the pid file, refusing to start if another live process holds it.
 void DaemonizeAndWritePidFile(const std::string& pid_file, bool foreground);

@@ -71,8 +71,9 @@ void InitCluster(const Paths& paths, const InitOptions& options) {
   o.master_netdev = options.master_netdev;
   o.enabled_hypervisors = options.enabled_hypervisors;
   o.enabled_disk_templates = options.enabled_disk_templates;
-  o.file_storage_dir =
-      options.file_storage_dir.empty() ? paths.FileStorageDir() : options.file_storage_dir;
+  // The node-relative path: every node keeps its file disks under its own root.
+  o.file_storage_dir = options.file_storage_dir.empty() ? paths.Unprefixed(paths.FileStorageDir())
+                                                        : options.file_storage_dir;
   o.shared_file_storage_dir = options.shared_file_storage_dir.empty()
                                   ? paths.SharedFileStorageDir()
                                   : options.shared_file_storage_dir;

@@ -8,6 +8,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -29,6 +30,19 @@ struct HttpsServer::Impl {
   asio::io_context io{1};
   asio::ssl::context ssl{asio::ssl::context::tls_server};
   tcp::acceptor acceptor{io};
+  std::unique_ptr<asio::thread_pool> handler_pool;
+
+  HttpResponse CallHandler(const HttpRequest& request) {
+    try {
+      return handler(request);
+    } catch (const std::exception& e) {
+      spdlog::error("handler failed for {} {}: {}", request.method, request.target, e.what());
+      HttpResponse response;
+      response.status = 500;
+      response.body = std::string("{\"code\": 500, \"message\": \"Internal error\"}");
+      return response;
+    }
+  }
 
   asio::awaitable<void> Session(tcp::socket socket) {
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl);
@@ -57,12 +71,15 @@ struct HttpsServer::Impl {
           request.headers[name] = std::string(field.value());
         }
         HttpResponse response;
-        try {
-          response = handler(request);
-        } catch (const std::exception& e) {
-          spdlog::error("handler failed for {} {}: {}", request.method, request.target, e.what());
-          response.status = 500;
-          response.body = std::string("{\"code\": 500, \"message\": \"Internal error\"}");
+        if (handler_pool) {
+          response = co_await asio::co_spawn(
+              handler_pool->get_executor(),
+              [this, &request]() -> asio::awaitable<HttpResponse> {
+                co_return CallHandler(request);
+              },
+              asio::use_awaitable);
+        } else {
+          response = CallHandler(request);
         }
         http::response<http::string_body> res{static_cast<http::status>(response.status),
                                               req.version()};
@@ -152,11 +169,18 @@ void HttpsServer::Bind() {
 }
 
 void HttpsServer::Run() {
+  if (impl_->options.handler_threads > 0) {
+    impl_->handler_pool = std::make_unique<asio::thread_pool>(impl_->options.handler_threads);
+  }
   asio::co_spawn(impl_->io, impl_->AcceptLoop(), asio::detached);
   std::vector<std::thread> extra;
   for (int i = 1; i < impl_->options.threads; ++i) extra.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
   for (auto& t : extra) t.join();
+  if (impl_->handler_pool) {
+    impl_->handler_pool->stop();
+    impl_->handler_pool->join();
+  }
 }
 
 void HttpsServer::Stop() {

@@ -18,6 +18,9 @@ struct HttpsServerOptions {
   bool require_client_certificate = false;  // peer must present `pem_file`'s certificate
   size_t max_body_bytes = 64 * 1024 * 1024;
   int threads = 1;
+  // When > 0, handlers run on a pool of this many threads so that a slow one
+  // (an OS script) does not hold up the others.
+  int handler_threads = 0;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -10,7 +10,10 @@
 #include "base/files.h"
 #include "base/json.h"
 #include "node/capacity.h"
+#include "node/hypervisor/fake_hypervisor.h"
+#include "node/instance_handlers.h"
 #include "node/ssconf.h"
+#include "node/storage/file_storage.h"
 #include "rpc/procedures.h"
 
 namespace herd {
@@ -78,18 +81,23 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
 
   handlers_["node_info"] = [this](const json::array& args) -> json::value {
     NodeCapacity cap = ReadNodeCapacity(paths_);
-    // Running instances (recorded by the hypervisor) lower free memory.
-    int64_t used_memory = 0;
+    // Running instances (recorded by the hypervisor) lower free memory; disk
+    // files lower free storage.
+    const int64_t used_memory = FakeHypervisor(paths_).UsedMemory();
+    const FileStorage file_storage(paths_);
     json::array storage;
     if (!args.empty() && args[0].is_array()) {
       for (const auto& unit : args[0].get_array()) {
         const auto& u = AsArray(unit, "storage unit");
         std::string type = u.size() > 0 && u[0].is_string() ? std::string(u[0].get_string()) : "";
         std::string key = u.size() > 1 && u[1].is_string() ? std::string(u[1].get_string()) : "";
+        StorageSpace space = type == "file" || type == "sharedfile"
+                                 ? file_storage.Space(type)
+                                 : StorageSpace{cap.disk_mib, cap.disk_mib};
         storage.push_back(json::object{{"type", type},
                                        {"name", key},
-                                       {"storage_size", cap.disk_mib},
-                                       {"storage_free", cap.disk_mib}});
+                                       {"storage_size", space.total_mib},
+                                       {"storage_free", space.free_mib}});
       }
     }
     json::array hv;
@@ -233,6 +241,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     request_shutdown_();
     return nullptr;
   };
+  RegisterInstanceHandlers(paths_, handlers_);
 }
 
 json::value NodeHandlers::Dispatch(const std::string& name, const json::array& args) const {

@@ -27,6 +27,31 @@ inline constexpr Procedure kJobqueueUpdate{"jobqueue_update", kTimeoutUrgent};
 inline constexpr Procedure kJobqueueRename{"jobqueue_rename", kTimeoutUrgent};
 inline constexpr Procedure kNodeLeaveCluster{"node_leave_cluster", kTimeoutNormal};
 inline constexpr Procedure kMasterNodeName{"master_node_name", kTimeoutUrgent};
+// Instances: hypervisor (Ganeti's names; Herd's argument layouts).
+inline constexpr Procedure kInstanceStart{"instance_start", kTimeoutNormal};
+inline constexpr Procedure kInstanceShutdown{"instance_shutdown", kTimeoutNormal};
+inline constexpr Procedure kInstanceReboot{"instance_reboot", kTimeoutNormal};
+inline constexpr Procedure kInstanceInfo{"instance_info", kTimeoutUrgent};
+inline constexpr Procedure kAllInstancesInfo{"all_instances_info", kTimeoutUrgent};
+inline constexpr Procedure kInstanceList{"instance_list", kTimeoutUrgent};
+inline constexpr Procedure kAcceptInstance{"accept_instance", kTimeoutNormal};
+inline constexpr Procedure kInstanceMigrate{"instance_migrate", kTimeoutNormal};
+inline constexpr Procedure kFinalizeMigrationDst{"finalize_migration_dst", kTimeoutNormal};
+inline constexpr Procedure kInstanceBalloonMemory{"instance_balloon_memory", kTimeoutNormal};
+// Disks.
+inline constexpr Procedure kBlockdevCreate{"blockdev_create", kTimeoutNormal};
+inline constexpr Procedure kBlockdevRemove{"blockdev_remove", kTimeoutNormal};
+inline constexpr Procedure kBlockdevGrow{"blockdev_grow", kTimeoutNormal};
+inline constexpr Procedure kBlockdevRename{"blockdev_rename", kTimeoutNormal};
+inline constexpr Procedure kBlockdevGetDimensions{"blockdev_getdimensions", kTimeoutNormal};
+inline constexpr Procedure kBlockdevDataExtents{"blockdev_data_extents", kTimeoutNormal};
+inline constexpr Procedure kBlockdevRead{"blockdev_read", kTimeoutNormal};
+inline constexpr Procedure kBlockdevWrite{"blockdev_write", kTimeoutNormal};
+// OS definitions and scripts (an install may take long: Ganeti's 1-day class).
+inline constexpr Procedure kOsDiagnose{"os_diagnose", kTimeoutFast};
+inline constexpr Procedure kOsValidate{"os_validate", kTimeoutFast};
+inline constexpr Procedure kInstanceOsAdd{"instance_os_add", 24 * 3600};
+inline constexpr Procedure kInstanceRunRename{"instance_run_rename", 4 * 3600};
 // Herd's config replication: journal records shipped to master candidates.
 inline constexpr Procedure kConfigJournalAppend{"herd_config_journal_append", kTimeoutUrgent};
 }  // namespace procedures

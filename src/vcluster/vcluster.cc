@@ -152,6 +152,29 @@ json::value WaitForJobs(luxi::Client& client, const json::array& job_ids, bool p
   }
 }
 
+// The OS definitions shipped with Herd, next to its executables.
+std::string OsDefinitionsDir(const std::string& bin_dir) {
+  std::string dir = std::filesystem::weakly_canonical(bin_dir + "/../share/herd/os").string();
+  if (!FileExists(dir)) {
+    throw GenericError("OS definitions not found at " + dir + "; rebuild or reinstall Herd");
+  }
+  return dir;
+}
+
+// Each node finds the shipped OSes on its OS search path (symlinks, so a
+// thousand nodes cost no copies).
+void InstallOsDefinitions(const Paths& node, const std::string& os_dir) {
+  MakeDirs(node.OsSearchDir());
+  for (const auto& name : ListDirectory(os_dir)) {
+    std::string link = node.OsSearchDir() + "/" + name;
+    std::error_code ec;
+    std::filesystem::create_symlink(os_dir + "/" + name, link, ec);
+    if (ec && ec != std::errc::file_exists) {
+      throw GenericError("cannot link OS " + name + " into " + link + ": " + ec.message());
+    }
+  }
+}
+
 int Create(const std::string& dir_arg, int node_count, const NodeCapacity& uniform,
            const std::string& spec_file, const std::string& cluster_name, bool quiet,
            bool init_cluster) {
@@ -164,6 +187,7 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
                        dir + "' first");
   }
   const std::string bin_dir = ExecutableDir();
+  const std::string os_dir = OsDefinitionsDir(bin_dir);
   auto start = std::chrono::steady_clock::now();
   MakeDirs(dir);
   json::object spec;
@@ -191,6 +215,7 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
     p.EnsureDirectories();
     WriteFileAtomic(p.NodedCertFile(), pem, 0600);
     WriteNodeCapacity(p, n.capacity);
+    InstallOsDefinitions(p, os_dir);
     WriteNodeCommandWrapper(dir, n.name, bin_dir);
   }
   RemoveFile(cert);
@@ -249,6 +274,20 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
   return 0;
 }
 
+// One ganeti-watcher run per virtual node, as cron would run it on each
+// machine of a real cluster.
+int RunWatchers(const std::string& dir, const std::string& bin_dir) {
+  int rc = 0;
+  for (const auto& n : ReadNodes(dir)) {
+    auto result =
+        RunCommand({bin_dir + "/ganeti-watcher"},
+                   {{"GANETI_ROOTDIR", dir + "/" + n.name}, {"GANETI_HOSTNAME", n.name}}, "", 600);
+    if (!result.output.empty()) std::cout << n.name << ": " << result.output << std::flush;
+    if (result.failed()) rc = 1;
+  }
+  return rc;
+}
+
 int Status(const std::string& dir) {
   auto nodes = ReadNodes(dir);
   int down = 0;
@@ -304,10 +343,11 @@ int Main(int argc, char** argv) {
     dir = Absolute(dir);
     if (!FileExists(dir + "/hosts"))
       throw GenericError(dir + " is not a virtual cluster (no hosts file)");
-    if (command == "start" || command == "watcher") {
-      StartCluster(dir, ExecutableDir(), command == "start");
+    if (command == "start") {
+      StartCluster(dir, ExecutableDir(), true);
       return 0;
     }
+    if (command == "watcher") return RunWatchers(dir, ExecutableDir());
     if (command == "stop") {
       StopCluster(dir);
       return 0;

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "master/cmdlib/cluster.h"
+#include "master/cmdlib/instance.h"
 #include "master/cmdlib/lu_context.h"
 #include "master/cmdlib/node.h"
 
@@ -19,6 +20,21 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_NODE_SET_PARAMS", NodeSetParams},
       {"OP_NODE_REMOVE", NodeRemove},
       {"OP_TEST_DELAY", TestDelay},
+      {"OP_INSTANCE_CREATE", InstanceCreate},
+      {"OP_INSTANCE_MULTI_ALLOC", InstanceMultiAlloc},
+      {"OP_INSTANCE_STARTUP", InstanceStartup},
+      {"OP_INSTANCE_SHUTDOWN", InstanceShutdown},
+      {"OP_INSTANCE_REBOOT", InstanceReboot},
+      {"OP_INSTANCE_REMOVE", InstanceRemove},
+      {"OP_INSTANCE_REINSTALL", InstanceReinstall},
+      {"OP_INSTANCE_RENAME", InstanceRename},
+      {"OP_INSTANCE_MIGRATE", InstanceMigrate},
+      {"OP_INSTANCE_FAILOVER", InstanceFailover},
+      {"OP_INSTANCE_MOVE", InstanceMove},
+      {"OP_INSTANCE_SET_PARAMS", InstanceSetParams},
+      {"OP_INSTANCE_GROW_DISK", InstanceGrowDisk},
+      {"OP_OS_DIAGNOSE", OsDiagnose},
+      {"OP_INSTANCE_QUERY_DATA", InstanceQueryData},
   };
   auto it = table.find(op_id);
   return it == table.end() ? nullptr : &it->second;

@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/nice_sort.h"
 #include "master/cmdlib/common.h"
+#include "master/query/instance_queries.h"
 #include "objects/config_data.h"
 #include "query/query_result.h"
 
@@ -313,113 +314,6 @@ json::value QueryGroups(const QueryRequest& req, const ConfigStore& config) {
   });
 }
 
-struct InstanceRow {
-  const objects::Instance* instance;
-  const objects::ConfigData* config;
-};
-
-std::string NodeName(const objects::ConfigData& c, const std::string& uuid) {
-  auto it = c.nodes.find(uuid);
-  return it == c.nodes.end() ? uuid : it->second.name;
-}
-
-const FieldTable<InstanceRow>& InstanceFields() {
-  static const FieldTable<InstanceRow> table = [] {
-    FieldTable<InstanceRow> t;
-    auto cfg = [](auto f) { return [f](const InstanceRow& r) { return FieldValue::Of(f(r)); }; };
-    t.Add("name", "Instance", q::kText, "Instance name",
-          cfg([](const InstanceRow& r) { return json::value(r.instance->name); }));
-    t.Add("uuid", "UUID", q::kText, "Instance UUID",
-          cfg([](const InstanceRow& r) { return json::value(r.instance->uuid); }));
-    t.Add("pnode", "Primary_node", q::kText, "Primary node", cfg([](const InstanceRow& r) {
-            return json::value(NodeName(*r.config, r.instance->primary_node));
-          }));
-    t.Add("snodes", "Secondary_Nodes", q::kOther,
-          "Secondary nodes; usually this will just be one node",
-          cfg([](const InstanceRow&) { return json::value(json::array{}); }));
-    t.Add("os", "OS", q::kText, "Operating system",
-          cfg([](const InstanceRow& r) { return json::value(r.instance->os); }));
-    t.Add("disk_template", "Disk_template", q::kText, "Instance disk template",
-          cfg([](const InstanceRow& r) { return json::value(r.instance->disk_template); }));
-    t.Add("admin_state", "InstanceState", q::kText, "Desired state of instance",
-          cfg([](const InstanceRow& r) { return json::value(r.instance->admin_state); }));
-    t.Add("status", "Status", q::kText, "Instance status", cfg([](const InstanceRow& r) {
-            return json::value(r.instance->admin_state == "up"        ? "running"
-                               : r.instance->admin_state == "offline" ? "ADMIN_offline"
-                                                                      : "ADMIN_down");
-          }));
-    t.Add("tags", "Tags", q::kOther, "Tags",
-          cfg([](const InstanceRow& r) { return json::value(Strings(r.instance->tags)); }));
-    t.Add("be/memory", "ConfigMaxMem", q::kUnit, "The \"maxmem\" backend parameter",
-          [](const InstanceRow& r) {
-            auto be = objects::FilledBeParams(*r.config, *r.instance);
-            auto it = be.find("maxmem");
-            return it == be.end() ? FieldValue::Status(ResultStatus::kUnavail)
-                                  : FieldValue::Of(it->value());
-          });
-    for (const char* p :
-         {"vcpus", "auto_balance", "spindle_use", "maxmem", "minmem", "always_failover"}) {
-      std::string name = p;
-      t.Add("be/" + name, name,
-            name == "auto_balance" || name == "always_failover" ? q::kBool : q::kNumber,
-            "The \"" + name + "\" backend parameter", [name](const InstanceRow& r) {
-              auto be = objects::FilledBeParams(*r.config, *r.instance);
-              auto it = be.find(name);
-              return it == be.end() ? FieldValue::Status(ResultStatus::kUnavail)
-                                    : FieldValue::Of(it->value());
-            });
-    }
-    t.Add("disk.sizes", "Disk_sizes", q::kOther, "List of disk sizes",
-          cfg([](const InstanceRow& r) {
-            json::array sizes;
-            for (const auto& d : r.instance->disks) {
-              auto it = r.config->disks.find(d);
-              if (it != r.config->disks.end()) sizes.push_back(it->second.size);
-            }
-            return json::value(sizes);
-          }));
-    t.Add("disk.spindles", "Disk_spindles", q::kOther, "List of disk spindles",
-          cfg([](const InstanceRow& r) {
-            json::array s;
-            for (size_t i = 0; i < r.instance->disks.size(); ++i) s.push_back(nullptr);
-            return json::value(s);
-          }));
-    t.Add("disk_usage", "DiskUsage", q::kUnit,
-          "Total disk space used by instance on each of its nodes", cfg([](const InstanceRow& r) {
-            int64_t total = 0;
-            for (const auto& d : r.instance->disks) {
-              auto it = r.config->disks.find(d);
-              if (it != r.config->disks.end()) total += it->second.size;
-            }
-            return json::value(total);
-          }));
-    t.Add("forthcoming", "Forthcoming", q::kBool, "Whether the instance is forthcoming",
-          cfg([](const InstanceRow&) { return json::value(false); }));
-    t.Add("serial_no", "SerialNo", q::kNumber,
-          "Instance object serial number, incremented on each modification",
-          cfg([](const InstanceRow& r) { return json::value(r.instance->serial_no); }));
-    t.Add("ctime", "CTime", q::kTimestamp, "Creation timestamp",
-          cfg([](const InstanceRow& r) { return json::value(r.instance->ctime); }));
-    t.Add("mtime", "MTime", q::kTimestamp, "Modification timestamp",
-          cfg([](const InstanceRow& r) { return json::value(r.instance->mtime); }));
-    return t;
-  }();
-  return table;
-}
-
-json::value QueryInstances(const QueryRequest& req, const ConfigStore& config) {
-  return config.Read([&](const objects::ConfigData& d) {
-    std::vector<InstanceRow> rows;
-    for (const auto& [uuid, i] : d.instances) rows.push_back({&i, &d});
-    std::sort(rows.begin(), rows.end(), [](const InstanceRow& a, const InstanceRow& b) {
-      return NiceLess(a.instance->name, b.instance->name);
-    });
-    std::vector<const InstanceRow*> items;
-    for (const auto& r : rows) items.push_back(&r);
-    return query::RunQuery(InstanceFields(), req.fields, items, req.filter);
-  });
-}
-
 // Jobs: rows are the job queue's own answers for every known field.
 using JobRow = json::object;
 const std::vector<q::FieldDefinition>& JobFieldDefinitions() {
@@ -487,7 +381,7 @@ json::value RunResourceQuery(const QueryRequest& request, const ConfigStore& con
                              rpc::NodeRpcClient& rpc, jobs::JobQueue& queue) {
   if (request.resource == "node") return QueryNodes(request, config, rpc);
   if (request.resource == "group") return QueryGroups(request, config);
-  if (request.resource == "instance") return QueryInstances(request, config);
+  if (request.resource == "instance") return QueryInstances(request, config, rpc);
   if (request.resource == "job") return QueryJobs(request, queue);
   throw OpPrereqError("Resource type '" + request.resource + "' unknown", kEcodeInval);
 }
@@ -495,7 +389,7 @@ json::value RunResourceQuery(const QueryRequest& request, const ConfigStore& con
 json::value RunFieldsQuery(const std::string& resource, const std::vector<std::string>& fields) {
   if (resource == "node") return query::FieldsOf(NodeFields(), fields);
   if (resource == "group") return query::FieldsOf(GroupFields(), fields);
-  if (resource == "instance") return query::FieldsOf(InstanceFields(), fields);
+  if (resource == "instance") return InstanceFieldDefinitions(fields);
   if (resource == "job") return query::FieldsOf(JobFields(), fields);
   throw OpPrereqError("Resource type '" + resource + "' unknown", kEcodeInval);
 }

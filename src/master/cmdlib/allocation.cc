@@ -1,0 +1,156 @@
+#include "master/cmdlib/allocation.h"
+
+#include "base/errors.h"
+#include "base/json.h"
+#include "master/cmdlib/common.h"
+#include "master/iallocator/iallocator.h"
+
+namespace herd::master {
+namespace {
+namespace ia = iallocator;
+
+ia::Allocator MakeAllocator(LuContext& ctx, const std::string& name) {
+  ia::Allocator a;
+  a.name = name;
+  a.search_path = ia::AllocatorSearchPath(ctx.paths);
+  return a;
+}
+
+// What the allocator needs to know of each node, asked as Ganeti asks it.
+ia::NodeLiveData GatherLive(LuContext& ctx, const objects::ConfigData& config,
+                            const ia::Request& request) {
+  ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request);
+  std::vector<rpc::NodeAddress> targets;
+  for (const auto& uuid : query.node_uuids) targets.push_back(AddressOf(config.nodes.at(uuid)));
+  json::array storage;
+  if (query.reports_storage) {
+    std::string key = query.storage_type == "sharedfile" ? config.cluster.shared_file_storage_dir
+                                                         : config.cluster.file_storage_dir;
+    storage.push_back(json::array{query.storage_type, key});
+  }
+  json::array args{storage, json::array{json::value(query.hypervisor)}};
+  auto infos = ctx.rpc.CallParallel(targets, rpc::procedures::kNodeInfo, args);
+  auto running = ctx.rpc.CallParallel(targets, rpc::procedures::kAllInstancesInfo, {});
+  ia::NodeLiveData live;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    auto& f = live[query.node_uuids[i]];
+    if (!infos[i].ok) {
+      f.error = infos[i].error;
+      continue;
+    }
+    try {
+      const auto& a = AsArray(infos[i].payload, "node_info");
+      if (!a.at(2).as_array().empty()) {
+        const auto& hv = a.at(2).as_array()[0].as_object();
+        f.memory_total = GetIntOr(hv, "memory_total", 0);
+        f.memory_free = GetIntOr(hv, "memory_free", 0);
+        f.memory_dom0 = GetIntOr(hv, "memory_dom0", 0);
+        f.cpu_total = GetIntOr(hv, "cpu_total", 1);
+        f.cpu_dom0 = GetIntOr(hv, "cpu_dom0", 0);
+      }
+      if (!a.at(1).as_array().empty()) {
+        const auto& st = a.at(1).as_array()[0].as_object();
+        f.disk_total = GetIntOr(st, "storage_size", 0);
+        f.disk_free = GetIntOr(st, "storage_free", 0);
+      }
+      if (running[i].ok && running[i].payload.is_object()) {
+        for (const auto& kv : running[i].payload.get_object()) {
+          f.instance_memory[std::string(kv.key())] =
+              GetIntOr(AsObject(kv.value(), "instance info"), "memory", 0);
+        }
+      }
+      f.answered = true;
+    } catch (const std::exception& e) {
+      f.error = std::string("malformed node_info answer: ") + e.what();
+    }
+  }
+  return live;
+}
+
+ia::AllocateRequest ToRequest(const NewInstanceNeeds& n) {
+  ia::AllocateRequest r;
+  r.name = n.name;
+  r.disk_template = n.disk_template;
+  r.os = n.os;
+  r.hypervisor = n.hypervisor;
+  r.memory = n.memory;
+  r.vcpus = n.vcpus;
+  r.spindle_use = n.spindle_use;
+  for (const auto& [size, mode] : n.disks) r.disks.push_back({size, mode, std::nullopt});
+  for (const auto& nic : n.nics) {
+    ia::NicSpec s;
+    if (nic.is_object()) {
+      const auto& o = nic.get_object();
+      s.mac = GetStringOr(o, "mac", "");
+      s.ip = GetStringOr(o, "ip", "");
+      s.mode = GetStringOr(o, "mode", "");
+      s.link = GetStringOr(o, "link", "");
+      s.name = GetStringOr(o, "name", "");
+    }
+    if (s.mac == "auto" || s.mac == "generate") s.mac.clear();
+    r.nics.push_back(s);
+  }
+  r.tags = n.tags;
+  return r;
+}
+
+template <typename Fn>
+auto WithSnapshot(LuContext& ctx, Fn&& fn) {
+  auto snapshot = std::make_shared<objects::ConfigData>(
+      ctx.config.Read([](const objects::ConfigData& d) { return d; }));
+  return fn(*snapshot);
+}
+
+}  // namespace
+
+std::string AllocatorName(LuContext& ctx, const std::string& requested) {
+  if (!requested.empty() && requested != ".") return requested;
+  return ctx.config.Read([](const objects::ConfigData& d) { return d.cluster.default_iallocator; });
+}
+
+std::string AllocatePrimaryNode(LuContext& ctx, const std::string& allocator,
+                                const NewInstanceNeeds& needs) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config) {
+    ia::Request request = ToRequest(needs);
+    auto live = GatherLive(ctx, config, request);
+    auto nodes = ia::Allocate(MakeAllocator(ctx, allocator), config, live, ToRequest(needs));
+    if (nodes.empty()) throw OpExecError("iallocator '" + allocator + "' returned no node");
+    return nodes.front();
+  });
+}
+
+std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<std::string>> AllocateMany(
+    LuContext& ctx, const std::string& allocator, const std::vector<NewInstanceNeeds>& all) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config) {
+    ia::MultiAllocateRequest multi;
+    for (const auto& n : all) multi.instances.push_back(ToRequest(n));
+    ia::Request request = multi;
+    auto live = GatherLive(ctx, config, request);
+    auto result = ia::MultiAllocate(MakeAllocator(ctx, allocator), config, live, multi);
+    std::vector<std::pair<std::string, std::string>> placed;
+    for (const auto& [name, nodes] : result.allocated) {
+      if (!nodes.empty()) placed.emplace_back(name, nodes.front());
+    }
+    std::vector<std::string> failed;
+    for (const auto& f : result.failed) {
+      failed.push_back(f.instance);
+      ctx.Feedback("Instance " + f.instance + " could not be allocated" +
+                   (f.reason ? ": " + *f.reason : std::string()));
+    }
+    return std::make_pair(placed, failed);
+  });
+}
+
+std::string RelocationTarget(LuContext& ctx, const std::string& allocator,
+                             const std::string& instance_name, const std::string& from_node_name) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config) {
+    ia::RelocateRequest reloc{instance_name, {from_node_name}};
+    ia::Request request = reloc;
+    auto live = GatherLive(ctx, config, request);
+    auto nodes = ia::Relocate(MakeAllocator(ctx, allocator), config, live, reloc);
+    if (nodes.empty()) throw OpExecError("iallocator '" + allocator + "' returned no node");
+    return nodes.front();
+  });
+}
+
+}  // namespace herd::master

@@ -1,0 +1,38 @@
+// Choosing nodes for instances with an iallocator (Ganeti's external
+// protocol; hail by default), for the logical units that create or move them.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "master/cmdlib/lu_context.h"
+
+namespace herd::master {
+
+struct NewInstanceNeeds {
+  std::string name, disk_template, os, hypervisor;
+  int64_t memory = 0, vcpus = 1, spindle_use = 1;
+  std::vector<std::pair<int64_t, std::string>> disks;  // size MiB, mode
+  boost::json::array nics;
+  std::vector<std::string> tags;
+};
+
+// The allocator the opcode names, else the cluster's default; empty if none.
+std::string AllocatorName(LuContext& ctx, const std::string& requested);
+
+// Primary node name for a new instance. The caller holds every node lock.
+std::string AllocatePrimaryNode(LuContext& ctx, const std::string& allocator,
+                                const NewInstanceNeeds& needs);
+// Several new instances at once: name -> primary node, and the names that
+// did not fit.
+std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<std::string>> AllocateMany(
+    LuContext& ctx, const std::string& allocator, const std::vector<NewInstanceNeeds>& all);
+// A new primary node for an instance moving off `from_node` (migration or
+// failover of shared-storage instances).
+std::string RelocationTarget(LuContext& ctx, const std::string& allocator,
+                             const std::string& instance_name, const std::string& from_node_name);
+
+}  // namespace herd::master

@@ -1,0 +1,27 @@
+// Logical units for instances and OS definitions.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "master/cmdlib/lu_context.h"
+
+namespace herd::master {
+
+boost::json::value InstanceCreate(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceMultiAlloc(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceStartup(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceShutdown(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceReboot(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceRemove(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceReinstall(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceRename(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceMigrate(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceFailover(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceMove(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceSetParams(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceGrowDisk(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceQueryData(LuContext& ctx, const boost::json::object& op);
+boost::json::value OsDiagnose(LuContext& ctx, const boost::json::object& op);
+
+}  // namespace herd::master

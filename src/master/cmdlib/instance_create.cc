@@ -1,0 +1,471 @@
+// OP_INSTANCE_CREATE and OP_INSTANCE_MULTI_ALLOC.
+#include <algorithm>
+#include <random>
+
+#include "base/errors.h"
+#include "base/hosts.h"
+#include "base/json.h"
+#include "master/cmdlib/allocation.h"
+#include "master/cmdlib/common.h"
+#include "master/cmdlib/instance.h"
+#include "master/cmdlib/instance_common.h"
+#include "master/cmdlib/instance_params.h"
+
+namespace herd::master {
+namespace {
+
+bool Contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::string JoinNames(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string NewMac(const objects::ConfigData& config) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%s:%02x:%02x:%02x", config.cluster.mac_prefix.c_str(),
+                  static_cast<unsigned>(rng() & 0xff), static_cast<unsigned>(rng() & 0xff),
+                  static_cast<unsigned>(rng() & 0xff));
+    bool taken = false;
+    for (const auto& [u, inst] : config.instances) {
+      for (const auto& nic : inst.nics) taken = taken || nic.mac == buf;
+    }
+    if (!taken) return buf;
+  }
+  throw OpExecError("Can't generate a unique MAC address");
+}
+
+// What an OP_INSTANCE_CREATE asks for, checked against the cluster.
+struct CreateRequest {
+  std::string name, disk_template, os, hypervisor, pnode, iallocator, file_driver;
+  json::object beparams, hvparams, osparams;
+  std::vector<std::pair<int64_t, std::string>> disks;  // size MiB, mode
+  std::vector<std::string> disk_names;
+  json::array nics;
+  std::vector<std::string> tags;
+  bool start = true, name_check = true, ip_check = true, no_install = false;
+};
+
+CreateRequest ParseCreate(const json::object& op, const objects::ConfigData& config) {
+  CreateRequest r;
+  r.name = RequiredString(op, "instance_name");
+  std::string mode = OptionalString(op, "mode").value_or("create");
+  if (mode != "create") {
+    throw OpPrereqError("Instance creation mode '" + mode + "' is not supported (only 'create')",
+                        kEcodeInval);
+  }
+  r.disk_template = RequiredString(op, "disk_template");
+  if (!Contains(config.cluster.enabled_disk_templates, r.disk_template)) {
+    throw OpPrereqError("Cannot create an instance with disk template '" + r.disk_template +
+                            "', as it is not enabled in the cluster. Enabled disk templates are: " +
+                            JoinNames(config.cluster.enabled_disk_templates) + ".",
+                        kEcodeState);
+  }
+  r.os = OptionalString(op, "os_type").value_or("");
+  r.no_install = BoolParam(op, "no_install", false);
+  if (r.os.empty()) throw OpPrereqError("No guest OS or OS image specified", kEcodeInval);
+  r.hypervisor = OptionalString(op, "hypervisor")
+                     .value_or(config.cluster.enabled_hypervisors.empty()
+                                   ? "fake"
+                                   : config.cluster.enabled_hypervisors.front());
+  if (!Contains(config.cluster.enabled_hypervisors, r.hypervisor)) {
+    throw OpPrereqError("Selected hypervisor (" + r.hypervisor + ") not enabled in the cluster (" +
+                            JoinNames(config.cluster.enabled_hypervisors) + ")",
+                        kEcodeState);
+  }
+  r.pnode = OptionalString(op, "pnode").value_or("");
+  r.iallocator = OptionalString(op, "iallocator").value_or("");
+  if (!r.pnode.empty() && !r.iallocator.empty()) {
+    throw OpPrereqError("Give either the iallocator or the primary node, not both", kEcodeInval);
+  }
+  auto object_param = [&](const char* key) {
+    auto it = op.find(key);
+    if (it == op.end() || it->value().is_null()) return json::object();
+    if (!it->value().is_object()) {
+      throw OpPrereqError(std::string("Parameter '") + key + "' must be a dictionary", kEcodeInval);
+    }
+    return it->value().get_object();
+  };
+  r.beparams = CheckedBeParams(object_param("beparams"));
+  r.hvparams = CheckedHvParams(r.hypervisor, object_param("hvparams"));
+  r.osparams = object_param("osparams");
+  r.file_driver = OptionalString(op, "file_driver").value_or("loop");
+  if (r.file_driver != "loop" && r.file_driver != "blktap" && r.file_driver != "blktap2") {
+    throw OpPrereqError("Invalid file driver name '" + r.file_driver + "'", kEcodeInval);
+  }
+  if (auto it = op.find("disks"); it != op.end() && !it->value().is_null()) {
+    if (!it->value().is_array())
+      throw OpPrereqError("Parameter 'disks' must be a list", kEcodeInval);
+    int index = 0;
+    for (const auto& d : it->value().get_array()) {
+      if (!d.is_object()) throw OpPrereqError("Each disk must be a dictionary", kEcodeInval);
+      const auto& o = d.get_object();
+      std::string what = "disk " + std::to_string(index);
+      if (!o.contains("size")) {
+        throw OpPrereqError("Missing disk size for " + what, kEcodeInval);
+      }
+      int64_t size = ParseSizeMib(o.at("size"), what);
+      std::string mode = GetStringOr(o, "mode", "rw");
+      if (mode != "rw" && mode != "ro") {
+        throw OpPrereqError("Invalid disk access mode '" + mode + "'", kEcodeInval);
+      }
+      r.disks.emplace_back(size, mode);
+      r.disk_names.push_back(GetStringOr(o, "name", ""));
+      ++index;
+    }
+  }
+  if (r.disk_template == "diskless" && !r.disks.empty()) {
+    throw OpPrereqError("Diskless instances cannot have disks", kEcodeInval);
+  }
+  if (r.disk_template != "diskless" && r.disks.empty()) {
+    throw OpPrereqError("Disk template '" + r.disk_template + "' needs at least one disk",
+                        kEcodeInval);
+  }
+  if (auto it = op.find("nics"); it != op.end() && !it->value().is_null()) {
+    if (!it->value().is_array())
+      throw OpPrereqError("Parameter 'nics' must be a list", kEcodeInval);
+    r.nics = it->value().get_array();
+  }
+  if (auto it = op.find("tags"); it != op.end() && it->value().is_array()) {
+    for (const auto& t : it->value().get_array()) {
+      if (t.is_string()) r.tags.emplace_back(t.get_string());
+    }
+  }
+  r.start = BoolParam(op, "start", true);
+  r.name_check = BoolParam(op, "name_check", true);
+  r.ip_check = BoolParam(op, "ip_check", r.name_check);
+  if (r.ip_check && !r.name_check) {
+    throw OpPrereqError("Cannot do IP address check without a name check", kEcodeInval);
+  }
+  return r;
+}
+
+std::vector<objects::Nic> BuildNics(const CreateRequest& r, const objects::ConfigData& config,
+                                    const std::string& instance_ip) {
+  std::vector<objects::Nic> nics;
+  for (size_t i = 0; i < r.nics.size(); ++i) {
+    if (!r.nics[i].is_object()) throw OpPrereqError("Each NIC must be a dictionary", kEcodeInval);
+    const auto& o = r.nics[i].get_object();
+    objects::Nic nic;
+    nic.uuid = NewUuid();
+    nic.name = GetStringOr(o, "name", "");
+    std::string mac = GetStringOr(o, "mac", "auto");
+    nic.mac = mac == "auto" || mac == "generate" || mac.empty() ? NewMac(config) : mac;
+    std::string ip = GetStringOr(o, "ip", "");
+    if (ip == "pool") {
+      throw OpPrereqError("NIC " + std::to_string(i) + ": IP pools need a network", kEcodeInval);
+    }
+    if (ip == "auto") {
+      if (instance_ip.empty()) {
+        throw OpPrereqError("NIC " + std::to_string(i) +
+                                ": 'auto' IP needs the name check to find the instance's address",
+                            kEcodeInval);
+      }
+      ip = instance_ip;
+    }
+    nic.ip = ip;
+    for (const char* key : {"mode", "link", "vlan"}) {
+      if (auto it = o.find(key); it != o.end() && it->value().is_string()) {
+        nic.nicparams[key] = it->value();
+      }
+    }
+    nics.push_back(std::move(nic));
+  }
+  return nics;
+}
+
+std::vector<objects::Disk> BuildDisks(const CreateRequest& r, const objects::ConfigData& config,
+                                      const std::string& pnode_uuid) {
+  std::vector<objects::Disk> disks;
+  const std::string base = r.disk_template == "sharedfile" ? config.cluster.shared_file_storage_dir
+                                                           : config.cluster.file_storage_dir;
+  double now = ToNumber(TimestampNow()[0], "time");
+  for (size_t i = 0; i < r.disks.size(); ++i) {
+    objects::Disk d;
+    d.uuid = NewUuid();
+    d.name = r.disk_names[i];
+    d.dev_type = r.disk_template;
+    d.iv_name = "disk/" + std::to_string(i);
+    d.size = r.disks[i].first;
+    d.mode = r.disks[i].second;
+    d.nodes = {pnode_uuid};
+    d.logical_id = json::array{
+        json::value(r.file_driver),
+        json::value(base + "/" + r.name + "/" + d.uuid + ".file.disk" + std::to_string(i))};
+    d.ctime = d.mtime = now;
+    disks.push_back(std::move(d));
+  }
+  return disks;
+}
+
+NewInstanceNeeds NeedsOf(const CreateRequest& r, const objects::ConfigData& config) {
+  NewInstanceNeeds n;
+  n.name = r.name;
+  n.disk_template = r.disk_template;
+  n.os = r.os;
+  n.hypervisor = r.hypervisor;
+  auto be = objects::FilledBeParams(config, r.beparams);
+  n.memory = GetIntOr(be, "maxmem", 128);
+  n.vcpus = GetIntOr(be, "vcpus", 1);
+  n.spindle_use = GetIntOr(be, "spindle_use", 1);
+  n.disks = r.disks;
+  n.nics = r.nics;
+  n.tags = r.tags;
+  return n;
+}
+
+// Free space the node reports for the template's storage.
+int64_t NodeFreeStorage(LuContext& ctx, const objects::Node& node, const std::string& type) {
+  auto result = ctx.rpc.Call(AddressOf(node), rpc::procedures::kNodeInfo,
+                             json::array{json::array{json::array{type, ""}}, json::array{}});
+  const auto& answer = AsArray(result.Get("Can't get storage data from node " + node.name), "");
+  const auto& units = AsArray(answer.at(1), "storage info");
+  if (units.empty()) return 0;
+  return GetInt(AsObject(units[0], "storage unit"), "storage_free", "storage info");
+}
+
+}  // namespace
+
+json::value InstanceCreate(LuContext& ctx, const json::object& op) {
+  CreateRequest req =
+      ctx.config.Read([&](const objects::ConfigData& d) { return ParseCreate(op, d); });
+
+  // The name: resolved through the cluster's hosts file (a virtual cluster
+  // adds it there, being its own name service).
+  std::string instance_ip;
+  if (req.name_check) {
+    auto ip = ResolveHost(ctx.paths, req.name);
+    if (!ip && ctx.paths.is_virtual()) {
+      ip = AddVirtualHost(ctx.paths, req.name);
+      ctx.Feedback("Name " + req.name + " added to the virtual cluster's hosts file as " + *ip);
+    }
+    if (!ip) {
+      throw OpPrereqError("Host name '" + req.name +
+                              "' cannot be resolved; use --no-name-check "
+                              "to create it anyway",
+                          kEcodeResolver);
+    }
+    instance_ip = *ip;
+  }
+
+  AcquireBgl(ctx, true);
+  ctx.locks.Acquire(ctx.owner, locking::Level::kInstance, {req.name}, false);
+  const std::string allocator = req.pnode.empty() ? AllocatorName(ctx, req.iallocator) : "";
+  if (req.pnode.empty() && allocator.empty()) {
+    throw OpPrereqError(
+        "No primary node given and no default iallocator defined; use -n NODE "
+        "or -I ALLOCATOR",
+        kEcodeInval);
+  }
+  std::string pnode_uuid;
+  if (!req.pnode.empty()) {
+    pnode_uuid = ctx.config.Read(
+        [&](const objects::ConfigData& d) { return ExpandNode(d, req.pnode).uuid; });
+    LockNodes(ctx, {pnode_uuid});
+  } else {
+    ctx.locks.AcquireAll(ctx.owner, locking::Level::kNode, false);
+    ctx.locks.AcquireAll(ctx.owner, locking::Level::kNodeRes, false);
+  }
+  ctx.op.NotifyStart();
+
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    if (d.FindInstanceByName(req.name)) {
+      throw OpPrereqError("Instance '" + req.name + "' is already in the cluster", kEcodeExists);
+    }
+    // The IP check looks for the address among the cluster's nodes and
+    // instances (Ganeti pings it; on loopback every address would answer).
+    if (req.ip_check && !instance_ip.empty()) {
+      for (const auto& [u, n] : d.nodes) {
+        if (n.primary_ip == instance_ip) {
+          throw OpPrereqError("IP " + instance_ip + " of instance " + req.name +
+                                  " already in use (by node " + n.name + ")",
+                              kEcodeNotUnique);
+        }
+      }
+    }
+  });
+
+  if (pnode_uuid.empty()) {
+    auto needs = ctx.config.Read([&](const objects::ConfigData& d) { return NeedsOf(req, d); });
+    std::string chosen = AllocatePrimaryNode(ctx, allocator, needs);
+    pnode_uuid =
+        ctx.config.Read([&](const objects::ConfigData& d) { return ExpandNode(d, chosen).uuid; });
+    ctx.Feedback("Selected node " + chosen + " for instance " + req.name + " using iallocator " +
+                 allocator);
+    ctx.locks.ReleaseExcept(ctx.owner, locking::Level::kNode, {pnode_uuid});
+    ctx.locks.ReleaseExcept(ctx.owner, locking::Level::kNodeRes, {pnode_uuid});
+  }
+
+  objects::Node pnode;
+  objects::Instance instance;
+  std::vector<objects::Disk> disks;
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    pnode = d.nodes.at(pnode_uuid);
+    CheckNodeOnline(pnode, "as primary node");
+    CheckNodeNotDrained(pnode, "as primary node");
+    CheckNodeVmCapable(pnode);
+    instance.name = req.name;
+    instance.uuid = NewUuid();
+    instance.primary_node = pnode_uuid;
+    instance.os = req.os;
+    instance.hypervisor = req.hypervisor;
+    instance.admin_state = req.start ? "up" : "down";
+    instance.beparams = req.beparams;
+    instance.hvparams = req.hvparams;
+    instance.osparams = req.osparams;
+    instance.tags = req.tags;
+    instance.nics = BuildNics(req, d, instance_ip);
+    disks = BuildDisks(req, d, pnode_uuid);
+    for (const auto& disk : disks) instance.disks.push_back(disk.uuid);
+    instance.disks_active = !disks.empty();
+    instance.ctime = instance.mtime = ToNumber(TimestampNow()[0], "time");
+  });
+
+  // Prerequisites on the node itself: the OS, memory and disk space.
+  auto validated = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kOsValidate,
+                                json::array{json::value(req.os), req.osparams});
+  if (!validated.ok) {
+    throw OpPrereqError(
+        "OS '" + req.os + "' not usable on node " + pnode.name + ": " + validated.error,
+        kEcodeInval);
+  }
+  auto needs = ctx.config.Read([&](const objects::ConfigData& d) { return NeedsOf(req, d); });
+  if (req.start) CheckNodeFreeMemory(ctx, pnode, needs.memory, "starting instance " + req.name);
+  if (req.disk_template == "file" || req.disk_template == "sharedfile") {
+    int64_t required = 0;
+    for (const auto& [size, mode] : req.disks) required += size;
+    int64_t free = NodeFreeStorage(ctx, pnode, req.disk_template);
+    if (required > free) {
+      throw OpPrereqError("Not enough disk space on target node " + pnode.name + ": required " +
+                              std::to_string(required) + " MiB, available " + std::to_string(free) +
+                              " MiB",
+                          kEcodeNoRes);
+    }
+  }
+
+  // Disks, then the OS install: a failure on the way leaves nothing behind.
+  auto snapshot_with = [&](auto&& fn) {
+    return ctx.config.Read([&](const objects::ConfigData& d) { return fn(d); });
+  };
+  if (!disks.empty()) {
+    ctx.Feedback("* creating instance disks...");
+    snapshot_with([&](const objects::ConfigData& d) {
+      CreateDisks(ctx, d, disks, pnode);
+      return 0;
+    });
+  }
+  auto cleanup_disks = [&]() {
+    snapshot_with([&](const objects::ConfigData& d) { return RemoveDisks(ctx, d, disks); });
+  };
+  rpc::InstanceSpec spec;
+  {
+    objects::ConfigData view = ctx.config.Read([](const objects::ConfigData& d) {
+      objects::ConfigData v;
+      v.cluster = d.cluster;
+      v.nodegroups = d.nodegroups;
+      return v;
+    });
+    for (const auto& disk : disks) view.disks[disk.uuid] = disk;
+    spec = InstanceSpecOf(view, instance);
+  }
+  if (!req.no_install) {
+    ctx.Feedback("* running the instance OS create scripts...");
+    auto result = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kInstanceOsAdd,
+                               json::array{rpc::ToJson(spec), false, 0});
+    if (!result.ok) {
+      cleanup_disks();
+      throw OpExecError("Could not add os for instance " + req.name + " on node " + pnode.name +
+                        ": " + result.error);
+    }
+  }
+  try {
+    ctx.config.Update([&](ConfigTxn& txn) {
+      if (txn.data().FindInstanceByName(req.name)) {
+        throw OpPrereqError("Instance '" + req.name + "' is already in the cluster", kEcodeExists);
+      }
+      for (auto disk : disks) txn.AddDisk(std::move(disk));
+      txn.AddInstance(instance);
+    });
+  } catch (...) {
+    cleanup_disks();
+    throw;
+  }
+  if (req.start) {
+    ctx.Feedback("* starting instance...");
+    auto result = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kInstanceStart,
+                               json::array{rpc::ToJson(spec), false});
+    if (!result.ok) {
+      throw OpExecError("Could not start instance " + req.name + " on node " + pnode.name + ": " +
+                        result.error);
+    }
+  }
+  return json::array{json::value(pnode.name)};
+}
+
+json::value InstanceMultiAlloc(LuContext& ctx, const json::object& op) {
+  auto it = op.find("instances");
+  if (it == op.end() || !it->value().is_array() || it->value().get_array().empty()) {
+    throw OpPrereqError("Parameter 'instances' must be a non-empty list of instance creations",
+                        kEcodeInval);
+  }
+  std::vector<json::object> creations;
+  for (const auto& v : it->value().get_array()) {
+    if (!v.is_object()) throw OpPrereqError("Each instance must be an opcode", kEcodeInval);
+    json::object c = v.get_object();
+    c["OP_ID"] = "OP_INSTANCE_CREATE";
+    creations.push_back(std::move(c));
+  }
+  bool any_node = std::any_of(creations.begin(), creations.end(), [](const json::object& c) {
+    return c.contains("pnode") && !c.at("pnode").is_null();
+  });
+  std::string allocator = OptionalString(op, "iallocator").value_or("");
+  json::array allocatable, failed;
+  if (!any_node) {
+    allocator = AllocatorName(ctx, allocator);
+    if (allocator.empty()) {
+      throw OpPrereqError(
+          "No iallocator given and no default one defined, and the instances name "
+          "no primary nodes",
+          kEcodeInval);
+    }
+    std::vector<NewInstanceNeeds> all;
+    AcquireBgl(ctx, true);
+    ctx.locks.AcquireAll(ctx.owner, locking::Level::kNode, true);
+    ctx.op.NotifyStart();
+    ctx.config.Read([&](const objects::ConfigData& d) {
+      for (const auto& c : creations) all.push_back(NeedsOf(ParseCreate(c, d), d));
+    });
+    auto [placed, unplaced] = AllocateMany(ctx, allocator, all);
+    for (auto& c : creations) {
+      std::string name(c.at("instance_name").as_string());
+      for (const auto& [iname, node] : placed) {
+        if (iname == name) {
+          c["pnode"] = node;
+          c.erase("iallocator");
+          allocatable.push_back(json::value(name));
+        }
+      }
+    }
+    for (const auto& n : unplaced) failed.push_back(json::value(n));
+    ctx.locks.ReleaseAll(ctx.owner);
+  } else {
+    ctx.op.NotifyStart();
+    for (const auto& c : creations) allocatable.push_back(c.at("instance_name"));
+  }
+  // One job per placed instance, as Ganeti does.
+  json::array jobs;
+  for (const auto& c : creations) {
+    if (!c.contains("pnode")) continue;
+    jobs.push_back(ctx.services.SubmitJob(json::array{c}));
+  }
+  return json::object{{"jobs", std::move(jobs)},
+                      {"allocatable", std::move(allocatable)},
+                      {"allocation_failed", std::move(failed)}};
+}
+
+}  // namespace herd::master

@@ -1,0 +1,500 @@
+#include "master/query/instance_queries.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <map>
+#include <set>
+
+#include "base/errors.h"
+#include "base/json.h"
+#include "base/nice_sort.h"
+#include "master/cmdlib/common.h"
+#include "objects/config_data.h"
+#include "query/query_result.h"
+
+namespace herd::master {
+namespace {
+using query::FieldTable;
+using query::FieldValue;
+using query::ResultStatus;
+namespace q = herd::query;
+
+// Live state of every instance, gathered from the primary nodes.
+struct LiveState {
+  std::set<std::string> offline_nodes, unreachable_nodes;  // node uuids
+  std::map<std::string, json::object> running;             // instance name -> hv info
+  std::map<std::string, std::string> running_on;           // instance name -> node uuid
+};
+
+struct InstanceRow {
+  const objects::Instance* instance;
+  const objects::ConfigData* config;
+  const LiveState* live;  // nullptr when no live field was asked for
+};
+
+std::string NodeName(const objects::ConfigData& c, const std::string& uuid) {
+  auto it = c.nodes.find(uuid);
+  return it == c.nodes.end() ? uuid : it->second.name;
+}
+
+std::vector<const objects::Disk*> Disks(const InstanceRow& r) {
+  std::vector<const objects::Disk*> out;
+  for (const auto& d : r.instance->disks) {
+    auto it = r.config->disks.find(d);
+    if (it != r.config->disks.end()) out.push_back(&it->second);
+  }
+  return out;
+}
+
+json::array SecondaryNames(const InstanceRow& r) {
+  std::vector<std::string> names;
+  for (const auto* d : Disks(r)) {
+    for (const auto& n : d->nodes) {
+      if (n == r.instance->primary_node) continue;
+      std::string name = NodeName(*r.config, n);
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  json::array out;
+  for (auto& n : names) out.push_back(json::value(n));
+  return out;
+}
+
+// Ganeti's instance status strings.
+std::string Status(const InstanceRow& r) {
+  const auto& inst = *r.instance;
+  const auto& live = *r.live;
+  if (live.offline_nodes.count(inst.primary_node)) return "ERROR_nodeoffline";
+  if (live.unreachable_nodes.count(inst.primary_node)) return "ERROR_nodedown";
+  auto on = live.running_on.find(inst.name);
+  if (on != live.running_on.end()) {
+    if (on->second != inst.primary_node) return "ERROR_wrongnode";
+    return inst.admin_state == "up" ? "running" : "ERROR_up";
+  }
+  if (inst.admin_state == "up") return "ERROR_down";
+  if (inst.admin_state == "down") {
+    return inst.admin_state_source == "user" ? "USER_down" : "ADMIN_down";
+  }
+  return "ADMIN_offline";
+}
+
+// A live value: the node's answer, or the status saying why there is none.
+FieldValue LiveValue(const InstanceRow& r, const char* key) {
+  const auto& live = *r.live;
+  if (live.offline_nodes.count(r.instance->primary_node)) {
+    return FieldValue::Status(ResultStatus::kOffline);
+  }
+  if (live.unreachable_nodes.count(r.instance->primary_node)) {
+    return FieldValue::Status(ResultStatus::kNoData);
+  }
+  auto it = live.running.find(r.instance->name);
+  if (it == live.running.end() ||
+      live.running_on.at(r.instance->name) != r.instance->primary_node) {
+    return FieldValue::Status(ResultStatus::kUnavail);
+  }
+  auto v = it->second.find(key);
+  return v == it->second.end() ? FieldValue::Status(ResultStatus::kUnavail)
+                               : FieldValue::Of(v->value());
+}
+
+const std::set<std::string> kLiveFields{"status", "oper_state", "oper_ram", "oper_vcpus",
+                                        "console"};
+
+FieldValue FromObject(const json::object& o, const std::string& key) {
+  auto it = o.find(key);
+  return it == o.end() ? FieldValue::Status(ResultStatus::kUnavail) : FieldValue::Of(it->value());
+}
+
+const FieldTable<InstanceRow>& InstanceFields() {
+  static const FieldTable<InstanceRow> table = [] {
+    FieldTable<InstanceRow> t;
+    auto cfg = [](auto f) { return [f](const InstanceRow& r) { return FieldValue::Of(f(r)); }; };
+    using R = const InstanceRow&;
+    t.Add("name", "Instance", q::kText, "Instance name",
+          cfg([](R r) { return json::value(r.instance->name); }));
+    t.Add("uuid", "UUID", q::kText, "Instance UUID",
+          cfg([](R r) { return json::value(r.instance->uuid); }));
+    t.Add("pnode", "Primary_node", q::kText, "Primary node",
+          cfg([](R r) { return json::value(NodeName(*r.config, r.instance->primary_node)); }));
+    t.Add("pnode.group", "PrimaryNodeGroup", q::kText, "Primary node's group", cfg([](R r) {
+            auto n = r.config->nodes.find(r.instance->primary_node);
+            if (n == r.config->nodes.end()) return json::value(nullptr);
+            auto g = r.config->nodegroups.find(n->second.group);
+            return g == r.config->nodegroups.end() ? json::value(nullptr)
+                                                   : json::value(g->second.name);
+          }));
+    t.Add("snodes", "Secondary_Nodes", q::kOther,
+          "Secondary nodes; usually this will just be one node",
+          cfg([](R r) { return json::value(SecondaryNames(r)); }));
+    t.Add("os", "OS", q::kText, "Operating system",
+          cfg([](R r) { return json::value(r.instance->os); }));
+    t.Add("hypervisor", "Hypervisor", q::kText, "Hypervisor name",
+          cfg([](R r) { return json::value(r.instance->hypervisor); }));
+    t.Add("disk_template", "Disk_template", q::kText, "Instance disk template",
+          cfg([](R r) { return json::value(objects::DiskTemplateOf(*r.config, *r.instance)); }));
+    t.Add("admin_state", "InstanceState", q::kText, "Desired state of instance",
+          cfg([](R r) { return json::value(r.instance->admin_state); }));
+    t.Add("admin_state_source", "InstanceStateSource", q::kText,
+          "Who last changed the desired state of the instance",
+          cfg([](R r) { return json::value(r.instance->admin_state_source); }));
+    t.Add("admin_up", "Autostart", q::kBool,
+          "Desired state of instance (true if it should be running)",
+          cfg([](R r) { return json::value(r.instance->admin_state == "up"); }));
+    t.Add("disks_active", "DisksActive", q::kBool, "Desired state of instance disks",
+          cfg([](R r) { return json::value(r.instance->disks_active); }));
+    t.Add("status", "Status", q::kText,
+          "Instance status; \"running\" if instance is set to be running and actually is, "
+          "\"ADMIN_down\" if instance is stopped and is not running, \"ERROR_up\" if instance "
+          "is running but not supposed to be, \"ERROR_down\" if it should run but does not, "
+          "\"ERROR_nodedown\" or \"ERROR_nodeoffline\" if its primary node is unreachable or "
+          "offline",
+          [](R r) { return FieldValue::Of(json::value(Status(r))); });
+    t.Add("oper_state", "Running", q::kBool, "Actual state of instance", [](R r) {
+      FieldValue v = LiveValue(r, "state");
+      if (v.status == ResultStatus::kUnavail) return FieldValue::Of(false);
+      if (v.status != ResultStatus::kNormal) return v;
+      return FieldValue::Of(true);
+    });
+    t.Add("oper_ram", "Memory", q::kUnit, "Actual memory usage as seen by hypervisor",
+          [](R r) { return LiveValue(r, "memory"); });
+    t.Add("oper_vcpus", "VCPUs", q::kNumber, "Actual number of VCPUs as seen by hypervisor",
+          [](R r) { return LiveValue(r, "vcpus"); });
+    t.Add("console", "Console", q::kOther, "Instance console information", [](R r) {
+      FieldValue v = LiveValue(r, "state");
+      if (v.status != ResultStatus::kNormal) return v;
+      return FieldValue::Of(json::object{{"instance", r.instance->name},
+                                         {"kind", "message"},
+                                         {"message",
+                                          "Console not available for the fake "
+                                          "hypervisor"}});
+    });
+    t.Add("tags", "Tags", q::kOther, "Tags", cfg([](R r) {
+            std::vector<std::string> tags = r.instance->tags;
+            std::sort(tags.begin(), tags.end());
+            json::array a;
+            for (auto& s : tags) a.push_back(json::value(s));
+            return json::value(a);
+          }));
+    t.Add("network_port", "Network_port", q::kOther,
+          "Instance network port if available (e.g. for VNC console)", cfg([](R r) {
+            return r.instance->network_port ? json::value(r.instance->network_port)
+                                            : json::value(nullptr);
+          }));
+    // Parameter dictionaries: filled, and the instance's own overrides.
+    t.Add("beparams", "BackendParameters", q::kOther, "Backend parameters (merged)",
+          cfg([](R r) { return json::value(objects::FilledBeParams(*r.config, *r.instance)); }));
+    t.Add("custom_beparams", "CustomBackendParameters", q::kOther, "Custom backend parameters",
+          cfg([](R r) { return json::value(r.instance->beparams); }));
+    t.Add("hvparams", "HypervisorParameters", q::kOther, "Hypervisor parameters (merged)",
+          cfg([](R r) { return json::value(objects::FilledHvParams(*r.config, *r.instance)); }));
+    t.Add("custom_hvparams", "CustomHypervisorParameters", q::kOther,
+          "Custom hypervisor parameters",
+          cfg([](R r) { return json::value(r.instance->hvparams); }));
+    t.Add("osparams", "OpSysParameters", q::kOther, "Operating system parameters (merged)",
+          cfg([](R r) { return json::value(objects::FilledOsParams(*r.config, *r.instance)); }));
+    t.Add("custom_osparams", "CustomOpSysParameters", q::kOther,
+          "Custom operating system parameters",
+          cfg([](R r) { return json::value(r.instance->osparams); }));
+    t.Add("be/memory", "ConfigMaxMem", q::kUnit, "The \"maxmem\" backend parameter", [](R r) {
+      return FromObject(objects::FilledBeParams(*r.config, *r.instance), "maxmem");
+    });
+    for (const char* p :
+         {"vcpus", "auto_balance", "spindle_use", "maxmem", "minmem", "always_failover"}) {
+      std::string name = p;
+      bool boolean = name == "auto_balance" || name == "always_failover";
+      bool memory = name == "maxmem" || name == "minmem";
+      t.Add("be/" + name, boolean ? name : (memory ? "Config" + name : name),
+            boolean ? q::kBool : (memory ? q::kUnit : q::kNumber),
+            "The \"" + name + "\" backend parameter", [name](R r) {
+              return FromObject(objects::FilledBeParams(*r.config, *r.instance), name);
+            });
+    }
+    t.Add("vcpus", "ConfigVCPUs", q::kNumber, "The \"vcpus\" backend parameter",
+          [](R r) { return FromObject(objects::FilledBeParams(*r.config, *r.instance), "vcpus"); });
+    t.Add("hv/migration_mode", "migration_mode", q::kText,
+          "The \"migration_mode\" hypervisor parameter", [](R r) {
+            return FromObject(objects::FilledHvParams(*r.config, *r.instance), "migration_mode");
+          });
+    // Disks.
+    t.Add("disk.count", "Disks", q::kNumber, "Number of disks",
+          cfg([](R r) { return json::value(static_cast<int64_t>(r.instance->disks.size())); }));
+    t.Add("disk.sizes", "Disk_sizes", q::kOther, "List of disk sizes", cfg([](R r) {
+            json::array a;
+            for (const auto* d : Disks(r)) a.push_back(d->size);
+            return json::value(a);
+          }));
+    t.Add("disk.spindles", "Disk_spindles", q::kOther, "List of disk spindles", cfg([](R r) {
+            json::array a;
+            for (size_t i = 0; i < r.instance->disks.size(); ++i) a.push_back(nullptr);
+            return json::value(a);
+          }));
+    t.Add("disk.names", "Disk_names", q::kOther, "List of disk names", cfg([](R r) {
+            json::array a;
+            for (const auto* d : Disks(r)) {
+              a.push_back(d->name.empty() ? json::value(nullptr) : json::value(d->name));
+            }
+            return json::value(a);
+          }));
+    t.Add("disk.uuids", "Disk_UUIDs", q::kOther, "List of disk UUIDs", cfg([](R r) {
+            json::array a;
+            for (const auto* d : Disks(r)) a.push_back(json::value(d->uuid));
+            return json::value(a);
+          }));
+    t.Add("disk_usage", "DiskUsage", q::kUnit,
+          "Total disk space used by instance on each of its nodes", cfg([](R r) {
+            int64_t total = 0;
+            for (const auto* d : Disks(r)) total += d->size;
+            return json::value(total);
+          }));
+    for (int i = 0; i < 16; ++i) {
+      std::string idx = std::to_string(i);
+      t.Add("disk.size/" + idx, "Disk/" + idx, q::kUnit, "Disk size of disk " + idx, [i](R r) {
+        auto disks = Disks(r);
+        if (i >= static_cast<int>(disks.size())) return FieldValue::Status(ResultStatus::kUnavail);
+        return FieldValue::Of(disks[i]->size);
+      });
+    }
+    // NICs.
+    auto nic_list = [](auto get) {
+      return [get](R r) {
+        json::array a;
+        for (const auto& n : r.instance->nics) a.push_back(get(r, n));
+        return FieldValue::Of(a);
+      };
+    };
+    t.Add("nic.count", "NICs", q::kNumber, "Number of network interfaces",
+          cfg([](R r) { return json::value(static_cast<int64_t>(r.instance->nics.size())); }));
+    t.Add("nic.ips", "NIC_IPs", q::kOther, "List containing each network interface's IP address",
+          nic_list([](R, const objects::Nic& n) {
+            return n.ip.empty() ? json::value(nullptr) : json::value(n.ip);
+          }));
+    t.Add("nic.macs", "NIC_MACs", q::kOther, "List containing each network interface's MAC address",
+          nic_list([](R, const objects::Nic& n) { return json::value(n.mac); }));
+    t.Add("nic.modes", "NIC_modes", q::kOther, "List containing each network interface's mode",
+          nic_list([](R r, const objects::Nic& n) {
+            return json::value(GetStringOr(objects::FilledNicParams(*r.config, n), "mode", ""));
+          }));
+    t.Add("nic.links", "NIC_links", q::kOther, "List containing each network interface's link",
+          nic_list([](R r, const objects::Nic& n) {
+            return json::value(GetStringOr(objects::FilledNicParams(*r.config, n), "link", ""));
+          }));
+    t.Add("nic.names", "NIC_Names", q::kOther, "List containing each network interface's name",
+          nic_list([](R, const objects::Nic& n) {
+            return n.name.empty() ? json::value(nullptr) : json::value(n.name);
+          }));
+    t.Add("nic.uuids", "NIC_UUIDs", q::kOther, "List containing each network interface's UUID",
+          nic_list([](R, const objects::Nic& n) { return json::value(n.uuid); }));
+    t.Add("nic.networks", "NIC_networks", q::kOther, "List containing each interface's network",
+          nic_list([](R, const objects::Nic& n) {
+            return n.network.empty() ? json::value(nullptr) : json::value(n.network);
+          }));
+    for (int i = 0; i < 8; ++i) {
+      std::string idx = std::to_string(i);
+      t.Add("nic.ip/" + idx, "NicIP/" + idx, q::kText, "IP address of network interface " + idx,
+            [i](R r) {
+              if (i >= static_cast<int>(r.instance->nics.size()))
+                return FieldValue::Status(ResultStatus::kUnavail);
+              const auto& ip = r.instance->nics[i].ip;
+              return FieldValue::Of(ip.empty() ? json::value(nullptr) : json::value(ip));
+            });
+      t.Add("nic.mac/" + idx, "NicMAC/" + idx, q::kText, "MAC address of network interface " + idx,
+            [i](R r) {
+              if (i >= static_cast<int>(r.instance->nics.size()))
+                return FieldValue::Status(ResultStatus::kUnavail);
+              return FieldValue::Of(json::value(r.instance->nics[i].mac));
+            });
+    }
+    t.Add("forthcoming", "Forthcoming", q::kBool, "Whether the instance is forthcoming",
+          cfg([](R) { return json::value(false); }));
+    t.Add("serial_no", "SerialNo", q::kNumber,
+          "Instance object serial number, incremented on each modification",
+          cfg([](R r) { return json::value(r.instance->serial_no); }));
+    t.Add("ctime", "CTime", q::kTimestamp, "Creation timestamp",
+          cfg([](R r) { return json::value(r.instance->ctime); }));
+    t.Add("mtime", "MTime", q::kTimestamp, "Modification timestamp",
+          cfg([](R r) { return json::value(r.instance->mtime); }));
+    return t;
+  }();
+  return table;
+}
+
+bool NeedsLive(const QueryRequest& req) {
+  for (const auto& f : req.fields) {
+    if (kLiveFields.count(f)) return true;
+  }
+  std::string filter = SerializeJson(req.filter);
+  for (const auto& f : kLiveFields) {
+    if (filter.find("\"" + f + "\"") != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Asks every node that is primary of an instance for its running instances.
+LiveState GatherLiveState(const objects::ConfigData& config, rpc::NodeRpcClient& rpc,
+                          const std::set<std::string>& node_uuids) {
+  LiveState live;
+  std::vector<rpc::NodeAddress> targets;
+  std::vector<std::string> target_uuids;
+  for (const auto& uuid : node_uuids) {
+    auto it = config.nodes.find(uuid);
+    if (it == config.nodes.end()) continue;
+    if (it->second.offline) {
+      live.offline_nodes.insert(uuid);
+      continue;
+    }
+    targets.push_back(AddressOf(it->second));
+    target_uuids.push_back(uuid);
+  }
+  auto results = rpc.CallParallel(targets, rpc::procedures::kAllInstancesInfo, {});
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok || !results[i].payload.is_object()) {
+      live.unreachable_nodes.insert(target_uuids[i]);
+      continue;
+    }
+    for (const auto& kv : results[i].payload.get_object()) {
+      std::string name(kv.key());
+      if (!kv.value().is_object()) continue;
+      live.running[name] = kv.value().get_object();
+      live.running_on[name] = target_uuids[i];
+    }
+  }
+  return live;
+}
+
+}  // namespace
+
+json::value QueryInstances(const QueryRequest& req, const ConfigStore& config,
+                           rpc::NodeRpcClient& rpc) {
+  // Instances are compact: copy what the rows read, then ask nodes without
+  // holding the config lock.
+  auto snapshot =
+      std::make_shared<objects::ConfigData>(config.Read([](const objects::ConfigData& d) {
+        objects::ConfigData copy;
+        copy.cluster = d.cluster;
+        copy.nodes = d.nodes;
+        copy.nodegroups = d.nodegroups;
+        copy.instances = d.instances;
+        copy.disks = d.disks;
+        return copy;
+      }));
+  LiveState live;
+  const bool needs_live = NeedsLive(req);
+  if (needs_live) {
+    std::set<std::string> primaries;
+    for (const auto& [u, i] : snapshot->instances) primaries.insert(i.primary_node);
+    live = GatherLiveState(*snapshot, rpc, primaries);
+  }
+  std::vector<InstanceRow> rows;
+  rows.reserve(snapshot->instances.size());
+  for (const auto& [uuid, i] : snapshot->instances) rows.push_back({&i, snapshot.get(), &live});
+  std::sort(rows.begin(), rows.end(), [](const InstanceRow& a, const InstanceRow& b) {
+    return NiceLess(a.instance->name, b.instance->name);
+  });
+  std::vector<const InstanceRow*> items;
+  items.reserve(rows.size());
+  for (const auto& r : rows) items.push_back(&r);
+  return query::RunQuery(InstanceFields(), req.fields, items, req.filter);
+}
+
+json::value InstanceFieldDefinitions(const std::vector<std::string>& fields) {
+  return query::FieldsOf(InstanceFields(), fields);
+}
+
+json::value InstanceQueryData(const std::vector<std::string>& names, bool static_only,
+                              const ConfigStore& config, rpc::NodeRpcClient& rpc) {
+  auto snapshot = std::make_shared<objects::ConfigData>(
+      config.Read([](const objects::ConfigData& d) { return d; }));
+  std::vector<const objects::Instance*> wanted;
+  if (names.empty()) {
+    for (const auto& [u, i] : snapshot->instances) wanted.push_back(&i);
+  } else {
+    for (const auto& n : names) {
+      const auto* i = snapshot->FindInstanceByName(n);
+      if (!i) throw OpPrereqError("Instance '" + n + "' not known", kEcodeNoEnt);
+      wanted.push_back(i);
+    }
+  }
+  LiveState live;
+  if (!static_only) {
+    std::set<std::string> primaries;
+    for (const auto* i : wanted) primaries.insert(i->primary_node);
+    live = GatherLiveState(*snapshot, rpc, primaries);
+  }
+  json::object out;
+  for (const auto* inst : wanted) {
+    InstanceRow row{inst, snapshot.get(), &live};
+    const auto& pnode = snapshot->nodes.at(inst->primary_node);
+    const auto* group =
+        snapshot->nodegroups.count(pnode.group) ? &snapshot->nodegroups.at(pnode.group) : nullptr;
+    json::value run_state = nullptr;
+    if (!static_only) {
+      auto it = live.running.find(inst->name);
+      run_state = it != live.running.end() ? "up" : "down";
+    }
+    json::array disks;
+    for (const auto* d : Disks(row)) {
+      json::array nodes;
+      for (const auto& n : d->nodes) nodes.push_back(json::value(NodeName(*snapshot, n)));
+      disks.push_back(
+          json::object{{"iv_name", d->iv_name},
+                       {"dev_type", d->dev_type},
+                       {"logical_id", d->logical_id},
+                       {"physical_id", nullptr},
+                       {"pstatus", nullptr},
+                       {"sstatus", nullptr},
+                       {"children", json::array{}},
+                       {"mode", d->mode},
+                       {"size", d->size},
+                       {"spindles", nullptr},
+                       {"name", d->name.empty() ? json::value(nullptr) : json::value(d->name)},
+                       {"uuid", d->uuid},
+                       {"nodes", nodes}});
+    }
+    json::array nics;
+    for (const auto& n : inst->nics) {
+      auto params = objects::FilledNicParams(*snapshot, n);
+      nics.push_back(json::array{n.name.empty() ? json::value(nullptr) : json::value(n.name),
+                                 json::value(n.uuid), json::value(n.mac),
+                                 n.ip.empty() ? json::value(nullptr) : json::value(n.ip),
+                                 json::value(GetStringOr(params, "mode", "")),
+                                 json::value(GetStringOr(params, "link", "")),
+                                 json::value(GetStringOr(params, "vlan", "")), nullptr, nullptr});
+    }
+    json::array snode_groups, snode_group_names;
+    json::array snodes = SecondaryNames(row);
+    json::array tags;
+    for (const auto& t : inst->tags) tags.push_back(json::value(t));
+    out[inst->name] = json::object{
+        {"name", inst->name},
+        {"config_state", inst->admin_state},
+        {"run_state", run_state},
+        {"pnode", pnode.name},
+        {"pnode_group_uuid", pnode.group},
+        {"pnode_group_name", group ? json::value(group->name) : json::value(nullptr)},
+        {"snodes", snodes},
+        {"snodes_group_uuids", snode_groups},
+        {"snodes_group_names", snode_group_names},
+        {"os", inst->os},
+        {"network_port",
+         inst->network_port ? json::value(inst->network_port) : json::value(nullptr)},
+        {"hv_instance", inst->hvparams},
+        {"hv_actual", objects::FilledHvParams(*snapshot, *inst)},
+        {"be_instance", inst->beparams},
+        {"be_actual", objects::FilledBeParams(*snapshot, *inst)},
+        {"os_instance", inst->osparams},
+        {"os_actual", objects::FilledOsParams(*snapshot, *inst)},
+        {"disks", disks},
+        {"disk_template", objects::DiskTemplateOf(*snapshot, *inst)},
+        {"hypervisor", inst->hypervisor},
+        {"nics", nics},
+        {"tags", tags},
+        {"ctime", inst->ctime},
+        {"mtime", inst->mtime},
+        {"uuid", inst->uuid},
+        {"serial_no", inst->serial_no},
+    };
+  }
+  return out;
+}
+
+}  // namespace herd::master

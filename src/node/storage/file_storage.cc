@@ -1,0 +1,147 @@
+#include "node/storage/file_storage.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "node/capacity.h"
+#include "node/ssconf.h"
+
+namespace herd {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int64_t kMiB = 1024 * 1024;
+
+bool IsUnder(const std::string& path, const std::string& dir) {
+  if (dir.empty() || path.size() <= dir.size() + 1) return false;
+  if (path.compare(0, dir.size(), dir) != 0 || path[dir.size()] != '/') return false;
+  // No way out of the directory through "..".
+  for (const auto& part : fs::path(path)) {
+    if (part == "..") return false;
+  }
+  return true;
+}
+
+int64_t AllocatedMib(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return 0;
+  int64_t bytes = 0;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) bytes += static_cast<int64_t>(it->file_size(ec));
+  }
+  return bytes / kMiB;
+}
+
+std::string Trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '/')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+std::pair<std::string, std::string> FileStorage::AllowedDirs() const {
+  auto file = ReadSsconfValue(paths_, "file_storage_dir");
+  auto shared = ReadSsconfValue(paths_, "shared_file_storage_dir");
+  return {Trimmed(file.value_or(paths_.Unprefixed(paths_.FileStorageDir()))),
+          Trimmed(shared.value_or(paths_.SharedFileStorageDir()))};
+}
+
+std::string FileStorage::MapPath(const std::string& config_path) const {
+  auto [file_dir, shared_dir] = AllowedDirs();
+  if (IsUnder(config_path, shared_dir)) return config_path;
+  if (IsUnder(config_path, file_dir)) return paths_.Prefixed(config_path);
+  throw BlockDeviceError("File storage directory of '" + config_path +
+                         "' is not allowed: disks must be under '" + file_dir + "' or '" +
+                         shared_dir + "'");
+}
+
+std::string FileStorage::LocalPath(const rpc::DiskSpec& disk) const {
+  if (disk.dev_type != "file" && disk.dev_type != "sharedfile") {
+    throw BlockDeviceError("Disk template '" + disk.dev_type +
+                           "' is not supported by this node (only file and sharedfile)");
+  }
+  return MapPath(disk.path);
+}
+
+StorageSpace FileStorage::Space(const std::string& storage_type) const {
+  NodeCapacity cap = ReadNodeCapacity(paths_);
+  std::string dir =
+      storage_type == "sharedfile" ? AllowedDirs().second : paths_.Prefixed(AllowedDirs().first);
+  return {cap.disk_mib, cap.disk_mib - AllocatedMib(dir)};
+}
+
+void FileStorage::CheckSpace(const rpc::DiskSpec& disk, int64_t extra_mib) const {
+  StorageSpace space = Space(disk.dev_type);
+  if (extra_mib > space.free_mib) {
+    throw BlockDeviceError("Not enough free space on node " + paths_.hostname() + " for disk " +
+                           disk.path + ": needed " + std::to_string(extra_mib) + " MiB, free " +
+                           std::to_string(space.free_mib) + " MiB");
+  }
+}
+
+void FileStorage::Create(const rpc::DiskSpec& disk) {
+  std::string local = LocalPath(disk);
+  CheckSpace(disk, disk.size_mib);
+  MakeDirs(fs::path(local).parent_path().string(), 0750);
+  int fd = ::open(local.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    if (errno == EEXIST) throw BlockDeviceError("File already exists: " + disk.path);
+    throw SystemError("create " + disk.path, errno);
+  }
+  int rc = ::ftruncate(fd, disk.size_mib * kMiB);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    ::unlink(local.c_str());
+    throw SystemError("allocate " + std::to_string(disk.size_mib) + " MiB for " + disk.path, err);
+  }
+}
+
+void FileStorage::Remove(const rpc::DiskSpec& disk) {
+  std::string local = LocalPath(disk);
+  RemoveFile(local);
+  // The per-instance directory goes with its last disk.
+  std::error_code ec;
+  fs::path dir = fs::path(local).parent_path();
+  if (fs::is_empty(dir, ec) && !ec) fs::remove(dir, ec);
+}
+
+void FileStorage::Grow(const rpc::DiskSpec& disk, int64_t amount_mib, bool dry_run) {
+  std::string local = LocalPath(disk);
+  if (amount_mib < 0) throw BlockDeviceError("Cannot shrink disk " + disk.path);
+  int64_t current = SizeBytes(disk);
+  CheckSpace(disk, amount_mib);
+  if (dry_run) return;
+  if (::truncate(local.c_str(), current + amount_mib * kMiB) != 0) {
+    throw SystemError("grow " + disk.path, errno);
+  }
+}
+
+void FileStorage::Rename(const rpc::DiskSpec& disk, const std::string& new_path) {
+  std::string from = LocalPath(disk);
+  std::string to = MapPath(new_path);
+  if (FileExists(to)) throw BlockDeviceError("Rename target already exists: " + new_path);
+  MakeDirs(fs::path(to).parent_path().string(), 0750);
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    throw SystemError("rename " + disk.path + " to " + new_path, errno);
+  }
+  std::error_code ec;
+  fs::path dir = fs::path(from).parent_path();
+  if (fs::is_empty(dir, ec) && !ec) fs::remove(dir, ec);
+}
+
+int64_t FileStorage::SizeBytes(const rpc::DiskSpec& disk) const {
+  std::string local = LocalPath(disk);
+  struct stat st;
+  if (::stat(local.c_str(), &st) != 0) throw SystemError("stat " + disk.path, errno);
+  return st.st_size;
+}
+
+}  // namespace herd
