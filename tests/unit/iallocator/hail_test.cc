@@ -1,0 +1,111 @@
+// Debian's real hail (package ganeti-htools-3.0) judges the request document:
+// if it accepts it and places instances where the memory is, the format is right.
+#include <gtest/gtest.h>
+
+#include "base/errors.h"
+#include "master/iallocator/iallocator.h"
+#include "test_cluster.h"
+
+namespace herd::master::iallocator {
+namespace {
+
+using testing::NewInstance;
+using testing::SmallCluster;
+using testing::SmallClusterLive;
+
+constexpr const char* kHailDir = "/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators";
+
+class HailTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists(std::string(kHailDir) + "/hail")) {
+      GTEST_SKIP() << "hail is not installed (" << kHailDir
+                   << "/hail, Debian package ganeti-htools-3.0)";
+    }
+  }
+  // hail found by name in the standard search path, as masterd finds it.
+  Allocator hail_{"hail", DefaultAllocatorSearchPath(), {}, 60, ""};
+};
+
+TEST_F(HailTest, PlacesAnInstanceWhereTheMemoryIs) {
+  // node1 has 3328 MiB left for new instances (inst1 may still claim 384 of
+  // its 3712 free), node2 7936, node3 5888; node4 is offline. hail also keeps
+  // the cluster N+1 redundant, which two nodes with room make possible.
+  const NodeLiveData live = SmallClusterLive();
+  auto nodes = Allocate(hail_, SmallCluster(), live, NewInstance("new1", 4000));
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_TRUE(nodes[0] == "node2.example.com" || nodes[0] == "node3.example.com") << nodes[0];
+  const objects::Node* chosen = SmallCluster().FindNodeByName(nodes[0]);
+  ASSERT_NE(chosen, nullptr);
+  EXPECT_GE(live.at(chosen->uuid).memory_free, 4000);
+  // A small one fits anywhere online.
+  nodes = Allocate(hail_, SmallCluster(), live, NewInstance("new2", 256));
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_NE(nodes[0], "node4.example.com");
+}
+
+TEST_F(HailTest, ImpossibleRequestFailsWithHailsReason) {
+  try {
+    Allocate(hail_, SmallCluster(), SmallClusterLive(), NewInstance("huge", 20000));
+    FAIL() << "hail placed an instance larger than any node";
+  } catch (const GanetiError& e) {
+    ASSERT_EQ(e.error_class(), "OpPrereqError") << e.what();
+    EXPECT_EQ(e.args().at(1), kEcodeNoRes);
+    const std::string& message = e.args().at(0);
+    EXPECT_EQ(message.rfind("Can't compute nodes using iallocator 'hail': Request failed: ", 0), 0u)
+        << message;
+    EXPECT_NE(message.find("FailMem"), std::string::npos) << message;
+  }
+}
+
+TEST_F(HailTest, RestrictedAllocationAndMultiAllocation) {
+  AllocateRequest r = NewInstance("new1", 256);
+  r.node_whitelist = std::vector<std::string>{"node3.example.com"};
+  EXPECT_EQ(Allocate(hail_, SmallCluster(), SmallClusterLive(), r),
+            (std::vector<std::string>{"node3.example.com"}));
+
+  MultiAllocateResult m =
+      MultiAllocate(hail_, SmallCluster(), SmallClusterLive(),
+                    MultiAllocateRequest{{NewInstance("a", 1024), NewInstance("b", 2048)}});
+  ASSERT_EQ(m.allocated.size(), 2u);
+  EXPECT_EQ(m.allocated[0].first, "a");
+  EXPECT_EQ(m.allocated[1].first, "b");
+  EXPECT_TRUE(m.failed.empty());
+  // hail refuses the whole batch when one instance fits nowhere.
+  try {
+    MultiAllocate(hail_, SmallCluster(), SmallClusterLive(),
+                  MultiAllocateRequest{{NewInstance("a", 1024), NewInstance("huge", 20000)}});
+    FAIL() << "hail placed an instance larger than any node";
+  } catch (const GanetiError& e) {
+    EXPECT_NE(e.args().at(0).find("Can't compute nodes using iallocator 'hail': Request failed"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST_F(HailTest, EvacuatesASharedStorageInstance) {
+  objects::ConfigData config = SmallCluster();
+  config.disks["disk1-uuid"].dev_type = "sharedfile";
+  config.instances["inst1-uuid"].disk_template = "sharedfile";
+  EvacuationResult r =
+      NodeEvacuate(hail_, config, SmallClusterLive(),
+                   NodeEvacuateRequest{{"inst1.example.com"}, "primary-only", false});
+  ASSERT_EQ(r.moved.size(), 1u) << (r.failed.empty() ? "" : r.failed[0].reason.value_or(""));
+  EXPECT_EQ(r.moved[0].instance, "inst1.example.com");
+  EXPECT_EQ(r.moved[0].group, "default");
+  ASSERT_EQ(r.moved[0].nodes.size(), 1u);
+  EXPECT_NE(r.moved[0].nodes[0], "node1.example.com");
+  EXPECT_TRUE(r.failed.empty());
+  ASSERT_EQ(r.jobs.size(), 1u);
+  ASSERT_EQ(r.jobs[0].size(), 1u);
+  EXPECT_NE(r.jobs[0][0].find("OP_INSTANCE_"), std::string::npos) << r.jobs[0][0];
+
+  // And relocation of the same instance names its new primary.
+  auto nodes = Relocate(hail_, config, SmallClusterLive(),
+                        RelocateRequest{"inst1.example.com", {"node1.example.com"}});
+  ASSERT_EQ(nodes.size(), 1u);
+  EXPECT_NE(nodes[0], "node1.example.com");
+}
+
+}  // namespace
+}  // namespace herd::master::iallocator
