@@ -56,7 +56,7 @@ std::string NodeName(const ConfigData& config, const std::string& uuid) {
 const Instance& InstanceByName(const ConfigData& config, const std::string& name) {
   const Instance* instance = config.FindInstanceByName(name);
   if (!instance) {
-    throw OpPrereqError("Instance '" + name + "' not known to the iallocator request", kEcodeNoEnt);
+    throw OpPrereqError("Instance '" + name + "' not known", kEcodeNoEnt);
   }
   return *instance;
 }
@@ -64,7 +64,7 @@ const Instance& InstanceByName(const ConfigData& config, const std::string& name
 const Node& NodeByName(const ConfigData& config, const std::string& name) {
   const Node* node = config.FindNodeByName(name);
   if (!node) {
-    throw OpPrereqError("Node '" + name + "' not known to the iallocator request", kEcodeNoEnt);
+    throw OpPrereqError("Node '" + name + "' not known", kEcodeNoEnt);
   }
   return *node;
 }

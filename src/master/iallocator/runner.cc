@@ -198,7 +198,9 @@ std::string FailReason(const ChildResult& r, int timeout_seconds) {
   }
   if (WIFSIGNALED(r.status)) {
     const int sig = WTERMSIG(r.status);
-    return "terminated by signal " + std::to_string(sig) + " (" + ::strsignal(sig) + ")";
+    const char* name = ::sigdescr_np(sig);  // unlike strsignal, safe in any thread
+    return "terminated by signal " + std::to_string(sig) +
+           (name ? std::string(" (") + name + ")" : "");
   }
   if (WIFEXITED(r.status)) return "exited with exit code " + std::to_string(WEXITSTATUS(r.status));
   return "unable to determine termination reason";

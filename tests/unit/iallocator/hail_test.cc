@@ -107,5 +107,31 @@ TEST_F(HailTest, EvacuatesASharedStorageInstance) {
   EXPECT_NE(nodes[0], "node1.example.com");
 }
 
+// A cluster where drbd is allowed, with inst1 mirrored from node1 to node2.
+objects::ConfigData DrbdCluster() {
+  objects::ConfigData config = SmallCluster();
+  config.cluster.enabled_disk_templates = {"drbd", "plain", "file"};
+  config.cluster.ipolicy["disk-templates"] = json::array{"drbd", "plain", "file"};
+  objects::Disk& disk = config.disks["disk1-uuid"];
+  disk.dev_type = "drbd";
+  disk.nodes = {"node1-uuid", "node2-uuid"};
+  config.instances["inst1-uuid"].disk_template = "drbd";
+  return config;
+}
+
+TEST_F(HailTest, DrbdAllocationGetsTwoNodesAndRelocationANewSecondary) {
+  AllocateRequest r = NewInstance("mirrored", 1024);
+  r.disk_template = "drbd";
+  auto nodes = Allocate(hail_, DrbdCluster(), SmallClusterLive(), r);
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_NE(nodes[0], nodes[1]);
+  for (const auto& n : nodes) EXPECT_NE(n, "node4.example.com");
+
+  // inst1 leaves its secondary node2: node3 is the only other online node.
+  EXPECT_EQ(Relocate(hail_, DrbdCluster(), SmallClusterLive(),
+                     RelocateRequest{"inst1.example.com", {"node2.example.com"}}),
+            (std::vector<std::string>{"node3.example.com"}));
+}
+
 }  // namespace
 }  // namespace herd::master::iallocator
