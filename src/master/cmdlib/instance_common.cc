@@ -13,11 +13,14 @@ const objects::Instance& ExpandInstance(const objects::ConfigData& config,
   throw OpPrereqError("Instance '" + name + "' not known", kEcodeNoEnt);
 }
 
-objects::Instance LockInstance(LuContext& ctx, const std::string& name, bool shared) {
+objects::Instance LockInstance(LuContext& ctx, const std::string& name, bool shared,
+                               const std::vector<std::string>& also_lock) {
   AcquireBgl(ctx, true);
   std::string canonical = ctx.config.Read(
       [&](const objects::ConfigData& data) { return ExpandInstance(data, name).name; });
-  ctx.locks.Acquire(ctx.owner, locking::Level::kInstance, {canonical}, shared);
+  std::vector<std::string> names{canonical};
+  names.insert(names.end(), also_lock.begin(), also_lock.end());
+  ctx.locks.Acquire(ctx.owner, locking::Level::kInstance, names, shared);
   return ctx.config.Read(
       [&](const objects::ConfigData& data) { return ExpandInstance(data, canonical); });
 }

@@ -20,7 +20,10 @@ const objects::Instance& ExpandInstance(const objects::ConfigData& config, const
 
 // Takes the BGL shared and the instance lock (by name), then returns a copy
 // of the instance as it is once locked.
-objects::Instance LockInstance(LuContext& ctx, const std::string& name, bool shared = false);
+// `also_lock` names more instance locks taken in the same step (a level is
+// acquired once): the new name of a rename.
+objects::Instance LockInstance(LuContext& ctx, const std::string& name, bool shared = false,
+                               const std::vector<std::string>& also_lock = {});
 // Locks the nodes (and their resources) by uuid, in one go.
 void LockNodes(LuContext& ctx, const std::vector<std::string>& node_uuids, bool shared = false);
 

@@ -107,8 +107,8 @@ json::value InstanceReinstall(LuContext& ctx, const json::object& op) {
 json::value InstanceRename(LuContext& ctx, const json::object& op) {
   const std::string new_name = RequiredString(op, "new_name");
   const bool name_check = BoolParam(op, "name_check", true);
-  objects::Instance instance = LockInstance(ctx, RequiredString(op, "instance_name"));
-  ctx.locks.Acquire(ctx.owner, locking::Level::kInstance, {new_name}, false);
+  objects::Instance instance =
+      LockInstance(ctx, RequiredString(op, "instance_name"), false, {new_name});
   auto nodes =
       ctx.config.Read([&](const objects::ConfigData& d) { return InstanceNodes(d, instance); });
   LockNodes(ctx, nodes);

@@ -1,0 +1,235 @@
+"""Instances on a 5-node virtual cluster: the fake hypervisor, file and
+sharedfile disks, the shipped OSes, Debian's real hail as allocator, and the
+instance lifecycle through the gnt-instance and gnt-os CLI."""
+
+import json
+import os
+import pathlib
+import shutil
+
+import pytest
+
+from herd_e2e import VirtualCluster, luxi_call, master_socket
+
+HAIL = "/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators/hail"
+
+
+@pytest.fixture(scope="module")
+def vc(tmp_path_factory):
+    cluster = VirtualCluster(tmp_path_factory.mktemp("vc") / "c", nodes=5)
+    yield cluster
+    cluster.destroy()
+
+
+def gi(vc, *args, check=True, timeout=120):
+    return vc.cmd("node1", "gnt-instance", *args, check=check, timeout=timeout)
+
+
+def rows(vc, fields, *extra):
+    out = gi(vc, "list", "--no-headers", "--separator=|", "-o", fields, *extra).stdout
+    return [line.split("|") for line in out.splitlines() if line]
+
+
+def by_name(vc, fields):
+    return {r[0]: r[1:] for r in rows(vc, "name," + fields)}
+
+
+def fake_hv_record(vc, node, instance):
+    return vc.node_root(node) / "var/run/ganeti/fake-hv" / instance
+
+
+def mfree(vc, node):
+    out = vc.cmd("node1", "gnt-node", "list", "--no-headers", "--units=m", "-o", "mfree",
+                 node).stdout
+    return int(out.strip())
+
+
+def test_diskless_instance_runs_on_its_node_and_takes_memory(vc):
+    before = mfree(vc, "node2")
+    gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=512,vcpus=2", "-n", "node2",
+       "web1")
+    info = by_name(vc, "pnode,status,oper_ram,be/vcpus")
+    assert info["web1"] == ["node2", "running", "512M", "2"]
+    assert fake_hv_record(vc, "node2", "web1").exists()
+    assert mfree(vc, "node2") == before - 512
+
+
+def test_file_instance_placed_by_real_hail_with_image_os(vc):
+    if not os.path.exists(HAIL):
+        pytest.skip("Debian's hail (ganeti-htools-3.0) is not installed")
+    result = gi(vc, "add", "-t", "file", "--disk", "0:size=2G", "-o", "image+default",
+                "-B", "memory=1G", "-I", "hail", "db1")
+    assert "using iallocator hail" in result.stdout + result.stderr
+    pnode, status, sizes, template = by_name(vc, "pnode,status,disk.sizes,disk_template")["db1"]
+    assert status == "running" and sizes == "2048" and template == "file", (status, sizes)
+    disk_dir = vc.node_root(pnode) / "srv/ganeti/file-storage/db1"
+    files = list(disk_dir.iterdir())
+    assert len(files) == 1
+    assert files[0].stat().st_size == 2048 * 1024 * 1024
+    assert files[0].read_bytes()[:10] == b"HERD-IMAGE"
+
+
+def test_sharedfile_instance_and_list_filter(vc):
+    gi(vc, "add", "-t", "sharedfile", "--disk", "0:size=1G", "-o", "noop", "-n", "node3", "app1")
+    shared = vc.path / "shared-file-storage" / "app1"
+    assert len(list(shared.iterdir())) == 1
+    listed = rows(vc, "name", "-F", '["=", "pnode", "node2"]')
+    assert [r[0] for r in listed] == ["web1"]
+    out = gi(vc, "list", "-o", "name,pnode,status,oper_ram,disk.sizes").stdout
+    assert out.splitlines()[0].split()[:3] == ["Instance", "Primary_node", "Status"]
+
+
+def test_info_shows_configuration_and_state(vc):
+    out = gi(vc, "info", "db1").stdout
+    assert "Instance name: db1" in out
+    assert "State: configured to be up, actual state is up" in out
+    assert "Disk template: file" in out
+    assert "disk/0: file, size 2.0G" in out
+
+
+def test_shutdown_startup_reboot(vc):
+    gi(vc, "shutdown", "web1")
+    assert by_name(vc, "status")["web1"] == ["ADMIN_down"]
+    assert not fake_hv_record(vc, "node2", "web1").exists()
+    gi(vc, "startup", "web1")
+    assert by_name(vc, "status")["web1"] == ["running"]
+    start = json.loads(fake_hv_record(vc, "node2", "web1").read_text())["start_time"]
+    gi(vc, "reboot", "web1")
+    assert json.loads(fake_hv_record(vc, "node2", "web1").read_text())["start_time"] > start
+
+
+def test_migrate_and_failover_shared_instance(vc):
+    gi(vc, "migrate", "-n", "node4", "app1")
+    assert by_name(vc, "pnode,status")["app1"] == ["node4", "running"]
+    assert fake_hv_record(vc, "node4", "app1").exists()
+    assert not fake_hv_record(vc, "node3", "app1").exists()
+    gi(vc, "failover", "-n", "node3", "app1")
+    assert by_name(vc, "pnode,status")["app1"] == ["node3", "running"]
+
+
+def test_migrate_of_file_instance_is_refused(vc):
+    result = gi(vc, "migrate", "-n", "node5", "db1", check=False)
+    assert result.returncode != 0
+    assert "does not allow migrations" in result.stderr
+
+
+def test_migrate_to_node_without_room_changes_nothing(vc):
+    gi(vc, "add", "-t", "sharedfile", "--disk", "0:size=128M", "-o", "noop",
+       "-B", "memory=3G", "-n", "node5", "big1")
+    gi(vc, "add", "-t", "sharedfile", "--disk", "0:size=128M", "-o", "noop",
+       "-B", "memory=1536M", "-n", "node4", "mig1")
+    before = by_name(vc, "pnode,status")
+    result = gi(vc, "migrate", "-n", "node5", "mig1", check=False)
+    assert result.returncode != 0
+    assert "Not enough memory on node node5" in result.stderr
+    assert by_name(vc, "pnode,status") == before
+    assert fake_hv_record(vc, "node4", "mig1").exists()
+    assert not fake_hv_record(vc, "node5", "mig1").exists()
+    gi(vc, "remove", "-f", "big1")
+    gi(vc, "remove", "-f", "mig1")
+
+
+def test_move_copies_file_disk_to_new_node(vc):
+    pnode = by_name(vc, "pnode")["db1"][0]
+    target = "node5" if pnode != "node5" else "node4"
+    gi(vc, "move", "-n", target, "db1")
+    assert by_name(vc, "pnode,status")["db1"] == [target, "running"]
+    files = list((vc.node_root(target) / "srv/ganeti/file-storage/db1").iterdir())
+    assert files[0].read_bytes()[:10] == b"HERD-IMAGE"
+    assert not (vc.node_root(pnode) / "srv/ganeti/file-storage/db1").exists()
+
+
+def test_modify_grow_rename_reinstall_remove(vc):
+    out = gi(vc, "modify", "-B", "memory=2G", "db1").stdout
+    assert "be/maxmem -> 2048" in out
+    gi(vc, "grow-disk", "db1", "0", "1G")
+    assert by_name(vc, "disk.sizes")["db1"] == ["3072"]
+    gi(vc, "shutdown", "web1")
+    gi(vc, "rename", "web1", "web2")
+    assert "web2" in by_name(vc, "status")
+    gi(vc, "shutdown", "db1")
+    gi(vc, "reinstall", "-f", "db1")
+    pnode = by_name(vc, "pnode")["db1"][0]
+    gi(vc, "remove", "-f", "db1")
+    assert "db1" not in by_name(vc, "status")
+    assert not (vc.node_root(pnode) / "srv/ganeti/file-storage/db1").exists()
+
+
+def test_failing_os_create_script_reports_output_and_leaves_no_disk(vc):
+    for i in range(1, 6):
+        os_dir = vc.node_root(f"node{i}") / "srv/ganeti/os/broken"
+        shutil.copytree(vc.node_root(f"node{i}") / "srv/ganeti/os/noop", os_dir, symlinks=False)
+        (os_dir / "create").write_text("#!/bin/sh\necho 'disk image download failed' >&2\nexit 1\n")
+        (os_dir / "create").chmod(0o755)
+    result = gi(vc, "add", "-t", "file", "--disk", "0:size=256M", "-o", "broken", "-n", "node4",
+                "bad1", check=False)
+    assert result.returncode != 0
+    assert "disk image download failed" in result.stderr
+    assert "bad1" not in by_name(vc, "status")
+    assert not (vc.node_root("node4") / "srv/ganeti/file-storage/bad1").exists() or not list(
+        (vc.node_root("node4") / "srv/ganeti/file-storage/bad1").iterdir())
+
+
+def test_allocation_that_cannot_fit_fails_with_reason(vc):
+    if not os.path.exists(HAIL):
+        pytest.skip("Debian's hail is not installed")
+    result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=64G", "-I", "hail",
+                "huge1", check=False)
+    assert result.returncode != 0
+    assert "Can't compute nodes using iallocator 'hail'" in result.stderr
+    result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=64G", "-n", "node2",
+                "huge2", check=False)
+    assert "Not enough memory on node node2" in result.stderr
+
+
+def test_gnt_os_list_info_diagnose(vc):
+    out = vc.cmd("node1", "gnt-os", "list", "--no-headers").stdout.split()
+    assert "noop" in out and "image+default" in out and "image+minimal" in out
+    info = vc.cmd("node1", "gnt-os", "info", "image").stdout
+    assert "- valid: True" in info and "hostname" in info
+    diag = vc.cmd("node1", "gnt-os", "diagnose", check=False).stdout
+    assert "OS: noop [global status: valid]" in diag
+    assert "Node: node5, status: valid (path:" in diag
+
+
+def test_watcher_restarts_instance_whose_state_vanished(vc):
+    record = fake_hv_record(vc, "node3", "app1")
+    assert record.exists()
+    record.unlink()
+    assert by_name(vc, "status")["app1"] == ["ERROR_down"]
+    vc.cmd("node1", "ganeti-watcher", timeout=120)
+    assert by_name(vc, "status")["app1"] == ["running"]
+    assert record.exists()
+
+
+def test_many_submitted_creations_never_overcommit(vc):
+    ids = []
+    for i in range(50):
+        out = gi(vc, "add", "--submit", "-t", "diskless", "-o", "noop", "-B", "memory=512",
+                 "--no-name-check", "--no-ip-check", "-n", f"node{1 + i % 5}",
+                 f"par{i}").stdout
+        ids.append(int(out.split()[-1]))
+    ok, result = luxi_call(master_socket(vc), "Query",
+                           ["job", ["id", "status"], ["|"] + [["=", "id", j] for j in ids]])
+    deadline = 300
+    import time
+    start = time.time()
+    while True:
+        ok, result = luxi_call(master_socket(vc), "Query",
+                               ["job", ["id", "status"],
+                                ["|"] + [["=", "id", j] for j in ids]])
+        statuses = [row[1][1] for row in result["data"]]
+        if all(s in ("success", "error", "canceled") for s in statuses):
+            break
+        assert time.time() - start < deadline
+        time.sleep(0.5)
+    assert len(statuses) == 50
+    running = by_name(vc, "pnode,status")
+    for i in range(1, 6):
+        node = f"node{i}"
+        used = sum(json.loads(p.read_text())["memory"]
+                   for p in (vc.node_root(node) / "var/run/ganeti/fake-hv").glob("*"))
+        assert used <= 4096, (node, used)
+    created = [n for n in running if n.startswith("par")]
+    assert statuses.count("success") == len(created)
+    assert len(created) >= 20
