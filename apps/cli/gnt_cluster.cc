@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   auto* init_cmd = app.add_subcommand("init", "Initialise a new cluster");
   init_cmd->add_option("name", init.cluster_name, "Cluster name")->required();
   init_cmd->add_option("--master-netdev", init.master_netdev, "Master network device");
+  init_cmd->add_option("-I,--default-iallocator", init.default_iallocator,
+                       "Default instance allocator (default: hail when available)");
   init_cmd->add_option("--enabled-hypervisors", hypervisors, "Hypervisors (fake)");
   init_cmd->add_option("--enabled-disk-templates", templates, "Disk templates");
   init_cmd->add_option("-H,--hypervisor-parameters", hvparams, "fake:key=value,...");
@@ -145,6 +147,7 @@ int main(int argc, char** argv) {
                 << "  shared file storage path: " << Text(o.at("shared_file_storage_dir")) << "\n"
                 << "  enabled hypervisors: " << Text(o.at("enabled_hypervisors")) << "\n"
                 << "  enabled disk templates: " << Text(o.at("enabled_disk_templates")) << "\n"
+                << "  default instance allocator: " << Text(o.at("default_iallocator")) << "\n"
                 << "Default node parameters:\n";
       PrintDict(o.at("ndparams").as_object(), 2);
       std::cout << "Default instance parameters:\n";

@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
   bool submit = false, no_start = false, no_install = false, no_name_check = false,
        no_ip_check = false, no_nics = false, force = false, no_remember = false,
        ignore_failures = false, ignore_consistency = false, allow_failover = false,
-       non_live = false, absolute = false, static_only = false, offline = false, online = false,
-       ignore_offline = false;
+       non_live = false, absolute = false, ignore_ipolicy = false, static_only = false,
+       offline = false, online = false, ignore_offline = false;
   int timeout = 120;
 
   auto submit_flag = [&](CLI::App* c) {
@@ -142,6 +142,7 @@ int main(int argc, char** argv) {
   add->add_flag("--no-ip-check", no_ip_check, "Don't check the instance's IP");
   add->add_option("--tags", tags, "Comma-separated tags");
   add->add_option("--file-driver", file_driver, "Driver for file-based disks");
+  add->add_flag("--ignore-ipolicy", ignore_ipolicy, "Ignore instance policy violations");
   submit_flag(add);
 
   auto* batch = app.add_subcommand("batch-create", "Create instances from a JSON file");
@@ -278,7 +279,8 @@ int main(int argc, char** argv) {
                       {"no_install", no_install},
                       {"name_check", !no_name_check},
                       {"ip_check", !no_ip_check && !no_name_check},
-                      {"file_driver", file_driver}};
+                      {"file_driver", file_driver},
+                      {"ignore_ipolicy", ignore_ipolicy}};
       if (!os.empty()) op["os_type"] = os;
       std::map<int, json::object> disk_map;
       for (const auto& d : disks_opt) {

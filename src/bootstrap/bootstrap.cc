@@ -14,6 +14,7 @@
 #include "luxi/client.h"
 #include "master/cmdlib/common.h"
 #include "master/config/config_store.h"
+#include "master/iallocator/runner.h"
 #include "net/tls.h"
 #include "node/ssconf.h"
 #include "objects/config_data.h"
@@ -62,6 +63,24 @@ void InitCluster(const Paths& paths, const InitOptions& options) {
   }
 
   objects::NewClusterOptions o;
+  const auto search_path = master::iallocator::AllocatorSearchPath(paths);
+  if (!options.default_iallocator.empty()) {
+    try {
+      master::iallocator::FindAllocator(options.default_iallocator, search_path);
+    } catch (const GanetiError&) {
+      throw OpPrereqError(
+          "Invalid default iallocator script '" + options.default_iallocator + "' specified",
+          kEcodeInval);
+    }
+    o.default_iallocator = options.default_iallocator;
+  } else {
+    try {
+      master::iallocator::FindAllocator("hail", search_path);
+      o.default_iallocator = "hail";
+    } catch (const GanetiError&) {
+      // No hail here: the cluster starts without a default allocator.
+    }
+  }
   o.cluster_name = options.cluster_name;
   o.master_node_name = paths.hostname();
   o.master_node_uuid = master::NewUuid();

@@ -20,6 +20,8 @@ struct InitOptions {
   std::string file_storage_dir, shared_file_storage_dir;
   int candidate_pool_size = 10;
   std::string secondary_ip;
+  // Empty: hail when it is on the allocator search path (as Ganeti does).
+  std::string default_iallocator;
 };
 
 // Throws OpPrereqError when a cluster already exists or a value is invalid.

@@ -107,6 +107,59 @@ def test_migrate_and_failover_shared_instance(vc):
     assert by_name(vc, "pnode,status")["app1"] == ["node3", "running"]
 
 
+def test_migrate_and_failover_without_target_use_the_default_allocator(vc):
+    if not os.path.exists(HAIL):
+        pytest.skip("Debian's hail is not installed")
+    info = vc.cmd("node1", "gnt-cluster", "info").stdout
+    assert "default instance allocator: hail" in info
+    gi(vc, "migrate", "app1")
+    first = by_name(vc, "pnode,status")["app1"]
+    assert first[0] != "node3" and first[1] == "running"
+    gi(vc, "failover", "app1")
+    second = by_name(vc, "pnode,status")["app1"]
+    assert second[0] != first[0] and second[1] == "running"
+    if second[0] != "node3":
+        gi(vc, "migrate", "-n", "node3", "app1")
+    assert by_name(vc, "pnode")["app1"] == ["node3"]
+
+
+def test_add_without_node_uses_the_default_allocator(vc):
+    if not os.path.exists(HAIL):
+        pytest.skip("Debian's hail is not installed")
+    result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=128", "auto1")
+    assert "using iallocator hail" in result.stdout
+    assert by_name(vc, "status")["auto1"] == ["running"]
+    gi(vc, "remove", "-f", "auto1")
+
+
+def test_batch_create_places_every_instance(vc, tmp_path):
+    spec = [{"instance_name": f"batch{i}", "disk_template": "file",
+             "disks": [{"size": 1024}], "os_type": "noop", "beparams": {"memory": 128},
+             "nics": [{}], "name_check": False, "ip_check": False, "pnode": f"node{2 + i}"}
+            for i in range(3)]
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec))
+    out = gi(vc, "batch-create", str(path)).stdout
+    assert "All instances created successfully." in out
+    placed = by_name(vc, "pnode,status")
+    for i in range(3):
+        assert placed[f"batch{i}"] == [f"node{2 + i}", "running"]
+    if os.path.exists(HAIL):
+        for item in spec:
+            item["instance_name"] = item["instance_name"].replace("batch", "hbatch")
+            del item["pnode"]
+        path.write_text(json.dumps(spec))
+        out = gi(vc, "batch-create", "-I", "hail", str(path)).stdout
+        assert "All instances created successfully." in out
+        assert all(f"hbatch{i}" in by_name(vc, "status") for i in range(3))
+    dfree = vc.cmd("node1", "gnt-node", "list", "--no-headers", "--units=m", "-o", "dfree",
+                   "node2").stdout.strip()
+    assert int(dfree) <= 100 * 1024 - 1024  # the disk file is accounted for
+    for i in range(3):
+        gi(vc, "remove", "-f", f"batch{i}")
+        gi(vc, "remove", "-f", f"hbatch{i}", check=False)
+
+
 def test_migrate_of_file_instance_is_refused(vc):
     result = gi(vc, "migrate", "-n", "node5", "db1", check=False)
     assert result.returncode != 0
@@ -114,9 +167,9 @@ def test_migrate_of_file_instance_is_refused(vc):
 
 
 def test_migrate_to_node_without_room_changes_nothing(vc):
-    gi(vc, "add", "-t", "sharedfile", "--disk", "0:size=128M", "-o", "noop",
+    gi(vc, "add", "-t", "sharedfile", "--disk", "0:size=1G", "-o", "noop",
        "-B", "memory=3G", "-n", "node5", "big1")
-    gi(vc, "add", "-t", "sharedfile", "--disk", "0:size=128M", "-o", "noop",
+    gi(vc, "add", "-t", "sharedfile", "--disk", "0:size=1G", "-o", "noop",
        "-B", "memory=1536M", "-n", "node4", "mig1")
     before = by_name(vc, "pnode,status")
     result = gi(vc, "migrate", "-n", "node5", "mig1", check=False)
@@ -161,7 +214,7 @@ def test_failing_os_create_script_reports_output_and_leaves_no_disk(vc):
         shutil.copytree(vc.node_root(f"node{i}") / "srv/ganeti/os/noop", os_dir, symlinks=False)
         (os_dir / "create").write_text("#!/bin/sh\necho 'disk image download failed' >&2\nexit 1\n")
         (os_dir / "create").chmod(0o755)
-    result = gi(vc, "add", "-t", "file", "--disk", "0:size=256M", "-o", "broken", "-n", "node4",
+    result = gi(vc, "add", "-t", "file", "--disk", "0:size=1G", "-o", "broken", "-n", "node4",
                 "bad1", check=False)
     assert result.returncode != 0
     assert "disk image download failed" in result.stderr
@@ -177,7 +230,7 @@ def test_allocation_that_cannot_fit_fails_with_reason(vc):
                 "huge1", check=False)
     assert result.returncode != 0
     assert "Can't compute nodes using iallocator 'hail'" in result.stderr
-    result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=64G", "-n", "node2",
+    result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=16G", "-n", "node2",
                 "huge2", check=False)
     assert "Not enough memory on node node2" in result.stderr
 
@@ -204,8 +257,8 @@ def test_watcher_restarts_instance_whose_state_vanished(vc):
 
 def test_many_submitted_creations_never_overcommit(vc):
     ids = []
-    for i in range(50):
-        out = gi(vc, "add", "--submit", "-t", "diskless", "-o", "noop", "-B", "memory=512",
+    for i in range(100):
+        out = gi(vc, "add", "--submit", "-t", "diskless", "-o", "noop", "-B", "memory=256",
                  "--no-name-check", "--no-ip-check", "-n", f"node{1 + i % 5}",
                  f"par{i}").stdout
         ids.append(int(out.split()[-1]))
@@ -223,7 +276,7 @@ def test_many_submitted_creations_never_overcommit(vc):
             break
         assert time.time() - start < deadline
         time.sleep(0.5)
-    assert len(statuses) == 50
+    assert len(statuses) == 100
     running = by_name(vc, "pnode,status")
     for i in range(1, 6):
         node = f"node{i}"
@@ -232,4 +285,20 @@ def test_many_submitted_creations_never_overcommit(vc):
         assert used <= 4096, (node, used)
     created = [n for n in running if n.startswith("par")]
     assert statuses.count("success") == len(created)
-    assert len(created) >= 20
+    assert len(created) >= 40
+    failures = [row for row in luxi_call(master_socket(vc), "Query",
+                                         ["job", ["id", "status", "opresult"],
+                                          ["|"] + [["=", "id", j] for j in ids]])[1]["data"]
+                if row[1][1] == "error"]
+    for row in failures:
+        assert "Not enough memory" in json.dumps(row[2][1]), row
+
+
+def test_instance_policy_is_enforced_unless_ignored(vc):
+    result = gi(vc, "add", "-t", "file", "--disk", "0:size=128M", "-o", "noop", "-n", "node2",
+                "tiny1", check=False)
+    assert result.returncode != 0
+    assert "violates policy: disk-size/0 value 128 is not in range [1024, 1048576]" in result.stderr
+    gi(vc, "add", "-t", "file", "--disk", "0:size=128M", "-o", "noop", "-n", "node2",
+       "--ignore-ipolicy", "--no-start", "tiny1")
+    gi(vc, "remove", "-f", "tiny1")

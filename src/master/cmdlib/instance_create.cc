@@ -10,6 +10,7 @@
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/instance_common.h"
 #include "master/cmdlib/instance_params.h"
+#include "master/cmdlib/ipolicy.h"
 
 namespace herd::master {
 namespace {
@@ -326,6 +327,32 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
     instance.ctime = instance.mtime = ToNumber(TimestampNow()[0], "time");
   });
 
+  // The instance policy of the primary node's group.
+  auto needs = ctx.config.Read([&](const objects::ConfigData& d) { return NeedsOf(req, d); });
+  {
+    InstanceSpecs specs{req.disk_template,
+                        needs.memory,
+                        needs.vcpus,
+                        needs.spindle_use,
+                        static_cast<int64_t>(req.nics.size()),
+                        {}};
+    for (const auto& [size, mode] : req.disks) specs.disk_sizes.push_back(size);
+    auto [group_name, violations] = ctx.config.Read([&](const objects::ConfigData& d) {
+      const auto& group = d.nodegroups.at(pnode.group);
+      return std::make_pair(group.name, IPolicyViolations(objects::FilledIPolicy(d, group), specs));
+    });
+    if (!violations.empty()) {
+      std::string text;
+      for (const auto& v : violations) text += (text.empty() ? "" : "; ") + v;
+      std::string msg = "Instance allocation to group " + group_name + " (" + pnode.group +
+                        ") violates policy: " + text;
+      if (!BoolParam(op, "ignore_ipolicy", false)) {
+        throw OpPrereqError(msg + " (use --ignore-ipolicy to create it anyway)", kEcodeInval);
+      }
+      ctx.Feedback("Warning: " + msg);
+    }
+  }
+
   // Prerequisites on the node itself: the OS, memory and disk space.
   auto validated = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kOsValidate,
                                 json::array{json::value(req.os), req.osparams});
@@ -334,7 +361,6 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
         "OS '" + req.os + "' not usable on node " + pnode.name + ": " + validated.error,
         kEcodeInval);
   }
-  auto needs = ctx.config.Read([&](const objects::ConfigData& d) { return NeedsOf(req, d); });
   if (req.start) CheckNodeFreeMemory(ctx, pnode, needs.memory, "starting instance " + req.name);
   if (req.disk_template == "file" || req.disk_template == "sharedfile") {
     int64_t required = 0;
