@@ -77,8 +77,8 @@ void PrintInfo(const json::object& i) {
   for (const auto& nic : i.at("nics").as_array()) {
     const auto& a = nic.as_array();
     std::cout << "      - nic/" << n++ << ":\n"
-              << "        MAC: " << Text(a[2]) << "\n"
-              << "        IP: " << Text(a[3]) << "\n"
+              << "        MAC: " << Text(a[3]) << "\n"
+              << "        IP: " << Text(a[2]) << "\n"
               << "        mode: " << Text(a[4]) << "\n"
               << "        link: " << Text(a[5]) << "\n";
   }

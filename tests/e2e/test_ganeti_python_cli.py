@@ -47,3 +47,19 @@ def test_python_gnt_node_modify_and_jobs(vc):
     assert "drained -> True" in out
     jobs = ganeti(vc, "gnt-job", "list", "--no-headers", "-o", "id,status").stdout
     assert jobs.strip() and all(line.split()[1] == "success" for line in jobs.strip().splitlines())
+
+
+def test_python_gnt_instance_add_list_info_and_gnt_os(vc):
+    ganeti(vc, "gnt-instance", "add", "-t", "file", "--disk", "0:size=1G", "-o", "image+default",
+           "-B", "memory=256", "-n", "node2", "pydb1")
+    listed = ganeti(vc, "gnt-instance", "list", "--no-headers", "-o",
+                    "name,pnode,status,oper_ram").stdout.split()
+    assert listed == ["pydb1", "node2", "running", "256M"], listed
+    info = ganeti(vc, "gnt-instance", "info", "pydb1").stdout
+    assert "Instance name: pydb1" in info
+    assert "State: configured to be up, actual state is up" in info
+    assert "MAC: aa:00:00:" in info
+    assert "image+default" in ganeti(vc, "gnt-os", "list").stdout
+    ganeti(vc, "gnt-instance", "shutdown", "pydb1")
+    assert "ADMIN_down" in ganeti(vc, "gnt-instance", "list", "-o", "status", "pydb1").stdout
+    ganeti(vc, "gnt-instance", "remove", "-f", "pydb1")

@@ -454,8 +454,9 @@ json::value InstanceQueryData(const std::vector<std::string>& names, bool static
     for (const auto& n : inst->nics) {
       auto params = objects::FilledNicParams(*snapshot, n);
       nics.push_back(json::array{n.name.empty() ? json::value(nullptr) : json::value(n.name),
-                                 json::value(n.uuid), json::value(n.mac),
+                                 json::value(n.uuid),
                                  n.ip.empty() ? json::value(nullptr) : json::value(n.ip),
+                                 json::value(n.mac),
                                  json::value(GetStringOr(params, "mode", "")),
                                  json::value(GetStringOr(params, "link", "")),
                                  json::value(GetStringOr(params, "vlan", "")), nullptr, nullptr});
