@@ -10,27 +10,12 @@
 #include "base/json.h"
 #include "node/hypervisor/fake_hypervisor.h"
 #include "node/os/os_scripts.h"
+#include "node/rpc_args.h"
 #include "node/storage/file_storage.h"
 #include "rpc/instance_spec.h"
 
 namespace herd {
 namespace {
-
-const json::value& Arg(const json::array& args, size_t i, const char* procedure) {
-  if (i >= args.size()) {
-    throw GenericError(std::string("RPC ") + procedure + ": missing argument " + std::to_string(i));
-  }
-  return args[i];
-}
-
-std::string StringArg(const json::array& args, size_t i, const char* procedure) {
-  const auto& v = Arg(args, i, procedure);
-  if (!v.is_string()) {
-    throw GenericError(std::string("RPC ") + procedure + ": argument " + std::to_string(i) +
-                       " must be a string");
-  }
-  return std::string(v.get_string());
-}
 
 std::string EncodeBase64(const std::string& data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');

@@ -12,6 +12,7 @@
 #include "node/capacity.h"
 #include "node/hypervisor/fake_hypervisor.h"
 #include "node/instance_handlers.h"
+#include "node/rpc_args.h"
 #include "node/ssconf.h"
 #include "node/storage/file_storage.h"
 #include "rpc/procedures.h"
@@ -39,22 +40,6 @@ std::string Sha1Hex(const std::string& data) {
     out += hex[c & 15];
   }
   return out;
-}
-
-const json::value& Arg(const json::array& args, size_t i, const char* procedure) {
-  if (i >= args.size()) {
-    throw GenericError(std::string("RPC ") + procedure + ": missing argument " + std::to_string(i));
-  }
-  return args[i];
-}
-
-std::string ArgString(const json::array& args, size_t i, const char* procedure) {
-  const auto& v = Arg(args, i, procedure);
-  if (!v.is_string()) {
-    throw GenericError(std::string("RPC ") + procedure + ": argument " + std::to_string(i) +
-                       " must be a string");
-  }
-  return std::string(v.get_string());
 }
 
 // Files another node may place here: Ganeti's upload allow-list, under this
@@ -132,7 +117,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   handlers_["upload_file"] = [this](const json::array& args) -> json::value {
     // Arguments: file name (as on the master, i.e. with the master's root),
     // [encoding, data], mode, uid, gid, atime, mtime.
-    std::string name = ArgString(args, 0, "upload_file");
+    std::string name = StringArg(args, 0, "upload_file");
     const auto& data = AsArray(Arg(args, 1, "upload_file"), "upload data");
     if (data.size() != 2 || ToInt(data[0], "encoding") != 0 || !data[1].is_string()) {
       throw GenericError("upload_file: only uncompressed data ([0, text]) is supported");
@@ -159,7 +144,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   };
 
   handlers_["jobqueue_update"] = [this](const json::array& args) -> json::value {
-    std::string name = ArgString(args, 0, "jobqueue_update");
+    std::string name = StringArg(args, 0, "jobqueue_update");
     std::string base = std::filesystem::path(name).filename().string();
     if (base.rfind("job-", 0) != 0 && base != "serial") {
       throw GenericError("jobqueue_update: '" + name + "' is not a job queue file");
@@ -174,8 +159,8 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   handlers_["herd_config_journal_append"] = [this](const json::array& args) -> json::value {
     // A master candidate keeps a replica of the config: a snapshot ("full")
     // or journal records to append, in order.
-    std::string kind = ArgString(args, 0, "herd_config_journal_append");
-    std::string text = ArgString(args, 1, "herd_config_journal_append");
+    std::string kind = StringArg(args, 0, "herd_config_journal_append");
+    std::string text = StringArg(args, 1, "herd_config_journal_append");
     if (kind == "full") {
       WriteFileAtomic(paths_.ConfigFile(), text, 0600);
       RemoveFile(paths_.ConfigJournal());

@@ -1,5 +1,7 @@
 #include "master/cmdlib/instance_common.h"
 
+#include <map>
+
 #include "base/errors.h"
 #include "base/json.h"
 #include "master/cmdlib/common.h"
@@ -162,9 +164,10 @@ std::optional<json::object> LiveInstanceInfo(LuContext& ctx, const objects::Node
   return info;
 }
 
-void StartInstanceOnNode(LuContext& ctx, const objects::ConfigData& config,
-                         const objects::Instance& instance, const objects::Node& node) {
-  auto spec = rpc::ToJson(InstanceSpecOf(config, instance));
+void StartInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
+                         const objects::Node& node) {
+  auto spec = ctx.config.Read(
+      [&](const objects::ConfigData& d) { return rpc::ToJson(InstanceSpecOf(d, instance)); });
   auto result =
       ctx.rpc.Call(AddressOf(node), rpc::procedures::kInstanceStart, json::array{spec, false});
   if (!result.ok) {
@@ -194,14 +197,14 @@ void SetAdminState(LuContext& ctx, const std::string& instance_uuid, const std::
   });
 }
 
-void CreateDisks(LuContext& ctx, const objects::ConfigData& config,
-                 const std::vector<objects::Disk>& disks, const objects::Node& node) {
+void CreateDisks(LuContext& ctx, const std::vector<objects::Disk>& disks,
+                 const objects::Node& node) {
   std::vector<objects::Disk> created;
   for (const auto& disk : disks) {
     auto result = ctx.rpc.Call(AddressOf(node), rpc::procedures::kBlockdevCreate,
                                json::array{rpc::ToJson(DiskSpecOf(disk))});
     if (!result.ok) {
-      RemoveDisks(ctx, config, created);
+      RemoveDisks(ctx, created);
       throw OpExecError("Can't create block device " + disk.iv_name + " on node " + node.name +
                         ": " + result.error);
     }
@@ -209,13 +212,21 @@ void CreateDisks(LuContext& ctx, const objects::ConfigData& config,
   }
 }
 
-bool RemoveDisks(LuContext& ctx, const objects::ConfigData& config,
-                 const std::vector<objects::Disk>& disks) {
+bool RemoveDisks(LuContext& ctx, const std::vector<objects::Disk>& disks) {
+  std::map<std::string, objects::Node> holders = ctx.config.Read([&](const objects::ConfigData& d) {
+    std::map<std::string, objects::Node> out;
+    for (const auto& disk : disks) {
+      for (const auto& uuid : disk.nodes) {
+        if (auto it = d.nodes.find(uuid); it != d.nodes.end()) out.emplace(uuid, it->second);
+      }
+    }
+    return out;
+  });
   bool all_ok = true;
   for (const auto& disk : disks) {
     for (const auto& node_uuid : disk.nodes) {
-      auto it = config.nodes.find(node_uuid);
-      if (it == config.nodes.end() || it->second.offline) continue;
+      auto it = holders.find(node_uuid);
+      if (it == holders.end() || it->second.offline) continue;
       auto result = ctx.rpc.Call(AddressOf(it->second), rpc::procedures::kBlockdevRemove,
                                  json::array{rpc::ToJson(DiskSpecOf(disk))});
       if (!result.ok) {

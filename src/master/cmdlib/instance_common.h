@@ -56,9 +56,10 @@ void CheckNodeFreeMemory(LuContext& ctx, const objects::Node& node, int64_t requ
 std::optional<boost::json::object> LiveInstanceInfo(LuContext& ctx, const objects::Node& node,
                                                     const std::string& instance_name);
 
-// Starts / stops the instance on its primary node (OpExecError on failure).
-void StartInstanceOnNode(LuContext& ctx, const objects::ConfigData& config,
-                         const objects::Instance& instance, const objects::Node& node);
+// Starts / stops the instance on `node` (OpExecError on failure). Node RPCs
+// are never made under the config lock: the instance's spec is read first.
+void StartInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
+                         const objects::Node& node);
 void ShutdownInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
                             const objects::Node& node);
 
@@ -67,12 +68,11 @@ void SetAdminState(LuContext& ctx, const std::string& instance_uuid, const std::
 
 // Creates every disk of the instance on `node_uuid`; on failure removes
 // what was created and throws.
-void CreateDisks(LuContext& ctx, const objects::ConfigData& config,
-                 const std::vector<objects::Disk>& disks, const objects::Node& node);
+void CreateDisks(LuContext& ctx, const std::vector<objects::Disk>& disks,
+                 const objects::Node& node);
 // Removes the disks from every node holding them; returns false (after
 // feedback) if some could not be removed.
-bool RemoveDisks(LuContext& ctx, const objects::ConfigData& config,
-                 const std::vector<objects::Disk>& disks);
+bool RemoveDisks(LuContext& ctx, const std::vector<objects::Disk>& disks);
 
 // The disks of the instance, in order (copies).
 std::vector<objects::Disk> InstanceDisks(const objects::ConfigData& config,

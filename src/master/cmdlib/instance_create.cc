@@ -375,19 +375,11 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
   }
 
   // Disks, then the OS install: a failure on the way leaves nothing behind.
-  auto snapshot_with = [&](auto&& fn) {
-    return ctx.config.Read([&](const objects::ConfigData& d) { return fn(d); });
-  };
   if (!disks.empty()) {
     ctx.Feedback("* creating instance disks...");
-    snapshot_with([&](const objects::ConfigData& d) {
-      CreateDisks(ctx, d, disks, pnode);
-      return 0;
-    });
+    CreateDisks(ctx, disks, pnode);
   }
-  auto cleanup_disks = [&]() {
-    snapshot_with([&](const objects::ConfigData& d) { return RemoveDisks(ctx, d, disks); });
-  };
+  auto cleanup_disks = [&]() { RemoveDisks(ctx, disks); };
   rpc::InstanceSpec spec;
   {
     objects::ConfigData view = ctx.config.Read([](const objects::ConfigData& d) {

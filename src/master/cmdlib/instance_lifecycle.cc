@@ -48,9 +48,9 @@ json::value InstanceRemove(LuContext& ctx, const json::object& op) {
     }
   }
   ctx.Feedback("Removing block devices for instance " + instance.name);
-  bool removed = ctx.config.Read([&](const objects::ConfigData& d) {
-    return RemoveDisks(ctx, d, InstanceDisks(d, instance));
-  });
+  bool removed = RemoveDisks(ctx, ctx.config.Read([&](const objects::ConfigData& d) {
+    return InstanceDisks(d, instance);
+  }));
   if (!removed && !ignore_failures) {
     throw OpExecError("Can't remove instance's disks; use --ignore-failures to remove anyway");
   }

@@ -116,12 +116,7 @@ json::value DoFailover(LuContext& ctx, const Plan& p, const json::object& op) {
   CommitNewPrimary(ctx, p);
   if (start) {
     ctx.Feedback("* starting the instance on the target node " + p.target.name);
-    auto result = ctx.rpc.Call(AddressOf(p.target), rpc::procedures::kInstanceStart,
-                               json::array{SpecJson(ctx, p.instance), false});
-    if (!result.ok) {
-      throw OpExecError("Could not start instance " + p.instance.name + " on node " +
-                        p.target.name + ": " + result.error);
-    }
+    StartInstanceOnNode(ctx, p.instance, p.target);
   }
   return nullptr;
 }
@@ -195,15 +190,9 @@ json::value InstanceMove(LuContext& ctx, const json::object& op) {
       target_disks.push_back(d);
     }
     ctx.Feedback("* creating disks on target node " + p.target.name);
-    ctx.config.Read([&](const objects::ConfigData& d) {
-      CreateDisks(ctx, d, target_disks, p.target);
-      return 0;
-    });
+    CreateDisks(ctx, target_disks, p.target);
   }
-  auto undo_target = [&] {
-    ctx.config.Read(
-        [&](const objects::ConfigData& d) { return RemoveDisks(ctx, d, target_disks); });
-  };
+  auto undo_target = [&] { RemoveDisks(ctx, target_disks); };
   ctx.Feedback("* shutting down instance " + p.instance.name + " on source node " + p.source.name);
   try {
     ShutdownInstanceOnNode(ctx, p.instance, p.source);
@@ -257,12 +246,7 @@ json::value InstanceMove(LuContext& ctx, const json::object& op) {
   }
   if (start) {
     ctx.Feedback("* starting the instance on the target node " + p.target.name);
-    auto result = ctx.rpc.Call(AddressOf(p.target), rpc::procedures::kInstanceStart,
-                               json::array{SpecJson(ctx, p.instance), false});
-    if (!result.ok) {
-      throw OpExecError("Could not start instance " + p.instance.name + " on node " +
-                        p.target.name + ": " + result.error);
-    }
+    StartInstanceOnNode(ctx, p.instance, p.target);
   }
   return nullptr;
 }

@@ -25,10 +25,7 @@ Locked LockWithPrimary(LuContext& ctx, const json::object& op) {
 }
 
 void StartOnPrimary(LuContext& ctx, const Locked& l) {
-  ctx.config.Read([&](const objects::ConfigData& d) {
-    StartInstanceOnNode(ctx, d, l.instance, l.pnode);
-    return 0;
-  });
+  StartInstanceOnNode(ctx, l.instance, l.pnode);
 }
 
 int64_t MaxMem(LuContext& ctx, const objects::Instance& instance) {

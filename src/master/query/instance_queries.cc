@@ -318,17 +318,6 @@ const FieldTable<InstanceRow>& InstanceFields() {
   return table;
 }
 
-bool NeedsLive(const QueryRequest& req) {
-  for (const auto& f : req.fields) {
-    if (kLiveFields.count(f)) return true;
-  }
-  std::string filter = SerializeJson(req.filter);
-  for (const auto& f : kLiveFields) {
-    if (filter.find("\"" + f + "\"") != std::string::npos) return true;
-  }
-  return false;
-}
-
 // Asks every node that is primary of an instance for its running instances.
 LiveState GatherLiveState(const objects::ConfigData& config, rpc::NodeRpcClient& rpc,
                           const std::set<std::string>& node_uuids) {
@@ -378,7 +367,7 @@ json::value QueryInstances(const QueryRequest& req, const ConfigStore& config,
         return copy;
       }));
   LiveState live;
-  const bool needs_live = NeedsLive(req);
+  const bool needs_live = NeedsLiveData(req, kLiveFields);
   if (needs_live) {
     std::set<std::string> primaries;
     for (const auto& [u, i] : snapshot->instances) primaries.insert(i.primary_node);
@@ -456,8 +445,7 @@ json::value InstanceQueryData(const std::vector<std::string>& names, bool static
       nics.push_back(json::array{n.name.empty() ? json::value(nullptr) : json::value(n.name),
                                  json::value(n.uuid),
                                  n.ip.empty() ? json::value(nullptr) : json::value(n.ip),
-                                 json::value(n.mac),
-                                 json::value(GetStringOr(params, "mode", "")),
+                                 json::value(n.mac), json::value(GetStringOr(params, "mode", "")),
                                  json::value(GetStringOr(params, "link", "")),
                                  json::value(GetStringOr(params, "vlan", "")), nullptr, nullptr});
     }

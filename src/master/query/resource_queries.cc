@@ -190,17 +190,6 @@ json::object FlattenNodeInfo(const json::value& payload) {
   return out;
 }
 
-bool NeedsLive(const QueryRequest& req, const std::set<std::string>& live_fields) {
-  for (const auto& f : req.fields) {
-    if (live_fields.count(f)) return true;
-  }
-  std::string filter = SerializeJson(req.filter);
-  for (const auto& f : live_fields) {
-    if (filter.find("\"" + f + "\"") != std::string::npos) return true;
-  }
-  return false;
-}
-
 json::value QueryNodes(const QueryRequest& req, const ConfigStore& config,
                        rpc::NodeRpcClient& rpc) {
   // Copy what the rows need, then talk to nodes without holding the config lock.
@@ -223,7 +212,7 @@ json::value QueryNodes(const QueryRequest& req, const ConfigStore& config,
       rows[it->second].primaries.push_back(inst.name);
   }
   std::vector<json::object> live(rows.size());
-  if (NeedsLive(req, kLiveNodeFields)) {
+  if (NeedsLiveData(req, kLiveNodeFields)) {
     std::vector<rpc::NodeAddress> targets;
     std::vector<size_t> target_rows;
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -376,6 +365,17 @@ json::value QueryJobs(const QueryRequest& req, jobs::JobQueue& queue) {
 }
 
 }  // namespace
+
+bool NeedsLiveData(const QueryRequest& req, const std::set<std::string>& live_fields) {
+  for (const auto& f : req.fields) {
+    if (live_fields.count(f)) return true;
+  }
+  std::string filter = SerializeJson(req.filter);
+  for (const auto& f : live_fields) {
+    if (filter.find("\"" + f + "\"") != std::string::npos) return true;
+  }
+  return false;
+}
 
 json::value RunResourceQuery(const QueryRequest& request, const ConfigStore& config,
                              rpc::NodeRpcClient& rpc, jobs::JobQueue& queue) {

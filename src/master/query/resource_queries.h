@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct QueryRequest {
   std::vector<std::string> fields;
   boost::json::value filter;
 };
+
+// Whether the query reads (or filters on) one of `live_fields`, whose values
+// only the nodes can give.
+bool NeedsLiveData(const QueryRequest& req, const std::set<std::string>& live_fields);
 
 // Answers LUXI Query; throws OpPrereqError for an unknown resource.
 boost::json::value RunResourceQuery(const QueryRequest& request, const ConfigStore& config,
