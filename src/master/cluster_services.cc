@@ -58,6 +58,7 @@ void MasterServices::ScheduleSsconfDistribution() {
 }
 
 void MasterServices::SendFullConfig(const std::string& node_uuid) {
+  if (replicator_) replicator_->ScheduleFullCopy(node_uuid);
   std::optional<rpc::NodeAddress> address;
   config_.Read([&](const objects::ConfigData& d) {
     if (auto it = d.nodes.find(node_uuid); it != d.nodes.end()) address = AddressOf(it->second);

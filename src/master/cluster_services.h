@@ -15,6 +15,7 @@
 #include "master/cmdlib/lu_context.h"
 #include "master/config/config_store.h"
 #include "master/jobs/queue.h"
+#include "master/queue_replicator.h"
 #include "rpc/node_rpc_client.h"
 
 namespace herd::master {
@@ -24,6 +25,8 @@ class MasterServices : public ClusterServices {
   MasterServices(ConfigStore& config, rpc::NodeRpcClient& rpc);
   ~MasterServices() override;
   void SetQueue(jobs::JobQueue* queue) { queue_ = queue; }
+  // New candidates also get a copy of the job queue.
+  void SetQueueReplicator(QueueReplicator* replicator) { replicator_ = replicator; }
   void Start();
   void Stop();
 
@@ -43,6 +46,7 @@ class MasterServices : public ClusterServices {
   ConfigStore& config_;
   rpc::NodeRpcClient& rpc_;
   jobs::JobQueue* queue_ = nullptr;
+  QueueReplicator* replicator_ = nullptr;
   std::atomic<bool> shutdown_requested_{false};
 
   std::mutex mu_;

@@ -20,6 +20,7 @@
 #include "master/jobs/queue.h"
 #include "master/locking/lock_manager.h"
 #include "master/luxi/luxi_methods.h"
+#include "master/queue_replicator.h"
 #include "node/ssconf.h"
 #include "rpc/node_rpc_client.h"
 
@@ -83,9 +84,16 @@ int RunMasterDaemon(int argc, char** argv) {
       spdlog::info("job {}: running {}", op.job_id, op_id);
       return (*lu)(ctx, opcode);
     };
-    jobs::JobQueue queue(paths.QueueDir(), execute, workers);
+    QueueReplicator replicator(config, *rpc, paths.QueueDir());
+    services.SetQueueReplicator(&replicator);
+    jobs::JobQueue queue(
+        paths.QueueDir(), execute, workers,
+        [&replicator](const std::string& name, const std::string& contents, bool archived) {
+          replicator.OnJobFile(name, contents, archived);
+        });
     services.SetQueue(&queue);
     services.Start();
+    replicator.Start();
 
     LuxiMethods methods(config, queue, *rpc);
     luxi::Server server({paths.MasterSocket(), paths.QuerySocket()},
@@ -111,6 +119,7 @@ int RunMasterDaemon(int argc, char** argv) {
     }
     server.Stop();
     queue.Shutdown();
+    replicator.Stop();
     services.Stop();
     RemoveFile(paths.PidFile("ganeti-masterd"));
     spdlog::info("ganeti-masterd stopped");

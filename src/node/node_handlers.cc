@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -153,6 +154,48 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     if (data.size() != 2 || !data[1].is_string()) throw GenericError("jobqueue_update: bad data");
     MakeDirs(paths_.QueueDir());
     WriteFileAtomic(paths_.QueueDir() + "/" + base, data[1].get_string(), 0600);
+    return nullptr;
+  };
+
+  handlers_["herd_jobqueue_replicate"] = [this](const json::array& args) -> json::value {
+    // A master candidate's copy of the job queue: job files as the master
+    // wrote them; archived ones go to the archive. A full copy also drops
+    // live job files the master no longer has.
+    const auto& entries = AsArray(Arg(args, 0, "herd_jobqueue_replicate"), "job queue entries");
+    const bool full = args.size() > 1 && args[1].is_bool() && args[1].get_bool();
+    MakeDirs(paths_.QueueDir());
+    std::set<std::string> live;
+    for (const auto& e : entries) {
+      const auto& entry = AsArray(e, "job queue entry");
+      if (entry.size() != 3 || !entry[0].is_string() || !entry[1].is_string() ||
+          !entry[2].is_bool()) {
+        throw GenericError("herd_jobqueue_replicate: entries are [name, contents, archived]");
+      }
+      std::string name(entry[0].get_string());
+      if (name != "serial" &&
+          (name.rfind("job-", 0) != 0 ||
+           name.find_first_not_of("0123456789", 4) != std::string::npos || name.size() == 4)) {
+        throw GenericError("herd_jobqueue_replicate: '" + name + "' is not a job queue file");
+      }
+      const std::string contents(entry[1].get_string());
+      if (entry[2].get_bool()) {
+        const auto id = std::stoll(name.substr(4));
+        const std::string dir = paths_.QueueArchiveDir() + "/" + std::to_string(id / 10000);
+        MakeDirs(dir);
+        WriteFileAtomic(dir + "/" + name, contents, 0600);
+        RemoveFile(paths_.QueueDir() + "/" + name);
+      } else {
+        WriteFileAtomic(paths_.QueueDir() + "/" + name, contents, 0600);
+        live.insert(name);
+      }
+    }
+    if (full) {
+      for (const auto& name : ListDirectory(paths_.QueueDir())) {
+        if (name.rfind("job-", 0) == 0 && !live.count(name)) {
+          RemoveFile(paths_.QueueDir() + "/" + name);
+        }
+      }
+    }
     return nullptr;
   };
 

@@ -52,6 +52,8 @@ inline constexpr Procedure kOsDiagnose{"os_diagnose", kTimeoutFast};
 inline constexpr Procedure kOsValidate{"os_validate", kTimeoutFast};
 inline constexpr Procedure kInstanceOsAdd{"instance_os_add", 24 * 3600};
 inline constexpr Procedure kInstanceRunRename{"instance_run_rename", 4 * 3600};
+// Herd's job queue replication: [[[file name, contents, archived], ...], full copy?]
+inline constexpr Procedure kJobqueueReplicate{"herd_jobqueue_replicate", kTimeoutUrgent};
 // Herd's config replication: journal records shipped to master candidates.
 inline constexpr Procedure kConfigJournalAppend{"herd_config_journal_append", kTimeoutUrgent};
 }  // namespace procedures

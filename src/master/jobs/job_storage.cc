@@ -70,7 +70,9 @@ JobId JobStorage::ReadSerial() const {
 }
 
 void JobStorage::WriteSerial(JobId last_used) const {
-  WriteFileAtomic(dir_ + "/serial", std::to_string(last_used) + "\n");
+  const std::string text = std::to_string(last_used) + "\n";
+  WriteFileAtomic(dir_ + "/serial", text);
+  Notify("serial", text, false);
 }
 
 std::vector<JobId> JobStorage::ListLiveJobIds() const {
@@ -91,7 +93,12 @@ std::optional<Job> JobStorage::LoadArchived(JobId id) const {
 }
 
 void JobStorage::WriteJob(const Job& job) const {
-  WriteFileAtomic(LiveJobPath(job.id), SerializeJsonPretty(job.Serialize()));
+  WriteJobData(job.id, SerializeJsonPretty(job.Serialize()));
+}
+
+void JobStorage::WriteJobData(JobId id, const std::string& data) const {
+  WriteFileAtomic(LiveJobPath(id), data);
+  Notify(std::string(kJobPrefix) + std::to_string(id), data, false);
 }
 
 void JobStorage::MoveToArchive(JobId id) const {
@@ -105,6 +112,7 @@ void JobStorage::MoveToArchive(JobId id) const {
   }
   FsyncDirectory(Parent(to));
   FsyncDirectory(dir_);
+  if (listener_) Notify(std::string(kJobPrefix) + std::to_string(id), ReadFile(to), true);
 }
 
 bool JobStorage::DrainFlag() const { return FileExists(dir_ + "/drain"); }

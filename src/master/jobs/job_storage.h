@@ -3,6 +3,7 @@
 // "drain" flag file. Every write is atomic and durable.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,12 @@ namespace herd::jobs {
 
 // Ganeti's JSTORE_JOBS_PER_ARCHIVE_DIRECTORY.
 inline constexpr JobId kJobsPerArchiveDirectory = 10000;
+
+// Told of every job file the queue writes or archives, with its contents,
+// so that master candidates can keep a copy: (file name in the queue
+// directory, e.g. "job-12" or "serial"; contents; archived).
+using ReplicaListener =
+    std::function<void(const std::string& name, const std::string& contents, bool archived)>;
 
 class JobStorage {
  public:
@@ -32,6 +39,10 @@ class JobStorage {
   std::optional<Job> LoadLive(JobId id) const;
   std::optional<Job> LoadArchived(JobId id) const;
   void WriteJob(const Job& job) const;
+  // Writes a job file from its serialized form.
+  void WriteJobData(JobId id, const std::string& data) const;
+  // Set before the queue runs; called after each durable write.
+  void SetReplicaListener(ReplicaListener listener) { listener_ = std::move(listener); }
   // Moves a live job file into the archive (atomic rename, both dirs synced).
   void MoveToArchive(JobId id) const;
 
@@ -39,7 +50,12 @@ class JobStorage {
   void SetDrainFlag(bool drain) const;
 
  private:
+  void Notify(const std::string& name, const std::string& contents, bool archived) const {
+    if (listener_) listener_(name, contents, archived);
+  }
+
   std::string dir_;
+  ReplicaListener listener_;
 };
 
 }  // namespace herd::jobs

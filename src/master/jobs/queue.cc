@@ -82,7 +82,7 @@ struct JobQueue::Impl {
       version = e->version;
       data = SerializeJsonPretty(e->job.Serialize());
     }
-    WriteFileAtomic(storage.LiveJobPath(e->job.id), data);
+    storage.WriteJobData(e->job.id, data);
     e->written = version;
   }
 
@@ -303,8 +303,10 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
   }
 }
 
-JobQueue::JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads)
+JobQueue::JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads,
+                   ReplicaListener replica)
     : impl_(std::make_unique<Impl>(std::move(queue_dir), std::move(executor))) {
+  impl_->storage.SetReplicaListener(std::move(replica));
   impl_->Load();
   for (int i = 0; i < worker_threads; ++i) {
     impl_->workers.emplace_back([this] { impl_->WorkerLoop(); });

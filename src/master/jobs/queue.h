@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "master/jobs/job_storage.h"
 #include "master/jobs/op_context.h"
 
 namespace herd {
@@ -28,7 +29,10 @@ class JobQueue {
   // restart from their first unfinished opcode, running or canceling ones
   // are failed ("Unclean master daemon shutdown"), as Ganeti does.
   // With zero workers jobs are only stored (useful for tests and tools).
-  JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads);
+  // `replica` (optional) is told of every job file written, for master
+  // candidates' copies of the queue.
+  JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads,
+           ReplicaListener replica = {});
   ~JobQueue();  // Shutdown()
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;

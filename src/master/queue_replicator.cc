@@ -1,0 +1,127 @@
+#include "master/queue_replicator.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "master/cmdlib/common.h"
+
+namespace herd::master {
+namespace {
+constexpr int kGatherMs = 50;
+}  // namespace
+
+QueueReplicator::QueueReplicator(ConfigStore& config, rpc::NodeRpcClient& rpc,
+                                 std::string queue_dir)
+    : config_(config), rpc_(rpc), queue_dir_(std::move(queue_dir)) {}
+
+QueueReplicator::~QueueReplicator() { Stop(); }
+
+void QueueReplicator::Start() {
+  config_.Read([&](const objects::ConfigData& d) {
+    for (const auto* n : MasterCandidates(d)) needs_full_.insert(n->uuid);
+  });
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void QueueReplicator::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void QueueReplicator::OnJobFile(const std::string& name, const std::string& contents,
+                                bool archived) {
+  {
+    std::lock_guard lock(mu_);
+    pending_[name] = {contents, archived};
+  }
+  cv_.notify_all();
+}
+
+void QueueReplicator::ScheduleFullCopy(const std::string& node_uuid) {
+  {
+    std::lock_guard lock(mu_);
+    needs_full_.insert(node_uuid);
+  }
+  cv_.notify_all();
+}
+
+void QueueReplicator::SendFull(const std::string& node_uuid) {
+  std::optional<rpc::NodeAddress> address;
+  config_.Read([&](const objects::ConfigData& d) {
+    if (auto it = d.nodes.find(node_uuid); it != d.nodes.end() && !it->second.offline) {
+      address = AddressOf(it->second);
+    }
+  });
+  if (!address) return;
+  json::array entries;
+  for (const auto& name : ListDirectory(queue_dir_)) {
+    if (name != "serial" && name.rfind("job-", 0) != 0) continue;
+    try {
+      entries.push_back(
+          json::array{json::value(name), json::value(ReadFile(queue_dir_ + "/" + name)), false});
+    } catch (const GanetiError&) {
+      // Archived between listing and reading: its own change is pending.
+    }
+  }
+  auto r = rpc_.Call(*address, rpc::procedures::kJobqueueReplicate, json::array{entries, true});
+  if (!r.ok) {
+    spdlog::warn("copying the job queue to {} failed ({}); will retry", address->name, r.error);
+    std::lock_guard lock(mu_);
+    needs_full_.insert(node_uuid);
+  }
+}
+
+void QueueReplicator::Loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !pending_.empty() || !needs_full_.empty(); });
+    if (stopping_) return;
+    // A short pause gathers more changes per batch: a job's successive
+    // states collapse into its latest, and candidates get fewer calls.
+    cv_.wait_for(lock, std::chrono::milliseconds(kGatherMs), [this] { return stopping_; });
+    if (stopping_) return;
+    std::map<std::string, Change> batch;
+    batch.swap(pending_);
+    std::set<std::string> full;
+    full.swap(needs_full_);
+    lock.unlock();
+    // Changes first to the candidates that are in step, then whole copies.
+    if (!batch.empty()) {
+      json::array entries;
+      for (const auto& [name, change] : batch) {
+        entries.push_back(
+            json::array{json::value(name), json::value(change.contents), change.archived});
+      }
+      std::vector<rpc::NodeAddress> targets;
+      std::vector<std::string> uuids;
+      config_.Read([&](const objects::ConfigData& d) {
+        for (const auto* n : MasterCandidates(d)) {
+          if (n->offline || full.count(n->uuid)) continue;
+          targets.push_back(AddressOf(*n));
+          uuids.push_back(n->uuid);
+        }
+      });
+      auto results = rpc_.CallParallel(targets, rpc::procedures::kJobqueueReplicate,
+                                       json::array{entries, false});
+      for (size_t i = 0; i < results.size(); ++i) {
+        if (!results[i].ok) {
+          spdlog::warn("job queue replication to {} failed ({}); it will get a full copy",
+                       results[i].node, results[i].error);
+          full.insert(uuids[i]);
+        }
+      }
+    }
+    for (const auto& uuid : full) SendFull(uuid);
+    lock.lock();
+  }
+}
+
+}  // namespace herd::master
