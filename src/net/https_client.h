@@ -1,5 +1,5 @@
-// HTTPS client for node RPC and other peers: many requests in parallel on one
-// thread, each authenticated with a client certificate.
+// HTTPS client for node RPC and other peers: many requests in parallel, each
+// authenticated with a client certificate, over kept-alive connections.
 #pragma once
 
 #include <chrono>
@@ -39,8 +39,9 @@ class HttpsClient {
                                           std::chrono::milliseconds timeout) const;
   HttpResult Request(const OutgoingRequest& request, std::chrono::milliseconds timeout) const;
 
+  struct Impl;  // the connection pool and its I/O threads (opaque)
+
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
