@@ -63,6 +63,8 @@ void QueueReplicator::SendFull(const std::string& node_uuid) {
   if (!address) return;
   json::array entries;
   for (const auto& name : ListDirectory(queue_dir_)) {
+    // Job files and the serial only: not the temporary files of a write.
+    if (name.find('.') != std::string::npos) continue;
     if (name != "serial" && name.rfind("job-", 0) != 0) continue;
     try {
       entries.push_back(

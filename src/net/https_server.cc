@@ -30,7 +30,6 @@ struct HttpsServer::Impl {
   asio::io_context io{1};
   asio::ssl::context ssl{asio::ssl::context::tls_server};
   tcp::acceptor acceptor{io};
-  std::unique_ptr<asio::thread_pool> handler_pool;
 
   HttpResponse CallHandler(const HttpRequest& request) {
     try {
@@ -71,9 +70,11 @@ struct HttpsServer::Impl {
           request.headers[name] = std::string(field.value());
         }
         HttpResponse response;
-        if (handler_pool) {
+        if (options.runs_long && options.runs_long(request)) {
+          // A thread of its own; the session waits without blocking others.
+          asio::thread_pool own_thread(1);
           response = co_await asio::co_spawn(
-              handler_pool->get_executor(),
+              own_thread.get_executor(),
               [this, &request]() -> asio::awaitable<HttpResponse> {
                 co_return CallHandler(request);
               },
@@ -169,18 +170,11 @@ void HttpsServer::Bind() {
 }
 
 void HttpsServer::Run() {
-  if (impl_->options.handler_threads > 0) {
-    impl_->handler_pool = std::make_unique<asio::thread_pool>(impl_->options.handler_threads);
-  }
   asio::co_spawn(impl_->io, impl_->AcceptLoop(), asio::detached);
   std::vector<std::thread> extra;
   for (int i = 1; i < impl_->options.threads; ++i) extra.emplace_back([this] { impl_->io.run(); });
   impl_->io.run();
   for (auto& t : extra) t.join();
-  if (impl_->handler_pool) {
-    impl_->handler_pool->stop();
-    impl_->handler_pool->join();
-  }
 }
 
 void HttpsServer::Stop() {

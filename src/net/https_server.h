@@ -18,9 +18,10 @@ struct HttpsServerOptions {
   bool require_client_certificate = false;  // peer must present `pem_file`'s certificate
   size_t max_body_bytes = 64 * 1024 * 1024;
   int threads = 1;
-  // When > 0, handlers run on a pool of this many threads so that a slow one
-  // (an OS script) does not hold up the others.
-  int handler_threads = 0;
+  // Requests for which this returns true (an OS script, say) are handled on
+  // a thread of their own, so that they do not hold up the others; all other
+  // handlers run on the I/O thread, which is cheapest.
+  std::function<bool(const HttpRequest&)> runs_long;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

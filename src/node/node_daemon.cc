@@ -50,7 +50,9 @@ int RunNodeDaemon(int argc, char** argv) {
     options.pem_file = paths.NodedCertFile();
     options.require_client_certificate = true;
     options.max_body_bytes = 64 * 1024 * 1024;
-    options.handler_threads = 4;
+    options.runs_long = [](const net::HttpRequest& req) {
+      return rpc::IsLongRunningProcedure(req.target);
+    };
     net::HttpsServer* server_ptr = nullptr;
     NodeHandlers handlers(paths, [&server_ptr] {
       // Leave after the answer is sent.

@@ -58,6 +58,10 @@ inline constexpr Procedure kJobqueueReplicate{"herd_jobqueue_replicate", kTimeou
 inline constexpr Procedure kConfigJournalAppend{"herd_config_journal_append", kTimeoutUrgent};
 }  // namespace procedures
 
+// Procedures that run scripts or move data (by name, or "/name" as an HTTP
+// target): a node daemon runs them on a thread of their own.
+bool IsLongRunningProcedure(std::string_view target);
+
 // Node daemon protocol version, Ganeti's PROTOCOL_VERSION for 3.0.
 inline constexpr int kProtocolVersion = 3000000;
 
