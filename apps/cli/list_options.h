@@ -12,6 +12,8 @@ inline void AddListOptions(CLI::App* cmd, ListOptions& o) {
   cmd->add_option("--separator", o.separator, "Separator between output fields");
   cmd->add_option("--units", o.units, "Units for sizes: h (human), m, g, t")
       ->check(CLI::IsMember({"h", "m", "g", "t"}));
-  cmd->add_option("-F,--filter", o.filter, "Filter (query language, JSON form)");
+  cmd->add_option(
+      "-F,--filter", o.filter,
+      "Filter in Ganeti's query language, e.g. 'pnode == \"node2\" and not oper_state'");
 }
 }  // namespace herd::cli

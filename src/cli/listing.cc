@@ -1,5 +1,6 @@
 #include "cli/listing.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
 #include <set>
@@ -7,40 +8,32 @@
 #include "base/errors.h"
 #include "base/json.h"
 #include "cli/command.h"
+#include "query/qlang_text.h"
 
 namespace herd::cli {
 namespace {
-
-json::value NamesFilter(const std::vector<std::string>& names, const std::string& name_field) {
-  if (names.empty()) return nullptr;
-  json::array any{"|"};
-  for (const auto& n : names) {
-    if (name_field == "id") {
-      any.push_back(json::array{"=", name_field, std::stoll(n)});
-    } else {
-      any.push_back(json::array{"=", name_field, n});
-    }
-  }
-  return any;
-}
 
 json::value RunQuery(const std::string& resource, const std::vector<std::string>& fields,
                      const std::vector<std::string>& names, const std::string& name_field,
                      const std::string& filter_text) {
   json::array field_list;
   for (const auto& f : fields) field_list.emplace_back(f);
-  json::value filter = NamesFilter(names, name_field);
+  // Names (or globs), or Ganeti's filter text as the only argument.
+  json::value filter = query::MakeFilter(names, false, name_field, name_field == "id");
+  const bool plain_names =
+      !names.empty() && filter.is_array() && filter.as_array().size() == names.size() + 1 &&
+      std::all_of(filter.as_array().begin() + 1, filter.as_array().end(),
+                  [](const json::value& v) { return v.as_array()[0] == json::value("="); });
   if (!filter_text.empty()) {
-    json::value user = ParseJson(filter_text, "filter (-F)");
+    // -F takes the text form; a JSON filter tree is accepted too.
+    json::value user = filter_text.front() == '[' ? ParseJson(filter_text, "filter (-F)")
+                                                  : query::ParseFilterText(filter_text);
     filter = filter.is_null() ? user : json::array{"&", filter, user};
   }
   json::value result = Master().Call("Query", json::array{resource, field_list, filter});
-  if (!names.empty()) {
+  if (plain_names) {
     // Ganeti reports names that matched nothing.
     std::set<std::string> found;
-    for (const auto& row : result.as_object().at("data").as_array()) {
-      (void)row;
-    }
     auto idx = std::find(fields.begin(), fields.end(), name_field);
     if (idx != fields.end()) {
       size_t i = static_cast<size_t>(idx - fields.begin());

@@ -16,6 +16,25 @@ struct Filter::Node {
 };
 
 namespace {
+
+// Ganeti's (Python) regular expressions may start with inline flags such as
+// "(?i)" or "(?is)"; std::regex takes them as options instead. "s" (dot
+// matches newline) has no ECMAScript equivalent and field values are single
+// lines, so it changes nothing here.
+std::regex CompileRegex(std::string pattern) {
+  auto flags = std::regex::ECMAScript;
+  if (pattern.rfind("(?", 0) == 0) {
+    auto close = pattern.find(')');
+    std::string inline_flags = pattern.substr(2, close == std::string::npos ? 0 : close - 2);
+    if (close != std::string::npos &&
+        inline_flags.find_first_not_of("ilmsux") == std::string::npos) {
+      if (inline_flags.find('i') != std::string::npos) flags |= std::regex::icase;
+      pattern = pattern.substr(close + 1);
+    }
+  }
+  return std::regex(pattern, flags);
+}
+
 using NodePtr = std::shared_ptr<const Filter::Node>;
 
 const std::set<std::string> kBinary{"=", "==", "!=", "<", ">", "<=", ">=", "=~", "=[]"};
@@ -48,7 +67,7 @@ NodePtr ParseNode(const boost::json::value& v) {
       if (!a[2].is_string())
         throw QueryFilterParseError("Operator '=~' needs a regular expression");
       try {
-        node->regex = std::make_shared<std::regex>(std::string(a[2].get_string()));
+        node->regex = std::make_shared<std::regex>(CompileRegex(std::string(a[2].get_string())));
       } catch (const std::regex_error& e) {
         throw QueryFilterParseError("Invalid regular expression '" +
                                     std::string(a[2].get_string()) + "': " + e.what());

@@ -75,6 +75,16 @@ def test_sharedfile_instance_and_list_filter(vc):
     assert len(list(shared.iterdir())) == 1
     listed = rows(vc, "name", "-F", '["=", "pnode", "node2"]')
     assert [r[0] for r in listed] == ["web1"]
+    assert [r[0] for r in rows(vc, "name", "-F", 'pnode == "node2"')] == ["web1"]
+    both = rows(vc, "name", "-F", 'disk_template == "sharedfile" or be/memory >= 1024')
+    assert [r[0] for r in both] == ["app1", "db1"]
+    assert [r[0] for r in rows(vc, "name", "name =~ m/^WEB/i")] == ["web1"]
+    assert [r[0] for r in rows(vc, "name", "*1")] == ["app1", "db1", "web1"]
+    bad = gi(vc, "list", "-F", 'pnode == "node2', check=False)
+    assert bad.returncode != 0 and "closing" in bad.stderr
+    nodes = vc.cmd("node1", "gnt-node", "list", "--no-headers", "-o", "name", "-F",
+                   "pinst_cnt > 0 and not offline").stdout.split()
+    assert "node2" in nodes and "node3" in nodes and "node5" not in nodes
     out = gi(vc, "list", "-o", "name,pnode,status,oper_ram,disk.sizes").stdout
     assert out.splitlines()[0].split()[:3] == ["Instance", "Primary_node", "Status"]
 
