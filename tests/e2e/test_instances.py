@@ -84,7 +84,8 @@ def test_sharedfile_instance_and_list_filter(vc):
     assert bad.returncode != 0 and "closing" in bad.stderr
     nodes = vc.cmd("node1", "gnt-node", "list", "--no-headers", "-o", "name", "-F",
                    "pinst_cnt > 0 and not offline").stdout.split()
-    assert "node2" in nodes and "node3" in nodes and "node5" not in nodes
+    holders = {pnode for pnode, in by_name(vc, "pnode").values()}
+    assert set(nodes) == holders and "node2" in nodes and "node3" in nodes
     out = gi(vc, "list", "-o", "name,pnode,status,oper_ram,disk.sizes").stdout
     assert out.splitlines()[0].split()[:3] == ["Instance", "Primary_node", "Status"]
 
