@@ -118,6 +118,11 @@ void InitCluster(const Paths& paths, const InitOptions& options) {
     throw OpExecError("The master daemon did not start: " + std::string(e.what()) + "; see " +
                       paths.LogFile("ganeti-masterd"));
   }
+  // The remote API runs on the master too, as after Ganeti's cluster init.
+  if (FileExists(ExecutableDir() + "/ganeti-rapi")) {
+    auto rapi = RunCommand({ExecutableDir() + "/ganeti-rapi"}, env, "", 30);
+    if (rapi.failed()) throw OpExecError("Could not start the RAPI daemon: " + rapi.output);
+  }
 }
 
 }  // namespace herd::bootstrap

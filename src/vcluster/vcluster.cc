@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <random>
 #include <thread>
 
 #include "base/errors.h"
@@ -152,6 +153,14 @@ json::value WaitForJobs(luxi::Client& client, const json::array& job_ids, bool p
   }
 }
 
+std::string RandomPassword() {
+  std::random_device rd;
+  static const char* alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+  std::string out;
+  for (int i = 0; i < 16; ++i) out += alphabet[rd() % 57];
+  return out;
+}
+
 // The OS definitions shipped with Herd, next to its executables.
 std::string OsDefinitionsDir(const std::string& bin_dir) {
   std::string dir = std::filesystem::weakly_canonical(bin_dir + "/../share/herd/os").string();
@@ -230,6 +239,15 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
               << " (no cluster initialised)\n";
     return 0;
   }
+  // A first RAPI user with write access (Ganeti's users file format).
+  const std::string rapi_password = RandomPassword();
+  {
+    Paths mp(dir + "/" + master, master);
+    MakeDirs(std::filesystem::path(mp.RapiUsersFile()).parent_path().string(), 0750);
+    WriteFileAtomic(mp.RapiUsersFile(),
+                    "# RAPI users: name password [read|write]\nadmin " + rapi_password + " write\n",
+                    0600);
+  }
   bootstrap::InitOptions init;
   init.cluster_name = cluster_name;
   init.master_netdev = "lo";
@@ -270,6 +288,8 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
             << seconds << " s)\n"
             << "  master: " << master << " (" << nodes.front().address << ")\n"
             << "  run commands as a node: " << dir << "/" << master << "/cmd gnt-node list\n"
+            << "  RAPI: https://" << nodes.front().address << ":5080/ (user admin, password "
+            << rapi_password << ", in " << dir << "/" << master << "/var/lib/ganeti/rapi/users)\n"
             << "  stop/start everything:  " << dir << "/stop-all ; " << dir << "/start-all\n";
   return 0;
 }

@@ -22,6 +22,7 @@ boost::json::value InstanceMove(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceSetParams(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceGrowDisk(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceQueryData(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceConsole(LuContext& ctx, const boost::json::object& op);
 boost::json::value OsDiagnose(LuContext& ctx, const boost::json::object& op);
 
 }  // namespace herd::master

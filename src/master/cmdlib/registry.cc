@@ -5,6 +5,7 @@
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/lu_context.h"
 #include "master/cmdlib/node.h"
+#include "master/cmdlib/tags.h"
 
 namespace herd::master {
 
@@ -35,6 +36,10 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_INSTANCE_GROW_DISK", InstanceGrowDisk},
       {"OP_OS_DIAGNOSE", OsDiagnose},
       {"OP_INSTANCE_QUERY_DATA", InstanceQueryData},
+      {"OP_INSTANCE_CONSOLE", InstanceConsole},
+      {"OP_TAGS_GET", TagsGet},
+      {"OP_TAGS_SET", TagsSet},
+      {"OP_TAGS_DEL", TagsDel},
   };
   auto it = table.find(op_id);
   return it == table.end() ? nullptr : &it->second;

@@ -5,6 +5,7 @@
 #include "base/errors.h"
 #include "base/json.h"
 #include "master/cmdlib/cluster.h"
+#include "master/cmdlib/tags.h"
 #include "master/query/resource_queries.h"
 
 namespace herd::master {
@@ -137,16 +138,15 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
     return values;
   }
   if (method == "QueryTags") {
-    const auto kind = Arg(args, 0, method);
-    if (kind == "cluster") {
-      return config_.Read([](const objects::ConfigData& d) {
-        json::array a;
-        for (const auto& t : d.cluster.tags) a.emplace_back(t);
-        return json::value(a);
-      });
-    }
-    throw OpPrereqError("Tag queries for '" + SerializeJson(kind) + "' are not supported yet",
-                        kEcodeInval);
+    const auto& kind = Arg(args, 0, method);
+    if (!kind.is_string()) throw OpPrereqError("QueryTags: the kind must be a string", kEcodeInval);
+    std::string name;
+    if (args.size() > 1 && args[1].is_string()) name = std::string(args[1].get_string());
+    return config_.Read([&](const objects::ConfigData& d) {
+      json::array a;
+      for (const auto& t : TagsOf(d, std::string(kind.get_string()), name)) a.emplace_back(t);
+      return json::value(a);
+    });
   }
   if (method == "SetDrainFlag") {
     const auto& flag = Arg(args, 0, method);

@@ -163,9 +163,9 @@ const FieldTable<InstanceRow>& InstanceFields() {
       FieldValue v = LiveValue(r, "state");
       if (v.status != ResultStatus::kNormal) return v;
       return FieldValue::Of(json::object{{"instance", r.instance->name},
-                                         {"kind", "message"},
+                                         {"kind", "msg"},
                                          {"message",
-                                          "Console not available for the fake "
+                                          "Console not available for fake "
                                           "hypervisor"}});
     });
     t.Add("tags", "Tags", q::kOther, "Tags", cfg([](R r) {
