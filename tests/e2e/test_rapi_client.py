@@ -121,28 +121,34 @@ def test_jobs_list_and_cancel(c):
     jobs = c.GetJobs()
     assert jobs and all(isinstance(j, int) for j in jobs)
     bulk = c.GetJobs(bulk=True)
-    assert {j["status"] for j in bulk
-}
-<= {"success", "error", "canceled", "running", "queued", "waiting"}
-#A job waiting for the instance lock can be canceled.
-    blocker = c.ShutdownInstance("rdb1") victim = c.StartupInstance("rdb1") try : c
-.CancelJob(victim) except rc
-        .GanetiApiError : pass #it may have started already wait(c, blocker) assert c
-        .GetJobStatus(victim)["status"] in("canceled", "success", "running", "waiting",
-                                           "error")with pytest.raises(rc.GanetiApiError) as err
-    : c.GetJobStatus(999999) assert err.value.code
-    == 404
+    assert {j["status"] for j in bulk} <= {"success", "error", "canceled", "running", "queued",
+                                           "waiting"}
+    # A job waiting for the instance lock can be canceled.
+    blocker = c.ShutdownInstance("rdb1")
+    victim = c.StartupInstance("rdb1")
+    try:
+        c.CancelJob(victim)
+    except rc.GanetiApiError:
+        pass  # it may have started already
+    wait(c, blocker)
+    assert c.GetJobStatus(victim)["status"] in ("canceled", "success", "running", "waiting",
+                                                "error")
+    with pytest.raises(rc.GanetiApiError) as err:
+        c.GetJobStatus(999999)
+    assert err.value.code == 404
 
-    def test_read_only_user_and_wrong_password(vc, c)
-    : users =
-    users_file(vc) users.write_text(users.read_text() + "viewer {CLEARTEXT}look read\n") ro =
-        client(vc, "viewer", "look") assert ro.GetInstances() #reading is allowed with pytest
-            .raises(rc.GanetiApiError) as err : ro.ShutdownInstance("rdb1") assert err.value.code
-        ==
-        403 with pytest.raises(rc.GanetiApiError) as err
-    : client(vc, "admin", "wrong")
-          .ShutdownInstance("rdb1") assert err.value.code
-        ==
-        401 with pytest.raises(rc.GanetiApiError) as err
-    : c.GetInstance("nosuchinstance") assert err.value.code
-        == 404
+
+def test_read_only_user_and_wrong_password(vc, c):
+    users = users_file(vc)
+    users.write_text(users.read_text() + "viewer {CLEARTEXT}look read\n")
+    ro = client(vc, "viewer", "look")
+    assert ro.GetInstances()  # reading is allowed
+    with pytest.raises(rc.GanetiApiError) as err:
+        ro.ShutdownInstance("rdb1")
+    assert err.value.code == 403
+    with pytest.raises(rc.GanetiApiError) as err:
+        client(vc, "admin", "wrong").ShutdownInstance("rdb1")
+    assert err.value.code == 401
+    with pytest.raises(rc.GanetiApiError) as err:
+        c.GetInstance("nosuchinstance")
+    assert err.value.code == 404

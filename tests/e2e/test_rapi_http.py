@@ -80,25 +80,28 @@ def test_unknown_fields_and_wrong_types(vc):
 def test_huge_body_is_refused_and_the_daemon_keeps_serving(vc):
     huge = "x" * (8 * 1024 * 1024)
     try:
-        status, _
-= request(vc, "POST", "/2/instances", raw = huge)
-      assert status == 413 except(ConnectionError, ssl.SSLError, http.client.HTTPException)
-    : pass #the server may drop the connection while the body is still being sent status,
-body =
-    request(vc, "GET", "/version") assert status == 200 and body == 2
+        status, _ = request(vc, "POST", "/2/instances", raw=huge)
+        assert status == 413
+    except (ConnectionError, ssl.SSLError, http.client.HTTPException):
+        pass  # the server may drop the connection while the body is still being sent
+    status, body = request(vc, "GET", "/version")
+    assert status == 200 and body == 2
 
-                                                                def test_writes_need_credentials(vc)
-    : ctx = ssl.create_default_context() ctx.check_hostname = False ctx.verify_mode =
-        ssl.CERT_NONE conn =
-            http.client.HTTPSConnection(address(vc), 5080, context = ctx,
-                                        timeout = 30) conn.request("PUT",
-                                                                   "/2/redistribute-config") resp =
-                conn.getresponse() assert resp.status == 401 and
-                "Basic" in resp.getheader("WWW-Authenticate", "") conn
-                    .close()
 
-                        def test_fifty_concurrent_clients_are_all_answered(vc)
-    : def one(i)
-    : return request(vc, "GET", "/2/nodes" if i % 2 else "/2/info")[0] with
-      concurrent.futures.ThreadPoolExecutor(max_workers = 50) as pool : statuses =
-                    list(pool.map(one, range(50))) assert statuses == [200] * 50
+def test_writes_need_credentials(vc):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    conn = http.client.HTTPSConnection(address(vc), 5080, context=ctx, timeout=30)
+    conn.request("PUT", "/2/redistribute-config")
+    resp = conn.getresponse()
+    assert resp.status == 401 and "Basic" in resp.getheader("WWW-Authenticate", "")
+    conn.close()
+
+
+def test_fifty_concurrent_clients_are_all_answered(vc):
+    def one(i):
+        return request(vc, "GET", "/2/nodes" if i % 2 else "/2/info")[0]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(one, range(50)))
+    assert statuses == [200] * 50
