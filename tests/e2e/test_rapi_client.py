@@ -152,3 +152,27 @@ def test_read_only_user_and_wrong_password(vc, c):
     with pytest.raises(rc.GanetiApiError) as err:
         c.GetInstance("nosuchinstance")
     assert err.value.code == 404
+
+
+def wait_children(c, job):
+    wait(c, job)
+    result = c.GetJobStatus(job)["opresult"][0]
+    for ok, child in result["jobs"]:
+        assert ok, child
+        wait(c, child)
+    return result
+
+
+def test_node_migrate_and_evacuate(c):
+    wait(c, c.CreateInstance("create", "mig1", "sharedfile", [{"size": 1024}], [{}], os="noop",
+                             pnode="node4", name_check=False, ip_check=False))
+    wait(c, c.CreateInstance("create", "evac1", "diskless", [], [{}], os="noop", pnode="node5",
+                             name_check=False, ip_check=False))
+    wait_children(c, c.MigrateNode("node4"))
+    assert c.GetInstance("mig1")["pnode"] != "node4"
+    assert c.GetInstance("mig1")["status"] == "running"
+    wait_children(c, c.EvacuateNode("node5", iallocator="hail", mode="primary-only"))
+    assert c.GetInstance("evac1")["pnode"] != "node5"
+    with pytest.raises(rc.GanetiApiError) as err:
+        c.PowercycleNode("node5")
+    assert err.value.code == 501

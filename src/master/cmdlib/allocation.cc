@@ -153,4 +153,21 @@ std::string RelocationTarget(LuContext& ctx, const std::string& allocator,
   });
 }
 
+std::vector<std::vector<std::string>> EvacuationPlan(LuContext& ctx, const std::string& allocator,
+                                                     const std::vector<std::string>& instances,
+                                                     const std::string& mode,
+                                                     bool ignore_soft_errors) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config) {
+    ia::NodeEvacuateRequest evac{instances, mode, ignore_soft_errors};
+    ia::Request request = evac;
+    auto live = GatherLive(ctx, config, request);
+    auto result = ia::NodeEvacuate(MakeAllocator(ctx, allocator), config, live, evac);
+    for (const auto& f : result.failed) {
+      ctx.Feedback("Instance " + f.instance + " cannot be evacuated" +
+                   (f.reason ? ": " + *f.reason : std::string()));
+    }
+    return result.jobs;
+  });
+}
+
 }  // namespace herd::master

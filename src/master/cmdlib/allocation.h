@@ -35,4 +35,11 @@ std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<std::str
 std::string RelocationTarget(LuContext& ctx, const std::string& allocator,
                              const std::string& instance_name, const std::string& from_node_name);
 
+// Jobs (each a list of opcodes as JSON text) that move `instances` off
+// their node, as the allocator plans them ("node-evacuate").
+std::vector<std::vector<std::string>> EvacuationPlan(LuContext& ctx, const std::string& allocator,
+                                                     const std::vector<std::string>& instances,
+                                                     const std::string& mode,
+                                                     bool ignore_soft_errors);
+
 }  // namespace herd::master

@@ -7,4 +7,7 @@ namespace herd::master {
 boost::json::value NodeAdd(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodeSetParams(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodeRemove(LuContext& ctx, const boost::json::object& op);
+boost::json::value NodeMigrate(LuContext& ctx, const boost::json::object& op);
+boost::json::value NodeEvacuate(LuContext& ctx, const boost::json::object& op);
+
 }  // namespace herd::master

@@ -20,6 +20,8 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_NODE_ADD", NodeAdd},
       {"OP_NODE_SET_PARAMS", NodeSetParams},
       {"OP_NODE_REMOVE", NodeRemove},
+      {"OP_NODE_MIGRATE", NodeMigrate},
+      {"OP_NODE_EVACUATE", NodeEvacuate},
       {"OP_TEST_DELAY", TestDelay},
       {"OP_INSTANCE_CREATE", InstanceCreate},
       {"OP_INSTANCE_MULTI_ALLOC", InstanceMultiAlloc},
