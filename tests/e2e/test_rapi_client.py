@@ -176,3 +176,18 @@ def test_node_migrate_and_evacuate(c):
     with pytest.raises(rc.GanetiApiError) as err:
         c.PowercycleNode("node5")
     assert err.value.code == 501
+
+
+def test_multi_alloc_wait_for_job_change_and_redistribute(c):
+    allocs = [c.InstanceAllocation("create", f"multi{i}", "diskless", [], [{}], os="noop",
+                                   pnode="node3", name_check=False, ip_check=False)
+              for i in range(2)]
+    result = wait_children(c, c.InstancesMultiAlloc(allocs))
+    assert sorted(result["allocatable"]) == ["multi0", "multi1"]
+    assert c.GetInstance("multi1")["status"] == "running"
+    job = c.RedistributeConfig()
+    change = c.WaitForJobChange(job, ["status"], None, None)
+    assert change is None or "job_info" in change
+    wait(c, job)
+    done = c.WaitForJobChange(job, ["status"], ["running"], None)
+    assert done["job_info"] == ["success"]
