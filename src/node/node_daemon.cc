@@ -13,6 +13,7 @@
 #include "base/logging.h"
 #include "base/paths.h"
 #include "base/process.h"
+#include "net/https_daemon.h"
 #include "net/https_server.h"
 #include "node/node_handlers.h"
 #include "rpc/procedures.h"
@@ -40,10 +41,6 @@ int RunNodeDaemon(int argc, char** argv) {
       throw GenericError("node certificate " + paths.NodedCertFile() +
                          " is missing; copy the cluster's server.pem there");
     }
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
     net::HttpsServerOptions options;
     options.address = bind_address;
     options.port = static_cast<uint16_t>(port);
@@ -90,21 +87,8 @@ int RunNodeDaemon(int argc, char** argv) {
       return res;
     });
     server_ptr = &server;
-    server.Bind();  // bind before detaching so a taken address fails the start
-    DaemonizeAndWritePidFile(paths.PidFile("ganeti-noded"), foreground);
-    InitDaemonLogging(paths, "ganeti-noded", debug, foreground);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::thread signal_waiter([&] {
-      int sig = 0;
-      sigwait(&signals, &sig);
-      spdlog::info("received signal {}, shutting down", sig);
-      server.Stop();
-    });
-    signal_waiter.detach();
-    spdlog::info("ganeti-noded serving on {}:{}", bind_address, port);
-    server.Run();
-    RemoveFile(paths.PidFile("ganeti-noded"));
-    spdlog::info("ganeti-noded stopped");
+    net::ServeAsDaemon(server, paths, "ganeti-noded", foreground, debug,
+                       bind_address + ":" + std::to_string(port));
     return 0;
   } catch (const GanetiError& e) {
     std::cerr << "ganeti-noded: " << (e.args().empty() ? e.what() : e.args()[0]) << "\n";

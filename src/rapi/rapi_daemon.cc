@@ -13,6 +13,7 @@
 #include "base/logging.h"
 #include "base/paths.h"
 #include "base/process.h"
+#include "net/https_daemon.h"
 #include "net/https_server.h"
 #include "rapi/rapi_service.h"
 
@@ -40,10 +41,6 @@ int RunRapiDaemon(int argc, char** argv) {
                          " is missing; run 'gnt-cluster renew-crypto --new-rapi-certificate' or "
                          "copy a PEM certificate and key there");
     }
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
     RapiService service(paths);
     net::HttpsServerOptions options;
     options.address = bind_address;
@@ -55,20 +52,8 @@ int RunRapiDaemon(int argc, char** argv) {
     options.runs_long = [](const net::HttpRequest&) { return true; };
     net::HttpsServer server(
         options, [&service](const net::HttpRequest& req) { return service.Handle(req); });
-    server.Bind();
-    DaemonizeAndWritePidFile(paths.PidFile("ganeti-rapi"), foreground);
-    InitDaemonLogging(paths, "ganeti-rapi", debug, foreground);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::thread signal_waiter([&] {
-      int sig = 0;
-      sigwait(&signals, &sig);
-      spdlog::info("received signal {}, shutting down", sig);
-      server.Stop();
-    });
-    signal_waiter.detach();
-    spdlog::info("ganeti-rapi serving on {}:{}", bind_address, port);
-    server.Run();
-    RemoveFile(paths.PidFile("ganeti-rapi"));
+    net::ServeAsDaemon(server, paths, "ganeti-rapi", foreground, debug,
+                       bind_address + ":" + std::to_string(port));
     return 0;
   } catch (const GanetiError& e) {
     std::cerr << "ganeti-rapi: " << (e.args().empty() ? e.what() : e.args()[0]) << "\n";

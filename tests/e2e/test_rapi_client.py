@@ -42,7 +42,7 @@ def c(vc):
 
 
 def wait(c, job):
-    assert c.WaitForJobCompletion(job, period=0.2, retries=300), c.GetJobStatus(job)
+    assert c.WaitForJobCompletion(job, period=0.2, retries=1500), c.GetJobStatus(job)
 
 
 def test_info_features_nodes(c):
