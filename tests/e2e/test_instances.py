@@ -261,9 +261,13 @@ def test_watcher_restarts_instance_whose_state_vanished(vc):
     assert record.exists()
     record.unlink()
     assert by_name(vc, "status")["app1"] == ["ERROR_down"]
+    verify = vc.cmd("node1", "gnt-cluster", "verify", check=False)
+    assert verify.returncode != 0
+    assert "instance app1: instance not running on its primary node node3" in verify.stdout
     vc.cmd("node1", "ganeti-watcher", timeout=120)
     assert by_name(vc, "status")["app1"] == ["running"]
     assert record.exists()
+    assert "instance app1" not in vc.cmd("node1", "gnt-cluster", "verify", check=False).stdout
 
 
 def test_many_submitted_creations_never_overcommit(vc):

@@ -1,6 +1,8 @@
 #include "master/cmdlib/cluster.h"
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "base/errors.h"
@@ -155,6 +157,59 @@ json::value ClusterVerifyConfig(LuContext& ctx, const json::object&) {
   return ok;
 }
 
+namespace {
+
+// Instances run where the configuration says, and only those that should.
+void VerifyInstances(LuContext& ctx, bool& ok, const std::vector<objects::Node>& nodes,
+                     const std::string& group_uuid) {
+  ctx.Feedback("* Verifying instance status");
+  std::vector<const objects::Node*> online;
+  for (const auto& n : nodes) {
+    if (!n.offline) online.push_back(&n);
+  }
+  auto results = ctx.rpc.CallParallel(AddressesOf(online), rpc::procedures::kAllInstancesInfo, {});
+  std::map<std::string, std::string> running_on;  // instance name -> node name
+  std::set<std::string> answered;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok || !results[i].payload.is_object()) continue;  // reported above
+    answered.insert(online[i]->uuid);
+    for (const auto& kv : results[i].payload.get_object()) {
+      running_on[std::string(kv.key())] = online[i]->name;
+    }
+  }
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    for (const auto& [u, inst] : d.instances) {
+      auto pn = d.nodes.find(inst.primary_node);
+      if (pn == d.nodes.end() || pn->second.group != group_uuid) continue;
+      const auto& pnode = pn->second;
+      auto where = running_on.find(inst.name);
+      if (where != running_on.end() && where->second != pnode.name) {
+        ReportError(ctx, ok, "instance", inst.name,
+                    "instance should not run on node " + where->second + " (its primary node is " +
+                        pnode.name + ")");
+      }
+      if (!answered.count(pnode.uuid)) continue;
+      const bool running = where != running_on.end() && where->second == pnode.name;
+      if (inst.admin_state == "up" && !running) {
+        ReportError(ctx, ok, "instance", inst.name,
+                    "instance not running on its primary node " + pnode.name);
+      } else if (inst.admin_state != "up" && running) {
+        ReportError(
+            ctx, ok, "instance", inst.name,
+            "instance is marked as " + inst.admin_state + " but is running on " + pnode.name);
+      }
+    }
+    for (const auto& [name, node] : running_on) {
+      if (!d.FindInstanceByName(name)) {
+        ReportError(ctx, ok, "node", node, "node is running unknown instance " + name);
+      }
+    }
+    return 0;
+  });
+}
+
+}  // namespace
+
 json::value ClusterVerifyGroup(LuContext& ctx, const json::object& op) {
   const std::string group_name = RequiredString(op, "group_name");
   std::vector<objects::Node> nodes;
@@ -171,6 +226,18 @@ json::value ClusterVerifyGroup(LuContext& ctx, const json::object& op) {
   });
   std::vector<std::string> uuids;
   for (const auto& n : nodes) uuids.push_back(n.uuid);
+  // The group's instances, locked shared so that none changes under the check.
+  std::vector<std::string> instance_names = ctx.config.Read([&](const objects::ConfigData& d) {
+    std::vector<std::string> names;
+    for (const auto& [u, inst] : d.instances) {
+      auto pn = d.nodes.find(inst.primary_node);
+      if (pn != d.nodes.end() && pn->second.group == group_uuid) names.push_back(inst.name);
+    }
+    return names;
+  });
+  if (!instance_names.empty()) {
+    ctx.locks.Acquire(ctx.owner, locking::Level::kInstance, instance_names, true);
+  }
   ctx.locks.Acquire(ctx.owner, locking::Level::kNodeGroup, {group_uuid}, true);
   ctx.locks.Acquire(ctx.owner, locking::Level::kNode, uuids, true);
   ctx.op.NotifyStart();
@@ -210,6 +277,7 @@ json::value ClusterVerifyGroup(LuContext& ctx, const json::object& op) {
   for (const auto& n : nodes) {
     if (n.offline) ctx.Feedback("  - NOTICE: node " + n.name + " is offline, not checked");
   }
+  VerifyInstances(ctx, ok, nodes, group_uuid);
   return ok;
 }
 
