@@ -140,7 +140,11 @@ def test_jobs_list_and_cancel(c):
 
 def test_read_only_user_and_wrong_password(vc, c):
     users = users_file(vc)
-    users.write_text(users.read_text() + "viewer {CLEARTEXT}look read\n")
+    # Replaced atomically, as an administrator's editor would: the daemon
+    # must never read a half-written file.
+    staged = users.with_name("users.new")
+    staged.write_text(users.read_text() + "viewer {CLEARTEXT}look read\n")
+    staged.rename(users)
     ro = client(vc, "viewer", "look")
     assert ro.GetInstances()  # reading is allowed
     with pytest.raises(rc.GanetiApiError) as err:
