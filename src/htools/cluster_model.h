@@ -45,6 +45,21 @@ struct Node {
   bool offline = false, master = false, exclusive_storage = false;
   int group = 0;  // index into ClusterData::groups
   std::vector<std::string> tags;
+  // As reported; htools use `offline`, which is also set for drained and
+  // non-vm_capable nodes.
+  bool drained = false, vm_capable = true;
+  std::string hypervisor;  // the cluster's first enabled hypervisor, when known
+};
+
+// One disk of an instance (iallocator requests carry them).
+struct InstanceDisk {
+  int64_t size = 0;  // MiB
+  std::optional<int64_t> spindles;
+};
+
+// One NIC of an instance; unset fields were absent or null.
+struct InstanceNic {
+  std::optional<std::string> mac, ip, mode, link, bridge, network;  // network: uuid or name
 };
 
 struct Instance {
@@ -57,6 +72,9 @@ struct Instance {
   std::vector<std::string> tags;
   int64_t spindle_use = 1;
   std::optional<int64_t> spindles;
+  // Per disk; empty when the source gives only the totals (`disk`, `spindles`).
+  std::vector<InstanceDisk> disks;
+  std::vector<InstanceNic> nics;
 };
 
 struct ClusterData {
