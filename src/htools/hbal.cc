@@ -1,0 +1,227 @@
+#include "htools/hbal.h"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "htools/balance.h"
+#include "htools/cli_common.h"
+#include "htools/metrics.h"
+#include "htools/node_table.h"
+
+namespace herd::htools {
+namespace {
+
+struct HbalOptions {
+  CommonOptions common;
+  BalanceOptions balance;
+  std::optional<std::string> print_commands;  // -C[FILE]
+  bool exec_jobs = false, first_job_group = false;
+  std::string reason, priority;
+};
+
+void Print(const char* fmt, double a) { std::printf(fmt, a); }
+
+int Run(int argc, char** argv) {
+  HbalOptions o;
+  CLI::App app{"Cluster balancer (Ganeti's hbal)", "hbal"};
+  AddCommonOptions(app, o.common);
+  app.add_option("-C,--print-commands", o.print_commands, "print the commands [FILE]")
+      ->expected(0, 1);
+  app.add_flag("--evac-mode", o.balance.evac_mode, "only move instances away from offline nodes");
+  app.add_flag("--restricted-migration", o.balance.restricted_migration,
+               "disallow migrations to nodes not yet upgraded");
+  app.add_flag("-X,--exec", o.exec_jobs, "execute the moves through LUXI");
+  app.add_flag("--first-job-group", o.first_job_group, "only the first job set");
+  app.add_option("--reason", o.reason, "reason trail for executed jobs");
+  app.add_option("-l,--max-length", o.balance.max_length, "maximum number of moves");
+  app.add_option("-e,--min-score", o.balance.min_score, "minimum score to aim for");
+  app.add_option("-g,--min-gain", o.balance.min_gain, "minimum gain a move must bring");
+  app.add_option("--min-gain-limit", o.balance.min_gain_limit,
+                 "score below which --min-gain applies");
+  bool no_disk_moves = false, no_instance_moves = false;
+  app.add_flag("--no-disk-moves", no_disk_moves, "no moves that copy disks");
+  app.add_flag("--no-instance-moves", no_instance_moves, "no migrations or failovers");
+  app.add_flag("--ignore-soft-errors", o.balance.ignore_soft_errors,
+               "ignore soft errors (policy, N+1) while balancing");
+  app.add_option("--priority", o.priority, "priority of the executed jobs");
+  app.set_version_flag("-V,--version", "hbal (Herd) " + std::string("0.1"));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    throw ExitRequest{app.exit(e)};
+  }
+  FinishCommonOptions(o.common);
+  o.balance.disk_moves = !no_disk_moves;
+  o.balance.instance_moves = !no_instance_moves;
+  const int verbose = o.common.verbose;
+
+  Cluster full = LoadCluster(o.common);
+  if (full.instances.empty()) {
+    std::printf("Cluster is empty, exiting.\n");
+    return 0;
+  }
+  const auto split = full.SplitInstances();
+  if (!split.empty() && verbose > 1) {
+    std::cerr << "Found instances belonging to multiple node groups:\n";
+    for (int i : split) std::cerr << "  " << full.instances[i].name << "\n";
+    std::cerr << "These instances will not be moved.\n";
+  }
+  std::printf("Loaded %zu nodes, %zu instances\n", full.nodes.size(), full.instances.size());
+  const std::string suffix = full.CommonSuffix();
+  if (!suffix.empty() && verbose > 1) {
+    std::printf("Note: Stripping common suffix of '%s' from names\n", suffix.c_str());
+  }
+
+  // Ganeti's selectGroup.
+  const auto groups = full.NodeGroups();
+  int gidx = -1;
+  if (!o.common.group) {
+    if (groups.size() > 1) {
+      std::fflush(stdout);
+      std::cerr << "Found multiple node groups:\n";
+      for (int g : groups) std::cerr << "  " << full.group(g).name << "\n";
+      throw ParameterError("Aborting.");
+    }
+    gidx = groups.at(0);
+  } else {
+    for (size_t g = 0; g < full.statics().groups.size(); ++g) {
+      if (full.statics().groups[g].name == *o.common.group) gidx = static_cast<int>(g);
+    }
+    if (gidx < 0) {
+      std::fflush(stdout);
+      std::cerr << "Node group " << *o.common.group << " not found. Node group list is:\n";
+      for (const auto& g : full.statics().groups) std::cerr << "  " << g.name << "\n";
+      throw ParameterError("Aborting.");
+    }
+  }
+  Cluster cluster = full.GroupSubset(gidx);
+  std::printf("Group size %zu nodes, %zu instances\n", cluster.nodes.size(),
+              cluster.instances.size());
+  std::printf("Selected node group: %s\n", full.group(gidx).name.c_str());
+  const auto [bad_nodes, bad_instances] = cluster.BadItems();
+  if (verbose >= 1) {
+    std::printf("Initial check done: %zu bad nodes, %zu bad instances.\n", bad_nodes.size(),
+                bad_instances.size());
+  }
+  int policy_bad = 0;
+  for (const auto& n : cluster.nodes) {
+    if (std::find(bad_nodes.begin(), bad_nodes.end(), n.idx()) != bad_nodes.end()) continue;
+    if (n.PolicyHealth()) ++policy_bad;
+  }
+  if (!bad_nodes.empty()) {
+    std::printf(
+        "Cluster is not N+1 happy, continuing but no guarantee that the cluster will end N+1 "
+        "happy.\n");
+  }
+  if (policy_bad > 0) {
+    std::printf("The cluster contains %d policy-violating nodes.\n", policy_bad);
+    std::printf("%s\n", o.balance.ignore_soft_errors
+                            ? "Continuing, ignoring soft errors."
+                            : "Continuing, but the set of moves might be too restricted; "
+                              "consider using the --ignore-soft-errors option.");
+  }
+  if (o.common.print_instances) {
+    std::fflush(stdout);
+    std::cerr << "\nInitial instance map:\n" << PrintInstances(cluster);
+  }
+  const auto node_fields =
+      o.common.print_nodes ? SplitCommas(*o.common.print_nodes) : std::vector<std::string>{};
+  if (o.common.print_nodes) {
+    std::fflush(stdout);
+    std::cerr << "\nInitial cluster status:\n" << PrintNodes(cluster, node_fields) << "\n";
+  }
+
+  const double ini_cv = ClusterScore(cluster.nodes);
+  const double opt_cv = OptimalScore(cluster.nodes);
+  if (verbose > 2) {
+    std::printf("Initial coefficients: overall %.8f\n%s", ini_cv,
+                FormatStatistics("  ", cluster.nodes).c_str());
+  } else {
+    Print("Initial score: %.8f\n", ini_cv);
+  }
+  if (ini_cv - opt_cv < o.balance.min_score) {
+    std::printf(
+        "Cluster is already well balanced (initial score %.6g,\noptimum score due to N+1 "
+        "reservations %.6g,\nminimum score %.6g).\nNothing to do, exiting\n",
+        ini_cv, opt_cv, o.balance.min_score);
+    return 0;
+  }
+  std::printf("Trying to minimize the CV...\n");
+  std::fflush(stdout);
+
+  int imlen = 0, nmlen = 0;
+  for (const auto& i : cluster.instances) imlen = std::max<int>(imlen, i.alias.size());
+  for (const auto& n : cluster.nodes) nmlen = std::max<int>(nmlen, n.fixed().alias.size());
+
+  const Cluster initial = cluster;
+  double score = ini_cv;
+  std::vector<MoveJob> jobs;
+  const double stop_score = opt_cv + o.balance.min_score;
+  for (;;) {
+    const int length = static_cast<int>(jobs.size());
+    if (!((o.balance.max_length < 0 || length < o.balance.max_length) && score > stop_score)) {
+      break;
+    }
+    const Cluster before = cluster;
+    Placement placement;
+    if (!BalanceStep(cluster, o.balance, score, placement)) break;
+    MoveJob job;
+    const std::string line = SolutionLine(before, placement, length + 1, nmlen, imlen, job);
+    jobs.push_back(std::move(job));
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  }
+
+  if (jobs.empty()) {
+    std::printf("No solution found\n");
+  } else if (verbose > 2) {
+    std::printf("Final coefficients:   overall %.8f\n%s", score,
+                FormatStatistics("  ", cluster.nodes).c_str());
+  } else {
+    std::printf("Cluster score improved from %.8f to %.8f\n", ini_cv, score);
+  }
+  if (verbose >= 1) std::printf("Solution length=%zu\n", jobs.size());
+
+  if (o.print_commands) {
+    const std::string cmds = FormatCommands(jobs, o.first_job_group);
+    const std::string title =
+        o.first_job_group ? "First set of jobs:" : "Commands to run to reach the above solution:";
+    if (o.print_commands->empty() || *o.print_commands == "-") {
+      std::printf("\n%s\n", title.c_str());
+      size_t start = 0;
+      while (start < cmds.size()) {
+        size_t end = cmds.find('\n', start);
+        std::string line = cmds.substr(start, end - start);
+        if (line != "  check") std::printf("  %s\n", line.c_str());
+        start = end + 1;
+      }
+    } else {
+      WriteFileAtomic(*o.print_commands, "#!/bin/sh\n\nset -e\n\n" + cmds);
+      std::printf("The commands have been written to file '%s'\n", o.print_commands->c_str());
+    }
+  }
+  if (o.common.print_instances) {
+    std::fflush(stdout);
+    std::cerr << "\nFinal instance map:\n" << PrintInstances(cluster);
+  }
+  if (o.common.print_nodes) {
+    std::fflush(stdout);
+    std::cerr << "\nFinal cluster status:\n" << PrintNodes(cluster, node_fields) << "\n";
+  }
+  if (o.exec_jobs && !jobs.empty()) {
+    if (!o.common.luxi) throw ParameterError("Execution of commands possible only on LUXI");
+    throw ParameterError("job execution through LUXI is not built in yet");
+  }
+  (void)initial;
+  return 0;
+}
+
+}  // namespace
+
+int HbalMain(int argc, char** argv) { return RunProgram(argc, argv, Run); }
+
+}  // namespace herd::htools

@@ -1,0 +1,62 @@
+// The cluster score of Ganeti's htools: a weighted sum of standard
+// deviations and counts of per-node metrics. Statistics can be updated for a
+// few changed nodes in constant time, which keeps move searches cheap.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "htools/node_state.h"
+
+namespace herd::htools {
+
+constexpr int kMetricCount = 20;
+constexpr int kLocationExclusionMetric = 18;  // the one aggregated as a tag map
+
+struct MetricInfo {
+  double weight;
+  const char* name;
+  bool std_dev;  // standard deviation, else a sum (or the tag map)
+  bool online;   // over online nodes, else over offline ones
+};
+const std::array<MetricInfo, kMetricCount>& Metrics();
+
+using NodeMetrics = std::array<double, kMetricCount>;
+NodeMetrics ComputeNodeMetrics(const NodeState& node);
+
+class ClusterStatistics {
+ public:
+  explicit ClusterStatistics(const std::vector<NodeState>& nodes);
+
+  // Replaces the contribution of `before` by that of `after` (same node).
+  void Update(const NodeState& before, const NodeState& after);
+  // The score after replacing nodes, without changing the statistics.
+  // `metrics_before` are the nodes' current metrics.
+  struct Change {
+    const NodeState* before;
+    const NodeMetrics* metrics_before;
+    const NodeState* after;
+  };
+  double ScoreWith(const Change* changes, int count) const;
+
+  double Score() const;
+  std::array<double, kMetricCount> Values() const;
+
+ private:
+  struct Stat {
+    double n = 0, sum = 0, var = 0;
+  };
+  double MapValue() const;
+  std::array<Stat, kMetricCount> stats_;
+  LocationExclusionCounts tag_map_;
+};
+
+// Ganeti's compCV, computed from scratch (two passes, exact).
+double ClusterScore(const std::vector<NodeState>& nodes);
+// Ganeti's optimalCVScore: the lowest score N+1 reservations allow.
+double OptimalScore(const std::vector<NodeState>& nodes);
+// The "Field Value Weight" table of hbal -v -v -v.
+std::string FormatStatistics(const std::string& prefix, const std::vector<NodeState>& nodes);
+
+}  // namespace herd::htools
