@@ -1,0 +1,36 @@
+// Ganeti's htools RAPI backend (`hbal -m CLUSTER`): the cluster as read from
+// the remote API's /2/info, /2/nodes, /2/groups and /2/instances resources.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "htools/cluster_model.h"
+
+namespace herd::htools {
+
+// Where `-m` points: a host ("cluster" -> https://cluster:5080) or, as soon as
+// it holds a ':', a URL (https://host:port/prefix, host:port).
+struct RapiEndpoint {
+  std::string host;
+  uint16_t port = 5080;
+  std::string path_prefix;  // prepended to /2/...; "" or "/prefix"
+  std::string Url() const;  // for messages
+};
+RapiEndpoint ParseRapiEndpoint(const std::string& host_or_url);
+
+// Builds the cluster from the four answers (bulk listings), as Ganeti's RAPI
+// backend does; errors (ParameterError) name `source`, the resource, the
+// object and the field at fault.
+ClusterData ParseRapiData(const std::string& info_json, const std::string& nodes_json,
+                          const std::string& groups_json, const std::string& instances_json,
+                          const std::string& source);
+
+// Fetches the four resources over HTTPS (the server certificate is not
+// verified, as htools do not verify it) and parses them. Reading needs no
+// credentials on a default RAPI; `user` and `password` are for one that
+// requires authentication.
+ClusterData LoadRapi(const std::string& host_or_url, const std::string& user = "",
+                     const std::string& password = "");
+
+}  // namespace herd::htools
