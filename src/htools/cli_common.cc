@@ -2,12 +2,17 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "base/errors.h"
 #include "base/files.h"
+#include "base/paths.h"
+#include "htools/iallocator_request.h"
+#include "htools/luxi_loader.h"
+#include "htools/rapi_loader.h"
 #include "htools/text_loader.h"
 
 namespace herd::htools {
@@ -75,15 +80,17 @@ std::map<std::string, DynUtil> ReadUtilisation(const std::string& path) {
 
 }  // namespace
 
+std::string DefaultLuxiSocket() { return Paths::FromEnvironment().MasterSocket(); }
+
 ClusterData LoadClusterData(const CommonOptions& o) {
   const int sources = (o.text_file ? 1 : 0) + (o.luxi ? 1 : 0) + (o.rapi.empty() ? 0 : 1);
   if (sources > 1) {
     throw ParameterError("Only one of the rapi, luxi, and data files options should be given.");
   }
+  if (!o.rapi.empty()) return LoadRapi(o.rapi, o.rapi_user, o.rapi_password);
+  if (o.luxi) return LoadLuxi(o.luxi->empty() ? DefaultLuxiSocket() : *o.luxi);
   if (o.text_file) return LoadTextFile(*o.text_file);
-  if (o.ialloc_src) throw ParameterError("the iallocator request backend is not built in yet");
-  if (o.luxi) throw ParameterError("the LUXI backend is not built in yet");
-  if (!o.rapi.empty()) throw ParameterError("the RAPI backend is not built in yet");
+  if (o.ialloc_src) return ParseIAllocatorRequest(ReadFile(*o.ialloc_src), *o.ialloc_src).cluster;
   throw ParameterError("No backend selected! Exiting.");
 }
 

@@ -47,6 +47,8 @@ void FinishCommonOptions(CommonOptions& options);
 // fixes of the loader; warnings about inconsistent data on stderr.
 Cluster LoadCluster(const CommonOptions& options);
 ClusterData LoadClusterData(const CommonOptions& options);
+// The master's LUXI socket under GANETI_ROOTDIR (-L without a path).
+std::string DefaultLuxiSocket();
 
 // Splits a comma-separated list ("a,b,c").
 std::vector<std::string> SplitCommas(const std::string& text);
