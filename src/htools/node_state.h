@@ -4,6 +4,7 @@
 // decide whether an instance fits.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
 #include <map>
 #include <optional>
 #include <set>
@@ -114,7 +115,10 @@ class NodeState {
   int location_score() const { return location_score_; }
   const LocationExclusionCounts& instance_map() const { return instance_map_; }
   const TagCounts& primary_tags() const { return p_tags_; }
-  const std::vector<std::pair<int, int>>& peers() const { return peers_; }
+  // Primary node -> memory to reserve for it, sorted; inline storage keeps
+  // the many trial copies of a move search free of allocations.
+  using PeerMap = boost::container::small_vector<std::pair<int, int>, 14>;
+  const PeerMap& peers() const { return peers_; }
 
  private:
   int PeerMemory(int pnode) const;
@@ -138,7 +142,7 @@ class NodeState {
   int n_cpu_, u_cpu_, u_cpu_forth_;
   int t_spindles_, f_spindles_, f_spindles_forth_;
   int p_count_ = 0, s_count_ = 0;
-  std::vector<std::pair<int, int>> peers_;  // primary node -> memory to reserve, sorted
+  PeerMap peers_;
   bool fail_n1_ = true;
   int r_mem_ = 0;
   double p_mem_ = 0, p_mem_forth_, p_dsk_, p_dsk_forth_, p_rem_ = 0, p_cpu_, p_cpu_forth_;
