@@ -90,7 +90,17 @@ ClusterData LoadClusterData(const CommonOptions& o) {
   if (!o.rapi.empty()) return LoadRapi(o.rapi, o.rapi_user, o.rapi_password);
   if (o.luxi) return LoadLuxi(o.luxi->empty() ? DefaultLuxiSocket() : *o.luxi);
   if (o.text_file) return LoadTextFile(*o.text_file);
-  if (o.ialloc_src) return ParseIAllocatorRequest(ReadFile(*o.ialloc_src), *o.ialloc_src).cluster;
+  if (o.ialloc_src) {
+    // Ganeti reports a malformed request without naming the file.
+    const std::string prefix = *o.ialloc_src + ": ";
+    try {
+      return ParseIAllocatorRequest(ReadFile(*o.ialloc_src), *o.ialloc_src).cluster;
+    } catch (const GanetiError& e) {
+      std::string message = e.args().empty() ? std::string(e.what()) : e.args()[0];
+      if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+      throw ParameterError(message);
+    }
+  }
   throw ParameterError("No backend selected! Exiting.");
 }
 
@@ -105,7 +115,15 @@ Cluster LoadCluster(const CommonOptions& o) {
   lo.max_cpu = o.max_cpu;
   lo.min_disk = o.min_disk;
   if (o.dynu_file && !o.ignore_dynu) lo.utilisation = ReadUtilisation(*o.dynu_file);
+  lo.static_kvm_node_memory = o.static_kvm_node_memory;
+  lo.merge_twice = o.ialloc_src && !o.text_file && !o.luxi && o.rapi.empty();
   Cluster cluster = Cluster::Build(data, lo);
+  // The iallocator parser reports its own merge whatever the verbosity.
+  if (!cluster.first_merge_warnings.empty()) {
+    std::cerr << "Warning: cluster has inconsistent data:\n";
+    for (const auto& w : cluster.first_merge_warnings) std::cerr << "  - " << w << "\n";
+    std::cerr << "\n";
+  }
   if (o.verbose != 0 && !cluster.warnings.empty()) {
     std::cerr << "Warning: cluster has inconsistent data:\n";
     for (const auto& w : cluster.warnings) std::cerr << "  - " << w << "\n";

@@ -131,6 +131,9 @@ std::string LongestDomain(const std::vector<std::string>& names) {
   return "";
 }
 
+// Haskell's `div`: rounds towards negative infinity.
+int FloorDiv(int a, int b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
+
 }  // namespace
 
 int InstanceLocationScore(const NodeState& primary, const NodeState* secondary) {
@@ -174,9 +177,12 @@ Cluster Cluster::Build(const ClusterData& data, const LoadOptions& options) {
   for (size_t i = 0; i < data.nodes.size(); ++i) {
     const auto& n = data.nodes[i];
     NodeState ns(&st.nodes[i], static_cast<int>(i), n.group, n.total_memory,
-                 static_cast<int>(n.node_memory), static_cast<int>(n.free_memory), n.total_disk,
-                 static_cast<int>(n.free_disk), n.total_cpus, static_cast<int>(n.node_cpus),
-                 n.offline, static_cast<int>(n.spindles), static_cast<int>(n.free_spindles),
+                 static_cast<int>(options.static_kvm_node_memory > 0 && n.hypervisor == "kvm"
+                                      ? options.static_kvm_node_memory
+                                      : n.node_memory),
+                 static_cast<int>(n.free_memory), n.total_disk, static_cast<int>(n.free_disk),
+                 n.total_cpus, static_cast<int>(n.node_cpus), n.offline,
+                 static_cast<int>(n.spindles), static_cast<int>(n.free_spindles),
                  n.exclusive_storage);
     ns.SetCpuSpeed(n.cpu_speed);
     ns.SetMaster(n.master);
@@ -236,15 +242,21 @@ Cluster Cluster::Build(const ClusterData& data, const LoadOptions& options) {
     c.instances.push_back(std::move(inst));
   }
 
-  for (const auto& inst : c.instances) {
-    c.nodes[inst.pnode].SetPrimary(inst);
-    if (inst.snode >= 0) c.nodes[inst.snode].SetSecondary(inst);
+  const int merges = options.merge_twice ? 2 : 1;
+  for (int pass = 0; pass < merges; ++pass) {
+    for (const auto& inst : c.instances) {
+      c.nodes[inst.pnode].SetPrimary(inst);
+      if (inst.snode >= 0) c.nodes[inst.snode].SetSecondary(inst);
+    }
   }
   const auto secondaries = c.SecondaryLists();
   const auto primaries = c.PrimaryLists();
   for (size_t i = 0; i < c.nodes.size(); ++i) {
     auto& node = c.nodes[i];
-    node.BuildPeers(c.instances, secondaries[i]);
+    std::vector<int> peers_of = secondaries[i];
+    if (options.merge_twice)
+      peers_of.insert(peers_of.end(), secondaries[i].begin(), secondaries[i].end());
+    node.BuildPeers(c.instances, peers_of);
     node.SetPolicy(&st.groups[node.group()].ipolicy);
   }
   for (auto& inst : c.instances) {
@@ -254,23 +266,28 @@ Cluster Cluster::Build(const ClusterData& data, const LoadOptions& options) {
   }
 
   // Ganeti's updateMissing: memory and disk the instances do not explain.
-  for (size_t i = 0; i < c.nodes.size(); ++i) {
-    auto& node = c.nodes[i];
-    int used_mem = 0, used_dsk = 0;
-    for (int p : primaries[i]) {
-      if (c.instances[p].UsesMemory()) used_mem += c.instances[p].mem;
-      used_dsk += c.instances[p].dsk;
+  const auto update_missing = [&](int counts, std::vector<std::string>& lines) {
+    for (size_t i = 0; i < c.nodes.size(); ++i) {
+      auto& node = c.nodes[i];
+      int used_mem = 0, used_dsk = 0;
+      for (int p : primaries[i]) {
+        if (c.instances[p].UsesMemory()) used_mem += c.instances[p].mem;
+        used_dsk += c.instances[p].dsk;
+      }
+      for (int s : secondaries[i]) used_dsk += c.instances[s].dsk;
+      node.UpdateMemStat(counts * used_mem);
+      const int delta_dsk =
+          static_cast<int>(std::trunc(node.t_dsk())) - node.f_dsk() - counts * used_dsk;
+      if (node.x_mem() > 512 || delta_dsk > 1024) {
+        char line[512];
+        std::snprintf(line, sizeof line, "node %s is missing %d MB ram and %d GB disk",
+                      node.name().c_str(), node.x_mem(), FloorDiv(delta_dsk, 1024));
+        lines.insert(lines.begin(), line);
+      }
     }
-    for (int s : secondaries[i]) used_dsk += c.instances[s].dsk;
-    node.UpdateMemStat(used_mem);
-    const int delta_dsk = static_cast<int>(std::trunc(node.t_dsk())) - node.f_dsk() - used_dsk;
-    if (node.x_mem() > 512 || delta_dsk > 1024) {
-      char line[512];
-      std::snprintf(line, sizeof line, "node %s is missing %d MB ram and %d GB disk",
-                    node.name().c_str(), node.x_mem(), delta_dsk / 1024);
-      c.warnings.insert(c.warnings.begin(), line);
-    }
-  }
+  };
+  if (options.merge_twice) update_missing(1, c.first_merge_warnings);
+  update_missing(merges, c.warnings);
 
   // Ganeti's setNodeStatus: -O, --min-disk, --max-cpu.
   std::vector<std::string> wrong;

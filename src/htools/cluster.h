@@ -24,6 +24,11 @@ struct LoadOptions {
   bool ignore_dynu = false;                     // --ignore-dynu
   std::optional<double> max_cpu;                // --max-cpu
   double min_disk = 0;                          // --min-disk
+  // --static-kvm-node-memory: the memory reserved on KVM nodes (0: as reported).
+  int static_kvm_node_memory = 0;
+  // Ganeti's hbal -I merges the request's data twice (its iallocator parser
+  // already did once): every instance then counts twice on its nodes.
+  bool merge_twice = false;
 };
 
 struct ClusterStatics {
@@ -47,6 +52,8 @@ class Cluster {
   std::vector<NodeState> nodes;
   std::vector<InstanceState> instances;
   std::vector<std::string> warnings;  // Ganeti's "node X is missing ..." lines
+  // With merge_twice: the lines of the first merge, reported before `warnings`.
+  std::vector<std::string> first_merge_warnings;
 
   const ClusterStatics& statics() const { return *statics_; }
   const Group& group(int g) const { return statics_->groups[g]; }
