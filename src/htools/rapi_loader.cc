@@ -4,7 +4,9 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "base/errors.h"
 #include "base/hosts.h"
@@ -284,15 +286,45 @@ ClusterData ParseRapiData(const std::string& info_json, const std::string& nodes
   data.cluster_tags = cluster.Strings(member("tags"), "tags");
   data.cluster_ipolicy = cluster.Policy(member("ipolicy"), "ipolicy");
   const std::string master = cluster.String(member("master"), "master");
-  cluster.OneOf(member("default_hypervisor"), "default_hypervisor", kHypervisorNames);
+  const std::string hypervisor =
+      cluster.OneOf(member("default_hypervisor"), "default_hypervisor", kHypervisorNames);
+  for (Node& n : data.nodes) n.hypervisor = hypervisor;
   auto m = node_by_name.find(master);
   if (m == node_by_name.end()) cluster.Fail("master", "master node '" + master + "' is unknown");
   data.nodes[m->second].master = true;
   return data;
 }
 
+namespace {
+
+constexpr std::string_view kFilePrefix = "file://";
+
+// Ganeti's readDataFile: the four answers saved as files in one directory.
+ClusterData LoadRapiFiles(const std::string& url) {
+  const std::string dir = url.substr(kFilePrefix.size());
+  auto read = [&](const char* name) {
+    const std::string path = dir + "/" + name;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      throw GenericError("failed to load data, aborting: " + path +
+                         ": openFile: does not exist (No such file or directory)");
+    }
+    std::ostringstream body;
+    body << in.rdbuf();
+    return body.str();
+  };
+  const std::string groups = read("groups.json"), nodes = read("nodes.json"),
+                    instances = read("instances.json"), info = read("info.json");
+  return ParseRapiData(info, nodes, groups, instances, url);
+}
+
+}  // namespace
+
 ClusterData LoadRapi(const std::string& host_or_url, const std::string& user,
                      const std::string& password) {
+  if (host_or_url.compare(0, kFilePrefix.size(), kFilePrefix) == 0) {
+    return LoadRapiFiles(host_or_url);
+  }
   const RapiEndpoint endpoint = ParseRapiEndpoint(host_or_url);
   if (!user.empty() || !password.empty()) {
     // net::OutgoingRequest carries no request headers, so no Authorization.

@@ -26,8 +26,9 @@ ClusterData ParseRapiData(const std::string& info_json, const std::string& nodes
                           const std::string& groups_json, const std::string& instances_json,
                           const std::string& source);
 
-// Fetches the four resources over HTTPS (the server certificate is not
-// verified, as htools do not verify it) and parses them. Reading needs no
+// A "file://DIR" URL reads the answers from DIR/{info,nodes,groups,instances}.json
+// instead, as Ganeti's RAPI backend does. Otherwise fetches the four resources over HTTPS (the
+// server certificate is not verified, as htools do not verify it) and parses them. Reading needs no
 // credentials on a default RAPI; `user` and `password` are for one that
 // requires authentication.
 ClusterData LoadRapi(const std::string& host_or_url, const std::string& user = "",
