@@ -1,6 +1,7 @@
 #include "htools/balance.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <deque>
 #include <limits>
@@ -41,8 +42,17 @@ std::vector<MoveKind> PossibleMoves(MirrorType mirror, bool use_secondary, bool 
 struct Candidate {
   double score = std::numeric_limits<double>::infinity();
   size_t victim = std::numeric_limits<size_t>::max();  // position in the victim list
+  int order = 0;                                       // position among the victim's moves
   Move move;
+  bool Before(const Candidate& o) const {
+    return victim != o.victim ? victim < o.victim : order < o.order;
+  }
 };
+
+// Incremental scores can differ from Ganeti's recomputed ones in the last
+// bits; candidates this close to the best are compared on exact scores.
+double TieTolerance(double score) { return 1e-9 * std::abs(score) + 1e-12; }
+constexpr size_t kMaxTies = 64;
 
 class RoundSearch {
  public:
@@ -73,39 +83,70 @@ class RoundSearch {
     unsigned threads = options_.threads > 0 ? static_cast<unsigned>(options_.threads)
                                             : std::max(1u, std::thread::hardware_concurrency());
     threads = std::min<unsigned>(threads, std::max<size_t>(1, victims_.size() / 4));
-    std::vector<Candidate> best(threads);
+    std::vector<std::vector<Candidate>> found(threads);
     if (threads <= 1) {
-      best[0] = Search(0, 1);
+      found[0] = Search(0, 1);
     } else {
       std::vector<std::thread> pool;
       for (unsigned t = 0; t < threads; ++t) {
-        pool.emplace_back([this, t, threads, &best] { best[t] = Search(t, threads); });
+        pool.emplace_back([this, t, threads, &found] { found[t] = Search(t, threads); });
       }
       for (auto& th : pool) th.join();
     }
-    Candidate winner;
-    for (const auto& c : best) {
-      if (c.score < winner.score || (c.score == winner.score && c.victim < winner.victim)) {
-        winner = c;
+    std::vector<Candidate> all;
+    double best = std::numeric_limits<double>::infinity();
+    for (const auto& list : found) {
+      for (const auto& c : list) {
+        all.push_back(c);
+        best = std::min(best, c.score);
       }
     }
-    if (winner.victim == std::numeric_limits<size_t>::max()) return std::nullopt;
+    if (all.empty()) return std::nullopt;
+    std::vector<Candidate> ties;
+    for (const auto& c : all) {
+      if (c.score <= best + TieTolerance(best)) ties.push_back(c);
+    }
+    std::sort(ties.begin(), ties.end(),
+              [](const Candidate& a, const Candidate& b) { return a.Before(b); });
+    if (ties.size() == 1) return ties[0];
+    // Ganeti keeps the first of equal scores, as it computes them.
+    std::optional<Candidate> winner;
+    for (auto c : ties) {
+      c.score = ExactScore(c);
+      if (!winner || c.score < winner->score) winner = c;
+    }
     return winner;
+  }
+
+  double ExactScore(const Candidate& c) const {
+    const InstanceState& inst = cluster_.instances[victims_[c.victim]];
+    MoveResult result;
+    if (!ApplyMove(cluster_.nodes, inst, Depart(cluster_.nodes, inst), c.move,
+                   options_.ignore_soft_errors, result)) {
+      return std::numeric_limits<double>::infinity();
+    }
+    std::vector<NodeState> nodes = cluster_.nodes;
+    for (int i = 0; i < result.count; ++i) nodes[result.node[i]] = *result.state[i];
+    return ClusterScore(nodes);
   }
 
   int VictimInstance(size_t position) const { return victims_[position]; }
 
  private:
-  // The first best candidate among victims start, start+stride, ...
-  Candidate Search(size_t start, size_t stride) const {
-    Candidate best;
-    best.score = score_;
+  // The best candidates among victims start, start+stride, ... : every one
+  // within the tie tolerance of the best, in search order.
+  std::vector<Candidate> Search(size_t start, size_t stride) const {
+    std::vector<Candidate> near;
+    double best = score_;
+    bool improved = false;
     MoveResult result;
     const bool force = options_.ignore_soft_errors;
     for (size_t v = start; v < victims_.size(); v += stride) {
       const InstanceState& inst = cluster_.instances[victims_[v]];
       const Departure departure = Depart(cluster_.nodes, inst);
+      int order = 0;
       auto consider = [&](Move move) {
+        ++order;
         if (!ApplyMove(cluster_.nodes, inst, departure, move, force, result)) return;
         ClusterStatistics::Change changes[3];
         for (int c = 0; c < result.count; ++c) {
@@ -113,11 +154,15 @@ class RoundSearch {
           changes[c] = {&cluster_.nodes[idx], &metrics_[idx], &*result.state[c]};
         }
         const double s = stats_.ScoreWith(changes, result.count);
-        if (s < best.score) {
-          best.score = s;
-          best.victim = v;
-          best.move = move;
+        // Only moves that lower the score count, like Ganeti's strict comparison.
+        if (!(s < score_)) return;
+        if (s > best + TieTolerance(best) && improved) return;
+        if (s < best) {
+          best = s;
+          improved = true;
+          std::erase_if(near, [&](const Candidate& c) { return c.score > s + TieTolerance(s); });
         }
+        if (near.size() < kMaxTies) near.push_back({s, v, order, move});
       };
       const int opdx = inst.pnode, osdx = inst.snode;
       const MirrorType mirror = inst.Mirror();
@@ -132,7 +177,7 @@ class RoundSearch {
         for (MoveKind kind : kinds) consider({kind, target});
       }
     }
-    return best;
+    return near;
   }
 
   const Cluster& cluster_;
@@ -200,7 +245,7 @@ std::string SolutionLine(const Cluster& before, const Placement& plc, int positi
   return line;
 }
 
-std::string FormatCommands(const std::vector<MoveJob>& jobs, bool first_job_set_only) {
+std::vector<std::vector<const MoveJob*>> SplitJobSets(const std::vector<MoveJob>& jobs) {
   // Ganeti's splitJobs walks the moves from the last one back.
   std::deque<std::deque<const MoveJob*>> sets;
   std::vector<int> buffer;
@@ -216,6 +261,13 @@ std::string FormatCommands(const std::vector<MoveJob>& jobs, bool first_job_set_
       buffer = it->nodes;
     }
   }
+  std::vector<std::vector<const MoveJob*>> out;
+  for (const auto& set : sets) out.emplace_back(set.begin(), set.end());
+  return out;
+}
+
+std::string FormatCommands(const std::vector<MoveJob>& jobs, bool first_job_set_only) {
+  auto sets = SplitJobSets(jobs);
   if (first_job_set_only && sets.size() > 1) sets.resize(1);
   std::string out;
   int jsn = 0;

@@ -46,6 +46,8 @@ struct MoveJob {
 // `placement`; `before` is the cluster before the move.
 std::string SolutionLine(const Cluster& before, const Placement& placement, int position,
                          int node_name_width, int instance_name_width, MoveJob& job);
+// Ganeti's splitJobs: moves grouped into job sets of moves on disjoint nodes.
+std::vector<std::vector<const MoveJob*>> SplitJobSets(const std::vector<MoveJob>& jobs);
 // Ganeti's splitJobs + formatCmds: moves grouped into job sets of moves on
 // disjoint nodes, as shell commands.
 std::string FormatCommands(const std::vector<MoveJob>& jobs, bool first_job_set_only);

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -9,6 +10,7 @@
 #include "base/files.h"
 #include "htools/balance.h"
 #include "htools/cli_common.h"
+#include "htools/execute.h"
 #include "htools/metrics.h"
 #include "htools/node_table.h"
 
@@ -24,6 +26,25 @@ struct HbalOptions {
 };
 
 void Print(const char* fmt, double a) { std::printf(fmt, a); }
+
+// Haskell's printf "%.6g": fixed notation between 0.1 and 10^7 (and for 0),
+// otherwise exponent notation with an unpadded exponent ("1.000000e-9").
+std::string HaskellG(double x) {
+  char buf[64];
+  const double a = std::abs(x);
+  if (x == 0 || (a >= 0.1 && a < 1e7)) {
+    std::snprintf(buf, sizeof buf, "%.6f", x);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.6e", x);
+  std::string s = buf;
+  const auto e = s.find('e');
+  std::string mantissa = s.substr(0, e), exponent = s.substr(e + 1);
+  const bool negative = exponent[0] == '-';
+  exponent = exponent.substr(1);
+  exponent.erase(0, std::min(exponent.find_first_not_of('0'), exponent.size() - 1));
+  return mantissa + "e" + (negative ? "-" : "") + exponent;
+}
 
 int Run(int argc, char** argv) {
   HbalOptions o;
@@ -145,9 +166,9 @@ int Run(int argc, char** argv) {
   }
   if (ini_cv - opt_cv < o.balance.min_score) {
     std::printf(
-        "Cluster is already well balanced (initial score %.6g,\noptimum score due to N+1 "
-        "reservations %.6g,\nminimum score %.6g).\nNothing to do, exiting\n",
-        ini_cv, opt_cv, o.balance.min_score);
+        "Cluster is already well balanced (initial score %s,\noptimum score due to N+1 "
+        "reservations %s,\nminimum score %s).\nNothing to do, exiting\n",
+        HaskellG(ini_cv).c_str(), HaskellG(opt_cv).c_str(), HaskellG(o.balance.min_score).c_str());
     return 0;
   }
   std::printf("Trying to minimize the CV...\n");
@@ -214,9 +235,10 @@ int Run(int argc, char** argv) {
   }
   if (o.exec_jobs && !jobs.empty()) {
     if (!o.common.luxi) throw ParameterError("Execution of commands possible only on LUXI");
-    throw ParameterError("job execution through LUXI is not built in yet");
+    auto sets = SplitJobSets(jobs);
+    if (o.first_job_group && sets.size() > 1) sets.resize(1);
+    ExecuteJobSets(o.common.luxi->empty() ? DefaultLuxiSocket() : *o.common.luxi, initial, sets);
   }
-  (void)initial;
   return 0;
 }
 
