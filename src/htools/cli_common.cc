@@ -104,8 +104,9 @@ ClusterData LoadClusterData(const CommonOptions& o) {
   throw ParameterError("No backend selected! Exiting.");
 }
 
-Cluster LoadCluster(const CommonOptions& o) {
-  ClusterData data = LoadClusterData(o);
+Cluster LoadCluster(const CommonOptions& o) { return BuildCluster(o, LoadClusterData(o)); }
+
+Cluster BuildCluster(const CommonOptions& o, const ClusterData& data) {
   LoadOptions lo;
   lo.exclusion_tags = o.exclusion_tags;
   lo.selected_instances = o.select_instances;

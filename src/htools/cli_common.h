@@ -47,6 +47,8 @@ void FinishCommonOptions(CommonOptions& options);
 // fixes of the loader; warnings about inconsistent data on stderr.
 Cluster LoadCluster(const CommonOptions& options);
 ClusterData LoadClusterData(const CommonOptions& options);
+// The second half of LoadCluster, for programs that also need the raw data.
+Cluster BuildCluster(const CommonOptions& options, const ClusterData& data);
 // The master's LUXI socket under GANETI_ROOTDIR (-L without a path).
 std::string DefaultLuxiSocket();
 
