@@ -1,0 +1,707 @@
+#include "htools/allocation.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "base/errors.h"
+#include "htools/metrics.h"
+#include "htools/moves.h"
+
+namespace herd::htools {
+namespace {
+
+// Ganeti's instCompareISpec: `sign` 1 fails above the spec, -1 below it.
+std::optional<FailMode> CompareISpec(int sign, const InstanceState& inst, const ISpec& spec,
+                                     bool exclusive_storage) {
+  auto beyond = [sign](int64_t value, int64_t limit) {
+    return sign > 0 ? value > limit : value < limit;
+  };
+  if (beyond(inst.mem, spec.memory_size)) return FailMode::kMem;
+  for (const auto& d : inst.disks) {
+    if (beyond(d.size, spec.disk_size)) return FailMode::kDisk;
+  }
+  if (beyond(inst.vcpus, spec.cpu_count)) return FailMode::kCpu;
+  if (exclusive_storage) {
+    const auto total = inst.TotalSpindles();
+    if (!total || beyond(*total, spec.spindle_use)) return FailMode::kSpindles;
+  } else if (beyond(inst.spindle_use, spec.spindle_use)) {
+    return FailMode::kSpindles;
+  }
+  if (inst.disk_template != "diskless" &&
+      beyond(static_cast<int64_t>(inst.disks.size()), spec.disk_count)) {
+    return FailMode::kDiskCount;
+  }
+  return std::nullopt;
+}
+
+// Ganeti's diskTemplateMovable: storage reachable from other nodes.
+bool TemplateMovable(const std::string& t) {
+  return t == "diskless" || t == "sharedfile" || t == "rbd" || t == "ext" || t == "gluster";
+}
+
+bool GroupAllocable(const Group& g) { return g.alloc_policy != "unallocable"; }
+
+int PolicyRank(const std::string& policy) {
+  if (policy == "preferred") return 0;
+  if (policy == "last_resort") return 1;
+  return 2;
+}
+
+// A candidate placement that fits: its score and where it goes.
+struct Candidate {
+  double score;
+  int primary, secondary;
+};
+
+// Builds the placement of `inst` on `p` (and `s`), or the failure.
+struct Placed {
+  std::optional<FailMode> fail;
+  InstanceState inst;
+  std::optional<NodeState> p, s;
+};
+
+Placed PlaceOnSingle(const Cluster& c, const InstanceState& inst, int p, bool force) {
+  Placed out;
+  const NodeState& tp = c.nodes[p];
+  if ((out.fail = InstanceMatchesPolicy(inst, tp.policy(), tp.exclusive_storage()))) return out;
+  out.p.emplace(tp);
+  if ((out.fail = out.p->AddPrimary(inst, force))) return out;
+  out.inst = inst;
+  out.inst.pnode = p;
+  out.inst.snode = -1;
+  return out;
+}
+
+Placed PlaceOnPair(const Cluster& c, const InstanceState& inst, int p, int s, bool force) {
+  Placed out;
+  const NodeState &tp = c.nodes[p], &ts = c.nodes[s];
+  if ((out.fail = InstanceMatchesPolicy(inst, tp.policy(), tp.exclusive_storage()))) return out;
+  out.inst = inst;
+  out.inst.location_score = InstanceLocationScore(tp, &ts);
+  out.inst.pnode = p;
+  out.inst.snode = s;
+  out.p.emplace(tp);
+  if ((out.fail = out.p->AddPrimary(out.inst, force))) return out;
+  out.s.emplace(ts);
+  if ((out.fail = out.s->AddSecondary(out.inst, p))) return out;
+  return out;
+}
+
+void Commit(Cluster& c, Placed&& placed) {
+  c.nodes[placed.inst.pnode] = std::move(*placed.p);
+  if (placed.s) c.nodes[placed.inst.snode] = std::move(*placed.s);
+  placed.inst.idx = static_cast<int>(c.instances.size());
+  c.instances.push_back(std::move(placed.inst));
+}
+
+// Whether the cluster stays globally N+1 redundant with the placement.
+bool RedundantWith(const Cluster& c, const Placed& placed, const AllocOptions& options) {
+  Cluster copy = c;
+  Placed p = placed;
+  Commit(copy, std::move(p));
+  return Redundant(copy, options);
+}
+
+// Ganeti's collectionToSolution: candidates by score (later ones first on
+// ties), the first one passing the capacity check wins; the others before it
+// count as FailN1.
+struct Collection {
+  std::vector<Candidate> fits;
+  FailCounts failures{};
+  int failure_total = 0;
+  void Fail(FailMode m) {
+    ++failures[static_cast<int>(m)];
+    ++failure_total;
+  }
+};
+
+void Collapse(const Cluster& c, const InstanceState& inst, Collection& col,
+              const AllocOptions& options, bool capacity, AllocSolution& sol) {
+  for (int m = 0; m < kFailModeCount; ++m) sol.failures[m] += col.failures[m];
+  sol.failure_total += col.failure_total;
+  if (col.fits.empty()) return;
+  // Later candidates win ties, as Ganeti's solutions list is built in reverse.
+  std::vector<int> order(col.fits.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(order.size() - 1 - i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return col.fits[a].score < col.fits[b].score; });
+  int dropped = 0;
+  std::optional<Placed> chosen;
+  const Candidate* best = nullptr;
+  for (int i : order) {
+    const Candidate& cand = col.fits[i];
+    Placed placed =
+        cand.secondary >= 0
+            ? PlaceOnPair(c, inst, cand.primary, cand.secondary, options.ignore_soft_errors)
+            : PlaceOnSingle(c, inst, cand.primary, options.ignore_soft_errors);
+    if (!capacity || RedundantWith(c, placed, options)) {
+      chosen.emplace(std::move(placed));
+      best = &cand;
+      break;
+    }
+    ++dropped;
+  }
+  sol.failures[static_cast<int>(FailMode::kN1)] += dropped;
+  sol.failure_total += dropped;
+  sol.allocs += static_cast<int>(col.fits.size()) - dropped;
+  if (!chosen) return;
+  // Ganeti's bestAllocElement: the new solution unless the old one is better.
+  if (sol.found && sol.score < best->score) return;
+  sol.found = true;
+  sol.score = best->score;
+  sol.instance = std::move(chosen->inst);
+  sol.primary = std::move(chosen->p);
+  sol.secondary = std::move(chosen->s);
+}
+
+InstanceState NamedCopy(const InstanceState& inst, int depth, int idx) {
+  InstanceState out = inst;
+  out.name = out.alias = "new-" + std::to_string(depth);
+  out.idx = idx;
+  return out;
+}
+
+bool AnyFailure(const FailCounts& f, FailMode m) { return f[static_cast<int>(m)] > 0; }
+
+}  // namespace
+
+std::optional<FailMode> InstanceMatchesPolicy(const InstanceState& inst, const IPolicy& policy,
+                                              bool exclusive_storage) {
+  if (!policy.minmax.empty()) {
+    std::optional<FailMode> result = FailMode::kInternal;
+    // Ganeti folds from the right: the last pair is tried first.
+    for (auto it = policy.minmax.rbegin(); it != policy.minmax.rend() && result; ++it) {
+      result = CompareISpec(-1, inst, it->min, exclusive_storage);
+      if (!result) result = CompareISpec(1, inst, it->max, exclusive_storage);
+    }
+    if (result) return result;
+  }
+  if (std::find(policy.disk_templates.begin(), policy.disk_templates.end(), inst.disk_template) ==
+      policy.disk_templates.end()) {
+    return FailMode::kDisk;
+  }
+  return std::nullopt;
+}
+
+AllocNodes GenAllocNodes(const Cluster& c, int required, bool drop_unallocable,
+                         const AllocOptions& options, const std::vector<bool>& allocable) {
+  std::vector<int> all;
+  for (const auto& n : c.nodes) {
+    if (n.offline()) continue;
+    if (drop_unallocable) {
+      const bool ok = allocable.empty() ? GroupAllocable(c.group(n.group())) : allocable[n.group()];
+      if (!ok) continue;
+    }
+    if (options.restrict_to_nodes &&
+        std::find(options.restrict_to_nodes->begin(), options.restrict_to_nodes->end(), n.name()) ==
+            options.restrict_to_nodes->end()) {
+      continue;
+    }
+    all.push_back(n.idx());
+  }
+  AllocNodes out;
+  out.required = required;
+  if (required == 1) {
+    out.singles = std::move(all);
+  } else if (required == 2) {
+    for (int p : all) {
+      std::vector<int> ss;
+      for (int s : all) {
+        if (s != p && c.nodes[s].group() == c.nodes[p].group()) ss.push_back(s);
+      }
+      if (!ss.empty()) out.pairs.emplace_back(p, std::move(ss));
+    }
+  } else {
+    throw ParameterError("Unsupported number of nodes, only one or two  supported");
+  }
+  return out;
+}
+
+AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
+                       const AllocOptions& options) {
+  AllocSolution sol;
+  const bool force = options.ignore_soft_errors;
+  const ClusterStatistics stats(c.nodes);
+  std::vector<NodeMetrics> metrics;
+  metrics.reserve(c.nodes.size());
+  for (const auto& n : c.nodes) metrics.push_back(ComputeNodeMetrics(n));
+  if (nodes.required == 2) {
+    if (nodes.pairs.empty()) throw ParameterError("Not enough online nodes");
+    for (const auto& [p, ss] : nodes.pairs) {
+      Collection col;
+      const NodeState& tp = c.nodes[p];
+      if (auto fail = InstanceMatchesPolicy(inst, tp.policy(), tp.exclusive_storage())) {
+        for (size_t i = 0; i < ss.size(); ++i) col.Fail(*fail);
+        Collapse(c, inst, col, options, options.capacity, sol);
+        continue;
+      }
+      // Without location tags the primary's new state is the same for
+      // every secondary: compute it once.
+      const bool per_pair = !tp.fixed().location_tags.empty();
+      std::optional<NodeState> shared_p;
+      std::optional<FailMode> shared_fail;
+      InstanceState placed = inst;
+      placed.pnode = p;
+      if (!per_pair) {
+        placed.location_score = 0;
+        shared_p.emplace(tp);
+        shared_fail = shared_p->AddPrimary(placed, force);
+      }
+      for (int s : ss) {
+        const NodeState& ts = c.nodes[s];
+        std::optional<NodeState> local_p;
+        const NodeState* new_p;
+        if (per_pair) {
+          placed.location_score = InstanceLocationScore(tp, &ts);
+          local_p.emplace(tp);
+          if (auto fail = local_p->AddPrimary(placed, force)) {
+            col.Fail(*fail);
+            continue;
+          }
+          new_p = &*local_p;
+        } else {
+          if (shared_fail) {
+            col.Fail(*shared_fail);
+            continue;
+          }
+          new_p = &*shared_p;
+        }
+        NodeState new_s = ts;
+        if (auto fail = new_s.AddSecondary(placed, p)) {
+          col.Fail(*fail);
+          continue;
+        }
+        const ClusterStatistics::Change changes[2] = {{&tp, &metrics[p], new_p},
+                                                      {&ts, &metrics[s], &new_s}};
+        col.fits.push_back({stats.ScoreWith(changes, 2), p, s});
+      }
+      Collapse(c, inst, col, options, options.capacity, sol);
+    }
+  } else {
+    if (nodes.singles.empty()) throw ParameterError("No online nodes");
+    Collection col;
+    for (int p : nodes.singles) {
+      const NodeState& tp = c.nodes[p];
+      if (auto fail = InstanceMatchesPolicy(inst, tp.policy(), tp.exclusive_storage())) {
+        col.Fail(*fail);
+        continue;
+      }
+      NodeState new_p = tp;
+      if (auto fail = new_p.AddPrimary(inst, force)) {
+        col.Fail(*fail);
+        continue;
+      }
+      const ClusterStatistics::Change change{&tp, &metrics[p], &new_p};
+      col.fits.push_back({stats.ScoreWith(&change, 1), p, -1});
+    }
+    Collapse(c, inst, col, options, options.capacity, sol);
+  }
+  return sol;
+}
+
+void CommitAllocation(Cluster& c, const AllocSolution& sol) {
+  Placed placed;
+  placed.inst = sol.instance;
+  placed.p = sol.primary;
+  placed.s = sol.secondary;
+  Commit(c, std::move(placed));
+}
+
+namespace {
+
+// Evacuation trials on a working copy of the nodes and instances; every
+// change is logged so that the next node starts from the original state.
+class Evacuation {
+ public:
+  explicit Evacuation(const Cluster& c) : c_(c), nodes_(c.nodes), instances_(c.instances) {}
+
+  bool CanEvacuate(int n, const std::vector<int>& primaries) {
+    const bool ok = TryEvacuate(n, primaries);
+    for (auto it = saved_nodes_.rbegin(); it != saved_nodes_.rend(); ++it) {
+      nodes_[it->first] = std::move(it->second);
+    }
+    for (auto it = saved_instances_.rbegin(); it != saved_instances_.rend(); ++it) {
+      instances_[it->first] = std::move(it->second);
+    }
+    saved_nodes_.clear();
+    saved_instances_.clear();
+    return ok;
+  }
+
+ private:
+  void SetNode(int idx, NodeState state) {
+    saved_nodes_.emplace_back(idx, std::move(nodes_[idx]));
+    nodes_[idx] = std::move(state);
+  }
+  void SetInstance(int idx, InstanceState state) {
+    saved_instances_.emplace_back(idx, std::move(instances_[idx]));
+    instances_[idx] = std::move(state);
+  }
+  void ApplyResult(MoveResult& r) {
+    for (int k = 0; k < r.count; ++k) SetNode(r.node[k], std::move(*r.state[k]));
+    SetInstance(r.instance.idx, r.instance);
+  }
+
+  bool TryEvacuate(int n, const std::vector<int>& primaries) {
+    std::vector<int> shared, others;
+    for (int i : primaries) {
+      const auto& inst = instances_[i];
+      if (inst.disk_template == "drbd") {
+        // Fail over, ignoring soft errors (Ganeti's Moves.move).
+        if (inst.snode < 0) return false;
+        const Departure d = Depart(nodes_, inst);
+        MoveResult r;
+        if (!ApplyMove(nodes_, inst, d, Move{MoveKind::kFailover, -1}, true, r)) return false;
+        ApplyResult(r);
+      } else if (TemplateMovable(inst.disk_template)) {
+        shared.push_back(i);
+      } else {
+        others.push_back(i);
+      }
+    }
+    if (shared.empty() && others.empty()) return true;
+    const int group = nodes_[n].group();
+    std::vector<int> escape;
+    for (const auto& node : nodes_) {
+      if (node.group() == group && node.idx() != n) escape.push_back(node.idx());
+    }
+    for (int i : shared) {
+      // Ganeti's evacOneNodeOnly: the best-scoring node taking the instance.
+      const auto& inst = instances_[i];
+      const Departure d = Depart(nodes_, inst);
+      std::optional<MoveResult> best;
+      double best_score = 0;
+      for (int t : escape) {
+        if (t == inst.pnode) continue;
+        MoveResult r;
+        if (!ApplyMove(nodes_, inst, d, Move{MoveKind::kFailoverToAny, t}, true, r)) continue;
+        std::vector<NodeState> trial = nodes_;
+        for (int k = 0; k < r.count; ++k) trial[r.node[k]] = *r.state[k];
+        const double score = ClusterScore(trial);
+        if (!best || score < best_score) {
+          best = std::move(r);
+          best_score = score;
+        }
+      }
+      if (!best) return false;
+      ApplyResult(*best);
+    }
+    std::stable_sort(others.begin(), others.end(),
+                     [&](int a, int b) { return instances_[a].mem > instances_[b].mem; });
+    for (int i : others) {
+      // Recreated elsewhere (Ganeti's recreate): the best single placement.
+      const auto& inst = instances_[i];
+      const ClusterStatistics stats(nodes_);
+      std::optional<NodeState> best;
+      int best_node = -1;
+      double best_score = 0;
+      for (int t : escape) {
+        const NodeState& tn = nodes_[t];
+        if (InstanceMatchesPolicy(inst, tn.policy(), tn.exclusive_storage())) continue;
+        NodeState after = tn;
+        if (after.AddPrimary(inst, true)) continue;
+        const NodeMetrics before = ComputeNodeMetrics(tn);
+        const ClusterStatistics::Change change{&tn, &before, &after};
+        const double score = stats.ScoreWith(&change, 1);
+        if (!best || !(best_score < score)) {
+          best = std::move(after);
+          best_node = t;
+          best_score = score;
+        }
+      }
+      if (!best) return false;
+      SetNode(best_node, std::move(*best));
+    }
+    return true;
+  }
+
+  const Cluster& c_;
+  std::vector<NodeState> nodes_;
+  std::vector<InstanceState> instances_;
+  std::vector<std::pair<int, NodeState>> saved_nodes_;
+  std::vector<std::pair<int, InstanceState>> saved_instances_;
+};
+
+}  // namespace
+
+bool Redundant(const Cluster& c, const AllocOptions& options) {
+  const auto primaries = c.PrimaryLists();
+  Evacuation evac(c);
+  for (const auto& n : c.nodes) {
+    if (options.accept_existing && n.offline()) continue;
+    if (std::find(options.capacity_ignore_groups.begin(), options.capacity_ignore_groups.end(),
+                  n.group()) != options.capacity_ignore_groups.end()) {
+      continue;
+    }
+    if (!evac.CanEvacuate(n.idx(), primaries[n.idx()])) return false;
+  }
+  return true;
+}
+
+namespace {
+
+// Changes made to a cluster by allocations, to take them back.
+struct Journal {
+  std::vector<std::pair<int, NodeState>> nodes;
+  std::vector<size_t> instance_counts;
+  void Append(Journal&& other) {
+    for (auto& e : other.nodes) nodes.push_back(std::move(e));
+    for (size_t n : other.instance_counts) instance_counts.push_back(n);
+  }
+  void Restore(Cluster& c) {
+    for (auto it = nodes.rbegin(); it != nodes.rend(); ++it)
+      c.nodes[it->first] = std::move(it->second);
+    if (!instance_counts.empty()) c.instances.resize(instance_counts.front());
+    nodes.clear();
+    instance_counts.clear();
+  }
+};
+
+void CommitJournaled(Cluster& c, const AllocSolution& sol, Journal* journal) {
+  if (journal) {
+    journal->instance_counts.push_back(c.instances.size());
+    journal->nodes.emplace_back(sol.instance.pnode, c.nodes[sol.instance.pnode]);
+    if (sol.instance.snode >= 0) {
+      journal->nodes.emplace_back(sol.instance.snode, c.nodes[sol.instance.snode]);
+    }
+  }
+  CommitAllocation(c, sol);
+}
+
+// Ganeti's iterateAllocSmallStep.
+AllocRun SmallStep(Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
+                   std::optional<int> limit, const AllocOptions& options, AllocRun run,
+                   Journal* journal) {
+  // DRBD placements skip the capacity check.
+  AllocOptions step_options = options;
+  if (inst.disk_template == "drbd") step_options.capacity = false;
+  for (;;) {
+    const InstanceState named = NamedCopy(inst, static_cast<int>(run.allocated.size()),
+                                          static_cast<int>(c.instances.size()));
+    AllocSolution sol = TryAlloc(c, named, nodes, step_options);
+    run.failures = sol.failures;
+    if (!sol.found || (limit && *limit == 0)) return run;
+    CommitJournaled(c, sol, journal);
+    run.allocated.push_back(static_cast<int>(c.instances.size()) - 1);
+    if (limit) --*limit;
+  }
+}
+
+int GuessBigstepSize(const Cluster& c, const InstanceState& inst) {
+  long total = 0;
+  for (const auto& n : c.nodes) total += n.AvailMem();
+  const long guess = total / inst.mem - static_cast<long>(c.nodes.size());
+  return guess < 20 ? 20 : static_cast<int>(guess);
+}
+
+// Ganeti's iterateAlloc': steps without the capacity check, kept when the
+// result is redundant; smaller steps, then single ones, when it is not.
+AllocRun BigStep(bool huge, Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
+                 std::optional<int> limit, const AllocOptions& options, AllocRun run,
+                 Journal* journal) {
+  for (;;) {
+    const int step = huge ? GuessBigstepSize(c, inst) : 10;
+    const std::optional<int> step_limit = limit ? std::min(step, *limit) : step;
+    const std::optional<int> rest =
+        limit ? std::optional<int>(std::max(0, *limit - step)) : std::nullopt;
+    AllocOptions unchecked = options;
+    unchecked.capacity = false;
+    Journal local;
+    AllocRun res = SmallStep(c, inst, nodes, step_limit, unchecked, run, &local);
+    if (Redundant(c, options)) {
+      if (journal) journal->Append(std::move(local));
+      if (rest == 0 || res.allocated.size() == run.allocated.size()) return res;
+      run = std::move(res);
+      limit = rest;
+      continue;
+    }
+    local.Restore(c);
+    if (huge) {
+      huge = false;
+      continue;
+    }
+    return SmallStep(c, inst, nodes, limit, options, std::move(run), journal);
+  }
+}
+
+AllocRun Iterate(Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
+                 std::optional<int> limit, const AllocOptions& options, AllocRun run,
+                 Journal* journal) {
+  if (!options.capacity) return SmallStep(c, inst, nodes, limit, options, std::move(run), journal);
+  return BigStep(true, c, inst, nodes, limit, options, std::move(run), journal);
+}
+
+}  // namespace
+
+AllocRun IterateAlloc(Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
+                      std::optional<int> limit, const AllocOptions& options, AllocRun run) {
+  return Iterate(c, inst, nodes, limit, options, std::move(run), nullptr);
+}
+
+std::optional<InstanceState> ShrinkByType(const InstanceState& inst, FailMode mode) {
+  InstanceState out = inst;
+  switch (mode) {
+    case FailMode::kMem:
+      out.mem = inst.mem - kUnitMem;
+      if (out.mem < kUnitMem) return std::nullopt;
+      return out;
+    case FailMode::kDisk:
+      for (auto& d : out.disks) {
+        d.size -= kUnitDsk;
+        if (d.size < kUnitDsk) return std::nullopt;
+      }
+      out.dsk = inst.dsk - static_cast<int>(inst.disks.size()) * kUnitDsk;
+      return out;
+    case FailMode::kCpu:
+      out.vcpus = inst.vcpus - kUnitCpu;
+      if (out.vcpus < kUnitCpu) return std::nullopt;
+      return out;
+    case FailMode::kSpindles:
+      if (out.disks.size() != 1 || !out.disks[0].spindles) return std::nullopt;
+      *out.disks[0].spindles -= kUnitSpindle;
+      if (*out.disks[0].spindles < kUnitSpindle) return std::nullopt;
+      return out;
+    default:
+      return std::nullopt;
+  }
+}
+
+namespace {
+
+// Ganeti's sufficesShrinking: shrinking only along `mode`, the first spec
+// that fits, as long as `mode` is among the reasons for not fitting.
+std::optional<InstanceState> SufficesShrinking(const Cluster& c, const InstanceState& inst,
+                                               const AllocNodes& nodes, const AllocOptions& options,
+                                               FailMode mode) {
+  std::optional<InstanceState> current = inst;
+  while (current) {
+    AllocSolution sol;
+    try {
+      sol = TryAlloc(c, *current, nodes, options);
+    } catch (const GanetiError&) {
+      sol = AllocSolution{};
+    }
+    if (sol.found) return current;
+    if (!AnyFailure(sol.failures, mode)) return std::nullopt;
+    current = ShrinkByType(*current, mode);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+namespace {
+
+AllocRun Tiered(Cluster& c, InstanceState spec, const AllocNodes& nodes, std::optional<int> limit,
+                const AllocOptions& options, AllocRun run, Journal* journal) {
+  for (;;) {
+    run = Iterate(c, spec, nodes, limit, options, std::move(run), journal);
+    if (limit) {
+      // Ganeti counts all instances allocated so far against the limit.
+      const int total = static_cast<int>(run.allocated.size());
+      if (*limit <= total) return run;
+      *limit -= total;
+    }
+    // Failure modes by count, ascending (stable in FailMode order).
+    std::vector<int> modes(kFailModeCount);
+    for (int m = 0; m < kFailModeCount; ++m) modes[m] = m;
+    std::stable_sort(modes.begin(), modes.end(),
+                     [&](int a, int b) { return run.failures[a] < run.failures[b]; });
+    // Shrinking along the most frequent reason is kept if it ends with more
+    // instances; otherwise jump to a spec that suffices along some reason.
+    if (auto shrunk = ShrinkByType(spec, static_cast<FailMode>(modes.back()))) {
+      Journal trial;
+      AllocRun trial_run = Tiered(c, *shrunk, nodes, limit, options, run, &trial);
+      if (trial_run.allocated.size() > run.allocated.size()) {
+        if (journal) journal->Append(std::move(trial));
+        return trial_run;
+      }
+      trial.Restore(c);
+    }
+    std::optional<InstanceState> big_step;
+    for (auto it = modes.rbegin(); it != modes.rend() && !big_step; ++it) {
+      big_step = SufficesShrinking(c, spec, nodes, options, static_cast<FailMode>(*it));
+    }
+    if (!big_step) return run;
+    spec = *big_step;
+  }
+}
+
+}  // namespace
+
+AllocRun TieredAlloc(Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
+                     std::optional<int> limit, const AllocOptions& options, AllocRun run) {
+  return Tiered(c, inst, nodes, limit, options, std::move(run), nullptr);
+}
+
+std::optional<GroupAllocation> TryMultiGroupAlloc(const Cluster& c, const InstanceState& inst,
+                                                  int required, const AllocOptions& options,
+                                                  std::string* error) {
+  std::vector<std::string> log;
+  std::vector<GroupAllocation> good;
+  for (int g : c.NodeGroups()) {
+    const Group& group = c.group(g);
+    AllocNodes candidates;
+    AllocSolution sol;
+    std::string message;
+    try {
+      // Candidates from the group, scores over the whole cluster.
+      AllocNodes all = GenAllocNodes(c, required, false, options);
+      candidates.required = required;
+      for (int s : all.singles) {
+        if (c.nodes[s].group() == g) candidates.singles.push_back(s);
+      }
+      for (auto& pr : all.pairs) {
+        if (c.nodes[pr.first].group() == g) candidates.pairs.push_back(pr);
+      }
+      sol = TryAlloc(c, inst, candidates, options);
+    } catch (const GanetiError& e) {
+      log.push_back("Group " + group.name + ": error " +
+                    (e.args().empty() ? std::string(e.what()) : e.args()[0]));
+      continue;
+    }
+    std::string reasons;
+    for (int m = 0; m < kFailModeCount; ++m) {
+      if (sol.failures[m] == 0) continue;
+      if (!reasons.empty()) reasons += ", ";
+      reasons += std::string(FailModeName(static_cast<FailMode>(m))) + ": " +
+                 std::to_string(sol.failures[m]);
+    }
+    if (!sol.found) {
+      message = "No valid allocation solutions, failure reasons: " +
+                (sol.failure_total == 0 ? std::string("unknown reasons") : reasons);
+    } else {
+      char score[64];
+      std::snprintf(score, sizeof score, "%.8f", sol.score);
+      std::string names = c.nodes[sol.instance.pnode].name();
+      if (sol.instance.snode >= 0) names += "/" + c.nodes[sol.instance.snode].name();
+      message = "score: " + std::string(score) + ", successes " + std::to_string(sol.allocs) +
+                ", failures " + std::to_string(sol.failure_total) + " (" + reasons +
+                ") for node(s) " + names;
+    }
+    log.push_back("Group " + group.name + " (" + group.alloc_policy + "): " + message);
+    if (sol.found && GroupAllocable(group)) good.push_back({g, std::move(sol), {}});
+  }
+  if (good.empty()) {
+    if (error) {
+      std::string joined;
+      for (const auto& l : log) joined += (joined.empty() ? "" : ", ") + l;
+      *error = joined;
+    }
+    return std::nullopt;
+  }
+  // Later groups win ties (Ganeti reverses the list before a stable sort).
+  std::reverse(good.begin(), good.end());
+  std::stable_sort(good.begin(), good.end(), [&](const auto& a, const auto& b) {
+    const int ra = PolicyRank(c.group(a.group).alloc_policy),
+              rb = PolicyRank(c.group(b.group).alloc_policy);
+    if (ra != rb) return ra < rb;
+    return a.solution.score < b.solution.score;
+  });
+  GroupAllocation best = std::move(good.front());
+  best.log.push_back("Selected group: " + c.group(best.group).name);
+  for (auto& l : log) best.log.push_back(std::move(l));
+  return best;
+}
+
+}  // namespace herd::htools

@@ -1,0 +1,94 @@
+// Ganeti's allocation primitives: placing a new instance on the best node or
+// node pair of a cluster, the global N+1 capacity check, and the iterated
+// (standard) and tiered allocations of hspace.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "htools/cluster.h"
+#include "htools/types.h"
+
+namespace herd::htools {
+
+struct AllocOptions {
+  bool ignore_soft_errors = false;
+  bool capacity = true;          // global N+1 redundancy of the result (algCapacity)
+  bool accept_existing = false;  // --accept-existing-errors
+  std::vector<int> capacity_ignore_groups;
+  std::optional<std::vector<std::string>> restrict_to_nodes;
+};
+
+using FailCounts = std::array<int, kFailModeCount>;
+
+// Ganeti's instMatchesPolicy: min/max specs, then the disk template.
+std::optional<FailMode> InstanceMatchesPolicy(const InstanceState& inst, const IPolicy& policy,
+                                              bool exclusive_storage);
+
+// The candidate nodes (Ganeti's AllocNodes): singles for one-node
+// templates, or each primary with its possible secondaries (same group).
+struct AllocNodes {
+  int required = 1;
+  std::vector<int> singles;
+  std::vector<std::pair<int, std::vector<int>>> pairs;
+};
+// `allocable[g]` says whether group g takes new instances; empty: from the
+// groups' alloc policies. Throws ParameterError for more than two nodes.
+AllocNodes GenAllocNodes(const Cluster& cluster, int required, bool drop_unallocable,
+                         const AllocOptions& options, const std::vector<bool>& allocable = {});
+
+struct AllocSolution {
+  FailCounts failures{};
+  int failure_total = 0;
+  int allocs = 0;  // placements that fit
+  bool found = false;
+  double score = 0;
+  InstanceState instance;                       // placed: nodes and location score set
+  std::optional<NodeState> primary, secondary;  // the nodes' new states
+};
+
+// Ganeti's tryAlloc: every candidate placement scored with the incremental
+// statistics; the lowest score wins, the later candidate on ties. Throws
+// ParameterError when there are no candidate nodes.
+AllocSolution TryAlloc(const Cluster& cluster, const InstanceState& inst, const AllocNodes& nodes,
+                       const AllocOptions& options);
+// Adds the solution's instance (index: the instance count) to `cluster`.
+void CommitAllocation(Cluster& cluster, const AllocSolution& solution);
+
+// Ganeti's GlobalN1.redundant: every node can be evacuated (DRBD instances
+// failed over, shared-storage ones moved, others recreated elsewhere).
+bool Redundant(const Cluster& cluster, const AllocOptions& options);
+
+// The outcome of an iterated allocation: the failures of the last attempt
+// and the indices of the allocated instances, in allocation order.
+struct AllocRun {
+  FailCounts failures{};
+  std::vector<int> allocated;
+};
+
+// Ganeti's iterateAlloc: places copies of `inst` named new-N until one does
+// not fit or `limit` (if set) is reached. `cluster` receives the instances.
+AllocRun IterateAlloc(Cluster& cluster, const InstanceState& inst, const AllocNodes& nodes,
+                      std::optional<int> limit, const AllocOptions& options, AllocRun run = {});
+// Ganeti's tieredAlloc: iterateAlloc, then shrinks the spec along the
+// failure modes (Instance.shrinkByType) and continues.
+AllocRun TieredAlloc(Cluster& cluster, const InstanceState& inst, const AllocNodes& nodes,
+                     std::optional<int> limit, const AllocOptions& options, AllocRun run = {});
+// Ganeti's shrinkByType: the instance one allocation unit smaller in the
+// resource `mode` names, or nothing when that would go below one unit.
+std::optional<InstanceState> ShrinkByType(const InstanceState& inst, FailMode mode);
+
+// Ganeti's tryMGAlloc: the best group by alloc policy, then score.
+struct GroupAllocation {
+  int group = -1;
+  AllocSolution solution;
+  std::vector<std::string> log;
+};
+std::optional<GroupAllocation> TryMultiGroupAlloc(const Cluster& cluster, const InstanceState& inst,
+                                                  int required, const AllocOptions& options,
+                                                  std::string* error = nullptr);
+
+}  // namespace herd::htools
