@@ -329,6 +329,13 @@ class Evacuation {
   }
 
  private:
+  std::vector<NodeState> GroupNodes(int group) const {
+    std::vector<NodeState> out;
+    for (const auto& n : nodes_) {
+      if (n.group() == group) out.push_back(n);
+    }
+    return out;
+  }
   void SetNode(int idx, NodeState state) {
     saved_nodes_.emplace_back(idx, std::move(nodes_[idx]));
     nodes_[idx] = std::move(state);
@@ -371,14 +378,20 @@ class Evacuation {
       const Departure d = Depart(nodes_, inst);
       std::optional<MoveResult> best;
       double best_score = 0;
+      const ClusterStatistics stats(GroupNodes(group));
       for (int t : escape) {
         if (t == inst.pnode) continue;
         MoveResult r;
         if (!ApplyMove(nodes_, inst, d, Move{MoveKind::kFailoverToAny, t}, true, r)) continue;
-        std::vector<NodeState> trial = nodes_;
-        for (int k = 0; k < r.count; ++k) trial[r.node[k]] = *r.state[k];
-        const double score = ClusterScore(trial);
-        if (!best || score < best_score) {
+        NodeMetrics before[3];
+        ClusterStatistics::Change changes[3];
+        for (int k = 0; k < r.count; ++k) {
+          before[k] = ComputeNodeMetrics(nodes_[r.node[k]]);
+          changes[k] = {&nodes_[r.node[k]], &before[k], &*r.state[k]};
+        }
+        const double score = stats.ScoreWith(changes, r.count);
+        // Later nodes win ties (Ganeti's evacOneNodeInner).
+        if (!best || !(best_score < score)) {
           best = std::move(r);
           best_score = score;
         }
@@ -391,7 +404,7 @@ class Evacuation {
     for (int i : others) {
       // Recreated elsewhere (Ganeti's recreate): the best single placement.
       const auto& inst = instances_[i];
-      const ClusterStatistics stats(nodes_);
+      const ClusterStatistics stats(nodes_);  // Ganeti scores the whole cluster here
       std::optional<NodeState> best;
       int best_node = -1;
       double best_score = 0;

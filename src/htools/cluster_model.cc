@@ -6,7 +6,8 @@ IPolicy DefaultIPolicy() {
   IPolicy p;
   p.minmax.push_back({ISpec{128, 1, 1024, 1, 1, 1}, ISpec{32768, 8, 1024 * 1024, 16, 8, 12}});
   p.std_spec = ISpec{128, 1, 1024, 1, 1, 1};
-  p.disk_templates = {"blockdev", "diskless", "drbd", "ext",       "file",
+  // Ganeti lists diskless first; hspace takes the first as the default.
+  p.disk_templates = {"diskless", "blockdev", "drbd", "ext",       "file",
                       "gluster",  "plain",    "rbd",  "sharedfile"};
   return p;
 }
