@@ -345,7 +345,7 @@ class Evacuation {
     instances_[idx] = std::move(state);
   }
   void ApplyResult(MoveResult& r) {
-    for (int k = 0; k < r.count; ++k) SetNode(r.node[k], std::move(*r.state[k]));
+    for (int k = 0; k < r.count; ++k) SetNode(r.node[k], r.After(k));
     SetInstance(r.instance.idx, r.instance);
   }
 
@@ -387,7 +387,7 @@ class Evacuation {
         ClusterStatistics::Change changes[3];
         for (int k = 0; k < r.count; ++k) {
           before[k] = ComputeNodeMetrics(nodes_[r.node[k]]);
-          changes[k] = {&nodes_[r.node[k]], &before[k], &*r.state[k]};
+          changes[k] = {&nodes_[r.node[k]], &before[k], &r.After(k)};
         }
         const double score = stats.ScoreWith(changes, r.count);
         // Later nodes win ties (Ganeti's evacOneNodeInner).

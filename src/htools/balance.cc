@@ -121,12 +121,12 @@ class RoundSearch {
   double ExactScore(const Candidate& c) const {
     const InstanceState& inst = cluster_.instances[victims_[c.victim]];
     MoveResult result;
-    if (!ApplyMove(cluster_.nodes, inst, Depart(cluster_.nodes, inst), c.move,
-                   options_.ignore_soft_errors, result)) {
+    const Departure departure = Depart(cluster_.nodes, inst);
+    if (!ApplyMove(cluster_.nodes, inst, departure, c.move, options_.ignore_soft_errors, result)) {
       return std::numeric_limits<double>::infinity();
     }
     std::vector<NodeState> nodes = cluster_.nodes;
-    for (int i = 0; i < result.count; ++i) nodes[result.node[i]] = *result.state[i];
+    for (int i = 0; i < result.count; ++i) nodes[result.node[i]] = result.After(i);
     return ClusterScore(nodes);
   }
 
@@ -151,7 +151,8 @@ class RoundSearch {
         ClusterStatistics::Change changes[3];
         for (int c = 0; c < result.count; ++c) {
           const int idx = result.node[c];
-          changes[c] = {&cluster_.nodes[idx], &metrics_[idx], &*result.state[c]};
+          changes[c] = {&cluster_.nodes[idx], &metrics_[idx], &result.After(c),
+                        result.KnownMetrics(c)};
         }
         const double s = stats_.ScoreWith(changes, result.count);
         // Only moves that lower the score count, like Ganeti's strict comparison.
@@ -200,13 +201,13 @@ bool BalanceStep(Cluster& cluster, const BalanceOptions& options, double& score,
   const int victim = search.VictimInstance(best->victim);
   const InstanceState& inst = cluster.instances[victim];
   MoveResult result;
-  if (!ApplyMove(cluster.nodes, inst, Depart(cluster.nodes, inst), best->move,
-                 options.ignore_soft_errors, result)) {
+  const Departure departure = Depart(cluster.nodes, inst);
+  if (!ApplyMove(cluster.nodes, inst, departure, best->move, options.ignore_soft_errors, result)) {
     return false;
   }
   // The search scored candidates incrementally; the accepted score is exact.
   std::vector<NodeState> nodes = cluster.nodes;
-  for (int c = 0; c < result.count; ++c) nodes[result.node[c]] = *result.state[c];
+  for (int c = 0; c < result.count; ++c) nodes[result.node[c]] = result.After(c);
   const double new_score = ClusterScore(nodes);
   const bool gain = new_score < score &&
                     (score > options.min_gain_limit || score - new_score >= options.min_gain);

@@ -58,11 +58,12 @@ bool CanEvacuateNode(const Cluster& group, int node) {
   for (int i : drbd) {
     const InstanceState& inst = instances[i];
     MoveResult result;
-    if (!ApplyMove(nodes, inst, Depart(nodes, inst), Move{MoveKind::kFailover, -1}, true, result)) {
+    const Departure departure = Depart(nodes, inst);
+    if (!ApplyMove(nodes, inst, departure, Move{MoveKind::kFailover, -1}, true, result)) {
       return false;
     }
     for (int k = 0; k < 3; ++k) {
-      if (result.node[k] >= 0) nodes[result.node[k]] = *result.state[k];
+      if (result.node[k] >= 0) nodes[result.node[k]] = result.After(k);
     }
     instances[i] = result.instance;
   }

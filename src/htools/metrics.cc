@@ -133,8 +133,16 @@ void ClusterStatistics::Update(const NodeState& before, const NodeState& after) 
 
 double ClusterStatistics::ScoreWith(const Change* changes, int count) const {
   const auto& info = Metrics();
-  NodeMetrics after[3];
-  for (int c = 0; c < count; ++c) after[c] = ComputeNodeMetrics(*changes[c].after);
+  NodeMetrics computed[3];
+  const NodeMetrics* after[3];
+  for (int c = 0; c < count; ++c) {
+    if (changes[c].metrics_after) {
+      after[c] = changes[c].metrics_after;
+    } else {
+      computed[c] = ComputeNodeMetrics(*changes[c].after);
+      after[c] = &computed[c];
+    }
+  }
   double score = 0;
   for (int m = 0; m < kMetricCount; ++m) {
     if (m == kLocationExclusionMetric) continue;
@@ -142,7 +150,7 @@ double ClusterStatistics::ScoreWith(const Change* changes, int count) const {
     double ds = 0, dss = 0;
     for (int c = 0; c < count; ++c) {
       if (changes[c].before->offline() == info[m].online) continue;
-      const double x = (*changes[c].metrics_before)[m], y = after[c][m];
+      const double x = (*changes[c].metrics_before)[m], y = (*after[c])[m];
       ds += y - x;
       dss += y * y - x * x;
     }

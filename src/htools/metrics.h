@@ -37,6 +37,7 @@ class ClusterStatistics {
     const NodeState* before;
     const NodeMetrics* metrics_before;
     const NodeState* after;
+    const NodeMetrics* metrics_after = nullptr;  // computed when null
   };
   double ScoreWith(const Change* changes, int count) const;
 

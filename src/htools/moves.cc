@@ -4,13 +4,44 @@
 
 namespace herd::htools {
 
+MoveResult& MoveResult::operator=(const MoveResult& o) {
+  if (this == &o) return *this;
+  count = o.count;
+  instance = o.instance;
+  new_primary = o.new_primary;
+  new_secondary = o.new_secondary;
+  for (int i = 0; i < 3; ++i) {
+    node[i] = o.node[i];
+    metrics_[i] = o.metrics_[i];
+    owned_[i] = o.owned_[i];
+    after_[i] = o.after_[i] && o.after_[i] == (o.owned_[i] ? &*o.owned_[i] : nullptr) ? &*owned_[i]
+                                                                                      : o.after_[i];
+  }
+  return *this;
+}
+
+void MoveResult::Own(int i, int idx, NodeState s) {
+  node[i] = idx;
+  owned_[i].emplace(std::move(s));
+  after_[i] = &*owned_[i];
+  metrics_[i] = nullptr;
+}
+
+void MoveResult::Share(int i, int idx, const NodeState& s, const NodeMetrics* metrics) {
+  node[i] = idx;
+  after_[i] = &s;
+  metrics_[i] = metrics;
+}
+
 Departure Depart(const std::vector<NodeState>& nodes, const InstanceState& inst) {
   Departure d;
   d.primary.emplace(nodes[inst.pnode]);
   d.primary->RemovePrimary(inst);
+  d.primary_metrics = ComputeNodeMetrics(*d.primary);
   if (inst.snode >= 0) {
     d.secondary.emplace(nodes[inst.snode]);
     d.secondary->RemoveSecondary(inst);
+    d.secondary_metrics = ComputeNodeMetrics(*d.secondary);
   }
   return d;
 }
@@ -20,7 +51,14 @@ bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
   const int old_pdx = inst.pnode, old_sdx = inst.snode;
   const NodeState& old_p = nodes[old_pdx];
   out.count = 0;
-  out.instance = inst;
+  // Trials of one instance reuse the copy: only nodes and location change.
+  if (out.instance.idx != inst.idx || out.instance.name != inst.name) {
+    out.instance = inst;
+  } else {
+    out.instance.pnode = inst.pnode;
+    out.instance.snode = inst.snode;
+    out.instance.location_score = inst.location_score;
+  }
   switch (move.kind) {
     case MoveKind::kFailover: {
       const NodeState& old_s = nodes[old_sdx];
@@ -33,8 +71,8 @@ bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
       }
       out.instance.pnode = old_sdx;
       out.instance.snode = old_pdx;
-      out.Set(0, old_pdx, std::move(new_s));
-      out.Set(1, old_sdx, std::move(new_p));
+      out.Own(0, old_pdx, std::move(new_s));
+      out.Own(1, old_sdx, std::move(new_p));
       out.count = 2;
       break;
     }
@@ -44,8 +82,8 @@ bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
       NodeState new_p = target;
       if (new_p.AddPrimary(inst, old_p.offline() || force)) return false;
       out.instance.pnode = move.target;
-      out.Set(0, old_pdx, *departure.primary);
-      out.Set(1, move.target, std::move(new_p));
+      out.Share(0, old_pdx, *departure.primary, &departure.primary_metrics);
+      out.Own(1, move.target, std::move(new_p));
       out.count = 2;
       break;
     }
@@ -64,9 +102,9 @@ bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
       NodeState new_p = target;
       if (new_p.AddPrimary(out.instance, force_p)) return false;
       if (tmp_s.AddSecondary(out.instance, move.target, force_p)) return false;
-      out.Set(0, move.target, std::move(new_p));
-      out.Set(1, old_pdx, *departure.primary);
-      out.Set(2, old_sdx, std::move(tmp_s));
+      out.Own(0, move.target, std::move(new_p));
+      out.Share(1, old_pdx, *departure.primary, &departure.primary_metrics);
+      out.Own(2, old_sdx, std::move(tmp_s));
       out.count = 3;
       break;
     }
@@ -79,9 +117,9 @@ bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
       if (new_s.AddSecondary(out.instance, old_pdx, old_s.offline() || force)) return false;
       NodeState new_p = *departure.primary;
       if (new_p.AddPrimary(out.instance, true)) return false;
-      out.Set(0, old_pdx, std::move(new_p));
-      out.Set(1, move.target, std::move(new_s));
-      out.Set(2, old_sdx, *departure.secondary);
+      out.Own(0, old_pdx, std::move(new_p));
+      out.Own(1, move.target, std::move(new_s));
+      out.Share(2, old_sdx, *departure.secondary, &departure.secondary_metrics);
       out.count = 3;
       break;
     }
@@ -96,9 +134,9 @@ bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
       if (new_p.AddPrimary(out.instance, force)) return false;
       NodeState new_s = *departure.primary;
       if (new_s.AddSecondary(out.instance, move.target, old_s.offline() || force)) return false;
-      out.Set(0, move.target, std::move(new_p));
-      out.Set(1, old_pdx, std::move(new_s));
-      out.Set(2, old_sdx, *departure.secondary);
+      out.Own(0, move.target, std::move(new_p));
+      out.Own(1, old_pdx, std::move(new_s));
+      out.Share(2, old_sdx, *departure.secondary, &departure.secondary_metrics);
       out.count = 3;
       break;
     }
@@ -114,9 +152,9 @@ bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
       if (new_p.AddPrimary(out.instance, force_p)) return false;
       NodeState new_s = target;
       if (new_s.AddSecondary(out.instance, old_sdx, force_p)) return false;
-      out.Set(0, move.target, std::move(new_s));
-      out.Set(1, old_sdx, std::move(new_p));
-      out.Set(2, old_pdx, *departure.primary);
+      out.Own(0, move.target, std::move(new_s));
+      out.Own(1, old_sdx, std::move(new_p));
+      out.Share(2, old_pdx, *departure.primary, &departure.primary_metrics);
       out.count = 3;
       break;
     }

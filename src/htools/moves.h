@@ -6,21 +6,37 @@
 #include <vector>
 
 #include "htools/instance_state.h"
+#include "htools/metrics.h"
 #include "htools/node_state.h"
 #include "htools/types.h"
 
 namespace herd::htools {
 
-struct MoveResult {
+// The nodes a move touches and their states afterwards. A node left as the
+// instance's departure made it points into that Departure (no copy): a
+// MoveResult must not outlive the Departure it was computed from.
+class MoveResult {
+ public:
+  MoveResult() = default;
+  MoveResult(const MoveResult& o) { *this = o; }
+  MoveResult& operator=(const MoveResult& o);
+
   int count = 0;
   int node[3] = {-1, -1, -1};
-  std::optional<NodeState> state[3];
   InstanceState instance;  // with its new nodes and location score
   int new_primary = -1, new_secondary = -1;
-  void Set(int i, int idx, NodeState s) {
-    node[i] = idx;
-    state[i].emplace(std::move(s));
-  }
+
+  const NodeState& After(int i) const { return *after_[i]; }
+  // The node's metrics after the move when already known, else null.
+  const NodeMetrics* KnownMetrics(int i) const { return metrics_[i]; }
+
+  void Own(int i, int idx, NodeState s);
+  void Share(int i, int idx, const NodeState& s, const NodeMetrics* metrics);
+
+ private:
+  const NodeState* after_[3] = {nullptr, nullptr, nullptr};
+  const NodeMetrics* metrics_[3] = {nullptr, nullptr, nullptr};
+  std::optional<NodeState> owned_[3];
 };
 
 // The nodes of `inst` once it has left them, shared by every move of that
@@ -28,12 +44,16 @@ struct MoveResult {
 struct Departure {
   std::optional<NodeState> primary;    // without the instance as primary
   std::optional<NodeState> secondary;  // without it as secondary (if any)
+  NodeMetrics primary_metrics{}, secondary_metrics{};
 };
 Departure Depart(const std::vector<NodeState>& nodes, const InstanceState& inst);
 
 // Applies `move`; `force` ignores soft errors (Ganeti's --ignore-soft-errors).
 bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
                const Departure& departure, Move move, bool force, MoveResult& out);
+// The result may point into the departure: a temporary one would dangle.
+bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
+               Departure&& departure, Move move, bool force, MoveResult& out) = delete;
 
 // Ganeti's move letters ("f", "r:node3 f", ...) and the gnt-instance commands.
 struct MoveDescription {

@@ -48,10 +48,10 @@ TEST(ClusterScoreTest, IncrementalUpdateEqualsRecomputation) {
   for (const auto& n : c.nodes) before.push_back(ComputeNodeMetrics(n));
   ClusterStatistics::Change changes[3];
   for (int i = 0; i < r.count; ++i) {
-    changes[i] = {&c.nodes[r.node[i]], &before[r.node[i]], &*r.state[i]};
+    changes[i] = {&c.nodes[r.node[i]], &before[r.node[i]], &r.After(i)};
   }
   const double incremental = stats.ScoreWith(changes, r.count);
-  for (int i = 0; i < r.count; ++i) c.nodes[r.node[i]] = *r.state[i];
+  for (int i = 0; i < r.count; ++i) c.nodes[r.node[i]] = r.After(i);
   EXPECT_NEAR(incremental, ClusterScore(c.nodes), 1e-9);
 }
 
@@ -124,8 +124,8 @@ TEST(MovesTest, EveryMoveKindPutsTheInstanceOnItsNewNodes) {
     EXPECT_EQ(r.new_secondary, k.secondary) << k.letters;
     int primaries = 0, secondaries = 0;
     for (int i = 0; i < r.count; ++i) {
-      primaries += r.state[i]->primary_count();
-      secondaries += r.state[i]->secondary_count();
+      primaries += r.After(i).primary_count();
+      secondaries += r.After(i).secondary_count();
     }
     EXPECT_EQ(primaries, 1) << k.letters;
     EXPECT_EQ(secondaries, 1) << k.letters;
@@ -141,7 +141,8 @@ TEST(MovesTest, MigrationTagsRestrictFailover) {
   for (const auto& inst : c.instances) {
     if (inst.snode < 0) continue;
     MoveResult r;
-    if (!ApplyMove(c.nodes, inst, Depart(c.nodes, inst), {MoveKind::kFailover, -1}, true, r)) {
+    const Departure d = Depart(c.nodes, inst);
+    if (!ApplyMove(c.nodes, inst, d, {MoveKind::kFailover, -1}, true, r)) {
       ++refused;
     }
   }
