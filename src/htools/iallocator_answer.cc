@@ -112,7 +112,16 @@ std::string FormatMultiAllocateAnswer(const MultiAllocateResult& result) {
   const std::string info = std::to_string(result.failed.size()) +
                            " instances failed to allocate and " +
                            std::to_string(result.allocated.size()) + " were allocated successfully";
-  return Answer(true, info, json::array{std::move(allocated), StringArray(result.failed)});
+  json::array failed;
+  if (result.failure_reasons.size() == result.failed.size() && !result.failed.empty()) {
+    for (size_t i = 0; i < result.failed.size(); ++i) {
+      failed.emplace_back(
+          json::array{json::value(result.failed[i]), json::value(result.failure_reasons[i])});
+    }
+  } else {
+    failed = StringArray(result.failed);
+  }
+  return Answer(true, info, json::array{std::move(allocated), std::move(failed)});
 }
 
 std::string FormatFailureAnswer(const std::string& reason) {

@@ -50,6 +50,9 @@ struct EvacuationResult {
 struct MultiAllocateResult {
   std::vector<std::pair<std::string, std::vector<std::string>>> allocated;
   std::vector<std::string> failed;
+  // Parallel to `failed` when set: why each failed; answered as Ganeti's
+  // [name, reason] pairs.
+  std::vector<std::string> failure_reasons;
 };
 
 // Successful answers. `info` is the placement's description; the answer's

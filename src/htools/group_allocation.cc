@@ -1,0 +1,196 @@
+#include "htools/group_allocation.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "base/errors.h"
+
+namespace herd::htools {
+namespace {
+
+int PolicyRank(const std::string& policy) {
+  if (policy == "preferred") return 0;
+  if (policy == "last_resort") return 1;
+  return 2;
+}
+
+std::string ErrorText(const GanetiError& e) {
+  return e.args().empty() ? std::string(e.what()) : e.args()[0];
+}
+
+// The candidates of `group`: nodes of that group, scores over `cluster`.
+AllocNodes GroupCandidates(const Cluster& cluster, int group, int required,
+                           const AllocOptions& options) {
+  AllocNodes all = GenAllocNodes(cluster, required, false, options);
+  AllocNodes out;
+  out.required = required;
+  for (int s : all.singles) {
+    if (cluster.nodes[s].group() == group) out.singles.push_back(s);
+  }
+  for (auto& pair : all.pairs) {
+    if (cluster.nodes[pair.first].group() == group) out.pairs.push_back(pair);
+  }
+  return out;
+}
+
+std::string GroupLine(const Group& group, const std::string& message) {
+  return "Group " + group.name + " (" + group.alloc_policy + "): " + message;
+}
+
+}  // namespace
+
+std::string DescribeAllocSolution(const Cluster& c, const AllocSolution& sol) {
+  char score[64];
+  std::snprintf(score, sizeof score, "%.8f", sol.score);
+  return DescribeAllocSolution(c, sol, score);
+}
+
+std::string DescribeAllocSolution(const Cluster& c, const AllocSolution& sol,
+                                  const std::string& score) {
+  std::string reasons;
+  for (int m = 0; m < kFailModeCount; ++m) {
+    if (sol.failures[m] == 0) continue;
+    if (!reasons.empty()) reasons += ", ";
+    reasons += std::string(FailModeName(static_cast<FailMode>(m))) + ": " +
+               std::to_string(sol.failures[m]);
+  }
+  if (!sol.found) {
+    return "No valid allocation solutions, failure reasons: " +
+           (sol.failure_total == 0 ? std::string("unknown reasons") : reasons);
+  }
+  std::string names = c.nodes[sol.instance.pnode].name();
+  if (sol.instance.snode >= 0) names += "/" + c.nodes[sol.instance.snode].name();
+  return "score: " + score + ", successes " + std::to_string(sol.allocs) + ", failures " +
+         std::to_string(sol.failure_total) + " (" + reasons + ") for node(s) " + names;
+}
+
+bool HasRequiredNetworks(const Group& group, const InstanceState& /*inst*/,
+                         const std::vector<std::optional<std::string>>& nic_networks) {
+  for (const auto& net : nic_networks) {
+    if (net &&
+        std::find(group.networks.begin(), group.networks.end(), *net) == group.networks.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+LoggedAllocation FindBestAllocGroup(const Cluster& c,
+                                    const std::optional<std::vector<int>>& allowed,
+                                    const InstanceState& inst,
+                                    const std::vector<std::optional<std::string>>& nic_networks,
+                                    int required, const AllocOptions& options) {
+  std::vector<int> groups;
+  for (int g : c.NodeGroups()) {
+    if (!allowed || std::find(allowed->begin(), allowed->end(), g) != allowed->end()) {
+      groups.push_back(g);
+    }
+  }
+  std::vector<std::string> filter_messages, descriptions;
+  std::vector<LoggedAllocation> good;
+  for (int g : groups) {
+    const Group& group = c.group(g);
+    if (!HasRequiredNetworks(group, inst, nic_networks)) {
+      filter_messages.push_back("group " + group.name +
+                                " is not connected to a network required by instance " + inst.name);
+      continue;
+    }
+    AllocSolution sol;
+    try {
+      sol = TryAlloc(c, inst, GroupCandidates(c, g, required, options), options);
+    } catch (const GanetiError& e) {
+      descriptions.push_back("Group " + group.name + ": error " + ErrorText(e));
+      continue;
+    }
+    descriptions.push_back(GroupLine(group, DescribeAllocSolution(c, sol)));
+    if (sol.found && group.alloc_policy != "unallocable") good.push_back({g, std::move(sol), {}});
+  }
+  std::vector<std::string> messages = filter_messages;
+  messages.insert(messages.end(), descriptions.begin(), descriptions.end());
+  if (good.empty()) {
+    std::string joined;
+    if (groups.empty()) {
+      joined = "no groups for evacuation: allowed groups was ";
+      if (allowed) {
+        joined += "Just [";
+        for (size_t i = 0; i < allowed->size(); ++i) {
+          joined += (i ? "," : "") + std::to_string((*allowed)[i]);
+        }
+        joined += "]";
+      } else {
+        joined += "Nothing";
+      }
+    } else {
+      for (const auto& m : messages) joined += (joined.empty() ? "" : ", ") + m;
+    }
+    throw ParameterError(joined);
+  }
+  // Ganeti collects the good groups in reverse, then sorts stably: later
+  // groups win ties.
+  std::reverse(good.begin(), good.end());
+  std::stable_sort(good.begin(), good.end(), [&](const auto& a, const auto& b) {
+    const int ra = PolicyRank(c.group(a.group).alloc_policy),
+              rb = PolicyRank(c.group(b.group).alloc_policy);
+    if (ra != rb) return ra < rb;
+    return a.solution.score < b.solution.score;
+  });
+  LoggedAllocation best = std::move(good.front());
+  best.log = std::move(messages);
+  return best;
+}
+
+LoggedAllocation TryMultiGroupAllocation(
+    const Cluster& c, const InstanceState& inst,
+    const std::vector<std::optional<std::string>>& nic_networks, int required,
+    const AllocOptions& options) {
+  LoggedAllocation best =
+      FindBestAllocGroup(c, std::nullopt, inst, nic_networks, required, options);
+  best.log.insert(best.log.begin(), "Selected group: " + c.group(best.group).name);
+  return best;
+}
+
+LoggedAllocation TryGroupAllocation(const Cluster& c, const std::string& group_name,
+                                    const InstanceState& inst,
+                                    const std::vector<std::optional<std::string>>& nic_networks,
+                                    int required, const AllocOptions& options) {
+  int g = -1;
+  for (size_t i = 0; i < c.statics().groups.size(); ++i) {
+    const Group& group = c.statics().groups[i];
+    if (group.name == group_name || group.uuid == group_name) g = static_cast<int>(i);
+  }
+  if (g < 0) throw ParameterError("Unknown group name '" + group_name + "'");
+  const Group& group = c.group(g);
+  if (!HasRequiredNetworks(group, inst, nic_networks)) {
+    throw ParameterError("The group " + group.name +
+                         " is not connected to a network required by instance " + inst.name);
+  }
+  // Scores and the N+1 check see the group alone.
+  const Cluster subset = c.GroupSubset(g);
+  AllocSolution sol =
+      TryAlloc(subset, inst, GenAllocNodes(subset, required, false, options), options);
+  LoggedAllocation out;
+  out.group = g;
+  out.log.push_back(GroupLine(group, DescribeAllocSolution(subset, sol)));
+  if (sol.found) {
+    // Back to the cluster's node indices: redo the placement on its nodes.
+    InstanceState placed = sol.instance;
+    placed.pnode = c.FindNode(subset.nodes[sol.instance.pnode].name());
+    placed.snode =
+        sol.instance.snode >= 0 ? c.FindNode(subset.nodes[sol.instance.snode].name()) : -1;
+    NodeState primary = c.nodes[placed.pnode];
+    primary.AddPrimary(placed, true);
+    sol.primary = std::move(primary);
+    if (placed.snode >= 0) {
+      NodeState secondary = c.nodes[placed.snode];
+      secondary.AddSecondary(placed, placed.pnode, true);
+      sol.secondary = std::move(secondary);
+    } else {
+      sol.secondary.reset();
+    }
+    sol.instance = placed;
+  }
+  out.solution = std::move(sol);
+  return out;
+}
+
+}  // namespace herd::htools

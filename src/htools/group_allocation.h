@@ -1,0 +1,56 @@
+// Choosing the node group of a new or moved instance as Ganeti's hail does
+// (Cluster.hs findBestAllocGroup, tryMGAlloc, tryGroupAlloc): network
+// requirements, alloc policies, then the group's best placement.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "htools/allocation.h"
+#include "htools/cluster.h"
+
+namespace herd::htools {
+
+// A solution and the log lines hail joins into its answer's info.
+struct LoggedAllocation {
+  int group = -1;
+  AllocSolution solution;  // solution.found: whether it fits
+  std::vector<std::string> log;
+};
+
+// Ganeti's genericDescribeSolution for the standard score: "score: ...,
+// successes N, failures M (FailMem: 1) for node(s) a/b", or why none fits.
+std::string DescribeAllocSolution(const Cluster& cluster, const AllocSolution& solution);
+// The same with the score as `score_text` (other metrics than the cluster score).
+std::string DescribeAllocSolution(const Cluster& cluster, const AllocSolution& solution,
+                                  const std::string& score_text);
+
+// Ganeti's hasRequiredNetworks: every NIC's network is connected to the group.
+bool HasRequiredNetworks(const Group& group, const InstanceState& inst,
+                         const std::vector<std::optional<std::string>>& nic_networks);
+
+// Ganeti's findBestAllocGroup over the groups in `allowed` (all when unset).
+// Throws ParameterError (hail's failure text) when no group fits.
+LoggedAllocation FindBestAllocGroup(const Cluster& cluster,
+                                    const std::optional<std::vector<int>>& allowed,
+                                    const InstanceState& inst,
+                                    const std::vector<std::optional<std::string>>& nic_networks,
+                                    int required, const AllocOptions& options);
+
+// Ganeti's tryMGAlloc: the best group, its log headed by "Selected group: X".
+LoggedAllocation TryMultiGroupAllocation(
+    const Cluster& cluster, const InstanceState& inst,
+    const std::vector<std::optional<std::string>>& nic_networks, int required,
+    const AllocOptions& options);
+
+// Ganeti's tryGroupAlloc: placement inside the named group only, scored and
+// checked for N+1 against that group alone. The solution's nodes are
+// indices of `cluster`. Throws ParameterError for an unknown group or a
+// missing network.
+LoggedAllocation TryGroupAllocation(const Cluster& cluster, const std::string& group_name,
+                                    const InstanceState& inst,
+                                    const std::vector<std::optional<std::string>>& nic_networks,
+                                    int required, const AllocOptions& options);
+
+}  // namespace herd::htools

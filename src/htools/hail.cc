@@ -1,0 +1,350 @@
+#include "htools/hail.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "htools/cli_common.h"
+#include "htools/dedicated.h"
+#include "htools/evacuate.h"
+#include "htools/group_allocation.h"
+#include "htools/iallocator_answer.h"
+#include "htools/node_table.h"
+
+namespace herd::htools {
+namespace {
+
+constexpr const char* kExclusionTagsPrefix = "htools:iextags:";
+constexpr const char* kDesiredLocationPrefix = "htools:desiredlocation:";
+
+// Tags starting with `prefix`, without it.
+std::vector<std::string> ChompPrefix(const std::vector<std::string>& tags,
+                                     const std::string& prefix) {
+  std::vector<std::string> out;
+  for (const auto& t : tags) {
+    if (t.compare(0, prefix.size(), prefix) == 0) out.push_back(t.substr(prefix.size()));
+  }
+  return out;
+}
+
+bool HasAnyPrefix(const std::string& tag, const std::vector<std::string>& prefixes) {
+  for (const auto& p : prefixes) {
+    if (tag.compare(0, p.size(), p) == 0) return true;
+  }
+  return false;
+}
+
+std::string ErrorText(const GanetiError& e) {
+  return e.args().empty() ? std::string(e.what()) : e.args()[0];
+}
+
+std::string Join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+std::vector<std::optional<std::string>> NicNetworks(const Instance& spec) {
+  std::vector<std::optional<std::string>> out;
+  for (const auto& nic : spec.nics) out.push_back(nic.network);
+  return out;
+}
+
+std::vector<std::string> SolutionNodes(const Cluster& c, const AllocSolution& sol) {
+  std::vector<std::string> names{c.nodes[sol.instance.pnode].name()};
+  if (sol.instance.snode >= 0) names.push_back(c.nodes[sol.instance.snode].name());
+  return names;
+}
+
+// One allocation (allocate, or an entry of multi-allocate).
+LoggedAllocation Allocate(const Cluster& c, const AllocateRequest& r, const AllocOptions& options,
+                          bool dedicated) {
+  const InstanceState inst =
+      NewInstanceState(r.instance, c.statics().cluster_tags, static_cast<int>(c.instances.size()));
+  const auto networks = NicNetworks(r.instance);
+  if (dedicated) {
+    return r.group_name ? TryDedicatedGroupAllocation(c, *r.group_name, inst, networks,
+                                                      r.required_nodes, options)
+                        : TryDedicatedAllocation(c, inst, networks, r.required_nodes, options);
+  }
+  return r.group_name
+             ? TryGroupAllocation(c, *r.group_name, inst, networks, r.required_nodes, options)
+             : TryMultiGroupAllocation(c, inst, networks, r.required_nodes, options);
+}
+
+std::string ProcessAllocate(Cluster& c, const AllocateRequest& r, AllocOptions options,
+                            bool dedicated) {
+  if (!options.restrict_to_nodes) options.restrict_to_nodes = r.restrict_to_nodes;
+  LoggedAllocation a = Allocate(c, r, options, dedicated);
+  const std::string info = Join(a.log, ", ");
+  if (!a.solution.found) return FormatFailureAnswer(info);
+  const auto nodes = SolutionNodes(c, a.solution);
+  CommitAllocation(c, a.solution);
+  return FormatAllocateAnswer(nodes, info);
+}
+
+std::string ProcessMultiAllocate(Cluster& c, const MultiAllocateRequest& r,
+                                 const AllocOptions& options, bool dedicated) {
+  MultiAllocateResult result;
+  for (const auto& entry : r.instances) {
+    LoggedAllocation a = Allocate(c, entry, options, dedicated);
+    if (!a.solution.found) {
+      result.failed.push_back(entry.instance.name);
+      result.failure_reasons.push_back(Join(a.log, ", "));
+      continue;
+    }
+    result.allocated.emplace_back(entry.instance.name, SolutionNodes(c, a.solution));
+    CommitAllocation(c, a.solution);
+  }
+  return FormatMultiAllocateAnswer(result);
+}
+
+// Ganeti's processRelocate: one new node for one instance, through node evacuation.
+std::string ProcessRelocate(Cluster& c, const RelocateRequest& r, const AllocOptions& options) {
+  if (r.required_nodes != 1) {
+    return FormatFailureAnswer("Exchange " + std::to_string(r.required_nodes) +
+                               " nodes mode is not implemented");
+  }
+  const InstanceState orig = c.instances[r.instance];
+  int expected;
+  std::string node_type;
+  EvacMode mode;
+  switch (orig.Mirror()) {
+    case MirrorType::kNone:
+      return FormatFailureAnswer("Can't relocate non-mirrored instances");
+    case MirrorType::kInternal:
+      expected = orig.snode, node_type = "secondary", mode = EvacMode::kSecondaryOnly;
+      break;
+    default:
+      expected = orig.pnode, node_type = "primary", mode = EvacMode::kPrimaryOnly;
+      break;
+  }
+  if (r.relocate_from != std::vector<int>{expected}) {
+    std::string shown;
+    for (size_t i = 0; i < r.relocate_from.size(); ++i) {
+      shown += (i ? "," : "") + std::to_string(r.relocate_from[i]);
+    }
+    return FormatFailureAnswer("Unsupported request: excluded nodes not equal to instance's " +
+                               node_type + "(" + std::to_string(expected) + " versus [" + shown +
+                               "])");
+  }
+  const EvacSolution sol = TryNodeEvac(c, mode, {r.instance}, options);
+  if (!sol.failed.empty()) return FormatFailureAnswer(sol.failed.front().second);
+  if (sol.moved.empty())
+    return FormatFailureAnswer("Internal error: lost instance idx during move");
+  const InstanceState& inst = c.instances[r.instance];
+  const int node = orig.Mirror() == MirrorType::kInternal ? inst.snode : inst.pnode;
+  return FormatRelocateAnswer({c.nodes[node].name()});
+}
+
+// Ganeti's tryAllocateSecondary: a secondary in the primary's group.
+std::string ProcessAllocateSecondary(Cluster& c, const AllocateSecondaryRequest& r,
+                                     const AllocOptions& options) {
+  const InstanceState& orig = c.instances[r.instance];
+  if (orig.snode >= 0) return FormatFailureAnswer("Instance already has a secondary");
+  Cluster work = c;
+  const int p = orig.pnode;
+  work.nodes[p].RemovePrimary(orig);
+  InstanceState inst = orig;
+  inst.disk_template = "drbd";
+  AllocNodes candidates;
+  candidates.required = 2;
+  std::vector<int> secondaries;
+  for (const auto& n : work.nodes) {
+    if (n.group() == work.nodes[p].group() && n.idx() != p) secondaries.push_back(n.idx());
+  }
+  candidates.pairs.emplace_back(p, std::move(secondaries));
+  const AllocSolution sol = TryAlloc(work, inst, candidates, options);
+  const std::string info = DescribeAllocSolution(work, sol);
+  if (!sol.found) return FormatFailureAnswer(info);
+  const std::string secondary = work.nodes[sol.instance.snode].name();
+  work.instances[r.instance] = sol.instance;
+  work.nodes[p] = *sol.primary;
+  work.nodes[sol.instance.snode] = *sol.secondary;
+  c = std::move(work);
+  return FormatAllocateSecondaryAnswer(secondary, info);
+}
+
+}  // namespace
+
+InstanceState NewInstanceState(const Instance& spec, const std::vector<std::string>& cluster_tags,
+                               int idx) {
+  InstanceState inst;
+  inst.idx = idx;
+  inst.name = inst.alias = spec.name;
+  inst.mem = static_cast<int>(spec.memory);
+  inst.dsk = static_cast<int>(spec.disk);
+  inst.vcpus = static_cast<int>(spec.vcpus);
+  for (const auto& d : spec.disks) {
+    inst.disks.push_back(
+        DiskSpec{static_cast<int>(d.size),
+                 d.spindles ? std::optional<int>(static_cast<int>(*d.spindles)) : std::nullopt});
+  }
+  if (spec.disks.empty()) inst.disks = {DiskSpec{inst.dsk, std::nullopt}};
+  inst.status = ParseInstanceStatus(spec.status);
+  inst.disk_template = spec.disk_template;
+  inst.spindle_use = static_cast<int>(spec.spindle_use);
+  inst.tags = spec.tags;
+  inst.forthcoming = spec.forthcoming;
+  const auto exclusion = ChompPrefix(cluster_tags, kExclusionTagsPrefix);
+  const auto desired = ChompPrefix(cluster_tags, kDesiredLocationPrefix);
+  for (const auto& t : inst.tags) {
+    if (HasAnyPrefix(t, exclusion)) inst.excl_tags.push_back(t);
+    if (HasAnyPrefix(t, desired)) inst.desired_location_tags.insert(t);
+  }
+  return inst;
+}
+
+bool IsDedicatedCluster(const ClusterData& data, const std::optional<std::string>& group) {
+  for (const auto& n : data.nodes) {
+    const Group& g = data.groups[n.group];
+    const bool eligible = group ? g.name == *group : g.alloc_policy != "unallocable";
+    if (eligible && !n.exclusive_storage) return false;
+  }
+  return true;
+}
+
+std::string ProcessRequest(const IAllocatorRequest& request, Cluster& cluster,
+                           const AllocOptions& options) {
+  try {
+    return std::visit(
+        [&](const auto& r) -> std::string {
+          using T = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<T, AllocateRequest>) {
+            return ProcessAllocate(cluster, r, options,
+                                   IsDedicatedCluster(request.cluster, r.group_name));
+          } else if constexpr (std::is_same_v<T, MultiAllocateRequest>) {
+            return ProcessMultiAllocate(cluster, r, options, false);
+          } else if constexpr (std::is_same_v<T, RelocateRequest>) {
+            return ProcessRelocate(cluster, r, options);
+          } else if constexpr (std::is_same_v<T, ChangeGroupRequest>) {
+            return FormatEvacuationAnswer(DescribeEvacuation(
+                cluster, TryChangeGroup(cluster, r.target_groups, r.instances, options)));
+          } else if constexpr (std::is_same_v<T, NodeEvacuateRequest>) {
+            return FormatEvacuationAnswer(
+                DescribeEvacuation(cluster, TryNodeEvac(cluster, r.mode, r.instances, options)));
+          } else {
+            return ProcessAllocateSecondary(cluster, r, options);
+          }
+        },
+        request.request);
+  } catch (const GanetiError& e) {
+    return FormatFailureAnswer(ErrorText(e));
+  }
+}
+
+namespace {
+
+struct HailOptions {
+  std::optional<std::string> print_nodes;
+  std::optional<std::string> save_cluster;
+  std::optional<std::string> text_file;
+  std::vector<std::string> simulate;
+  int verbose_count = 0;
+  bool ignore_dynu = false, ignore_soft_errors = false, no_capacity_checks = false;
+  std::optional<std::string> restrict_to;
+  std::optional<std::string> mond;
+  bool mond_xen = false;
+  int static_kvm_node_memory = 4096;
+  std::vector<std::string> args;
+};
+
+int HailBody(int argc, char** argv) {
+  HailOptions o;
+  CLI::App app{"hail: Ganeti's iallocator plugin", "hail"};
+  app.add_option("-p,--print-nodes", o.print_nodes, "print the final node list [FIELDS]")
+      ->expected(0, 1);
+  app.add_option("-S,--save", o.save_cluster, "save cluster state to FILE");
+  app.add_option("-t,--text-data", o.text_file, "the cluster data FILE");
+  app.add_option("--simulate", o.simulate, "simulate an empty cluster, given as SPEC");
+  app.add_flag("-v,--verbose", o.verbose_count, "increase the verbosity level");
+  app.add_flag("--ignore-dynu", o.ignore_dynu, "ignore any dynamic utilisation information");
+  app.add_flag("--ignore-soft-errors", o.ignore_soft_errors, "ignore soft policy restrictions");
+  app.add_flag("--no-capacity-checks", o.no_capacity_checks,
+               "disable capacity checks (like global N+1 redundancy)");
+  app.add_option("--restrict-allocation-to", o.restrict_to,
+                 "restrict allocations to the given NODE,... set");
+  app.add_option("--mond", o.mond, "pass either 'yes' or 'no' to query all monDs")->expected(0, 1);
+  app.add_flag("--mond-xen", o.mond_xen, "also consider xen-specific collectors");
+  app.add_option("--static-kvm-node-memory", o.static_kvm_node_memory,
+                 "static node memory [in MB] on KVM (0: as reported)");
+  app.add_option("args", o.args, "the request file");
+  // Ganeti's -p takes its fields attached (-pname,fmem): a bare -p is
+  // followed by the request file, not by fields.
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 1; --i) {
+    const std::string a = argv[i];
+    if (a == "-p" || a == "--print-nodes") {
+      o.print_nodes = "";
+    } else if (a.rfind("--print-nodes=", 0) == 0) {
+      o.print_nodes = a.substr(14);
+    } else if (a.size() > 2 && a.rfind("-p", 0) == 0) {
+      o.print_nodes = a.substr(2);
+    } else {
+      args.push_back(a);
+    }
+  }
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    throw ExitRequest{app.exit(e)};
+  }
+  if (o.args.empty()) throw ParameterError("This program needs an input file.");
+  if (o.args.size() > 1) throw ParameterError("Only one argument is accepted (the input file)");
+  const std::string& path = o.args[0];
+  const int verbose = 1 + o.verbose_count;
+
+  IAllocatorRequest request;
+  {
+    const std::string text =
+        path == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {}) : ReadFile(path);
+    try {
+      request = ParseIAllocatorRequest(text, path);
+    } catch (const GanetiError& e) {
+      // Ganeti reports a malformed request without naming the file.
+      std::string message = ErrorText(e);
+      const std::string prefix = path + ": ";
+      if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+      throw ParameterError(message);
+    }
+  }
+  CommonOptions common;
+  common.ignore_dynu = o.ignore_dynu;
+  common.static_kvm_node_memory = o.static_kvm_node_memory;
+  common.verbose = verbose;
+  if (o.text_file || !o.simulate.empty()) {
+    // The request's type, a cluster from elsewhere.
+    if (!o.simulate.empty()) throw ParameterError("--simulate is not supported by this hail");
+    common.text_file = o.text_file;
+    request.cluster = LoadClusterData(common);
+  }
+  Cluster cluster = BuildCluster(common, request.cluster);
+
+  if (verbose > 1) {
+    std::cerr << "Received request: " << RequestTypeName(request.request) << "\n";
+  }
+  const auto node_fields = o.print_nodes ? SplitCommas(*o.print_nodes) : std::vector<std::string>{};
+  auto maybe_print_nodes = [&](const std::string& msg, const Cluster& c) {
+    if (!o.print_nodes) return;
+    std::fflush(stdout);
+    std::cerr << "\n" << msg << " status:\n" << PrintNodes(c, node_fields) << "\n";
+  };
+  maybe_print_nodes("Initial cluster", cluster);
+
+  AllocOptions options;
+  options.ignore_soft_errors = o.ignore_soft_errors;
+  options.capacity = !o.no_capacity_checks;
+  if (o.restrict_to) options.restrict_to_nodes = SplitCommas(*o.restrict_to);
+  std::cout << ProcessRequest(request, cluster, options) << std::endl;
+  maybe_print_nodes("Final cluster", cluster);
+  return 0;
+}
+
+}  // namespace
+
+int HailMain(int argc, char** argv) { return RunProgram(argc, argv, HailBody); }
+
+}  // namespace herd::htools
