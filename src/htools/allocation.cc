@@ -1,7 +1,10 @@
 #include "htools/allocation.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 
 #include "base/errors.h"
 #include "htools/metrics.h"
@@ -644,7 +647,39 @@ AllocRun Tiered(Cluster& c, InstanceState spec, const AllocNodes& nodes, std::op
 
 AllocRun TieredAlloc(Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
                      std::optional<int> limit, const AllocOptions& options, AllocRun run) {
-  return Tiered(c, inst, nodes, limit, options, std::move(run), nullptr);
+  // Each shrinking step is one level of recursion (as in Ganeti): thousands
+  // of levels for a large spec, so the work runs on a thread with a big stack.
+  struct Job {
+    Cluster& c;
+    const InstanceState& inst;
+    const AllocNodes& nodes;
+    std::optional<int> limit;
+    const AllocOptions& options;
+    AllocRun run;
+    std::exception_ptr error;
+  } job{c, inst, nodes, limit, options, std::move(run), nullptr};
+  auto body = [](void* arg) -> void* {
+    auto* j = static_cast<Job*>(arg);
+    try {
+      j->run = Tiered(j->c, j->inst, j->nodes, j->limit, j->options, std::move(j->run), nullptr);
+    } catch (...) {
+      j->error = std::current_exception();
+    }
+    return nullptr;
+  };
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, size_t{2} << 30);
+  pthread_t thread;
+  if (pthread_create(&thread, &attr, body, &job) != 0) {
+    pthread_attr_destroy(&attr);
+    body(&job);
+  } else {
+    pthread_attr_destroy(&attr);
+    pthread_join(thread, nullptr);
+  }
+  if (job.error) std::rethrow_exception(job.error);
+  return std::move(job.run);
 }
 
 std::optional<GroupAllocation> TryMultiGroupAlloc(const Cluster& c, const InstanceState& inst,
