@@ -1,5 +1,6 @@
 // Debian's real hail (package ganeti-htools-3.0) judges the request document:
-// if it accepts it and places instances where the memory is, the format is right.
+// if it accepts it and places instances where the memory is, the format is
+// right. Herd's own hail must answer the same documents the same way.
 #include <gtest/gtest.h>
 
 #include "base/errors.h"
@@ -15,19 +16,30 @@ using testing::SmallClusterLive;
 
 constexpr const char* kHailDir = "/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators";
 
-class HailTest : public ::testing::Test {
+// Where the hail under test lives: Debian's, found in the standard search
+// path as masterd finds it, or Herd's own from the build.
+enum class HailBuild { kDebian, kHerd };
+
+class HailTest : public ::testing::TestWithParam<HailBuild> {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(std::string(kHailDir) + "/hail")) {
-      GTEST_SKIP() << "hail is not installed (" << kHailDir
+    const bool herd = GetParam() == HailBuild::kHerd;
+    const std::string dir = herd ? HERD_BIN_DIR : kHailDir;
+    if (!std::filesystem::exists(dir + "/hail")) {
+      GTEST_SKIP() << "hail is not installed (" << dir
                    << "/hail, Debian package ganeti-htools-3.0)";
     }
+    if (herd) hail_.search_path = {dir};
   }
-  // hail found by name in the standard search path, as masterd finds it.
   Allocator hail_{"hail", DefaultAllocatorSearchPath(), {}, 60, ""};
 };
 
-TEST_F(HailTest, PlacesAnInstanceWhereTheMemoryIs) {
+INSTANTIATE_TEST_SUITE_P(Builds, HailTest, ::testing::Values(HailBuild::kDebian, HailBuild::kHerd),
+                         [](const auto& info) {
+                           return info.param == HailBuild::kDebian ? "Debian" : "Herd";
+                         });
+
+TEST_P(HailTest, PlacesAnInstanceWhereTheMemoryIs) {
   // node1 has 3328 MiB left for new instances (inst1 may still claim 384 of
   // its 3712 free), node2 7936, node3 5888; node4 is offline. hail also keeps
   // the cluster N+1 redundant, which two nodes with room make possible.
@@ -44,7 +56,7 @@ TEST_F(HailTest, PlacesAnInstanceWhereTheMemoryIs) {
   EXPECT_NE(nodes[0], "node4.example.com");
 }
 
-TEST_F(HailTest, ImpossibleRequestFailsWithHailsReason) {
+TEST_P(HailTest, ImpossibleRequestFailsWithHailsReason) {
   try {
     Allocate(hail_, SmallCluster(), SmallClusterLive(), NewInstance("huge", 20000));
     FAIL() << "hail placed an instance larger than any node";
@@ -58,7 +70,7 @@ TEST_F(HailTest, ImpossibleRequestFailsWithHailsReason) {
   }
 }
 
-TEST_F(HailTest, RestrictedAllocationAndMultiAllocation) {
+TEST_P(HailTest, RestrictedAllocationAndMultiAllocation) {
   AllocateRequest r = NewInstance("new1", 256);
   r.node_whitelist = std::vector<std::string>{"node3.example.com"};
   EXPECT_EQ(Allocate(hail_, SmallCluster(), SmallClusterLive(), r),
@@ -83,7 +95,7 @@ TEST_F(HailTest, RestrictedAllocationAndMultiAllocation) {
   }
 }
 
-TEST_F(HailTest, EvacuatesASharedStorageInstance) {
+TEST_P(HailTest, EvacuatesASharedStorageInstance) {
   objects::ConfigData config = SmallCluster();
   config.disks["disk1-uuid"].dev_type = "sharedfile";
   config.instances["inst1-uuid"].disk_template = "sharedfile";
@@ -119,7 +131,7 @@ objects::ConfigData DrbdCluster() {
   return config;
 }
 
-TEST_F(HailTest, DrbdAllocationGetsTwoNodesAndRelocationANewSecondary) {
+TEST_P(HailTest, DrbdAllocationGetsTwoNodesAndRelocationANewSecondary) {
   AllocateRequest r = NewInstance("mirrored", 1024);
   r.disk_template = "drbd";
   auto nodes = Allocate(hail_, DrbdCluster(), SmallClusterLive(), r);
