@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <deque>
 #include <limits>
+#include <queue>
 #include <thread>
 
 #include "htools/metrics.h"
@@ -132,6 +133,55 @@ class RoundSearch {
 
   int VictimInstance(size_t position) const { return victims_[position]; }
 
+ public:
+  // Calls on_score(score, order, move) for every feasible move of victim `v`
+  // to `targets` (and its failover), in Ganeti's order.
+  template <class F>
+  void ForEachCandidate(size_t v, const std::vector<int>& targets, F&& on_score) const {
+    const InstanceState& inst = cluster_.instances[victims_[v]];
+    const Departure departure = Depart(cluster_.nodes, inst);
+    const bool force = options_.ignore_soft_errors;
+    MoveResult result;
+    int order = 0;
+    auto consider = [&](Move move) {
+      ++order;
+      if (!ApplyMove(cluster_.nodes, inst, departure, move, force, result)) return;
+      ClusterStatistics::Change changes[3];
+      for (int c = 0; c < result.count; ++c) {
+        const int idx = result.node[c];
+        changes[c] = {&cluster_.nodes[idx], &metrics_[idx], &result.After(c),
+                      result.KnownMetrics(c)};
+      }
+      on_score(stats_.ScoreWith(changes, result.count), order, move);
+    };
+    const int opdx = inst.pnode, osdx = inst.snode;
+    const MirrorType mirror = inst.Mirror();
+    const bool use_secondary = osdx >= 0 && online_[osdx] && options_.instance_moves;
+    if (mirror == MirrorType::kInternal && use_secondary) consider({MoveKind::kFailover, -1});
+    const auto kinds =
+        PossibleMoves(mirror, use_secondary, options_.instance_moves, options_.disk_moves,
+                      options_.restricted_migration, cluster_.nodes[opdx].offline());
+    if (kinds.empty()) return;
+    for (int target : targets) {
+      if (target == opdx || target == osdx) continue;
+      for (MoveKind kind : kinds) consider({kind, target});
+    }
+  }
+
+  // The first lowest-scoring move of victim `v` to `targets`, improving or not.
+  std::optional<Candidate> BestOfVictim(size_t v, const std::vector<int>& targets) const {
+    std::optional<Candidate> best;
+    ForEachCandidate(v, targets, [&](double s, int order, Move move) {
+      if (!best || s < best->score) best = Candidate{s, v, order, move};
+    });
+    return best;
+  }
+
+  const std::vector<int>& victims() const { return victims_; }
+  const std::vector<int>& online_nodes() const { return online_nodes_; }
+  const std::vector<NodeMetrics>& metrics() const { return metrics_; }
+  const ClusterStatistics& stats() const { return stats_; }
+
  private:
   // The best candidates among victims start, start+stride, ... : every one
   // within the tie tolerance of the best, in search order.
@@ -139,22 +189,8 @@ class RoundSearch {
     std::vector<Candidate> near;
     double best = score_;
     bool improved = false;
-    MoveResult result;
-    const bool force = options_.ignore_soft_errors;
     for (size_t v = start; v < victims_.size(); v += stride) {
-      const InstanceState& inst = cluster_.instances[victims_[v]];
-      const Departure departure = Depart(cluster_.nodes, inst);
-      int order = 0;
-      auto consider = [&](Move move) {
-        ++order;
-        if (!ApplyMove(cluster_.nodes, inst, departure, move, force, result)) return;
-        ClusterStatistics::Change changes[3];
-        for (int c = 0; c < result.count; ++c) {
-          const int idx = result.node[c];
-          changes[c] = {&cluster_.nodes[idx], &metrics_[idx], &result.After(c),
-                        result.KnownMetrics(c)};
-        }
-        const double s = stats_.ScoreWith(changes, result.count);
+      ForEachCandidate(v, online_nodes_, [&](double s, int order, Move move) {
         // Only moves that lower the score count, like Ganeti's strict comparison.
         if (!(s < score_)) return;
         if (s > best + TieTolerance(best) && improved) return;
@@ -164,19 +200,7 @@ class RoundSearch {
           std::erase_if(near, [&](const Candidate& c) { return c.score > s + TieTolerance(s); });
         }
         if (near.size() < kMaxTies) near.push_back({s, v, order, move});
-      };
-      const int opdx = inst.pnode, osdx = inst.snode;
-      const MirrorType mirror = inst.Mirror();
-      const bool use_secondary = osdx >= 0 && online_[osdx] && options_.instance_moves;
-      if (mirror == MirrorType::kInternal && use_secondary) consider({MoveKind::kFailover, -1});
-      const auto kinds =
-          PossibleMoves(mirror, use_secondary, options_.instance_moves, options_.disk_moves,
-                        options_.restricted_migration, cluster_.nodes[opdx].offline());
-      if (kinds.empty()) continue;
-      for (int target : online_nodes_) {
-        if (target == opdx || target == osdx) continue;
-        for (MoveKind kind : kinds) consider({kind, target});
-      }
+      });
     }
     return near;
   }
@@ -193,16 +217,16 @@ class RoundSearch {
 
 }  // namespace
 
-bool BalanceStep(Cluster& cluster, const BalanceOptions& options, double& score,
-                 Placement& placement) {
-  RoundSearch search(cluster, options, score);
-  auto best = search.Run();
-  if (!best) return false;
-  const int victim = search.VictimInstance(best->victim);
+namespace {
+
+// Applies `move` of instance `victim` when its exact score gains enough
+// (Ganeti's tryBalance acceptance).
+bool AcceptMove(Cluster& cluster, const BalanceOptions& options, int victim, Move move,
+                double& score, Placement& placement) {
   const InstanceState& inst = cluster.instances[victim];
   MoveResult result;
   const Departure departure = Depart(cluster.nodes, inst);
-  if (!ApplyMove(cluster.nodes, inst, departure, best->move, options.ignore_soft_errors, result)) {
+  if (!ApplyMove(cluster.nodes, inst, departure, move, options.ignore_soft_errors, result)) {
     return false;
   }
   // The search scored candidates incrementally; the accepted score is exact.
@@ -214,9 +238,153 @@ bool BalanceStep(Cluster& cluster, const BalanceOptions& options, double& score,
   if (!gain) return false;
   cluster.nodes = std::move(nodes);
   cluster.instances[victim] = result.instance;
-  placement = {victim, result.new_primary, result.new_secondary, best->move, new_score};
+  placement = {victim, result.new_primary, result.new_secondary, move, new_score};
   score = new_score;
   return true;
+}
+
+// Runs fn(i) for i in [0, count) on the machine's cores.
+template <class F>
+void ParallelFor(size_t count, int threads_option, F&& fn) {
+  unsigned threads = threads_option > 0 ? static_cast<unsigned>(threads_option)
+                                        : std::max(1u, std::thread::hardware_concurrency());
+  threads = std::min<unsigned>(threads, std::max<size_t>(1, count / 8));
+  if (threads <= 1) {
+    for (size_t i = 0; i < count; ++i) fn(i);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (size_t i = t; i < count; i += threads) fn(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+// Nodes most likely to take load well: furthest below the mean in the load
+// metrics and above it in free resources, in units of each metric's spread.
+std::vector<int> Shortlist(const Cluster& cluster, const RoundSearch& search, size_t size) {
+  const auto& online = search.online_nodes();
+  if (online.size() <= size) return online;
+  const auto values = search.stats().Values();
+  std::array<double, kMetricCount> mean{}, spread{};
+  for (int m = 0; m < kMetricCount; ++m) {
+    if (!Metrics()[m].std_dev || !Metrics()[m].online) continue;
+    for (int n : online) mean[m] += search.metrics()[n][m];
+    mean[m] /= online.size();
+    spread[m] = values[m] > 0 ? values[m] : 1;
+  }
+  // +1: more is better for a target (free memory and disk), -1: less is.
+  static constexpr std::array<int, kMetricCount> kDirection{1,  1, 0,  -1, 0, 0,  -1, -1, -1, -1,
+                                                            -1, 0, -1, 1,  1, -1, -1, 0,  0,  0};
+  std::vector<std::pair<double, int>> ranked;
+  for (int n : online) {
+    double a = 0;
+    for (int m = 0; m < kMetricCount; ++m) {
+      if (kDirection[m] == 0 || !Metrics()[m].std_dev) continue;
+      a += Metrics()[m].weight * kDirection[m] * (search.metrics()[n][m] - mean[m]) / spread[m];
+    }
+    if (cluster.nodes[n].fail_n1()) a -= 1e6;  // N+1 failing nodes take nothing
+    ranked.emplace_back(-a, n);
+  }
+  std::partial_sort(ranked.begin(), ranked.begin() + size, ranked.end());
+  std::vector<int> out;
+  for (size_t i = 0; i < size; ++i) out.push_back(ranked[i].second);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+bool BalanceStep(Cluster& cluster, const BalanceOptions& options, double& score,
+                 Placement& placement) {
+  RoundSearch search(cluster, options, score);
+  auto best = search.Run();
+  if (!best) return false;
+  return AcceptMove(cluster, options, search.VictimInstance(best->victim), best->move, score,
+                    placement);
+}
+
+struct Balancer::Entry {
+  double key = -std::numeric_limits<double>::infinity();  // gain when evaluated
+  int version = 0, round = -1;
+  std::optional<Move> move;
+};
+
+Balancer::Balancer(Cluster& cluster, const BalanceOptions& options)
+    : cluster_(cluster), options_(options) {}
+Balancer::~Balancer() = default;
+
+bool Balancer::Step(double& score, Placement& placement) {
+  size_t online = 0, movable = 0;
+  for (const auto& n : cluster_.nodes) online += !n.offline();
+  for (const auto& i : cluster_.instances) movable += i.movable && i.auto_balance;
+  if (movable * online * 4 <= options_.exhaustive_limit) {
+    return BalanceStep(cluster_, options_, score, placement);
+  }
+  return LazyStep(score, placement);
+}
+
+// Lazy greedy: every instance keeps the gain of its best move as last
+// evaluated; the instance on top is evaluated again against the current
+// cluster until the top one is fresh. Gains shrink as the cluster evens out,
+// so a stale gain rarely hides a better fresh one.
+bool Balancer::LazyStep(double& score, Placement& placement) {
+  ++round_;
+  RoundSearch search(cluster_, options_, score);
+  const auto targets = Shortlist(cluster_, search, options_.shortlist);
+  const auto& victims = search.victims();
+  std::vector<int> position(cluster_.instances.size(), -1);
+  for (size_t v = 0; v < victims.size(); ++v) position[victims[v]] = static_cast<int>(v);
+  if (entries_.empty()) entries_.resize(cluster_.instances.size());
+
+  auto evaluate = [&](int inst) {
+    Entry& e = entries_[inst];
+    auto best = search.BestOfVictim(position[inst], targets);
+    e.key = best ? score - best->score : -std::numeric_limits<double>::infinity();
+    e.move = best ? std::optional<Move>(best->move) : std::nullopt;
+    e.round = round_;
+    ++e.version;
+  };
+  std::vector<int> batch;
+  if (round_ == 1) {
+    batch = victims;
+  } else {
+    for (int i : dirty_) {
+      if (position[i] >= 0) batch.push_back(i);
+    }
+  }
+  ParallelFor(batch.size(), options_.threads, [&](size_t k) { evaluate(batch[k]); });
+  for (int i : batch) heap_.push({entries_[i].key, i, entries_[i].version});
+
+  while (!heap_.empty()) {
+    const auto [key, inst, version] = heap_.top();
+    heap_.pop();
+    Entry& e = entries_[inst];
+    if (version != e.version || position[inst] < 0) continue;
+    if (e.round != round_) {
+      evaluate(inst);
+      heap_.push({e.key, inst, e.version});
+      continue;
+    }
+    if (!(e.key > 0) || !e.move) return false;
+    const InstanceState before = cluster_.instances[inst];
+    if (!AcceptMove(cluster_, options_, inst, *e.move, score, placement)) return false;
+    // Instances sharing a node with the move have new gains.
+    std::vector<int> changed{before.pnode, before.snode, placement.primary, placement.secondary};
+    dirty_.clear();
+    for (const auto& i : cluster_.instances) {
+      for (int n : changed) {
+        if (n >= 0 && (i.pnode == n || i.snode == n)) {
+          dirty_.push_back(i.idx);
+          break;
+        }
+      }
+    }
+    return true;
+  }
+  return false;
 }
 
 std::string SolutionLine(const Cluster& before, const Placement& plc, int position, int nmlen,

@@ -2,6 +2,7 @@
 // movable instance and keeps the one that lowers the cluster score most.
 #pragma once
 
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct BalanceOptions {
   int max_length = -1;                // --max-length (-1: unlimited)
   double min_score = 1e-9;            // -e / --min-score
   int threads = 0;                    // 0: the machine's cores
+  // Rounds that would try more moves than this search lazily (Balancer).
+  size_t exhaustive_limit = 4'000'000;
+  size_t shortlist = 64;  // target nodes a lazy round tries per instance
 };
 
 struct Placement {
@@ -34,6 +38,35 @@ struct Placement {
 // false when no move improves `score` enough.
 bool BalanceStep(Cluster& cluster, const BalanceOptions& options, double& score,
                  Placement& placement);
+
+// hbal's balancing loop, round after round: Ganeti's exhaustive search while
+// a round is small enough, a lazy greedy search with a shortlist of target
+// nodes on large clusters (thousands of nodes), where trying every move of
+// every instance each round would take hours.
+class Balancer {
+ public:
+  Balancer(Cluster& cluster, const BalanceOptions& options);
+  ~Balancer();
+  bool Step(double& score, Placement& placement);
+
+ private:
+  struct Entry;
+  struct HeapItem {
+    double key;
+    int instance, version;
+    bool operator<(const HeapItem& o) const {
+      return key != o.key ? key < o.key : instance > o.instance;
+    }
+  };
+  bool LazyStep(double& score, Placement& placement);
+
+  Cluster& cluster_;
+  BalanceOptions options_;
+  int round_ = 0;
+  std::vector<Entry> entries_;
+  std::priority_queue<HeapItem> heap_;
+  std::vector<int> dirty_;
+};
 
 // A move as hbal reports it, with the commands that carry it out.
 struct MoveJob {
