@@ -371,12 +371,17 @@ bool Balancer::LazyStep(double& score, Placement& placement) {
     if (!(e.key > 0) || !e.move) return false;
     const InstanceState before = cluster_.instances[inst];
     if (!AcceptMove(cluster_, options_, inst, *e.move, score, placement)) return false;
-    // Instances sharing a node with the move have new gains.
-    std::vector<int> changed{before.pnode, before.snode, placement.primary, placement.secondary};
-    dirty_.clear();
+    // Instances on nodes that took on load may now gain more by leaving
+    // them; elsewhere gains only shrink, which a later evaluation sees.
+    std::vector<int> loaded;
+    if (placement.primary != before.pnode) loaded.push_back(placement.primary);
+    if (placement.secondary != before.snode && placement.secondary >= 0) {
+      loaded.push_back(placement.secondary);
+    }
+    dirty_.assign(1, inst);
     for (const auto& i : cluster_.instances) {
-      for (int n : changed) {
-        if (n >= 0 && (i.pnode == n || i.snode == n)) {
+      for (int n : loaded) {
+        if (i.idx != inst && (i.pnode == n || i.snode == n)) {
           dirty_.push_back(i.idx);
           break;
         }
