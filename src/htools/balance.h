@@ -23,7 +23,7 @@ struct BalanceOptions {
   double min_score = 1e-9;            // -e / --min-score
   int threads = 0;                    // 0: the machine's cores
   // Rounds that would try more moves than this search lazily (Balancer).
-  size_t exhaustive_limit = 4'000'000;
+  size_t exhaustive_limit = 250'000;
   size_t shortlist = 64;  // target nodes a lazy round tries per instance
 };
 
