@@ -180,5 +180,52 @@ TEST(BalanceTest, ThreadsDoNotChangeTheResult) {
   }
 }
 
+// The lazy search (large clusters) on Ganeti's inputs: it reaches the same
+// final scores as the exhaustive one, and every state it leaves is valid.
+TEST(BalancerTest, LazySearchReachesGanetisScoresOnItsInputs) {
+  const struct {
+    const char* file;
+    double final_score;
+  } cases[] = {{"hbal-evac.data", 0.26606742},
+               {"hbal-location-1.data", 0.0625},
+               {"partly-used.data", 2.05529971}};
+  for (const auto& k : cases) {
+    Cluster c = Load(k.file);
+    BalanceOptions options;
+    options.exhaustive_limit = 0;
+    Balancer balancer(c, options);
+    double score = ClusterScore(c.nodes);
+    Placement p;
+    while (score > OptimalScore(c.nodes) + options.min_score && balancer.Step(score, p)) {
+    }
+    EXPECT_NEAR(score, k.final_score, 1e-8) << k.file;
+    EXPECT_NEAR(score, ClusterScore(c.nodes), 1e-9) << k.file;
+    // The balancer's nodes agree with a cluster rebuilt from its instances.
+    for (const auto& n : c.nodes) {
+      int primaries = 0;
+      for (const auto& i : c.instances) primaries += i.pnode == n.idx() && !i.forthcoming;
+      EXPECT_EQ(n.primary_count(), primaries) << k.file << " " << n.name();
+    }
+  }
+}
+
+TEST(BalancerTest, SmallRoundsUseTheExhaustiveSearch) {
+  // Same moves as BalanceStep, one by one.
+  Cluster a = Load("hbal-migration-3.data"), b = a;
+  BalanceOptions options;
+  Balancer balancer(a, options);
+  double sa = ClusterScore(a.nodes), sb = sa;
+  Placement pa, pb;
+  for (;;) {
+    const bool ma = balancer.Step(sa, pa), mb = BalanceStep(b, options, sb, pb);
+    ASSERT_EQ(ma, mb);
+    if (!ma) break;
+    EXPECT_EQ(pa.instance, pb.instance);
+    EXPECT_EQ(pa.primary, pb.primary);
+    EXPECT_EQ(pa.secondary, pb.secondary);
+  }
+  EXPECT_EQ(sa, sb);
+}
+
 }  // namespace
 }  // namespace herd::htools
