@@ -14,6 +14,7 @@
 #include "htools/luxi_loader.h"
 #include "htools/rapi_loader.h"
 #include "htools/text_loader.h"
+#include "htools/text_writer.h"
 
 namespace herd::htools {
 
@@ -48,10 +49,13 @@ void AddCommonOptions(CLI::App& app, CommonOptions& o) {
       ->delimiter(',');
   app.add_option("-U,--dynu-file", o.dynu_file, "dynamic utilisation data FILE");
   app.add_flag("--ignore-dynu", o.ignore_dynu, "ignore dynamic utilisation data");
-  app.add_option("-S,--save", o.save_cluster, "save the cluster state to FILE.{original,...}");
   app.add_option("-G,--group", o.group, "the target node GROUP");
   app.add_option("--static-kvm-node-memory", o.static_kvm_node_memory,
                  "memory reserved for the node on KVM, in MiB");
+}
+
+void AddSaveOption(CLI::App& app, CommonOptions& o) {
+  app.add_option("-S,--save", o.save_cluster, "save the cluster state to FILE.{original,...}");
 }
 
 void FinishCommonOptions(CommonOptions& o) { o.verbose = 1 + o.verbose_count - o.quiet_count; }
@@ -102,6 +106,14 @@ ClusterData LoadClusterData(const CommonOptions& o) {
     }
   }
   throw ParameterError("No backend selected! Exiting.");
+}
+
+void MaybeSaveCluster(const CommonOptions& o, const std::string& extension,
+                      const std::string& message, const ClusterData& data) {
+  if (!o.save_cluster) return;
+  const std::string path = *o.save_cluster + "." + extension;
+  WriteFileAtomic(path, SerializeClusterData(data));
+  std::cerr << "The cluster state " << message << " has been written to file '" << path << "'\n";
 }
 
 Cluster LoadCluster(const CommonOptions& o) { return BuildCluster(o, LoadClusterData(o)); }

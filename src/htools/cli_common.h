@@ -40,6 +40,8 @@ struct CommonOptions {
 enum class OptionSet { kSource, kNodes, kBalance };
 // Registers the source options (-t, -L, -m, -I), -v/-q, -p, -O and friends.
 void AddCommonOptions(CLI::App& app, CommonOptions& options);
+// Registers -S/--save, for the programs that save the cluster state.
+void AddSaveOption(CLI::App& app, CommonOptions& options);
 // Finishes parsing: verbosity.
 void FinishCommonOptions(CommonOptions& options);
 
@@ -49,6 +51,11 @@ Cluster LoadCluster(const CommonOptions& options);
 ClusterData LoadClusterData(const CommonOptions& options);
 // The second half of LoadCluster, for programs that also need the raw data.
 Cluster BuildCluster(const CommonOptions& options, const ClusterData& data);
+// Ganeti's maybeSaveData: with -S PREFIX, writes `data` in the text format
+// to PREFIX.EXTENSION and says so on stderr ("The cluster state <message>
+// has been written to file ...").
+void MaybeSaveCluster(const CommonOptions& options, const std::string& extension,
+                      const std::string& message, const ClusterData& data);
 // The master's LUXI socket under GANETI_ROOTDIR (-L without a path).
 std::string DefaultLuxiSocket();
 

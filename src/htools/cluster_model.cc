@@ -6,9 +6,10 @@ IPolicy DefaultIPolicy() {
   IPolicy p;
   p.minmax.push_back({ISpec{128, 1, 1024, 1, 1, 1}, ISpec{32768, 8, 1024 * 1024, 16, 8, 12}});
   p.std_spec = ISpec{128, 1, 1024, 1, 1, 1};
-  // Ganeti lists diskless first; hspace takes the first as the default.
-  p.disk_templates = {"diskless", "blockdev", "drbd", "ext",       "file",
-                      "gluster",  "plain",    "rbd",  "sharedfile"};
+  // Every template in Ganeti's declaration order; hspace takes the first
+  // (diskless) as the default.
+  p.disk_templates = {"diskless", "file", "sharedfile", "plain",  "blockdev",
+                      "drbd",     "rbd",  "ext",        "gluster"};
   return p;
 }
 

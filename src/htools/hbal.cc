@@ -11,8 +11,10 @@
 #include "htools/balance.h"
 #include "htools/cli_common.h"
 #include "htools/execute.h"
+#include "htools/haskell_show.h"
 #include "htools/metrics.h"
 #include "htools/node_table.h"
+#include "htools/text_writer.h"
 
 namespace herd::htools {
 namespace {
@@ -46,10 +48,21 @@ std::string HaskellG(double x) {
   return mantissa + "e" + (negative ? "-" : "") + exponent;
 }
 
+// Ganeti's Cluster.totalResources: csFmem and csFdsk.
+std::pair<long long, long long> FreeResources(const std::vector<NodeState>& nodes) {
+  long long mem = 0, dsk = 0;
+  for (const auto& n : nodes) {
+    mem += n.UnallocatedMem();
+    dsk += n.f_dsk();
+  }
+  return {mem, dsk};
+}
+
 int Run(int argc, char** argv) {
   HbalOptions o;
   CLI::App app{"Cluster balancer (Ganeti's hbal)", "hbal"};
   AddCommonOptions(app, o.common);
+  AddSaveOption(app, o.common);
   app.add_option("-C,--print-commands", o.print_commands, "print the commands [FILE]")
       ->expected(0, 1);
   app.add_flag("--evac-mode", o.balance.evac_mode, "only move instances away from offline nodes");
@@ -69,6 +82,13 @@ int Run(int argc, char** argv) {
   app.add_flag("--ignore-soft-errors", o.balance.ignore_soft_errors,
                "ignore soft errors (policy, N+1) while balancing");
   app.add_option("--priority", o.priority, "priority of the executed jobs");
+  std::string search = "auto";
+  app.add_option("--search", search,
+                 "move search: exhaustive (Ganeti's), lazy (large clusters) or auto")
+      ->check(CLI::IsMember({"auto", "exhaustive", "lazy"}));
+  size_t shortlist = o.balance.shortlist;
+  app.add_option("--lazy-targets", shortlist, "target nodes per instance in a lazy search")
+      ->check(CLI::PositiveNumber);
   app.set_version_flag("-V,--version", "hbal (Herd) " + std::string("0.1"));
   try {
     app.parse(argc, argv);
@@ -77,10 +97,20 @@ int Run(int argc, char** argv) {
   }
   FinishCommonOptions(o.common);
   o.balance.disk_moves = !no_disk_moves;
+  o.balance.shortlist = shortlist;
+  if (search == "exhaustive") o.balance.exhaustive_limit = SIZE_MAX;
+  if (search == "lazy") o.balance.exhaustive_limit = 0;
   o.balance.instance_moves = !no_instance_moves;
   const int verbose = o.common.verbose;
 
-  Cluster full = LoadCluster(o.common);
+  const ClusterData data = LoadClusterData(o.common);
+  Cluster full = BuildCluster(o.common, data);
+  if (verbose > 1) {
+    std::string tags;
+    for (const auto& t : data.cluster_tags) tags += (tags.empty() ? "" : ",") + t;
+    std::printf("Loaded cluster tags: %s\n", tags.c_str());
+    std::printf("Loaded cluster ipolicy: %s\n", HaskellShowIPolicy(data.cluster_ipolicy).c_str());
+  }
   if (full.instances.empty()) {
     std::printf("Cluster is empty, exiting.\n");
     return 0;
@@ -95,6 +125,14 @@ int Run(int argc, char** argv) {
   const std::string suffix = full.CommonSuffix();
   if (!suffix.empty() && verbose > 1) {
     std::printf("Note: Stripping common suffix of '%s' from names\n", suffix.c_str());
+  }
+  if (o.common.save_cluster) {
+    // Ganeti saves the data as loaded, before -O takes nodes offline.
+    ClusterData original = CurrentClusterData(data, full);
+    for (size_t i = 0; i < original.nodes.size(); ++i)
+      original.nodes[i].offline = data.nodes[i].offline;
+    std::fflush(stdout);
+    MaybeSaveCluster(o.common, "original", "before balancing", original);
   }
 
   // Ganeti's selectGroup.
@@ -129,9 +167,22 @@ int Run(int argc, char** argv) {
                 bad_instances.size());
   }
   int policy_bad = 0;
+  std::vector<std::string> bad_names, happy_names, policy_status;
+  for (int b : bad_nodes) bad_names.push_back(cluster.nodes[b].name());
   for (const auto& n : cluster.nodes) {
     if (std::find(bad_nodes.begin(), bad_nodes.end(), n.idx()) != bad_nodes.end()) continue;
-    if (n.PolicyHealth()) ++policy_bad;
+    const auto health = n.PolicyHealth();
+    if (health) ++policy_bad;
+    happy_names.push_back(n.name());
+    policy_status.push_back("(" + HaskellShowString(n.name()) + "," +
+                            (health ? std::string("Bad ") + FailModeName(*health) : "Ok ()") + ")");
+  }
+  if (verbose > 4) {
+    std::string status;
+    for (const auto& s : policy_status) status += (status.empty() ? "" : ",") + s;
+    std::printf("Bad nodes: %s\n", HaskellShowStrings(bad_names).c_str());
+    std::printf("N+1 happy nodes: %s\n", HaskellShowStrings(happy_names).c_str());
+    std::printf("Node policy status: [%s]\n", status.c_str());
   }
   if (!bad_nodes.empty()) {
     std::printf(
@@ -182,6 +233,7 @@ int Run(int argc, char** argv) {
   double score = ini_cv;
   std::vector<MoveJob> jobs;
   const double stop_score = opt_cv + o.balance.min_score;
+  Balancer balancer(cluster, o.balance);
   for (;;) {
     const int length = static_cast<int>(jobs.size());
     if (!((o.balance.max_length < 0 || length < o.balance.max_length) && score > stop_score)) {
@@ -189,7 +241,7 @@ int Run(int argc, char** argv) {
     }
     const Cluster before = cluster;
     Placement placement;
-    if (!BalanceStep(cluster, o.balance, score, placement)) break;
+    if (!balancer.Step(score, placement)) break;
     MoveJob job;
     const std::string line = SolutionLine(before, placement, length + 1, nmlen, imlen, job);
     jobs.push_back(std::move(job));
@@ -225,6 +277,10 @@ int Run(int argc, char** argv) {
       std::printf("The commands have been written to file '%s'\n", o.print_commands->c_str());
     }
   }
+  if (o.common.save_cluster) {
+    std::fflush(stdout);
+    MaybeSaveCluster(o.common, "balanced", "after balancing", CurrentClusterData(data, cluster));
+  }
   if (o.common.print_instances) {
     std::fflush(stdout);
     std::cerr << "\nFinal instance map:\n" << PrintInstances(cluster);
@@ -232,6 +288,12 @@ int Run(int argc, char** argv) {
   if (o.common.print_nodes) {
     std::fflush(stdout);
     std::cerr << "\nFinal cluster status:\n" << PrintNodes(cluster, node_fields) << "\n";
+  }
+  if (verbose > 3) {
+    const auto [ini_mem, ini_dsk] = FreeResources(initial.nodes);
+    const auto [fin_mem, fin_dsk] = FreeResources(cluster.nodes);
+    std::printf("Original: mem=%lld disk=%lld\n", ini_mem, ini_dsk);
+    std::printf("Final:    mem=%lld disk=%lld\n", fin_mem, fin_dsk);
   }
   if (o.exec_jobs && !jobs.empty()) {
     if (!o.common.luxi) throw ParameterError("Execution of commands possible only on LUXI");

@@ -8,44 +8,13 @@
 
 #include "base/errors.h"
 #include "htools/cli_common.h"
+#include "htools/haskell_show.h"
 #include "htools/metrics.h"
 #include "htools/node_table.h"
 #include "htools/table.h"
 
 namespace herd::htools {
 namespace {
-
-// Haskell's `show` for a Double in the ranges policies use.
-std::string ShowDouble(double v) {
-  char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e7) {
-    std::snprintf(buf, sizeof buf, "%.1f", v);
-    return buf;
-  }
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
-}
-
-std::string ShowISpec(const ISpec& s) {
-  return "ISpec {iSpecMemorySize = " + std::to_string(s.memory_size) +
-         ", iSpecCpuCount = " + std::to_string(s.cpu_count) +
-         ", iSpecDiskSize = " + std::to_string(s.disk_size) +
-         ", iSpecDiskCount = " + std::to_string(s.disk_count) +
-         ", iSpecNicCount = " + std::to_string(s.nic_count) +
-         ", iSpecSpindleUse = " + std::to_string(s.spindle_use) + "}";
-}
-
-std::string ShowDiskTemplate(const std::string& name) {
-  static const std::map<std::string, std::string> kNames{
-      {"diskless", "DTDiskless"}, {"file", "DTFile"},      {"sharedfile", "DTSharedFile"},
-      {"plain", "DTPlain"},       {"blockdev", "DTBlock"}, {"drbd", "DTDrbd8"},
-      {"rbd", "DTRbd"},           {"ext", "DTExt"},        {"gluster", "DTGluster"}};
-  auto it = kNames.find(name);
-  return it == kNames.end() ? name : it->second;
-}
 
 struct HinfoOptions {
   CommonOptions common;
@@ -98,7 +67,7 @@ int Run(int argc, char** argv) {
   for (const auto& t : data.cluster_tags) tags += (tags.empty() ? "" : ",") + t;
   std::printf("Loaded cluster tags: %s\n", tags.c_str());
   if (verbose > 2) {
-    std::printf("Loaded cluster ipolicy: %s\n", ShowIPolicy(data.cluster_ipolicy).c_str());
+    std::printf("Loaded cluster ipolicy: %s\n", HaskellShowIPolicy(data.cluster_ipolicy).c_str());
   }
 
   if (cluster.instances.empty() && verbose > 1) std::printf("Cluster is empty.\n");
@@ -142,28 +111,6 @@ int Run(int argc, char** argv) {
 }
 
 }  // namespace
-
-std::string ShowIPolicy(const IPolicy& p) {
-  std::string out = "IPolicy {iPolicyMinMaxISpecs = [";
-  for (size_t i = 0; i < p.minmax.size(); ++i) {
-    if (i) out += ",";
-    out += "MinMaxISpecs {minMaxISpecsMinSpec = " + ShowISpec(p.minmax[i].min) +
-           ", minMaxISpecsMaxSpec = " + ShowISpec(p.minmax[i].max) + "}";
-  }
-  out += "], iPolicyStdSpec = " + ShowISpec(p.std_spec) + ", iPolicyDiskTemplates = [";
-  // Ganeti's default policy lists every template in declaration order.
-  const std::vector<std::string> templates =
-      p.disk_templates == DefaultIPolicy().disk_templates
-          ? std::vector<std::string>{"diskless", "file", "sharedfile", "plain",  "blockdev",
-                                     "drbd",     "rbd",  "ext",        "gluster"}
-          : p.disk_templates;
-  for (size_t i = 0; i < templates.size(); ++i) {
-    out += (i ? "," : "") + ShowDiskTemplate(templates[i]);
-  }
-  out += "], iPolicyVcpuRatio = " + ShowDouble(p.vcpu_ratio) +
-         ", iPolicySpindleRatio = " + ShowDouble(p.spindle_ratio) + "}";
-  return out;
-}
 
 int HinfoMain(int argc, char** argv) { return RunProgram(argc, argv, Run); }
 

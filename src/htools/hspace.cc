@@ -12,6 +12,7 @@
 #include "htools/cli_common.h"
 #include "htools/metrics.h"
 #include "htools/node_table.h"
+#include "htools/text_writer.h"
 
 namespace herd::htools {
 
@@ -410,6 +411,7 @@ int Run(int argc, char** argv) {
   HspaceOptions o;
   CLI::App app{"Cluster capacity estimation (Ganeti's hspace)", "hspace"};
   AddCommonOptions(app, o.common);
+  AddSaveOption(app, o.common);
   app.add_option("--disk-template", o.disk_template, "disk template of the new instances");
   app.add_option("--spindle-use", o.spindle_use, "spindles each new instance uses");
   app.add_option("--simulate", o.simulate,
@@ -447,13 +449,15 @@ int Run(int argc, char** argv) {
   const std::optional<RSpec> std_opt =
       o.std_spec ? std::optional<RSpec>(ParseISpec("standard", *o.std_spec)) : std::nullopt;
 
+  const ClusterData data =
+      o.simulate.empty() ? LoadClusterData(o.common) : SimulatedCluster(o.simulate);
   Cluster nl = [&] {
-    if (o.simulate.empty()) return LoadCluster(o.common);
+    if (o.simulate.empty()) return BuildCluster(o.common, data);
     LoadOptions lo;
     lo.offline_nodes = o.common.offline;
     lo.max_cpu = o.common.max_cpu;
     lo.min_disk = o.common.min_disk;
-    return Cluster::Build(SimulatedCluster(o.simulate), lo);
+    return Cluster::Build(data, lo);
   }();
   const IPolicy& ipol = nl.statics().cluster_ipolicy;
   if (ipol.disk_templates.empty()) {
@@ -576,6 +580,12 @@ int Run(int argc, char** argv) {
       PrintAllocationMap(out.cluster, out.allocated, descr, HaveExclusiveStorage(out.cluster));
     }
     maybe_print_nodes(descr, out.cluster);
+    if (o.common.save_cluster) {
+      std::fflush(stdout);
+      MaybeSaveCluster(o.common, tiered ? "tiered" : "standard",
+                       tiered ? "after tiered allocation" : "after standard allocation",
+                       CurrentClusterData(data, out.cluster));
+    }
     return out;
   };
 
