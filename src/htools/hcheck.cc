@@ -6,10 +6,10 @@
 #include <iostream>
 
 #include "base/errors.h"
+#include "htools/allocation.h"
 #include "htools/balance.h"
 #include "htools/cli_common.h"
 #include "htools/metrics.h"
-#include "htools/moves.h"
 
 namespace herd::htools {
 namespace {
@@ -20,67 +20,16 @@ struct HcheckOptions {
   bool machine_readable = false, no_simulation = false, no_capacity_checks = false;
 };
 
-bool TemplateMovable(const std::string& t) {
-  return t == "diskless" || t == "sharedfile" || t == "rbd" || t == "ext" || t == "gluster";
-}
-
-// Places `inst` as a primary on the first of `targets` that takes it, soft
-// errors ignored; false if none does.
-bool PlaceOnAny(std::vector<NodeState>& nodes, const std::vector<int>& targets,
-                const InstanceState& inst) {
-  for (int t : targets) {
-    NodeState candidate = nodes[t];
-    if (!candidate.AddPrimary(inst, true)) {
-      nodes[t] = std::move(candidate);
-      return true;
-    }
-  }
-  return false;
-}
-
-// Ganeti's GlobalN1.canEvacuateNode: DRBD primaries fail over, shared-storage
-// ones move to another node of the group, the rest are recreated elsewhere.
-// Where Ganeti picks the best-scoring target, this takes the first that fits.
+// Ganeti's GlobalN1.canEvacuateNode. The allocation library checks every
+// node with primaries at once; a copy in which only `node` has any (the
+// others' instances count as forthcoming: still placed, never evacuated)
+// asks about that node alone.
 bool CanEvacuateNode(const Cluster& group, int node) {
-  std::vector<NodeState> nodes = group.nodes;
-  std::vector<InstanceState> instances = group.instances;
-  std::vector<int> drbd, shared, recreate;
-  for (const auto& inst : group.instances) {
-    if (inst.pnode != node || inst.forthcoming) continue;
-    if (inst.disk_template == "drbd") {
-      drbd.push_back(inst.idx);
-    } else if (TemplateMovable(inst.disk_template)) {
-      shared.push_back(inst.idx);
-    } else {
-      recreate.push_back(inst.idx);
-    }
+  Cluster only = group;
+  for (auto& inst : only.instances) {
+    if (inst.pnode != node) inst.forthcoming = true;
   }
-  for (int i : drbd) {
-    const InstanceState& inst = instances[i];
-    MoveResult result;
-    const Departure departure = Depart(nodes, inst);
-    if (!ApplyMove(nodes, inst, departure, Move{MoveKind::kFailover, -1}, true, result)) {
-      return false;
-    }
-    for (int k = 0; k < 3; ++k) {
-      if (result.node[k] >= 0) nodes[result.node[k]] = result.After(k);
-    }
-    instances[i] = result.instance;
-  }
-  std::vector<int> escape;
-  for (const auto& n : nodes) {
-    if (n.idx() != node && n.group() == nodes[node].group()) escape.push_back(n.idx());
-  }
-  for (int i : shared) {
-    nodes[instances[i].pnode].RemovePrimary(instances[i]);
-    if (!PlaceOnAny(nodes, escape, instances[i])) return false;
-  }
-  std::stable_sort(recreate.begin(), recreate.end(),
-                   [&](int a, int b) { return instances[a].mem > instances[b].mem; });
-  for (int i : recreate) {
-    if (!PlaceOnAny(nodes, escape, instances[i])) return false;
-  }
-  return true;
+  return Redundant(only, AllocOptions{});
 }
 
 struct GroupStats {
