@@ -112,9 +112,9 @@ struct Collection {
   std::vector<Candidate> fits;
   FailCounts failures{};
   int failure_total = 0;
-  void Fail(FailMode m) {
-    ++failures[static_cast<int>(m)];
-    ++failure_total;
+  void Fail(FailMode m, int count = 1) {
+    failures[static_cast<int>(m)] += count;
+    failure_total += count;
   }
 };
 
@@ -220,6 +220,81 @@ AllocNodes GenAllocNodes(const Cluster& c, int required, bool drop_unallocable,
   return out;
 }
 
+namespace {
+
+// Pairs beyond which a DRBD allocation tries a shortlist first (about 100
+// nodes in one group): every pair would cost O(nodes^2) per instance.
+constexpr size_t kExhaustivePairs = 10'000;
+constexpr size_t kShortlistSize = 32;
+
+// The best primaries and secondaries, each scored alone (a secondary as if
+// the primary were not yet its peer), then every pair of those exactly.
+// Returns false, with `sol` untouched, when no shortlisted pair fits: the
+// caller then tries every pair, which also counts the failures right.
+bool TryAllocShortlist(const Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
+                       const AllocOptions& options, const ClusterStatistics& stats,
+                       const std::vector<NodeMetrics>& metrics, AllocSolution& sol) {
+  const bool force = options.ignore_soft_errors;
+  for (const auto& n : c.nodes) {
+    if (!n.fixed().location_tags.empty()) return false;  // scores depend on the pair
+  }
+  InstanceState placed = inst;
+  placed.location_score = 0;
+  std::vector<char> secondary_ok(c.nodes.size(), 0);
+  std::vector<std::pair<double, int>> primaries, secondaries;
+  for (const auto& [p, ss] : nodes.pairs) {
+    // Ganeti's pairs join the nodes of one group: a secondary is a primary
+    // candidate of its group as well.
+    secondary_ok[p] = 1;
+    const NodeState& tp = c.nodes[p];
+    if (InstanceMatchesPolicy(inst, tp.policy(), tp.exclusive_storage())) continue;
+    NodeState np = tp;
+    placed.pnode = p;
+    if (np.AddPrimary(placed, force)) continue;
+    const ClusterStatistics::Change change{&tp, &metrics[p], &np};
+    primaries.emplace_back(stats.ScoreWith(&change, 1), p);
+  }
+  for (size_t s = 0; s < c.nodes.size(); ++s) {
+    if (!secondary_ok[s]) continue;
+    NodeState ns = c.nodes[s];
+    if (ns.AddSecondary(placed, -1)) continue;
+    const ClusterStatistics::Change change{&c.nodes[s], &metrics[s], &ns};
+    secondaries.emplace_back(stats.ScoreWith(&change, 1), static_cast<int>(s));
+  }
+  auto keep_best = [](std::vector<std::pair<double, int>>& v) {
+    const size_t k = std::min(kShortlistSize, v.size());
+    std::partial_sort(v.begin(), v.begin() + k, v.end());
+    v.resize(k);
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  };
+  keep_best(primaries);
+  keep_best(secondaries);
+  Collection col;
+  for (const auto& [ps, p] : primaries) {
+    const NodeState& tp = c.nodes[p];
+    placed.pnode = p;
+    NodeState np = tp;
+    if (np.AddPrimary(placed, force)) continue;
+    for (const auto& [ss, s] : secondaries) {
+      if (s == p || c.nodes[s].group() != tp.group()) continue;
+      const NodeState& ts = c.nodes[s];
+      NodeState new_s = ts;
+      if (new_s.AddSecondary(placed, p)) continue;
+      const ClusterStatistics::Change changes[2] = {{&tp, &metrics[p], &np},
+                                                    {&ts, &metrics[s], &new_s}};
+      col.fits.push_back({stats.ScoreWith(changes, 2), p, s});
+    }
+  }
+  if (col.fits.empty()) return false;
+  AllocSolution trial = sol;
+  Collapse(c, inst, col, options, options.capacity, trial);
+  if (!trial.found) return false;
+  sol = std::move(trial);
+  return true;
+}
+
+}  // namespace
+
 AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocNodes& nodes,
                        const AllocOptions& options) {
   AllocSolution sol;
@@ -230,11 +305,17 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
   for (const auto& n : c.nodes) metrics.push_back(ComputeNodeMetrics(n));
   if (nodes.required == 2) {
     if (nodes.pairs.empty()) throw ParameterError("Not enough online nodes");
+    size_t pair_count = 0;
+    for (const auto& [p, ss] : nodes.pairs) pair_count += ss.size();
+    if (pair_count > kExhaustivePairs &&
+        TryAllocShortlist(c, inst, nodes, options, stats, metrics, sol)) {
+      return sol;
+    }
     for (const auto& [p, ss] : nodes.pairs) {
       Collection col;
       const NodeState& tp = c.nodes[p];
       if (auto fail = InstanceMatchesPolicy(inst, tp.policy(), tp.exclusive_storage())) {
-        for (size_t i = 0; i < ss.size(); ++i) col.Fail(*fail);
+        col.Fail(*fail, static_cast<int>(ss.size()));
         Collapse(c, inst, col, options, options.capacity, sol);
         continue;
       }
@@ -249,6 +330,12 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
         placed.location_score = 0;
         shared_p.emplace(tp);
         shared_fail = shared_p->AddPrimary(placed, force);
+        if (shared_fail) {
+          // Every pair with this primary fails the same way.
+          col.Fail(*shared_fail, static_cast<int>(ss.size()));
+          Collapse(c, inst, col, options, options.capacity, sol);
+          continue;
+        }
       }
       for (int s : ss) {
         const NodeState& ts = c.nodes[s];
