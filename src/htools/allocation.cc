@@ -241,13 +241,28 @@ bool TryAllocShortlist(const Cluster& c, const InstanceState& inst, const AllocN
   InstanceState placed = inst;
   placed.location_score = 0;
   std::vector<char> secondary_ok(c.nodes.size(), 0);
-  std::vector<std::pair<double, int>> primaries, secondaries;
+  std::vector<int> candidates;
+  // Nodes of a group share one policy: check it once per policy.
+  std::vector<std::pair<const IPolicy*, bool>> policy_ok;
   for (const auto& [p, ss] : nodes.pairs) {
     // Ganeti's pairs join the nodes of one group: a secondary is a primary
     // candidate of its group as well.
     secondary_ok[p] = 1;
     const NodeState& tp = c.nodes[p];
-    if (InstanceMatchesPolicy(inst, tp.policy(), tp.exclusive_storage())) continue;
+    auto known = std::find_if(policy_ok.begin(), policy_ok.end(),
+                              [&](const auto& e) { return e.first == &tp.policy(); });
+    if (known == policy_ok.end() || tp.exclusive_storage()) {
+      const bool ok = !InstanceMatchesPolicy(inst, tp.policy(), tp.exclusive_storage());
+      if (!tp.exclusive_storage()) policy_ok.emplace_back(&tp.policy(), ok);
+      if (!ok) continue;
+    } else if (!known->second) {
+      continue;
+    }
+    candidates.push_back(p);
+  }
+  std::vector<std::pair<double, int>> primaries, secondaries;
+  for (int p : candidates) {
+    const NodeState& tp = c.nodes[p];
     NodeState np = tp;
     placed.pnode = p;
     if (np.AddPrimary(placed, force)) continue;
@@ -299,10 +314,10 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
                        const AllocOptions& options) {
   AllocSolution sol;
   const bool force = options.ignore_soft_errors;
-  const ClusterStatistics stats(c.nodes);
   std::vector<NodeMetrics> metrics;
   metrics.reserve(c.nodes.size());
   for (const auto& n : c.nodes) metrics.push_back(ComputeNodeMetrics(n));
+  const ClusterStatistics stats(c.nodes, metrics);
   if (nodes.required == 2) {
     if (nodes.pairs.empty()) throw ParameterError("Not enough online nodes");
     size_t pair_count = 0;
@@ -310,6 +325,18 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
     if (pair_count > kExhaustivePairs &&
         TryAllocShortlist(c, inst, nodes, options, stats, metrics, sol)) {
       return sol;
+    }
+    // A node refusing the secondary with no peer reservation refuses it for
+    // every primary, in the same way (only the N+1 reservation depends on
+    // the primary, and it only grows): test each node once.
+    std::vector<std::optional<FailMode>> secondary_fail(c.nodes.size());
+    {
+      InstanceState probe = inst;
+      probe.location_score = 0;
+      for (size_t n = 0; n < c.nodes.size(); ++n) {
+        NodeState trial = c.nodes[n];
+        secondary_fail[n] = trial.AddSecondary(probe, -1);
+      }
     }
     for (const auto& [p, ss] : nodes.pairs) {
       Collection col;
@@ -355,6 +382,10 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
             continue;
           }
           new_p = &*shared_p;
+        }
+        if (secondary_fail[s]) {
+          col.Fail(*secondary_fail[s]);
+          continue;
         }
         NodeState new_s = ts;
         if (auto fail = new_s.AddSecondary(placed, p)) {

@@ -81,11 +81,21 @@ NodeMetrics ComputeNodeMetrics(const NodeState& n) {
   };
 }
 
-ClusterStatistics::ClusterStatistics(const std::vector<NodeState>& nodes) {
-  const auto& info = Metrics();
+namespace {
+std::vector<NodeMetrics> AllMetrics(const std::vector<NodeState>& nodes) {
   std::vector<NodeMetrics> values;
   values.reserve(nodes.size());
   for (const auto& n : nodes) values.push_back(ComputeNodeMetrics(n));
+  return values;
+}
+}  // namespace
+
+ClusterStatistics::ClusterStatistics(const std::vector<NodeState>& nodes)
+    : ClusterStatistics(nodes, AllMetrics(nodes)) {}
+
+ClusterStatistics::ClusterStatistics(const std::vector<NodeState>& nodes,
+                                     const std::vector<NodeMetrics>& values) {
+  const auto& info = Metrics();
   for (int m = 0; m < kMetricCount; ++m) {
     Stat s;
     for (size_t i = 0; i < nodes.size(); ++i) {

@@ -28,6 +28,8 @@ NodeMetrics ComputeNodeMetrics(const NodeState& node);
 class ClusterStatistics {
  public:
   explicit ClusterStatistics(const std::vector<NodeState>& nodes);
+  // With the nodes' metrics already computed (ComputeNodeMetrics of each).
+  ClusterStatistics(const std::vector<NodeState>& nodes, const std::vector<NodeMetrics>& metrics);
 
   // Replaces the contribution of `before` by that of `after` (same node).
   void Update(const NodeState& before, const NodeState& after);
