@@ -559,7 +559,10 @@ class Evacuation {
 }  // namespace
 
 bool Redundant(const Cluster& c, const AllocOptions& options) {
-  const auto primaries = c.PrimaryLists();
+  auto primaries = c.PrimaryLists();
+  // Ganeti's node lists put the latest instance first; evacuation order
+  // decides what still fits.
+  for (auto& list : primaries) std::reverse(list.begin(), list.end());
   Evacuation evac(c);
   for (const auto& n : c.nodes) {
     if (options.accept_existing && n.offline()) continue;

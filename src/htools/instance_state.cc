@@ -46,7 +46,9 @@ bool InstanceState::UsesMemory() const {
 
 MirrorType TemplateMirrorType(const std::string& t) {
   if (t == "drbd") return MirrorType::kInternal;
-  if (t == "sharedfile" || t == "blockdev" || t == "rbd" || t == "ext" || t == "gluster") {
+  // Ganeti counts diskless instances as externally mirrored: nothing to copy.
+  if (t == "diskless" || t == "sharedfile" || t == "blockdev" || t == "rbd" || t == "ext" ||
+      t == "gluster") {
     return MirrorType::kExternal;
   }
   return MirrorType::kNone;
@@ -54,7 +56,11 @@ MirrorType TemplateMirrorType(const std::string& t) {
 
 MirrorType InstanceState::Mirror() const { return TemplateMirrorType(disk_template); }
 
-bool SupportsMoves(const std::string& t) { return TemplateMirrorType(t) != MirrorType::kNone; }
+// Ganeti's movableDiskTemplates: diskless instances are not balanced.
+bool SupportsMoves(const std::string& t) {
+  return t == "drbd" || t == "blockdev" || t == "sharedfile" || t == "gluster" || t == "rbd" ||
+         t == "ext";
+}
 
 std::optional<int> InstanceState::TotalSpindles() const {
   int total = 0;

@@ -44,24 +44,16 @@ SIMULATIONS = [
     ["--simulate=p,6,1T,64g,8", "--tiered-alloc=204800,16384,4", "--disk-template=drbd"],
 ]
 
-# Inputs on which the tiered phase still differs from Debian's (the
-# capacity check on diskless and mixed clusters) or loading errors read
-# differently; kept visible as expected failures.
-KNOWN_DIFFERENT = {
-    "hbal-forth.data", "hbal-soft-errors.data", "hbal-split-insts.data", "hroller-full.data",
-    "hroller-nonredundant.data", "hroller-online.data", "hsqueeze-mixed-instances.data",
-    "hsqueeze-underutilized.data", "invalid-node.data", "missing-resources.data",
-    "multiple-tags.data", "unique-reboot-order.data", "empty-cluster.data",
-}
+# Inputs that still differ from Debian's: hbal-forth (Ganeti reports an
+# internal inconsistency), missing-resources and empty-cluster (Ganeti's
+# NaN figures and loader messages); kept visible as expected failures.
+KNOWN_DIFFERENT = {"hbal-forth.data", "missing-resources.data", "empty-cluster.data"}
 # (input, option set) pairs that still differ.
-KNOWN_DIFFERENT_RUNS = {
-    ("hbal-location-1.data", "tiered"),  # location tags in tiered allocation
-    ("hspace-tiered.data", "standard"), ("multiple-master.data", "drbd"),
-    ("partly-used.data", "tiered"), ("plain-n1-restriction.data", "drbd"),
-}
-# Simulations that still differ: the capacity check on diskless and plain
-# clusters keeps more instances than Ganeti's does.
-KNOWN_DIFFERENT_SIMULATIONS = {0, 2}
+KNOWN_DIFFERENT_RUNS = {("hspace-tiered.data", "standard")}
+# Simulations that still differ from Debian's (none at present).
+KNOWN_DIFFERENT_SIMULATIONS = set()
+# Simulations that take Debian's hspace about a minute: run with HERD_SLOW_TESTS=1.
+SLOW_SIMULATIONS = {2}
 
 
 def known_difference(request):
@@ -114,5 +106,7 @@ def test_text_inputs(data, options, request):
 def test_simulated(index, machine, request):
     if index in KNOWN_DIFFERENT_SIMULATIONS:
         known_difference(request)
+    if index in SLOW_SIMULATIONS and not SLOW:
+        pytest.skip("takes Debian's hspace about a minute; HERD_SLOW_TESTS=1 runs it")
     args = SIMULATIONS[index]
     compare([*args, *(["--machine-readable"] if machine else [])])
