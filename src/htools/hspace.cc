@@ -241,6 +241,9 @@ CStats TotalResources(const Cluster& c) {
 }
 
 std::string Fmt(const char* fmt, double v) {
+  // Haskell's printf writes non-finite numbers as show does.
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   char buf[64];
   std::snprintf(buf, sizeof buf, fmt, v);
   return buf;

@@ -201,6 +201,9 @@ std::array<double, kMetricCount> ClusterStatistics::Values() const {
 }
 
 double ClusterStatistics::Score() const {
+  // Ganeti zips the online and offline figures: with no online node there
+  // are no statistics at all, and the score is 0.
+  if (stats_[0].n == 0) return 0;
   const auto values = Values();
   double score = 0;
   for (int m = 0; m < kMetricCount; ++m) score += Metrics()[m].weight * values[m];

@@ -44,12 +44,12 @@ SIMULATIONS = [
     ["--simulate=p,6,1T,64g,8", "--tiered-alloc=204800,16384,4", "--disk-template=drbd"],
 ]
 
-# Inputs that still differ from Debian's: hbal-forth (Ganeti reports an
-# internal inconsistency), missing-resources and empty-cluster (Ganeti's
-# NaN figures and loader messages); kept visible as expected failures.
-KNOWN_DIFFERENT = {"hbal-forth.data", "missing-resources.data", "empty-cluster.data"}
+# Inputs that still differ from Debian's: hbal-forth (Ganeti stops with an
+# internal inconsistency of its own) and missing-resources (loader
+# messages); kept visible as expected failures.
+KNOWN_DIFFERENT = {"hbal-forth.data", "missing-resources.data"}
 # (input, option set) pairs that still differ.
-KNOWN_DIFFERENT_RUNS = {("hspace-tiered.data", "standard")}
+KNOWN_DIFFERENT_RUNS = set()
 # Simulations that still differ from Debian's (none at present).
 KNOWN_DIFFERENT_SIMULATIONS = set()
 # Simulations that take Debian's hspace about a minute: run with HERD_SLOW_TESTS=1.
