@@ -420,6 +420,31 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
   return sol;
 }
 
+std::string DescribeAllocSolution(const Cluster& c, const AllocSolution& sol) {
+  char score[64];
+  std::snprintf(score, sizeof score, "%.8f", sol.score);
+  return DescribeAllocSolution(c, sol, score);
+}
+
+std::string DescribeAllocSolution(const Cluster& c, const AllocSolution& sol,
+                                  const std::string& score) {
+  std::string reasons;
+  for (int m = 0; m < kFailModeCount; ++m) {
+    if (sol.failures[m] == 0) continue;
+    if (!reasons.empty()) reasons += ", ";
+    reasons += std::string(FailModeName(static_cast<FailMode>(m))) + ": " +
+               std::to_string(sol.failures[m]);
+  }
+  if (!sol.found) {
+    return "No valid allocation solutions, failure reasons: " +
+           (sol.failure_total == 0 ? std::string("unknown reasons") : reasons);
+  }
+  std::string names = c.nodes[sol.instance.pnode].name();
+  if (sol.instance.snode >= 0) names += "/" + c.nodes[sol.instance.snode].name();
+  return "score: " + score + ", successes " + std::to_string(sol.allocs) + ", failures " +
+         std::to_string(sol.failure_total) + " (" + reasons + ") for node(s) " + names;
+}
+
 void CommitAllocation(Cluster& c, const AllocSolution& sol) {
   Placed placed;
   placed.inst = sol.instance;
@@ -829,25 +854,7 @@ std::optional<GroupAllocation> TryMultiGroupAlloc(const Cluster& c, const Instan
                     (e.args().empty() ? std::string(e.what()) : e.args()[0]));
       continue;
     }
-    std::string reasons;
-    for (int m = 0; m < kFailModeCount; ++m) {
-      if (sol.failures[m] == 0) continue;
-      if (!reasons.empty()) reasons += ", ";
-      reasons += std::string(FailModeName(static_cast<FailMode>(m))) + ": " +
-                 std::to_string(sol.failures[m]);
-    }
-    if (!sol.found) {
-      message = "No valid allocation solutions, failure reasons: " +
-                (sol.failure_total == 0 ? std::string("unknown reasons") : reasons);
-    } else {
-      char score[64];
-      std::snprintf(score, sizeof score, "%.8f", sol.score);
-      std::string names = c.nodes[sol.instance.pnode].name();
-      if (sol.instance.snode >= 0) names += "/" + c.nodes[sol.instance.snode].name();
-      message = "score: " + std::string(score) + ", successes " + std::to_string(sol.allocs) +
-                ", failures " + std::to_string(sol.failure_total) + " (" + reasons +
-                ") for node(s) " + names;
-    }
+    message = DescribeAllocSolution(c, sol);
     log.push_back("Group " + group.name + " (" + group.alloc_policy + "): " + message);
     if (sol.found && GroupAllocable(group)) good.push_back({g, std::move(sol), {}});
   }

@@ -55,6 +55,13 @@ struct AllocSolution {
 // ParameterError when there are no candidate nodes.
 AllocSolution TryAlloc(const Cluster& cluster, const InstanceState& inst, const AllocNodes& nodes,
                        const AllocOptions& options);
+// Ganeti's genericDescribeSolution for the standard score: "score: ...,
+// successes N, failures M (FailMem: 1) for node(s) a/b", or why none fits.
+std::string DescribeAllocSolution(const Cluster& cluster, const AllocSolution& solution);
+// The same with the score as `score_text` (other metrics than the cluster score).
+std::string DescribeAllocSolution(const Cluster& cluster, const AllocSolution& solution,
+                                  const std::string& score_text);
+
 // Adds the solution's instance (index: the instance count) to `cluster`.
 void CommitAllocation(Cluster& cluster, const AllocSolution& solution);
 

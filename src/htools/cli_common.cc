@@ -58,6 +58,20 @@ void AddSaveOption(CLI::App& app, CommonOptions& o) {
   app.add_option("-S,--save", o.save_cluster, "save the cluster state to FILE.{original,...}");
 }
 
+void AddBalanceOptions(CLI::App& app, BalanceOptions& b) {
+  app.add_flag("--evac-mode", b.evac_mode, "only move instances away from offline nodes");
+  app.add_option("-l,--max-length", b.max_length, "maximum number of moves");
+  app.add_option("-e,--min-score", b.min_score, "minimum score to aim for");
+  app.add_option("-g,--min-gain", b.min_gain, "minimum gain a move must bring");
+  app.add_option("--min-gain-limit", b.min_gain_limit, "score below which --min-gain applies");
+  app.add_flag_callback(
+      "--no-disk-moves", [&b] { b.disk_moves = false; }, "no moves that copy disks");
+  app.add_flag_callback(
+      "--no-instance-moves", [&b] { b.instance_moves = false; }, "no migrations or failovers");
+  app.add_flag("--ignore-soft-errors", b.ignore_soft_errors,
+               "ignore soft errors (policy, N+1) while balancing");
+}
+
 void FinishCommonOptions(CommonOptions& o) { o.verbose = 1 + o.verbose_count - o.quiet_count; }
 
 namespace {

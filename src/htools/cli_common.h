@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "htools/balance.h"
 #include "htools/cluster.h"
 #include "htools/cluster_model.h"
 
@@ -42,6 +43,9 @@ enum class OptionSet { kSource, kNodes, kBalance };
 void AddCommonOptions(CLI::App& app, CommonOptions& options);
 // Registers -S/--save, for the programs that save the cluster state.
 void AddSaveOption(CLI::App& app, CommonOptions& options);
+// The balancing options hbal and hcheck share (--evac-mode, -l, -e, -g,
+// --min-gain-limit, --no-disk-moves, --no-instance-moves, --ignore-soft-errors).
+void AddBalanceOptions(CLI::App& app, BalanceOptions& balance);
 // Finishes parsing: verbosity.
 void FinishCommonOptions(CommonOptions& options);
 

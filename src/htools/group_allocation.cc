@@ -39,31 +39,6 @@ std::string GroupLine(const Group& group, const std::string& message) {
 
 }  // namespace
 
-std::string DescribeAllocSolution(const Cluster& c, const AllocSolution& sol) {
-  char score[64];
-  std::snprintf(score, sizeof score, "%.8f", sol.score);
-  return DescribeAllocSolution(c, sol, score);
-}
-
-std::string DescribeAllocSolution(const Cluster& c, const AllocSolution& sol,
-                                  const std::string& score) {
-  std::string reasons;
-  for (int m = 0; m < kFailModeCount; ++m) {
-    if (sol.failures[m] == 0) continue;
-    if (!reasons.empty()) reasons += ", ";
-    reasons += std::string(FailModeName(static_cast<FailMode>(m))) + ": " +
-               std::to_string(sol.failures[m]);
-  }
-  if (!sol.found) {
-    return "No valid allocation solutions, failure reasons: " +
-           (sol.failure_total == 0 ? std::string("unknown reasons") : reasons);
-  }
-  std::string names = c.nodes[sol.instance.pnode].name();
-  if (sol.instance.snode >= 0) names += "/" + c.nodes[sol.instance.snode].name();
-  return "score: " + score + ", successes " + std::to_string(sol.allocs) + ", failures " +
-         std::to_string(sol.failure_total) + " (" + reasons + ") for node(s) " + names;
-}
-
 bool HasRequiredNetworks(const Group& group, const InstanceState& /*inst*/,
                          const std::vector<std::optional<std::string>>& nic_networks) {
   for (const auto& net : nic_networks) {

@@ -19,13 +19,6 @@ struct LoggedAllocation {
   std::vector<std::string> log;
 };
 
-// Ganeti's genericDescribeSolution for the standard score: "score: ...,
-// successes N, failures M (FailMem: 1) for node(s) a/b", or why none fits.
-std::string DescribeAllocSolution(const Cluster& cluster, const AllocSolution& solution);
-// The same with the score as `score_text` (other metrics than the cluster score).
-std::string DescribeAllocSolution(const Cluster& cluster, const AllocSolution& solution,
-                                  const std::string& score_text);
-
 // Ganeti's hasRequiredNetworks: every NIC's network is connected to the group.
 bool HasRequiredNetworks(const Group& group, const InstanceState& inst,
                          const std::vector<std::optional<std::string>>& nic_networks);

@@ -65,22 +65,12 @@ int Run(int argc, char** argv) {
   AddSaveOption(app, o.common);
   app.add_option("-C,--print-commands", o.print_commands, "print the commands [FILE]")
       ->expected(0, 1);
-  app.add_flag("--evac-mode", o.balance.evac_mode, "only move instances away from offline nodes");
   app.add_flag("--restricted-migration", o.balance.restricted_migration,
                "disallow migrations to nodes not yet upgraded");
   app.add_flag("-X,--exec", o.exec_jobs, "execute the moves through LUXI");
   app.add_flag("--first-job-group", o.first_job_group, "only the first job set");
   app.add_option("--reason", o.reason, "reason trail for executed jobs");
-  app.add_option("-l,--max-length", o.balance.max_length, "maximum number of moves");
-  app.add_option("-e,--min-score", o.balance.min_score, "minimum score to aim for");
-  app.add_option("-g,--min-gain", o.balance.min_gain, "minimum gain a move must bring");
-  app.add_option("--min-gain-limit", o.balance.min_gain_limit,
-                 "score below which --min-gain applies");
-  bool no_disk_moves = false, no_instance_moves = false;
-  app.add_flag("--no-disk-moves", no_disk_moves, "no moves that copy disks");
-  app.add_flag("--no-instance-moves", no_instance_moves, "no migrations or failovers");
-  app.add_flag("--ignore-soft-errors", o.balance.ignore_soft_errors,
-               "ignore soft errors (policy, N+1) while balancing");
+  AddBalanceOptions(app, o.balance);
   app.add_option("--priority", o.priority, "priority of the executed jobs");
   std::string search = "auto";
   app.add_option("--search", search,
@@ -96,11 +86,9 @@ int Run(int argc, char** argv) {
     throw ExitRequest{app.exit(e)};
   }
   FinishCommonOptions(o.common);
-  o.balance.disk_moves = !no_disk_moves;
   o.balance.shortlist = shortlist;
   if (search == "exhaustive") o.balance.exhaustive_limit = SIZE_MAX;
   if (search == "lazy") o.balance.exhaustive_limit = 0;
-  o.balance.instance_moves = !no_instance_moves;
   const int verbose = o.common.verbose;
 
   const ClusterData data = LoadClusterData(o.common);

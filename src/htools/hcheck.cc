@@ -160,17 +160,7 @@ int Run(int argc, char** argv) {
   app.add_flag("--machine-readable", o.machine_readable, "machine readable output");
   app.add_flag("--no-simulation", o.no_simulation, "do not simulate a rebalance");
   app.add_flag("--no-capacity-checks", o.no_capacity_checks, "no global N+1 checks");
-  app.add_flag("--evac-mode", o.balance.evac_mode, "only move instances away from offline nodes");
-  app.add_option("-l,--max-length", o.balance.max_length, "maximum number of moves");
-  app.add_option("-e,--min-score", o.balance.min_score, "minimum score to aim for");
-  app.add_option("-g,--min-gain", o.balance.min_gain, "minimum gain a move must bring");
-  app.add_option("--min-gain-limit", o.balance.min_gain_limit,
-                 "score below which --min-gain applies");
-  bool no_disk_moves = false, no_instance_moves = false;
-  app.add_flag("--no-disk-moves", no_disk_moves, "no moves that copy disks");
-  app.add_flag("--no-instance-moves", no_instance_moves, "no migrations or failovers");
-  app.add_flag("--ignore-soft-errors", o.balance.ignore_soft_errors,
-               "ignore soft errors (policy, N+1) while balancing");
+  AddBalanceOptions(app, o.balance);
   app.set_version_flag("-V,--version", "hcheck (Herd) 0.1");
   try {
     app.parse(argc, argv);
@@ -178,8 +168,6 @@ int Run(int argc, char** argv) {
     throw ExitRequest{app.exit(e)};
   }
   FinishCommonOptions(o.common);
-  o.balance.disk_moves = !no_disk_moves;
-  o.balance.instance_moves = !no_instance_moves;
 
   const Cluster full = LoadCluster(o.common);
   std::vector<std::pair<int, Cluster>> groups;

@@ -10,6 +10,7 @@
 #include "base/errors.h"
 #include "htools/allocation.h"
 #include "htools/cli_common.h"
+#include "htools/haskell_show.h"
 #include "htools/metrics.h"
 #include "htools/node_table.h"
 #include "htools/text_writer.h"
@@ -46,44 +47,6 @@ int64_t ParseUnit(const std::string& text) {
     throw ParameterError("Unknown unit '" + unit + "'");
   }
   return static_cast<int64_t>(std::trunc(static_cast<double>(value) * scale));
-}
-
-std::string ShowDouble(double value) {
-  if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  // The shortest digits that read back as `value`.
-  char buf[64];
-  for (int precision = 1; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*e", precision - 1, value);
-    if (std::strtod(buf, nullptr) == value) break;
-  }
-  std::string text = buf;
-  const bool negative = text[0] == '-';
-  if (negative) text.erase(0, 1);
-  const size_t e = text.find('e');
-  const int exponent = std::stoi(text.substr(e + 1));
-  std::string digits;
-  for (size_t i = 0; i < e; ++i) {
-    if (std::isdigit(static_cast<unsigned char>(text[i]))) digits += text[i];
-  }
-  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
-  std::string out;
-  const double magnitude = std::fabs(value);
-  if (magnitude >= 0.1 && magnitude < 1e7) {
-    const int point = exponent + 1;  // digits before the decimal point
-    if (point <= 0) {
-      out = "0." + std::string(-point, '0') + digits;
-    } else if (point >= static_cast<int>(digits.size())) {
-      out = digits + std::string(point - digits.size(), '0') + ".0";
-    } else {
-      out = digits.substr(0, point) + "." + digits.substr(point);
-    }
-  } else {
-    out = digits.substr(0, 1) + "." + (digits.size() > 1 ? digits.substr(1) : "0") + "e" +
-          std::to_string(exponent);
-  }
-  return negative ? "-" + out : out;
 }
 
 ClusterData SimulatedCluster(const std::vector<std::string>& descriptions) {
@@ -345,7 +308,7 @@ void PrintFRScores(const Cluster& ini, const Cluster& fin, const FailStats& reas
 Keys AllocInfoKeys(const std::string& s, int64_t vcpus, double ncpus, int64_t mem, int64_t dsk,
                    int64_t spn) {
   return {{"KM_" + s + "_CPU", Int(vcpus)},
-          {"KM_" + s + "_NPU", ShowDouble(ncpus)},
+          {"KM_" + s + "_NPU", HaskellShowDouble(ncpus)},
           {"KM_" + s + "_MEM", Int(mem)},
           {"KM_" + s + "_DSK", Int(dsk)},
           {"KM_" + s + "_SPN", Int(spn)}};

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "base/errors.h"
+#include "htools/haskell_show.h"
 #include "htools/table.h"
 
 namespace herd::htools {
@@ -73,15 +74,6 @@ std::string ShowList(const std::vector<int>& v) {
   for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + std::to_string(v[i]);
   return out + "]";
 }
-std::string ShowDouble(double d) {
-  char buf[64];
-  if (d == static_cast<long long>(d) && std::abs(d) < 1e7) {
-    std::snprintf(buf, sizeof buf, "%.1f", d);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.17g", d);
-  }
-  return buf;
-}
 
 std::string Field(const NodeState& n, const std::string& field, const std::vector<int>& plist,
                   const std::vector<int>& slist) {
@@ -130,8 +122,8 @@ std::string Field(const NodeState& n, const std::string& field, const std::vecto
     return out + "]";
   }
   if (field == "spindle_count") return std::to_string(n.t_spindles());
-  if (field == "hi_spindles") return ShowDouble(n.hi_spindles());
-  if (field == "inst_spindles") return ShowDouble(n.inst_spindles());
+  if (field == "hi_spindles") return HaskellShowDouble(n.hi_spindles());
+  if (field == "inst_spindles") return HaskellShowDouble(n.inst_spindles());
   throw ParameterError("Unknown field '" + field + "'");
 }
 
