@@ -12,6 +12,30 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("HERD_BUILD_DIR", REPO / "build"))
 BIN = BUILD / "bin"
 
+# Ganeti's own test inputs (Debian's ganeti-testsuite) and programs (ganeti-3.0,
+# ganeti-htools-3.0). CTest passes the build's HERD_GANETI_TESTDATA.
+GANETI_TESTDATA = pathlib.Path(os.environ.get("HERD_GANETI_TESTDATA",
+                                              "/usr/share/ganeti/testsuite/test/data"))
+GANETI_BIN = pathlib.Path("/usr/lib/ganeti/3.0/usr/bin")
+GANETI_HAIL = pathlib.Path("/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators/hail")
+GANETI_SHARE = pathlib.Path("/usr/share/ganeti/3.0")
+
+
+def require(path, package):
+    """The path, or a failure (never a skip) saying which Debian package to install."""
+    path = pathlib.Path(path)
+    if not path.exists():
+        import pytest
+        pytest.fail(f"{path} not found: install Debian's {package} (scripts/install-deps does)",
+                    pytrace=False)
+    return path
+
+
+def ganeti_test_data(relative):
+    """A file or directory of Ganeti's test inputs."""
+    return require(GANETI_TESTDATA / relative,
+                   "ganeti-testsuite, or set HERD_GANETI_TESTDATA to its test/data directory,")
+
 
 def run(args, env=None, check=True, timeout=120, **kw):
     """Runs a command, returning CompletedProcess with text output."""

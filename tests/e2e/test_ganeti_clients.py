@@ -1,22 +1,15 @@
 """Ganeti's own clients against Herd's master daemon over LUXI: Debian's
 htools (hinfo, hspace, hbal) load the cluster unchanged."""
 
-import os
 import subprocess
 
 import pytest
 
-from herd_e2e import VirtualCluster, master_socket
-
-HTOOLS_DIRS = ["/usr/bin", "/usr/lib/ganeti/3.0/usr/bin"]
+from herd_e2e import GANETI_BIN, VirtualCluster, master_socket, require
 
 
 def ganeti_tool(name):
-    for d in HTOOLS_DIRS:
-        path = os.path.join(d, name)
-        if os.path.exists(path):
-            return path
-    pytest.skip(f"Debian's {name} (package ganeti-htools-3.0) is not installed")
+    return require(GANETI_BIN / name, "ganeti-htools-3.0")
 
 
 @pytest.fixture(scope="module")

@@ -6,16 +6,14 @@ import subprocess
 
 import pytest
 
-from herd_e2e import VirtualCluster
+from herd_e2e import GANETI_SHARE, VirtualCluster, require
 
-GANETI_SHARE = "/usr/share/ganeti/3.0"
 PYTHON = "/usr/bin/python3"
 
 
 @pytest.fixture(scope="module")
 def vc(tmp_path_factory):
-    if not os.path.exists(os.path.join(GANETI_SHARE, "gnt-node")):
-        pytest.skip("Debian's ganeti-3.0 package is not installed")
+    require(GANETI_SHARE / "gnt-node", "ganeti-3.0")
     cluster = VirtualCluster(tmp_path_factory.mktemp("vc") / "c", nodes=3)
     yield cluster
     cluster.destroy()

@@ -1,21 +1,15 @@
 """Herd's hail answers iallocator requests as Debian's Ganeti hail does, on Ganeti's test requests."""
 import json
-import pathlib
 import re
 import subprocess
 
 import pytest
 
-from herd_e2e import BIN, REPO
+from herd_e2e import BIN, GANETI_HAIL, ganeti_test_data, require
 
-GANETI_HAIL = pathlib.Path("/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators/hail")
-DATA = REPO.parent / "shared" / "data" / "htools"
+require(GANETI_HAIL, "ganeti-htools-3.0")
+DATA = ganeti_test_data("htools")
 TIMEOUT = 120
-
-if not GANETI_HAIL.exists():
-    pytest.skip("Debian's ganeti-htools hail is not installed", allow_module_level=True)
-if not DATA.is_dir():
-    pytest.skip("Ganeti's htools test inputs are not available", allow_module_level=True)
 
 REQUESTS = sorted(p.name for p in DATA.glob("hail-*.json"))
 OPTIONS = [[], ["--no-capacity-checks"], ["--ignore-soft-errors"], ["-p"]]

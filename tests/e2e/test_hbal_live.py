@@ -1,14 +1,11 @@
 """Herd's hbal on a live virtual cluster: it reads the master over LUXI as
 Debian's hbal does (same report), and -X carries the moves out as jobs."""
 
-import os
 import subprocess
 
 import pytest
 
-from herd_e2e import VirtualCluster, master_socket
-
-GANETI_HBAL = "/usr/lib/ganeti/3.0/usr/bin/hbal"
+from herd_e2e import GANETI_BIN, VirtualCluster, ganeti_test_data, master_socket, require
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +31,8 @@ def primaries(vc):
 
 
 def test_same_report_as_ganetis_hbal(vc):
-    if not os.path.exists(GANETI_HBAL):
-        pytest.skip("Debian's hbal (package ganeti-htools-3.0) is not installed")
-    ganeti = subprocess.run([GANETI_HBAL, f"--luxi={master_socket(vc)}"], capture_output=True,
+    hbal = require(GANETI_BIN / "hbal", "ganeti-htools-3.0")
+    ganeti = subprocess.run([hbal, f"--luxi={master_socket(vc)}"], capture_output=True,
                             text=True, timeout=120)
     herd = herd_hbal(vc, "-L")
     assert herd.returncode == 0, herd.stderr
@@ -60,8 +56,7 @@ def test_exec_moves_the_instances(vc):
 
 def test_exec_needs_luxi(vc, tmp_path):
     data = tmp_path / "c.data"
-    data.write_text(open(os.path.join(os.path.dirname(__file__),
-                                      "../../../shared/data/htools/hbal-evac.data")).read())
+    data.write_text(ganeti_test_data("htools/hbal-evac.data").read_text())
     run = herd_hbal(vc, "-t", str(data), "-X")
     assert run.returncode == 1
     assert "Execution of commands possible only on LUXI" in run.stderr

@@ -8,21 +8,17 @@ import subprocess
 
 import pytest
 
-DEBIAN_HSPACE = pathlib.Path("/usr/lib/ganeti/3.0/usr/bin/hspace")
-DATA = pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "data" / "htools"
-BUILD = pathlib.Path(os.environ.get("HERD_BUILD_DIR",
-                                    pathlib.Path(__file__).resolve().parents[2] / "build"))
-HERD_HSPACE = BUILD / "bin" / "hspace"
+from herd_e2e import BIN, GANETI_BIN, ganeti_test_data, require
+
+DEBIAN_HSPACE = require(GANETI_BIN / "hspace", "ganeti-htools-3.0")
+HERD_HSPACE = BIN / "hspace"
 TIMEOUT = 120
 # Keys that would report timing; hspace has none today.
 TIMING_KEYS = set()
 
-pytestmark = [
-    pytest.mark.skipif(not DEBIAN_HSPACE.exists(), reason="Debian's hspace is not installed"),
-    pytest.mark.skipif(not HERD_HSPACE.exists(), reason="Herd's hspace is not built"),
-]
-
-DATA_FILES = sorted(DATA.glob("*.data")) if DATA.is_dir() else []
+DATA_FILES = sorted(ganeti_test_data("htools").glob("*.data"))
+# The slow comparisons (minutes of Debian's hspace) and the known differences
+# are collected only on request.
 SLOW = os.environ.get("HERD_SLOW_TESTS") == "1"
 # Inputs on which DRBD allocation is quick for both tools.
 DRBD_INPUTS = {"hspace-tiered.data", "hspace-existing.data", "hspace-groups-one.data",
@@ -57,11 +53,23 @@ SLOW_SIMULATIONS = {2}
 
 
 def known_difference(request):
-    """A known difference is reported, and run only with HERD_SLOW_TESTS=1:
-    it need not cost every test run its time."""
-    if not SLOW:
-        pytest.xfail("known difference (HERD_SLOW_TESTS=1 runs it)")
+    """A known difference is reported, not counted as a failure."""
     request.applymarker(pytest.mark.xfail(reason="known difference", strict=False))
+
+
+def text_runs():
+    for data in DATA_FILES:
+        for options in sorted(OPTION_SETS):
+            known = data.name in KNOWN_DIFFERENT or (data.name, options) in KNOWN_DIFFERENT_RUNS
+            slow = options == "drbd" and data.name not in DRBD_INPUTS
+            if SLOW or not (known or slow):
+                yield data, options
+
+
+def simulation_runs():
+    for index in range(len(SIMULATIONS)):
+        if SLOW or not (index in KNOWN_DIFFERENT_SIMULATIONS or index in SLOW_SIMULATIONS):
+            yield index
 
 
 def run(binary, args):
@@ -89,24 +97,19 @@ def compare(args):
     assert herd_out == ref_out
 
 
-@pytest.mark.parametrize("options", sorted(OPTION_SETS), ids=str)
-@pytest.mark.parametrize("data", DATA_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("data,options", list(text_runs()),
+                         ids=lambda v: v.name if isinstance(v, pathlib.Path) else v)
 def test_text_inputs(data, options, request):
     if data.name in KNOWN_DIFFERENT or (data.name, options) in KNOWN_DIFFERENT_RUNS:
         known_difference(request)
-    if options == "drbd" and data.name not in DRBD_INPUTS and not SLOW:
-        pytest.skip("DRBD allocation on this input takes Debian's hspace minutes; "
-                    "HERD_SLOW_TESTS=1 runs it")
     compare(["-t", str(data), *OPTION_SETS[options]])
 
 
-@pytest.mark.parametrize("index", range(len(SIMULATIONS)),
+@pytest.mark.parametrize("index", list(simulation_runs()),
                          ids=lambda i: " ".join(SIMULATIONS[i]))
 @pytest.mark.parametrize("machine", [True, False], ids=["machine", "human"])
 def test_simulated(index, machine, request):
     if index in KNOWN_DIFFERENT_SIMULATIONS:
         known_difference(request)
-    if index in SLOW_SIMULATIONS and not SLOW:
-        pytest.skip("takes Debian's hspace about a minute; HERD_SLOW_TESTS=1 runs it")
     args = SIMULATIONS[index]
     compare([*args, *(["--machine-readable"] if machine else [])])

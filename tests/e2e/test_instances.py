@@ -3,15 +3,12 @@ sharedfile disks, the shipped OSes, Debian's real hail as allocator, and the
 instance lifecycle through the gnt-instance and gnt-os CLI."""
 
 import json
-import os
-import pathlib
 import shutil
 
 import pytest
 
-from herd_e2e import VirtualCluster, luxi_call, master_socket
+from herd_e2e import GANETI_HAIL as HAIL, VirtualCluster, luxi_call, master_socket, require
 
-HAIL = "/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators/hail"
 
 
 @pytest.fixture(scope="module")
@@ -55,8 +52,7 @@ def test_diskless_instance_runs_on_its_node_and_takes_memory(vc):
 
 
 def test_file_instance_placed_by_real_hail_with_image_os(vc):
-    if not os.path.exists(HAIL):
-        pytest.skip("Debian's hail (ganeti-htools-3.0) is not installed")
+    require(HAIL, "ganeti-htools-3.0")
     result = gi(vc, "add", "-t", "file", "--disk", "0:size=2G", "-o", "image+default",
                 "-B", "memory=1G", "-I", "hail", "db1")
     assert "using iallocator hail" in result.stdout + result.stderr
@@ -119,8 +115,7 @@ def test_migrate_and_failover_shared_instance(vc):
 
 
 def test_migrate_and_failover_without_target_use_the_default_allocator(vc):
-    if not os.path.exists(HAIL):
-        pytest.skip("Debian's hail is not installed")
+    require(HAIL, "ganeti-htools-3.0")
     info = vc.cmd("node1", "gnt-cluster", "info").stdout
     assert "default instance allocator: hail" in info
     gi(vc, "migrate", "app1")
@@ -135,8 +130,7 @@ def test_migrate_and_failover_without_target_use_the_default_allocator(vc):
 
 
 def test_add_without_node_uses_the_default_allocator(vc):
-    if not os.path.exists(HAIL):
-        pytest.skip("Debian's hail is not installed")
+    require(HAIL, "ganeti-htools-3.0")
     result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=128", "auto1")
     assert "using iallocator hail" in result.stdout
     assert by_name(vc, "status")["auto1"] == ["running"]
@@ -155,20 +149,20 @@ def test_batch_create_places_every_instance(vc, tmp_path):
     placed = by_name(vc, "pnode,status")
     for i in range(3):
         assert placed[f"batch{i}"] == [f"node{2 + i}", "running"]
-    if os.path.exists(HAIL):
-        for item in spec:
-            item["instance_name"] = item["instance_name"].replace("batch", "hbatch")
-            del item["pnode"]
-        path.write_text(json.dumps(spec))
-        out = gi(vc, "batch-create", "-I", "hail", str(path)).stdout
-        assert "All instances created successfully." in out
-        assert all(f"hbatch{i}" in by_name(vc, "status") for i in range(3))
+    require(HAIL, "ganeti-htools-3.0")
+    for item in spec:
+        item["instance_name"] = item["instance_name"].replace("batch", "hbatch")
+        del item["pnode"]
+    path.write_text(json.dumps(spec))
+    out = gi(vc, "batch-create", "-I", "hail", str(path)).stdout
+    assert "All instances created successfully." in out
+    assert all(f"hbatch{i}" in by_name(vc, "status") for i in range(3))
     dfree = vc.cmd("node1", "gnt-node", "list", "--no-headers", "--units=m", "-o", "dfree",
                    "node2").stdout.strip()
     assert int(dfree) <= 100 * 1024 - 1024  # the disk file is accounted for
     for i in range(3):
         gi(vc, "remove", "-f", f"batch{i}")
-        gi(vc, "remove", "-f", f"hbatch{i}", check=False)
+        gi(vc, "remove", "-f", f"hbatch{i}")
 
 
 def test_migrate_of_file_instance_is_refused(vc):
@@ -235,8 +229,7 @@ def test_failing_os_create_script_reports_output_and_leaves_no_disk(vc):
 
 
 def test_allocation_that_cannot_fit_fails_with_reason(vc):
-    if not os.path.exists(HAIL):
-        pytest.skip("Debian's hail is not installed")
+    require(HAIL, "ganeti-htools-3.0")
     result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=64G", "-I", "hail",
                 "huge1", check=False)
     assert result.returncode != 0

@@ -7,8 +7,11 @@ import pytest
 
 from herd_e2e import VirtualCluster
 
-rc = pytest.importorskip("ganeti.rapi.client",
-                         reason="Debian's python3-ganeti-rapi is not installed")
+try:
+    from ganeti.rapi import client as rc
+except ImportError as error:
+    pytest.fail(f"{error}: install Debian's python3-ganeti-rapi (scripts/install-deps does) "
+                "and run with /usr/bin/python3", pytrace=False)
 
 
 @pytest.fixture(scope="module")

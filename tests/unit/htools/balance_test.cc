@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ganeti_reference.h"
 #include "htools/metrics.h"
 #include "htools/moves.h"
 #include "htools/text_loader.h"
@@ -12,9 +13,9 @@
 namespace herd::htools {
 namespace {
 
-const std::string kData = std::string(HERD_SHARED_DATA) + "/htools/";
-
-Cluster Load(const std::string& file) { return Cluster::Build(LoadTextFile(kData + file)); }
+Cluster Load(const std::string& file) {
+  return Cluster::Build(LoadTextFile(herd::reference::GanetiTestData("htools/" + file)));
+}
 
 // Two groups' worth of small nodes: four nodes, 4 GiB each, one DRBD instance.
 Cluster Small() {

@@ -6,12 +6,13 @@
 
 #include "base/files.h"
 #include "base/json.h"
+#include "ganeti_reference.h"
 
 namespace herd::htools {
 namespace {
 
 std::string Process(const std::string& name, AllocOptions options = {}) {
-  const std::string path = std::string(HERD_SHARED_DATA) + "/htools/" + name;
+  const std::string path = herd::reference::GanetiTestData("htools/" + name);
   IAllocatorRequest request = ParseIAllocatorRequest(ReadFile(path), path);
   Cluster cluster = Cluster::Build(request.cluster);
   return ProcessRequest(request, cluster, options);

@@ -9,16 +9,17 @@
 
 #include "base/errors.h"
 #include "base/files.h"
+#include "ganeti_reference.h"
 #include "htools/iallocator_answer.h"
 
 namespace herd::htools {
 namespace {
 namespace fs = std::filesystem;
 
-const fs::path kDataDir = fs::path(HERD_SHARED_DATA) / "htools";
+fs::path DataDir() { return herd::reference::GanetiTestData("htools"); }
 
 IAllocatorRequest Load(const std::string& name) {
-  const std::string path = (kDataDir / name).string();
+  const std::string path = (DataDir() / name).string();
   return ParseIAllocatorRequest(ReadFile(path), path);
 }
 
@@ -41,7 +42,7 @@ const Instance& InstanceNamed(const ClusterData& data, const std::string& name) 
 
 TEST(IAllocatorRequestTest, EveryHailInputParses) {
   int files = 0;
-  for (const auto& entry : fs::directory_iterator(kDataDir)) {
+  for (const auto& entry : fs::directory_iterator(DataDir())) {
     const std::string name = entry.path().filename().string();
     if (!name.starts_with("hail-") || entry.path().extension() != ".json") continue;
     ++files;
@@ -51,7 +52,7 @@ TEST(IAllocatorRequestTest, EveryHailInputParses) {
       EXPECT_NO_THROW(Load(name)) << name;
     }
   }
-  EXPECT_EQ(files, 18);
+  EXPECT_EQ(files, 19);  // ganeti-testsuite 3.0.2
 }
 
 TEST(IAllocatorRequestTest, AllocateDrbd) {
@@ -327,7 +328,13 @@ TEST(IAllocatorRequestTest, AllocateOptionsAndMultiAllocate) {
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].instance.name, "new1");
   EXPECT_EQ(all[1].instance.name, "new2");
-  EXPECT_EQ(all[1].group_name, "default");
+  // Ganeti takes a multi-allocation's group from the request, never from
+  // its instances.
+  EXPECT_FALSE(all[1].group_name.has_value());
+  auto grouped = ParseIAllocatorRequest(
+      Doc(R"({"type": "multi-allocate", "group_name": "g2", "instances": [)" + second + "}]}"),
+      "req.json");
+  EXPECT_EQ(std::get<MultiAllocateRequest>(grouped.request).instances.at(0).group_name, "g2");
 
   auto evac = ParseIAllocatorRequest(
       Doc(R"({"type": "node-evacuate", "instances": ["i1"], "evac_mode": "secondary-only"})"),

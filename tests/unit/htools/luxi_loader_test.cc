@@ -15,6 +15,7 @@
 #include "base/files.h"
 #include "base/process.h"
 #include "cluster_expect.h"
+#include "ganeti_reference.h"
 #include "htools/rapi_loader.h"
 #include "htools/text_loader.h"
 #include "luxi/server.h"
@@ -24,8 +25,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-const std::string kHbal = "/usr/lib/ganeti/3.0/usr/bin/hbal";
-const std::string kRapiDir = std::string(HERD_SHARED_DATA) + "/htools/rapi";
+std::string RapiDir() { return herd::reference::GanetiTestData("htools/rapi"); }
 
 constexpr int kNormal = 0, kUnavail = 3, kOffline = 4;
 
@@ -54,10 +54,10 @@ struct Cluster {
 
   static Cluster Load() {
     Cluster c;
-    c.nodes = json::parse(ReadFile(kRapiDir + "/nodes.json")).as_array();
-    c.instances = json::parse(ReadFile(kRapiDir + "/instances.json")).as_array();
-    c.groups = json::parse(ReadFile(kRapiDir + "/groups.json")).as_array();
-    c.info = json::parse(ReadFile(kRapiDir + "/info.json")).as_object();
+    c.nodes = json::parse(ReadFile(RapiDir() + "/nodes.json")).as_array();
+    c.instances = json::parse(ReadFile(RapiDir() + "/instances.json")).as_array();
+    c.groups = json::parse(ReadFile(RapiDir() + "/groups.json")).as_array();
+    c.info = json::parse(ReadFile(RapiDir() + "/info.json")).as_object();
     return c;
   }
 
@@ -166,10 +166,7 @@ std::string ErrorOf(const json::value& nodes, const json::value& instances,
 
 class LuxiLoaderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!FileExists(kRapiDir + "/nodes.json")) GTEST_SKIP() << "no cluster data at " << kRapiDir;
-    cluster_ = Cluster::Load();
-  }
+  void SetUp() override { cluster_ = Cluster::Load(); }
   // Gives `c` node offline/drained/vm_capable/exclusive storage variety.
   static void Vary(Cluster& c) {
     auto& offline = c.nodes[1].as_object();
@@ -208,9 +205,9 @@ TEST_F(LuxiLoaderTest, LoadsQueryAnswers) {
 // On the shipped cluster (no running instance whose memory differs from its
 // maxmem) the RAPI and LUXI backends see the same cluster.
 TEST_F(LuxiLoaderTest, SeesWhatTheRapiBackendSees) {
-  auto rapi = ParseRapiData(ReadFile(kRapiDir + "/info.json"), ReadFile(kRapiDir + "/nodes.json"),
-                            ReadFile(kRapiDir + "/groups.json"),
-                            ReadFile(kRapiDir + "/instances.json"), "rapi");
+  auto rapi = ParseRapiData(ReadFile(RapiDir() + "/info.json"), ReadFile(RapiDir() + "/nodes.json"),
+                            ReadFile(RapiDir() + "/groups.json"),
+                            ReadFile(RapiDir() + "/instances.json"), "rapi");
   ExpectSameCluster(cluster_.Parse(), rapi, "luxi vs rapi");
 }
 
@@ -332,7 +329,7 @@ TEST_F(LuxiLoaderTest, LoadsFromAMasterDaemonWithGanetiQueries) {
 // Debian's hbal asks the same fake daemon and saves what it loaded in the
 // text format: every field must agree with Herd's LUXI loader.
 TEST_F(LuxiLoaderTest, AgreesWithGanetiHbal) {
-  if (!FileExists(kHbal)) GTEST_SKIP() << "Debian's hbal (ganeti-htools-3.0) is not installed";
+  const std::string hbal = herd::reference::DebianHtool("hbal");
   const std::string dir =
       (fs::temp_directory_path() / ("herd-luxi-hbal-" + std::to_string(getpid()))).string();
   fs::create_directories(dir);
@@ -345,7 +342,7 @@ TEST_F(LuxiLoaderTest, AgreesWithGanetiHbal) {
         {socket}, [&c](const std::string& m, const json::array& a) { return c.Answer(m, a); });
     server.Start();
     ClusterData herd = LoadLuxi(socket);
-    auto real = RunCommand({kHbal, "--luxi=" + socket, "-S", dir + "/" + name}, {}, dir, 120);
+    auto real = RunCommand({hbal, "--luxi=" + socket, "-S", dir + "/" + name}, {}, dir, 120);
     server.Stop();
     const std::string saved = dir + "/" + name + ".original";
     ASSERT_TRUE(FileExists(saved)) << name << ": hbal did not load: " << real.output;

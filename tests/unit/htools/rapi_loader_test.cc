@@ -14,6 +14,7 @@
 #include "base/files.h"
 #include "base/process.h"
 #include "cluster_expect.h"
+#include "ganeti_reference.h"
 #include "htools/text_loader.h"
 
 namespace herd::htools {
@@ -21,8 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-const std::string kHbal = "/usr/lib/ganeti/3.0/usr/bin/hbal";
-const std::string kRapiDir = std::string(HERD_SHARED_DATA) + "/htools/rapi";
+std::string RapiDir() { return herd::reference::GanetiTestData("htools/rapi"); }
 
 // The four answers, as JSON values a test may change.
 struct Answers {
@@ -59,15 +59,12 @@ std::string ErrorOf(const Answers& a) {
 
 class RapiLoaderTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!FileExists(kRapiDir + "/nodes.json")) GTEST_SKIP() << "no RAPI data at " << kRapiDir;
-    answers_ = Answers::Load(kRapiDir);
-  }
+  void SetUp() override { answers_ = Answers::Load(RapiDir()); }
   Answers answers_;
 };
 
 TEST_F(RapiLoaderTest, LoadsGanetiRapiAnswers) {
-  const std::string dir = kRapiDir;
+  const std::string dir = RapiDir();
   auto data = ParseRapiData(ReadFile(dir + "/info.json"), ReadFile(dir + "/nodes.json"),
                             ReadFile(dir + "/groups.json"), ReadFile(dir + "/instances.json"), dir);
   // hinfo -m file://...: "Loaded 4 nodes, 11 instances, 1 node group".
@@ -298,7 +295,7 @@ TEST(RapiLoadTest, UnreachableServerIsReported) {
 // what it loaded in the text format (-S): both loaders must agree on every
 // field, and refuse the same malformed answers.
 TEST_F(RapiLoaderTest, AgreesWithGanetiHbal) {
-  if (!FileExists(kHbal)) GTEST_SKIP() << "Debian's hbal (ganeti-htools-3.0) is not installed";
+  const std::string hbal = herd::reference::DebianHtool("hbal");
   const std::string tmp =
       (fs::temp_directory_path() / ("herd-rapi-loader-" + std::to_string(getpid()))).string();
   struct Case {
@@ -337,7 +334,7 @@ TEST_F(RapiLoaderTest, AgreesWithGanetiHbal) {
     c.change(a);
     const std::string dir = tmp + "/" + c.name;
     a.Write(dir);
-    auto real = RunCommand({kHbal, "-m", "file://" + dir, "-S", dir + "/saved"}, {}, dir, 120);
+    auto real = RunCommand({hbal, "-m", "file://" + dir, "-S", dir + "/saved"}, {}, dir, 120);
     const bool real_loaded = FileExists(dir + "/saved.original");
     EXPECT_EQ(real_loaded, c.loads) << c.name << ": " << real.output;
     try {

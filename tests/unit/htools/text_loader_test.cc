@@ -10,12 +10,11 @@
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/process.h"
+#include "ganeti_reference.h"
 
 namespace herd::htools {
 namespace {
 namespace fs = std::filesystem;
-
-const std::string kHinfo = "/usr/lib/ganeti/3.0/usr/bin/hinfo";
 
 std::string ErrorOf(const std::string& text) {
   try {
@@ -87,15 +86,14 @@ TEST(TextLoaderTest, MalformedLinesNameFileLineAndField) {
 // Ganeti's own test inputs: Herd loads what Debian's hinfo loads (the same
 // node, instance and group counts) and refuses what it refuses.
 TEST(TextLoaderTest, GanetiTestInputsLoadAsHinfoLoadsThem) {
-  const std::string dir = std::string(HERD_SHARED_DATA) + "/htools";
-  if (!FileExists(dir)) GTEST_SKIP() << "htools test data not found at " << dir;
-  if (!FileExists(kHinfo)) GTEST_SKIP() << "Debian's hinfo (ganeti-htools-3.0) is not installed";
+  const std::string dir = herd::reference::GanetiTestData("htools");
+  const std::string hinfo = herd::reference::DebianHtool("hinfo");
   const std::regex loaded(R"(Loaded (\d+) nodes?, (\d+) instances?, (\d+) node groups?)");
   int compared = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".data") continue;
     const std::string file = entry.path().string();
-    auto real = RunCommand({kHinfo, "-t", file}, {}, "", 60);
+    auto real = RunCommand({hinfo, "-t", file}, {}, "", 60);
     std::smatch m;
     const bool real_loaded = std::regex_search(real.output, m, loaded);
     try {

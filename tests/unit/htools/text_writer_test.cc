@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "base/errors.h"
+#include "ganeti_reference.h"
 #include "htools/text_loader.h"
 
 namespace herd::htools {
@@ -135,7 +136,7 @@ TEST(TextWriterTest, AGroupSubsetKeepsItsNodesAndInstances) {
 }
 
 TEST(TextWriterTest, GanetiTestInputsRoundTrip) {
-  const std::string dir = std::string(HERD_SHARED_DATA) + "/htools";
+  const std::string dir = herd::reference::GanetiTestData("htools");
   int files = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".data") continue;

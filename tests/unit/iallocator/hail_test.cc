@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "base/errors.h"
+#include "ganeti_reference.h"
 #include "master/iallocator/iallocator.h"
 #include "test_cluster.h"
 
@@ -14,8 +15,6 @@ using testing::NewInstance;
 using testing::SmallCluster;
 using testing::SmallClusterLive;
 
-constexpr const char* kHailDir = "/usr/lib/ganeti/3.0/usr/lib/ganeti/iallocators";
-
 // Where the hail under test lives: Debian's, found in the standard search
 // path as masterd finds it, or Herd's own from the build.
 enum class HailBuild { kDebian, kHerd };
@@ -23,13 +22,11 @@ enum class HailBuild { kDebian, kHerd };
 class HailTest : public ::testing::TestWithParam<HailBuild> {
  protected:
   void SetUp() override {
-    const bool herd = GetParam() == HailBuild::kHerd;
-    const std::string dir = herd ? HERD_BIN_DIR : kHailDir;
-    if (!std::filesystem::exists(dir + "/hail")) {
-      GTEST_SKIP() << "hail is not installed (" << dir
-                   << "/hail, Debian package ganeti-htools-3.0)";
+    if (GetParam() == HailBuild::kHerd) {
+      hail_.search_path = {HERD_BIN_DIR};
+    } else {
+      ASSERT_NO_THROW(herd::reference::DebianHail());
     }
-    if (herd) hail_.search_path = {dir};
   }
   Allocator hail_{"hail", DefaultAllocatorSearchPath(), {}, 60, ""};
 };

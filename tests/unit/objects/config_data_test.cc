@@ -5,6 +5,7 @@
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/json.h"
+#include "ganeti_reference.h"
 #include "json_diff.h"
 
 namespace herd::objects {
@@ -14,21 +15,16 @@ using testing::JsonDiff;
 
 const char kNode1[] = "2ae3d962-2dad-44f2-bdb1-85f77107f907";
 
-// Ganeti's sample config, or an empty value (the test then skips).
+// One of Ganeti's sample configs (ganeti-testsuite).
 json::value LoadSample(const std::string& name) {
-  const std::string file = std::string(HERD_SHARED_DATA) + "/config/" + name;
-  if (!FileExists(file)) return nullptr;
+  const std::string file = herd::reference::GanetiTestData(name);
   return ParseJson(ReadFile(file), file);
 }
-
-#define LOAD_SAMPLE_OR_SKIP(var, name) \
-  json::value var = LoadSample(name);  \
-  if (var.is_null()) GTEST_SKIP() << "Ganeti's sample config not found: " << name
 
 class SampleConfig : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SampleConfig, WritingBackGivesAnEquivalentDocument) {
-  LOAD_SAMPLE_OR_SKIP(original, GetParam());
+  json::value original = LoadSample(GetParam());
   ConfigData config = ConfigDataFromJson(original);
   json::value written = ToJson(config);
   EXPECT_EQ(JsonDiff(original, written), "");
@@ -38,7 +34,7 @@ TEST_P(SampleConfig, WritingBackGivesAnEquivalentDocument) {
 }
 
 TEST_P(SampleConfig, TypedFieldsAreRead) {
-  LOAD_SAMPLE_OR_SKIP(original, GetParam());
+  json::value original = LoadSample(GetParam());
   ConfigData config = ConfigDataFromJson(original);
   EXPECT_EQ(config.nodes.size(), 3u);
   EXPECT_EQ(config.nodegroups.size(), 2u);
@@ -87,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(Ganeti, SampleConfig,
                          ::testing::Values("cluster_config_2.16.json", "cluster_config_2.15.json"));
 
 TEST(ConfigDataTest, ChangesAreWritten) {
-  LOAD_SAMPLE_OR_SKIP(original, "cluster_config_2.16.json");
+  json::value original = LoadSample("cluster_config_2.16.json");
   ConfigData config = ConfigDataFromJson(original);
   Node* node = config.FindNodeByName("node2.example.com");
   node->offline = true;
@@ -106,7 +102,7 @@ TEST(ConfigDataTest, ChangesAreWritten) {
 }
 
 TEST(ConfigDataTest, UnknownFieldsSurviveAtEveryLevel) {
-  LOAD_SAMPLE_OR_SKIP(original, "cluster_config_2.16.json");
+  json::value original = LoadSample("cluster_config_2.16.json");
   json::value doc = original;
   auto& root = doc.as_object();
   root["future_top"] = json::array{1, 2.5};
