@@ -13,6 +13,7 @@
 
 #include "base/errors.h"
 #include "base/files.h"
+#include "base/pid_file.h"
 
 extern char** environ;
 
@@ -94,26 +95,67 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
   return result;
 }
 
-void DaemonizeAndWritePidFile(const std::string& pid_file, bool foreground) {
-  int old = ReadPidFile(pid_file);
-  if (old > 0 && old != ::getpid() && ProcessAlive(old)) {
-    throw GenericError("pid file " + pid_file + " is held by running process " +
-                       std::to_string(old) + "; stop it first");
+namespace {
+
+// The launcher's side of the start-up pipe: exits 0 on the daemon's "ready"
+// byte; otherwise prints what the daemon reported (or that it died) and exits 1.
+[[noreturn]] void AwaitDaemonStart(int fd, const std::string& daemon) {
+  std::string report;
+  char buffer[512];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) != 0) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    report.append(buffer, static_cast<size_t>(n));
   }
+  if (report == "\1") _exit(0);
+  if (!report.empty() && report.front() == '\1') report.erase(0, 1);
+  if (report.empty()) report = daemon + " exited during start-up; see its log";
+  report = daemon + ": " + report + "\n";
+  if (::write(2, report.data(), report.size()) < 0) {
+    // Nowhere else to say it.
+  }
+  _exit(1);
+}
+
+}  // namespace
+
+DaemonStart::~DaemonStart() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void DaemonStart::Send(const std::string& message) {
+  if (fd_ < 0) return;
+  // A launcher that went away has nothing left to learn.
+  if (::write(fd_, message.data(), message.size()) < 0) {
+  }
+  ::close(fd_);
+  fd_ = -1;
+}
+
+void DaemonStart::Ready() { Send("\1"); }
+
+void DaemonStart::Failed(const std::string& message) { Send(message); }
+
+DaemonStart Daemonize(const std::string& pid_file, bool foreground,
+                      const std::function<void()>& before_detach) {
+  // Locked before forking, so the launcher reports a running predecessor; the
+  // lock travels with the descriptor to the daemon, which keeps it open.
+  const std::string daemon = std::filesystem::path(pid_file).stem().string();
+  const int pid_fd = LockPidFile(pid_file, daemon);
+  if (before_detach) before_detach();
   int ready[2] = {-1, -1};
   if (!foreground) {
-    // The launching process exits only once the daemon's pid file exists, so
-    // whoever started it can rely on the pid file right away.
+    // The launching process exits only once the daemon reports that it
+    // serves, so whoever started it can use it right away.
     if (::pipe2(ready, O_CLOEXEC) != 0) throw SystemError("pipe", errno);
     pid_t pid = ::fork();
     if (pid < 0) throw SystemError("fork", errno);
     if (pid > 0) {
       ::close(ready[1]);
-      char byte = 0;
-      ssize_t n;
-      while ((n = ::read(ready[0], &byte, 1)) < 0 && errno == EINTR) {
-      }
-      _exit(n == 1 ? 0 : 1);
+      AwaitDaemonStart(ready[0], daemon);
     }
     ::close(ready[0]);
     ::setsid();
@@ -129,14 +171,8 @@ void DaemonizeAndWritePidFile(const std::string& pid_file, bool foreground) {
     }
   }
   ::signal(SIGPIPE, SIG_IGN);
-  WriteFileAtomic(pid_file, std::to_string(::getpid()) + "\n");
-  if (ready[1] >= 0) {
-    char byte = 1;
-    if (::write(ready[1], &byte, 1) != 1) {
-      // The launcher is gone; nothing to tell.
-    }
-    ::close(ready[1]);
-  }
+  WritePidFile(pid_fd, pid_file);
+  return DaemonStart(ready[1]);
 }
 
 std::string ExecutableDir() {

@@ -2,8 +2,10 @@
 // daemon and hold its pid file.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace herd {
@@ -28,9 +30,29 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
                                            const std::string& cwd = "", int timeout_seconds = 300,
                                            const std::string& stdin_file = "");
 
-// Detaches from the terminal (fork, setsid, fork) unless `foreground`; then
-// writes the pid file, refusing to start if another live process holds it.
-void DaemonizeAndWritePidFile(const std::string& pid_file, bool foreground);
+// How a daemon's start-up ended, told to the process that launched it (which
+// waits): Ready() once it serves, Failed() with the reason otherwise. Dropping
+// it unreported counts as a failure. A foreground daemon has no launcher.
+class DaemonStart {
+ public:
+  explicit DaemonStart(int fd) : fd_(fd) {}
+  DaemonStart(DaemonStart&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  DaemonStart& operator=(DaemonStart&&) = delete;
+  ~DaemonStart();
+  void Ready();
+  void Failed(const std::string& message);
+
+ private:
+  void Send(const std::string& message);
+  int fd_;
+};
+
+// Locks the pid file (refusing to start while another process holds it),
+// runs `before_detach` (binding sockets, so that a taken address fails the
+// launch), detaches from the terminal (fork, setsid, fork) unless
+// `foreground`, then writes the daemon's pid. The lock lasts as long as the process.
+DaemonStart Daemonize(const std::string& pid_file, bool foreground,
+                      const std::function<void()>& before_detach = {});
 
 // Directory holding the running executable (to find sibling binaries).
 std::string ExecutableDir();

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "base/errors.h"
@@ -49,11 +50,12 @@ int RunMasterDaemon(int argc, char** argv) {
   app.add_flag("-d,--debug", debug, "Enable debug messages");
   app.add_option("--workers", workers, "Job worker threads")->check(CLI::Range(1, 256));
   CLI11_PARSE(app, argc, argv);
+  std::optional<DaemonStart> start;
   try {
     Paths paths = Paths::FromEnvironment();
     CheckIsMaster(paths);
     // Detach before any thread starts (fork keeps only the calling thread).
-    DaemonizeAndWritePidFile(paths.PidFile("ganeti-masterd"), foreground);
+    start.emplace(Daemonize(paths.PidFile("ganeti-masterd"), foreground));
     InitDaemonLogging(paths, "ganeti-masterd", debug, foreground);
     sigset_t signals;
     sigemptyset(&signals);
@@ -102,6 +104,7 @@ int RunMasterDaemon(int argc, char** argv) {
                         });
     server.Start();
     spdlog::info("ganeti-masterd serving LUXI on {}", paths.MasterSocket());
+    start->Ready();
 
     std::atomic<bool> stop{false};
     std::thread signal_waiter([&] {
@@ -125,8 +128,13 @@ int RunMasterDaemon(int argc, char** argv) {
     spdlog::info("ganeti-masterd stopped");
     return 0;
   } catch (const GanetiError& e) {
+    const std::string message = e.args().empty() ? e.what() : e.args()[0];
     spdlog::error("{}", e.what());
-    std::cerr << "ganeti-masterd: " << (e.args().empty() ? e.what() : e.args()[0]) << "\n";
+    if (start) {
+      start->Failed(message);  // the launcher prints it
+    } else {
+      std::cerr << "ganeti-masterd: " << message << "\n";
+    }
     return 1;
   }
 }

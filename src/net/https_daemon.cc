@@ -17,8 +17,7 @@ void ServeAsDaemon(HttpsServer& server, const Paths& paths, const std::string& d
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
-  server.Bind();
-  DaemonizeAndWritePidFile(paths.PidFile(daemon), foreground);
+  DaemonStart start = Daemonize(paths.PidFile(daemon), foreground, [&server] { server.Bind(); });
   InitDaemonLogging(paths, daemon, debug, foreground);
   // Blocked before any thread starts, so only the waiter below takes them.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -30,6 +29,7 @@ void ServeAsDaemon(HttpsServer& server, const Paths& paths, const std::string& d
   });
   signal_waiter.detach();
   spdlog::info("{} serving on {}", daemon, description);
+  start.Ready();  // bound before detaching: serving from here on
   server.Run();
   RemoveFile(paths.PidFile(daemon));
   spdlog::info("{} stopped", daemon);

@@ -1,5 +1,5 @@
-// Running an HTTPS server as a daemon: bind (so a taken address fails the
-// start), detach with a pid file, log to the node's log dir, serve until
+// Running an HTTPS server as a daemon: lock the pid file, bind (so a taken
+// address fails the start), detach, log to the node's log dir, serve until
 // SIGTERM/SIGINT, then remove the pid file.
 #pragma once
 

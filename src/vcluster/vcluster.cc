@@ -16,6 +16,7 @@
 #include "base/files.h"
 #include "base/json.h"
 #include "base/paths.h"
+#include "base/pid_file.h"
 #include "base/process.h"
 #include "bootstrap/bootstrap.h"
 #include "luxi/client.h"
@@ -49,7 +50,7 @@ void StartDaemons(const std::string& dir, const std::string& bin_dir,
     for (size_t i = start; i < std::min(nodes.size(), start + kBatch); ++i) {
       const auto& node = nodes[i];
       Paths p(dir + "/" + node, node);
-      if (ProcessAlive(ReadPidFile(p.PidFile(daemon)))) {
+      if (RunningDaemonPid(p.PidFile(daemon)) > 0) {
         ++done;
         continue;
       }
@@ -81,18 +82,27 @@ void StartDaemons(const std::string& dir, const std::string& bin_dir,
   }
 }
 
-void StopDaemon(const Paths& p, const std::string& daemon, std::vector<int>& waiting) {
-  int pid = ReadPidFile(p.PidFile(daemon));
-  if (ProcessAlive(pid) && ::kill(pid, SIGTERM) == 0) waiting.push_back(pid);
+// A daemon asked to stop, known by its pid file (whose lock it holds until
+// it exits, even as a zombie nobody has reaped yet).
+struct StoppingDaemon {
+  std::string pid_file;
+  int pid;
+};
+
+void StopDaemon(const Paths& p, const std::string& daemon, std::vector<StoppingDaemon>& waiting) {
+  const std::string pid_file = p.PidFile(daemon);
+  int pid = RunningDaemonPid(pid_file);
+  if (pid > 0 && ::kill(pid, SIGTERM) == 0) waiting.push_back({pid_file, pid});
 }
 
-void WaitForExit(std::vector<int> pids, int seconds) {
+void WaitForExit(std::vector<StoppingDaemon> daemons, int seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (!pids.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::erase_if(pids, [](int pid) { return !ProcessAlive(pid); });
-    if (!pids.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto exited = [](const StoppingDaemon& d) { return RunningDaemonPid(d.pid_file) != d.pid; };
+  while (!daemons.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::erase_if(daemons, exited);
+    if (!daemons.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  for (int pid : pids) ::kill(pid, SIGKILL);  // did not stop in time
+  for (const auto& d : daemons) ::kill(d.pid, SIGKILL);  // did not stop in time
 }
 
 std::string MasterNode(const std::string& dir, const std::vector<VirtualNode>& nodes) {
@@ -120,7 +130,7 @@ void StartCluster(const std::string& dir, const std::string& bin_dir, bool progr
 
 void StopCluster(const std::string& dir) {
   auto nodes = ReadNodes(dir);
-  std::vector<int> waiting;
+  std::vector<StoppingDaemon> waiting;
   for (const auto& n : nodes) {
     Paths p(dir + "/" + n.name, n.name);
     StopDaemon(p, "ganeti-rapi", waiting);
@@ -314,11 +324,13 @@ int Status(const std::string& dir) {
   std::string master = MasterNode(dir, nodes);
   for (const auto& n : nodes) {
     Paths p(dir + "/" + n.name, n.name);
-    bool noded = ProcessAlive(ReadPidFile(p.PidFile("ganeti-noded")));
+    bool noded = RunningDaemonPid(p.PidFile("ganeti-noded")) > 0;
     std::cout << n.name << " " << n.address << " noded:" << (noded ? "running" : "stopped");
     if (n.name == master) {
-      bool masterd = ProcessAlive(ReadPidFile(p.PidFile("ganeti-masterd")));
-      std::cout << " masterd:" << (masterd ? "running" : "stopped");
+      bool masterd = RunningDaemonPid(p.PidFile("ganeti-masterd")) > 0;
+      bool rapi = RunningDaemonPid(p.PidFile("ganeti-rapi")) > 0;
+      std::cout << " masterd:" << (masterd ? "running" : "stopped")
+                << " rapi:" << (rapi ? "running" : "stopped");
       if (!masterd) ++down;
     }
     std::cout << "\n";

@@ -8,6 +8,7 @@
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/json.h"
+#include "base/pid_file.h"
 #include "base/process.h"
 #include "luxi/client.h"
 #include "node/ssconf.h"
@@ -17,7 +18,7 @@ namespace {
 
 // Starts `daemon` for this node if its pid file names no live process.
 bool EnsureDaemon(const Paths& paths, const std::string& daemon) {
-  if (ProcessAlive(ReadPidFile(paths.PidFile(daemon)))) return true;
+  if (RunningDaemonPid(paths.PidFile(daemon)) > 0) return true;
   std::cout << "Restarting " << daemon << " on " << paths.hostname() << "\n";
   std::map<std::string, std::string> env;
   if (paths.is_virtual()) {
@@ -144,6 +145,8 @@ int RunWatcher(const Paths& paths, const WatcherOptions& options) {
   while (!master_name.empty() && master_name.back() == '\n') master_name.pop_back();
   if (master_name != paths.hostname()) return rc;
   if (!EnsureDaemon(paths, "ganeti-masterd")) return 1;
+  // As Ganeti's watcher on the master: RAPI too (where it is installed).
+  if (FileExists(ExecutableDir() + "/ganeti-rapi") && !EnsureDaemon(paths, "ganeti-rapi")) rc = 1;
   try {
     return std::max(rc, WatchMaster(paths, options));
   } catch (const GanetiError& e) {

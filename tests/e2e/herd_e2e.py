@@ -60,10 +60,11 @@ def pids_of(cluster_dir):
 
 
 def alive(pid):
+    """True while the process runs; a zombie (dead, not yet reaped by init) is not alive."""
     try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
         return False
 
 

@@ -1,0 +1,80 @@
+#include "base/pid_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
+#include "base/errors.h"
+#include "base/files.h"
+
+namespace herd {
+namespace {
+
+struct flock WholeFile(short type) {
+  struct flock lock {};
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = 0;
+  lock.l_len = 0;
+  return lock;
+}
+
+// True when another open file description holds a write lock on `fd`'s file.
+bool LockedByOther(int fd) {
+  struct flock probe = WholeFile(F_WRLCK);
+  if (::fcntl(fd, F_OFD_GETLK, &probe) != 0) throw SystemError("fcntl(F_OFD_GETLK)", errno);
+  return probe.l_type != F_UNLCK;
+}
+
+}  // namespace
+
+int LockPidFile(const std::string& path, const std::string& daemon) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw SystemError("open " + path, errno);
+  struct flock lock = WholeFile(F_WRLCK);
+  if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err != EAGAIN && err != EACCES) throw SystemError("lock " + path, err);
+    const int holder = RunningDaemonPid(path);
+    throw GenericError(daemon + " is already running" +
+                       (holder > 0 ? " (pid " + std::to_string(holder) + ")" : "") +
+                       "; its pid file " + path + " is locked");
+  }
+  if (::ftruncate(fd, 0) != 0) throw SystemError("truncate " + path, errno);
+  return fd;
+}
+
+void WritePidFile(int locked_fd, const std::string& path) {
+  const std::string text = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(locked_fd, 0) != 0 ||
+      ::pwrite(locked_fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    throw SystemError("write " + path, errno);
+  }
+}
+
+int RunningDaemonPid(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  bool held = false;
+  try {
+    held = LockedByOther(fd);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (!held) return 0;
+  // A daemon locks its pid file before it forks and writes its pid after:
+  // give it a moment to write.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (int pid = ReadPidFile(path); pid > 0) return pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return 0;
+}
+
+}  // namespace herd

@@ -1,0 +1,97 @@
+// Pid files held by a lock: the lock, not the recorded pid, says whether a
+// daemon runs, so a predecessor killed with SIGKILL (even while still an
+// unreaped zombie) never blocks its successor.
+#include "base/pid_file.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "base/errors.h"
+#include "base/files.h"
+
+namespace herd {
+namespace {
+
+class PidFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("herd-pidfile-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "ganeti-test.pid").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // A child that takes the pid file and waits to be killed; returns its pid
+  // once the file names it.
+  pid_t StartHolder() {
+    int ready[2];
+    EXPECT_EQ(::pipe(ready), 0);
+    pid_t child = ::fork();
+    if (child == 0) {
+      ::close(ready[0]);
+      int fd = LockPidFile(path_, "ganeti-test");
+      WritePidFile(fd, path_);
+      char byte = 1;
+      if (::write(ready[1], &byte, 1) != 1) _exit(2);
+      ::pause();
+      _exit(0);
+    }
+    ::close(ready[1]);
+    char byte = 0;
+    EXPECT_EQ(::read(ready[0], &byte, 1), 1);
+    ::close(ready[0]);
+    return child;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+TEST_F(PidFileTest, NoFileMeansNoDaemon) { EXPECT_EQ(RunningDaemonPid(path_), 0); }
+
+TEST_F(PidFileTest, TheHolderIsTheRunningDaemon) {
+  pid_t holder = StartHolder();
+  EXPECT_EQ(RunningDaemonPid(path_), holder);
+  EXPECT_EQ(ReadPidFile(path_), holder);
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+}
+
+TEST_F(PidFileTest, ASecondDaemonIsRefusedWithTheHoldersPid) {
+  pid_t holder = StartHolder();
+  try {
+    LockPidFile(path_, "ganeti-test");
+    ADD_FAILURE() << "the lock was taken twice";
+  } catch (const GanetiError& e) {
+    EXPECT_NE(std::string(e.what()).find("ganeti-test is already running (pid " +
+                                         std::to_string(holder) + ")"),
+              std::string::npos)
+        << e.what();
+  }
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+}
+
+TEST_F(PidFileTest, AKilledHolderReleasesTheFileBeforeItIsReaped) {
+  pid_t holder = StartHolder();
+  ::kill(holder, SIGKILL);
+  // Not reaped yet: the process is a zombie that `kill(pid, 0)` still finds.
+  for (int i = 0; i < 200 && RunningDaemonPid(path_) != 0; ++i) ::usleep(5000);
+  EXPECT_EQ(RunningDaemonPid(path_), 0);
+  EXPECT_TRUE(ProcessAlive(holder));
+  EXPECT_EQ(ReadPidFile(path_), holder);  // the stale pid is still written there
+  int fd = LockPidFile(path_, "ganeti-test");
+  WritePidFile(fd, path_);
+  EXPECT_EQ(RunningDaemonPid(path_), ::getpid());
+  ::close(fd);
+  ::waitpid(holder, nullptr, 0);
+}
+
+}  // namespace
+}  // namespace herd
