@@ -31,6 +31,8 @@ class Paths {
   std::string ConfDir() const { return Prefixed("/etc/ganeti"); }
   std::string ConfigFile() const { return DataDir() + "/config.data"; }
   std::string ConfigJournal() const { return DataDir() + "/config.journal"; }
+  // Which job opcodes committed config changes (older than the journal).
+  std::string ConfigCommitTags() const { return DataDir() + "/config.commits"; }
   std::string QueueDir() const { return DataDir() + "/queue"; }
   std::string QueueArchiveDir() const { return QueueDir() + "/archive"; }
   std::string QueueSerialFile() const { return QueueDir() + "/serial"; }

@@ -84,7 +84,15 @@ int RunMasterDaemon(int argc, char** argv) {
         ~Release() { locks.ReleaseAll(owner); }
       } release{locks, ctx.owner};
       spdlog::info("job {}: running {}", op.job_id, op_id);
-      return (*lu)(ctx, opcode);
+      try {
+        return (*lu)(ctx, opcode);
+      } catch (const GanetiError& e) {
+        // A committed change is never reported as failed (the outcome must
+        // agree with the config, as after a crash): the error becomes a warning.
+        if (!config.Committed(op.job_id, op.op_index)) throw;
+        op.Feedback(std::string("Warning: ") + (e.args().empty() ? e.what() : e.args()[0]));
+        return nullptr;
+      }
     };
     QueueReplicator replicator(config, *rpc, paths.QueueDir());
     services.SetQueueReplicator(&replicator);
@@ -92,7 +100,8 @@ int RunMasterDaemon(int argc, char** argv) {
         paths.QueueDir(), execute, workers,
         [&replicator](const std::string& name, const std::string& contents, bool archived) {
           replicator.OnJobFile(name, contents, archived);
-        });
+        },
+        [&config](jobs::JobId job, int op_index) { return config.Committed(job, op_index); });
     services.SetQueue(&queue);
     services.Start();
     replicator.Start();

@@ -121,8 +121,18 @@ void StartCluster(const std::string& dir, const std::string& bin_dir, bool progr
   std::string master = MasterNode(dir, nodes);
   Paths mp(dir + "/" + master, master);
   if (FileExists(mp.ConfigFile())) {
-    StartDaemons(dir, bin_dir, {master}, "ganeti-masterd", false);
-    luxi::WaitUntilServing(mp.MasterSocket(), 30);
+    // A masterd killed a moment ago holds its pid file until it has exited:
+    // wait until one serves, starting a new one once the old one is gone.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      StartDaemons(dir, bin_dir, {master}, "ganeti-masterd", false);
+      try {
+        luxi::WaitUntilServing(mp.MasterSocket(), 0.2);
+        break;
+      } catch (const GanetiError&) {
+        if (std::chrono::steady_clock::now() > deadline) throw;
+      }
+    }
     if (FileExists(bin_dir + "/ganeti-rapi"))
       StartDaemons(dir, bin_dir, {master}, "ganeti-rapi", false);
   }

@@ -176,6 +176,16 @@ void StartInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
   }
 }
 
+void StartInstanceAfterCommit(LuContext& ctx, const objects::Instance& instance,
+                              const objects::Node& node) {
+  try {
+    StartInstanceOnNode(ctx, instance, node);
+  } catch (const GanetiError& e) {
+    ctx.Feedback(std::string("Warning: ") + (e.args().empty() ? e.what() : e.args()[0]) +
+                 "; the instance stays marked up and ganeti-watcher will start it");
+  }
+}
+
 void ShutdownInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
                             const objects::Node& node) {
   auto result = ctx.rpc.Call(AddressOf(node), rpc::procedures::kInstanceShutdown,
@@ -187,7 +197,7 @@ void ShutdownInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
 }
 
 void SetAdminState(LuContext& ctx, const std::string& instance_uuid, const std::string& state) {
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     auto& inst = txn.MutableInstance(instance_uuid);
     if (inst.admin_state == state) return;
     inst.admin_state = state;

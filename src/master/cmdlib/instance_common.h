@@ -60,6 +60,11 @@ std::optional<boost::json::object> LiveInstanceInfo(LuContext& ctx, const object
 // are never made under the config lock: the instance's spec is read first.
 void StartInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
                          const objects::Node& node);
+// Starts the instance after the opcode's config change was committed: that
+// change stands, so a failure is a warning in the job log (the watcher
+// restarts instances that should run).
+void StartInstanceAfterCommit(LuContext& ctx, const objects::Instance& instance,
+                              const objects::Node& node);
 void ShutdownInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
                             const objects::Node& node);
 

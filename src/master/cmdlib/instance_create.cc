@@ -402,7 +402,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
     }
   }
   try {
-    ctx.config.Update([&](ConfigTxn& txn) {
+    ctx.Commit([&](ConfigTxn& txn) {
       if (txn.data().FindInstanceByName(req.name)) {
         throw OpPrereqError("Instance '" + req.name + "' is already in the cluster", kEcodeExists);
       }
@@ -418,6 +418,13 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
     auto result = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kInstanceStart,
                                json::array{rpc::ToJson(spec), false});
     if (!result.ok) {
+      // The creation fails as a whole: the instance leaves the config again
+      // (an undo, so recovery after a crash agrees) and its disks go.
+      ctx.CommitUndo([&](ConfigTxn& txn) {
+        txn.RemoveInstance(instance.uuid);
+        for (const auto& disk : disks) txn.RemoveDisk(disk.uuid);
+      });
+      cleanup_disks();
       throw OpExecError("Could not start instance " + req.name + " on node " + pnode.name + ": " +
                         result.error);
     }

@@ -55,7 +55,7 @@ json::value InstanceRemove(LuContext& ctx, const json::object& op) {
     throw OpExecError("Can't remove instance's disks; use --ignore-failures to remove anyway");
   }
   ctx.Feedback("Removing instance " + instance.name + " out of cluster config");
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     for (const auto& d : instance.disks) {
       if (txn.data().disks.count(d)) txn.RemoveDisk(d);
     }
@@ -82,16 +82,9 @@ json::value InstanceReinstall(LuContext& ctx, const json::object& op) {
     throw OpPrereqError("OS '" + os + "' not usable on node " + pnode.name + ": " + validated.error,
                         kEcodeInval);
   }
-  if (os != instance.os || osparams != instance.osparams) {
-    ctx.config.Update([&](ConfigTxn& txn) {
-      auto& inst = txn.MutableInstance(instance.uuid);
-      inst.os = os;
-      inst.osparams = osparams;
-      inst.serial_no += 1;
-    });
-    instance.os = os;
-    instance.osparams = osparams;
-  }
+  const bool os_changed = os != instance.os || osparams != instance.osparams;
+  instance.os = os;
+  instance.osparams = osparams;
   ctx.Feedback("Running the instance OS create scripts...");
   auto spec = ctx.config.Read(
       [&](const objects::ConfigData& d) { return rpc::ToJson(InstanceSpecOf(d, instance)); });
@@ -100,6 +93,15 @@ json::value InstanceReinstall(LuContext& ctx, const json::object& op) {
   if (!result.ok) {
     throw OpExecError("Could not install OS for instance " + instance.name + " on node " +
                       pnode.name + ": " + result.error);
+  }
+  // The new OS is recorded once it is installed: the commit is the last step.
+  if (os_changed) {
+    ctx.Commit([&](ConfigTxn& txn) {
+      auto& inst = txn.MutableInstance(instance.uuid);
+      inst.os = os;
+      inst.osparams = osparams;
+      inst.serial_no += 1;
+    });
   }
   return nullptr;
 }
@@ -151,7 +153,7 @@ json::value InstanceRename(LuContext& ctx, const json::object& op) {
       throw OpExecError("Could not rename the disks of instance " + old_name + ": " + result.error);
     }
   }
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     auto& inst = txn.MutableInstance(instance.uuid);
     inst.name = new_name;
     inst.serial_no += 1;

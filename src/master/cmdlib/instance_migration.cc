@@ -78,7 +78,7 @@ Plan PlanMove(LuContext& ctx, const json::object& op, const char* action, bool s
 // The instance now lives on `target`: its primary node and its disks' nodes.
 void CommitNewPrimary(LuContext& ctx, const Plan& p,
                       const std::map<std::string, std::string>& new_paths = {}) {
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     auto& inst = txn.MutableInstance(p.instance.uuid);
     inst.primary_node = p.target.uuid;
     inst.serial_no += 1;
@@ -116,7 +116,7 @@ json::value DoFailover(LuContext& ctx, const Plan& p, const json::object& op) {
   CommitNewPrimary(ctx, p);
   if (start) {
     ctx.Feedback("* starting the instance on the target node " + p.target.name);
-    StartInstanceOnNode(ctx, p.instance, p.target);
+    StartInstanceAfterCommit(ctx, p.instance, p.target);
   }
   return nullptr;
 }
@@ -156,8 +156,10 @@ json::value InstanceMigrate(LuContext& ctx, const json::object& op) {
   auto finalized = ctx.rpc.Call(AddressOf(p.target), rpc::procedures::kFinalizeMigrationDst,
                                 json::array{json::value(p.instance.name), true});
   if (!finalized.ok) {
-    throw OpExecError("Could not finalize the migration of " + p.instance.name + " on " +
-                      p.target.name + ": " + finalized.error);
+    // The instance lives on the target now (committed): warn, don't fail.
+    ctx.Feedback("Warning: could not finalize the migration of " + p.instance.name + " on " +
+                 p.target.name + ": " + finalized.error +
+                 "; the instance is on the target node, check it with gnt-instance info");
   }
   ctx.Feedback("* done");
   return nullptr;
@@ -246,7 +248,7 @@ json::value InstanceMove(LuContext& ctx, const json::object& op) {
   }
   if (start) {
     ctx.Feedback("* starting the instance on the target node " + p.target.name);
-    StartInstanceOnNode(ctx, p.instance, p.target);
+    StartInstanceAfterCommit(ctx, p.instance, p.target);
   }
   return nullptr;
 }

@@ -141,7 +141,7 @@ json::value InstanceSetParams(LuContext& ctx, const json::object& op) {
       throw OpPrereqError("Instance " + instance.name + " is not offline", kEcodeState);
     }
   }
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     auto& inst = txn.MutableInstance(instance.uuid);
     inst.beparams = new_be;
     json::array hv_report, os_report;
@@ -225,7 +225,7 @@ json::value InstanceGrowDisk(LuContext& ctx, const json::object& op) {
       throw OpExecError("Grow request failed to node " + node.name + ": " + r.error);
     }
   }
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     auto& d = txn.MutableDisk(disk.uuid);
     d.size += amount;
     d.serial_no += 1;

@@ -40,6 +40,15 @@ struct LuContext {
   std::string owner;  // lock owner id, "job/<id>"
 
   void Feedback(const std::string& msg) { op.Feedback(msg); }
+  // Commits this opcode's config change, tagged with its job and opcode, as
+  // the opcode's last step that may fail (see CommitTag).
+  void Commit(const std::function<void(ConfigTxn&)>& mutator) {
+    config.Update(mutator, CommitTag{op.job_id, op.op_index, false});
+  }
+  // Takes back a change made by Commit when a later step failed.
+  void CommitUndo(const std::function<void(ConfigTxn&)>& mutator) {
+    config.Update(mutator, CommitTag{op.job_id, op.op_index, true});
+  }
 };
 
 using LogicalUnit = std::function<boost::json::value(LuContext&, const boost::json::object&)>;

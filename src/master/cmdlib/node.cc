@@ -88,7 +88,7 @@ json::value NodeAdd(LuContext& ctx, const json::object& op) {
 
   bool is_candidate = false;
   std::string node_uuid;
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     const auto& data = txn.data();
     const bool master_capable = BoolParam(op, "master_capable", true);
     is_candidate = master_capable && CountCandidates(data) < data.cluster.candidate_pool_size;
@@ -146,7 +146,7 @@ json::value NodeSetParams(LuContext& ctx, const json::object& op) {
   json::array changes;
   std::vector<std::string> promoted;
   bool became_candidate = false;
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     const auto& data = txn.data();
     const auto& current = data.nodes.at(uuid);
     const bool is_master = uuid == data.cluster.master_node;
@@ -232,7 +232,7 @@ json::value NodeRemove(LuContext& ctx, const json::object& op) {
   ctx.op.NotifyStart();
   rpc::NodeAddress address;
   std::vector<std::string> promoted;
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     const auto& data = txn.data();
     const auto& node = ExpandNode(data, name);
     if (node.uuid == data.cluster.master_node) {

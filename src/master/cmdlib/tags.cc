@@ -64,7 +64,7 @@ json::value ChangeTags(LuContext& ctx, const json::object& op, bool add) {
   const auto tags = TagList(op);
   AcquireBgl(ctx, kind == "cluster");
   ctx.op.NotifyStart();
-  ctx.config.Update([&](ConfigTxn& txn) {
+  ctx.Commit([&](ConfigTxn& txn) {
     auto& current = MutableTags(txn, kind, name);
     for (const auto& t : tags) {
       auto it = std::find(current.begin(), current.end(), t);

@@ -142,6 +142,7 @@ ConfigStore::~ConfigStore() {
 void ConfigStore::WriteInitial(const Paths& paths, const objects::ConfigData& data) {
   WriteFileAtomic(paths.ConfigFile(), SerializeJsonPretty(objects::ToJson(data)), 0600);
   RemoveFile(paths.ConfigJournal());
+  RemoveFile(paths.ConfigCommitTags());
 }
 
 void ConfigStore::Load() {
@@ -151,6 +152,16 @@ void ConfigStore::Load() {
                              ": this node is not the master of an initialised cluster");
   }
   data_ = objects::ConfigDataFromJson(ParseJson(ReadFile(file), file));
+  if (FileExists(paths_.ConfigCommitTags())) {
+    const std::string tags_file = paths_.ConfigCommitTags();
+    const json::value saved = ParseJson(ReadFile(tags_file), tags_file);
+    for (const auto& t : AsArray(saved, tags_file)) {
+      const auto& fields = AsArray(t, tags_file);
+      if (fields.size() != 3) throw ConfigurationError("Malformed commit tag in " + tags_file);
+      RememberTag({fields[0].to_number<int64_t>(), fields[1].to_number<int>(),
+                   fields[2] == json::value(false)});
+    }
+  }
   if (FileExists(paths_.ConfigJournal())) {
     std::string journal = ReadFile(paths_.ConfigJournal());
     size_t pos = 0, line_no = 0;
@@ -196,6 +207,11 @@ void ConfigStore::ApplyJournalLine(const std::string& line) {
   json::value v = ParseJson(line, "config journal record");
   const auto& record = AsObject(v, "config journal record");
   int64_t serial = GetInt(record, "serial", "config journal record");
+  if (auto job = record.find("job"); job != record.end()) {
+    const auto& fields = AsArray(job->value(), "config journal record job");
+    RememberTag({fields.at(0).to_number<int64_t>(), fields.at(1).to_number<int>(),
+                 fields.size() > 2 && fields[2] == json::value("undo")});
+  }
   if (serial <= data_.serial_no) return;  // already in the snapshot
   if (auto c = record.find("cluster"); c != record.end())
     data_.cluster = objects::ClusterFromJson(c->value());
@@ -207,8 +223,42 @@ void ConfigStore::ApplyJournalLine(const std::string& line) {
   data_.mtime = GetNumberOr(record, "mtime", data_.mtime);
 }
 
-std::string ConfigStore::JournalLine(const ConfigTxn& txn) const {
+void ConfigStore::RememberTag(const CommitTag& tag) {
+  const OpKey key{tag.job_id, tag.op_index};
+  auto [it, added] = tags_.insert_or_assign(key, !tag.undo);
+  if (!added) return;
+  tag_order_.push_back(key);
+  while (tag_order_.size() > kCommitTagsKept) {
+    tags_.erase(tag_order_.front());
+    tag_order_.pop_front();
+  }
+}
+
+bool ConfigStore::Committed(int64_t job_id, int op_index) const {
+  std::shared_lock lock(mu_);
+  auto it = tags_.find({job_id, op_index});
+  return it != tags_.end() && it->second;
+}
+
+void ConfigStore::SaveCommitTags() const {
+  json::array tags;
+  {
+    std::shared_lock lock(mu_);
+    for (const auto& key : tag_order_) {
+      tags.push_back(json::array{key.first, key.second, tags_.at(key)});
+    }
+  }
+  WriteFileAtomic(paths_.ConfigCommitTags(), SerializeJson(tags) + "\n", 0600);
+}
+
+std::string ConfigStore::JournalLine(const ConfigTxn& txn,
+                                     const std::optional<CommitTag>& tag) const {
   json::object record{{"serial", data_.serial_no}, {"mtime", data_.mtime}};
+  if (tag) {
+    json::array job{tag->job_id, tag->op_index};
+    if (tag->undo) job.emplace_back("undo");
+    record["job"] = std::move(job);
+  }
   if (txn.cluster_) record["cluster"] = objects::ToJson(data_.cluster);
   json::object upsert, remove;
   auto dump = [&](const char* kind, const auto& objects) {
@@ -232,7 +282,8 @@ std::string ConfigStore::JournalLine(const ConfigTxn& txn) const {
   return SerializeJson(record) + "\n";
 }
 
-void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator) {
+void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator,
+                         std::optional<CommitTag> tag) {
   std::string line;
   int64_t seq = 0;
   {
@@ -247,7 +298,7 @@ void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator) {
     if (txn.empty()) return;
     data_.serial_no += 1;
     data_.mtime = Now();
-    line = JournalLine(txn);
+    line = JournalLine(txn, tag);
     // Appending under the config lock keeps the journal in serial order.
     std::lock_guard append(append_mu_);
     std::string_view rest = line;
@@ -264,6 +315,7 @@ void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator) {
     }
     seq = ++appended_seq_;
     ++journal_records_;
+    if (tag) RememberTag(*tag);
     // Under the append lock, so that listeners see records in serial order.
     if (listener_) listener_(line);
   }
@@ -304,6 +356,8 @@ void ConfigStore::WriteSnapshot() {
     copy = data_;
   }
   WriteFileAtomic(paths_.ConfigFile(), SerializeJsonPretty(objects::ToJson(copy)), 0600);
+  // The tags of the records about to leave the journal are kept apart first.
+  SaveCommitTags();
   // Keep only records newer than the snapshot. Lock order: sync, then append.
   std::lock_guard sync(sync_mu_);
   std::lock_guard append(append_mu_);

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -48,6 +50,16 @@ class ConfigTxn {
   std::map<std::string, std::set<std::string>> upserted_, removed_;
 };
 
+// The job opcode a commit belongs to. A logical unit commits its config
+// change once; what follows the commit cannot fail the opcode, or undoes the
+// change with a commit tagged `undo`. So after a crash, an opcode whose last
+// tagged commit is not an undo has succeeded (see JobQueue's recovery).
+struct CommitTag {
+  int64_t job_id = 0;
+  int op_index = 0;
+  bool undo = false;
+};
+
 class ConfigStore {
  public:
   // Called for each commit with its journal line, in serial order, under an
@@ -65,8 +77,14 @@ class ConfigStore {
   }
   // Runs `mutator` under the exclusive lock, then makes the change durable
   // before returning (journal append + fsync, shared among concurrent commits).
-  // If `mutator` throws, nothing it did is kept.
-  void Update(const std::function<void(ConfigTxn&)>& mutator);
+  // If `mutator` throws, nothing it did is kept. A `tag` is recorded with the
+  // change, durably, in the same journal record.
+  void Update(const std::function<void(ConfigTxn&)>& mutator,
+              std::optional<CommitTag> tag = std::nullopt);
+  // Whether job `job_id`'s opcode `op_index` committed a change that it did
+  // not undo (remembered across restarts for the latest kCommitTagsKept).
+  bool Committed(int64_t job_id, int op_index) const;
+  static constexpr size_t kCommitTagsKept = 20000;
 
   void SetCommitListener(CommitListener listener);
   // Writes a fresh config.data and empties the journal (also done in the
@@ -82,7 +100,9 @@ class ConfigStore {
  private:
   void Load();
   void ApplyJournalLine(const std::string& line);
-  std::string JournalLine(const ConfigTxn& txn) const;
+  std::string JournalLine(const ConfigTxn& txn, const std::optional<CommitTag>& tag) const;
+  void RememberTag(const CommitTag& tag);  // under mu_ (or before threads start)
+  void SaveCommitTags() const;
   void AppendAndSync(const std::string& line);
   void SnapshotLoop();
 
@@ -90,6 +110,11 @@ class ConfigStore {
   mutable std::shared_mutex mu_;
   objects::ConfigData data_;
   CommitListener listener_;
+  // (job, opcode) -> whether its change stands (false: undone); oldest
+  // first in `tag_order_`.
+  using OpKey = std::pair<int64_t, int>;
+  std::map<OpKey, bool> tags_;
+  std::deque<OpKey> tag_order_;
 
   // Journal: appends are ordered by append_mu_; fsyncs are shared (group commit).
   std::mutex append_mu_;

@@ -51,6 +51,7 @@ struct JobQueue::Impl {
 
   JobStorage storage;
   OpcodeExecutor executor;
+  CommitCheck committed;
 
   mutable std::mutex mu;
   std::map<JobId, EntryPtr> jobs;         // live (not archived) jobs
@@ -119,6 +120,8 @@ struct JobQueue::Impl {
   }
 
   void Load();
+  // A job found running at start-up: see the constructor's comment.
+  void RecoverInterruptedJob(JobEntry& e);
   void WorkerLoop();
   void RunJob(const EntryPtr& e);
 };
@@ -197,10 +200,7 @@ void JobQueue::Impl::Load() {
         break;
       case Status::kRunning:
       case Status::kCanceling:
-        spdlog::warn("Failing job {} left unfinished by an unclean shutdown", id);
-        e->job.MarkUnfinishedOps(Status::kError,
-                                 EncodeError(OpExecError("Unclean master daemon shutdown")));
-        e->job.Finalize();
+        RecoverInterruptedJob(*e);
         Changed(*e);
         break;
       default:
@@ -211,6 +211,29 @@ void JobQueue::Impl::Load() {
     if (e->job.CalcStatus() == Status::kQueued) ready.emplace(e->job.CalcPriority(), id);
   }
   if (last_id != serial) storage.WriteSerial(last_id);
+}
+
+void JobQueue::Impl::RecoverInterruptedJob(JobEntry& e) {
+  Job& job = e.job;
+  auto running = std::find_if(job.ops.begin(), job.ops.end(), [](const QueuedOpCode& op) {
+    return op.status == Status::kRunning || op.status == Status::kCanceling;
+  });
+  const int index = static_cast<int>(running - job.ops.begin());
+  if (running != job.ops.end() && committed && committed(job.id, index)) {
+    spdlog::warn("Job {}: opcode {} had committed its change before an unclean shutdown", job.id,
+                 index);
+    running->status = Status::kSuccess;
+    running->end_timestamp = TimestampNow();
+    job.AppendLog(static_cast<size_t>(index), "message",
+                  "The master daemon stopped uncleanly after this opcode committed its "
+                  "configuration change; the opcode succeeded");
+    job.MarkUnfinishedOps(Status::kQueued, nullptr);  // the rest of the job runs
+    if (running + 1 == job.ops.end()) job.Finalize();
+    return;
+  }
+  spdlog::warn("Failing job {} left unfinished by an unclean shutdown", job.id);
+  job.MarkUnfinishedOps(Status::kError, EncodeError(OpExecError("Unclean master daemon shutdown")));
+  job.Finalize();
 }
 
 void JobQueue::Impl::WorkerLoop() {
@@ -304,9 +327,10 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
 }
 
 JobQueue::JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads,
-                   ReplicaListener replica)
+                   ReplicaListener replica, CommitCheck committed)
     : impl_(std::make_unique<Impl>(std::move(queue_dir), std::move(executor))) {
   impl_->storage.SetReplicaListener(std::move(replica));
+  impl_->committed = std::move(committed);
   impl_->Load();
   for (int i = 0; i < worker_threads; ++i) {
     impl_->workers.emplace_back([this] { impl_->WorkerLoop(); });

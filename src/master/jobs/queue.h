@@ -23,16 +23,23 @@ namespace herd::jobs {
 // (any other exception becomes an OpExecError) and OpCanceled on cancel.
 using OpcodeExecutor = std::function<json::value(const json::object& opcode_input, OpContext& ctx)>;
 
+// Whether a job's opcode durably committed its configuration change (and did
+// not undo it): such an opcode succeeded, even if the daemon died before its
+// job file said so.
+using CommitCheck = std::function<bool(JobId job_id, int op_index)>;
+
 class JobQueue {
  public:
   // Loads the jobs in `queue_dir`: queued ones are queued again, waiting ones
-  // restart from their first unfinished opcode, running or canceling ones
-  // are failed ("Unclean master daemon shutdown"), as Ganeti does.
+  // restart from their first unfinished opcode. A running (or canceling)
+  // opcode that `committed` reports as committed succeeded, and its job goes
+  // on with the next opcode; any other is failed ("Unclean master daemon
+  // shutdown"), as Ganeti does. So a job's outcome agrees with the config.
   // With zero workers jobs are only stored (useful for tests and tools).
   // `replica` (optional) is told of every job file written, for master
   // candidates' copies of the queue.
   JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads,
-           ReplicaListener replica = {});
+           ReplicaListener replica = {}, CommitCheck committed = {});
   ~JobQueue();  // Shutdown()
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;

@@ -149,5 +149,34 @@ TEST_F(ConfigStoreTest, ConcurrentUpdatesAllCommitInOrder) {
   again.Read([](const objects::ConfigData& d) { EXPECT_EQ(d.nodes.size(), 201u); });
 }
 
+TEST_F(ConfigStoreTest, CommitTagsSurviveRestartsAndSnapshots) {
+  {
+    ConfigStore store(*paths_);
+    store.Update([](ConfigTxn& t) { t.AddNode(NewNode("n2")); }, CommitTag{7, 0});
+    store.Update([](ConfigTxn& t) { t.AddNode(NewNode("n3")); }, CommitTag{8, 1});
+    store.Update([](ConfigTxn& t) { t.RemoveNode("n3"); }, CommitTag{8, 1, true});
+    store.Update([](ConfigTxn& t) { t.MutableNode("n2").drained = true; });
+    EXPECT_TRUE(store.Committed(7, 0));
+    EXPECT_FALSE(store.Committed(8, 1));  // undone
+    EXPECT_FALSE(store.Committed(7, 1));
+  }
+  {
+    ConfigStore from_journal(*paths_);
+    EXPECT_TRUE(from_journal.Committed(7, 0));
+    EXPECT_FALSE(from_journal.Committed(8, 1));
+    from_journal.WriteSnapshot();  // the tagged records leave the journal
+    EXPECT_EQ(from_journal.journal_records(), 0);
+  }
+  ConfigStore from_snapshot(*paths_);
+  EXPECT_TRUE(from_snapshot.Committed(7, 0));
+  EXPECT_FALSE(from_snapshot.Committed(8, 1));
+}
+
+TEST_F(ConfigStoreTest, AnEmptyChangeRecordsNoTag) {
+  ConfigStore store(*paths_);
+  store.Update([](ConfigTxn&) {}, CommitTag{9, 0});
+  EXPECT_FALSE(store.Committed(9, 0));
+}
+
 }  // namespace
 }  // namespace herd::master

@@ -209,6 +209,46 @@ TEST_F(JobQueueTest, UncleanShutdownFailsRunningAndRestartsWaiting) {
   EXPECT_EQ(restarted.QueryJobs({}, {"id"}).size(), 3u);
 }
 
+// An opcode that committed its config change before the crash succeeded: the
+// job says so and goes on with its next opcode; one that did not is failed.
+TEST_F(JobQueueTest, UncleanShutdownAfterACommitReportsTheOpcodeAsSucceeded) {
+  Gate release;
+  std::promise<void> both_running;
+  std::atomic<int> started{0};
+  auto executor = [&](const json::object& input, OpContext& ctx) -> json::value {
+    ctx.NotifyStart();
+    if (++started == 2) both_running.set_value();
+    release.Wait();
+    return nullptr;
+  };
+  JobQueue live(dir_, executor, 2);
+  JobId committed = live.Submit(json::array{Op("OP_A", 1), Op("OP_A", 2)});
+  JobId uncommitted = live.Submit(json::array{Op("OP_B", 3)});
+  both_running.get_future().wait();
+  const std::string crashed = dir_ + "/crashed";
+  fs::create_directory(crashed);
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    if (entry.path() != crashed)
+      fs::copy(entry.path(), crashed / entry.path().filename(), fs::copy_options::recursive);
+  }
+  release.Open();
+
+  std::vector<int> ran;
+  auto record = [&](const json::object& input, OpContext&) -> json::value {
+    ran.push_back(static_cast<int>(input.at("value").as_int64()));
+    return nullptr;
+  };
+  JobQueue restarted(crashed, record, 1, {},
+                     [&](JobId job, int op_index) { return job == committed && op_index == 0; });
+  EXPECT_EQ(WaitFinished(restarted, committed), "success");
+  json::array rows = restarted.QueryJobs({committed, uncommitted}, {"status", "opstatus", "oplog"});
+  EXPECT_EQ(rows[0].as_array()[1], (json::array{"success", "success"}));
+  EXPECT_NE(SerializeJson(rows[0].as_array()[2]).find("committed its configuration change"),
+            std::string::npos);
+  EXPECT_EQ(rows[1].as_array()[0], "error");
+  EXPECT_EQ(ran, std::vector<int>{2});  // only the opcode after the committed one ran
+}
+
 TEST_F(JobQueueTest, ShutdownLeavesUnstartedOpcodesForTheNextStart) {
   Gate release;
   std::promise<void> started;
