@@ -1,6 +1,7 @@
 #include "htools/node_table.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "base/errors.h"
@@ -57,10 +58,15 @@ const std::map<std::string, FieldHeader>& Headers() {
   return kHeaders;
 }
 
+// printf "%W.Pf" as Haskell's Text.Printf: its rounding, its non-finite
+// values, right-aligned in the width.
 std::string Format(const char* fmt, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
+  char* rest = nullptr;
+  const long width = std::strtol(fmt + 1, &rest, 10);
+  const int decimals = static_cast<int>(std::strtol(rest + 1, nullptr, 10));
+  std::string text = HaskellPrintfFixed(v, decimals);
+  if (static_cast<long>(text.size()) < width) text.insert(0, width - text.size(), ' ');
+  return text;
 }
 std::string Format(const char* fmt, int v) {
   char buf[64];

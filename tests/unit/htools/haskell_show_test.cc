@@ -25,6 +25,23 @@ TEST(HaskellShowTest, DoublesAsShowAndPrintfWriteThem) {
   EXPECT_EQ(HaskellFixedDouble(0), "0.0");
 }
 
+TEST(HaskellShowTest, PrintfRoundsTheShortestDigitsHalfToEven) {
+  // 0.94625 is a little above its binary value's half: C's printf rounds it
+  // up, Haskell's rounds its shortest digits to even (hail -p shows 0.9462).
+  EXPECT_EQ(HaskellPrintfFixed(0.94625, 4), "0.9462");
+  EXPECT_EQ(HaskellPrintfFixed(0.94635, 4), "0.9464");
+  EXPECT_EQ(HaskellPrintfFixed(0.75, 4), "0.7500");
+  EXPECT_EQ(HaskellPrintfFixed(0.99996, 4), "1.0000");
+  EXPECT_EQ(HaskellPrintfFixed(12.5, 2), "12.50");
+  EXPECT_EQ(HaskellPrintfFixed(4096, 0), "4096");
+  EXPECT_EQ(HaskellPrintfFixed(0, 4), "0.0000");
+  EXPECT_EQ(HaskellPrintfFixed(-0.25, 4), "-0.2500");
+  EXPECT_EQ(HaskellPrintfFixed(0.0001234, 8), "0.00012340");
+  EXPECT_EQ(HaskellPrintfFixed(1.0 / 0.0, 2), "Infinity");
+  EXPECT_EQ(HaskellPrintfFixed(-1.0 / 0.0, 4), "-Infinity");
+  EXPECT_EQ(HaskellPrintfFixed(0.0 / 0.0, 4), "NaN");
+}
+
 TEST(HaskellShowTest, StringsAndPolicies) {
   EXPECT_EQ(HaskellShowStrings({"a", "b\"c"}), "[\"a\",\"b\\\"c\"]");
   EXPECT_EQ(HaskellShowStrings({}), "[]");
