@@ -394,7 +394,9 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
         }
         const ClusterStatistics::Change changes[2] = {{&tp, &metrics[p], new_p},
                                                       {&ts, &metrics[s], &new_s}};
-        col.fits.push_back({stats.ScoreWith(changes, 2), p, s});
+        col.fits.push_back({options.exact_scores ? stats.SequentialScoreWith(changes, 2)
+                                                 : stats.ScoreWith(changes, 2),
+                            p, s});
       }
       Collapse(c, inst, col, options, options.capacity, sol);
     }
@@ -413,7 +415,9 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
         continue;
       }
       const ClusterStatistics::Change change{&tp, &metrics[p], &new_p};
-      col.fits.push_back({stats.ScoreWith(&change, 1), p, -1});
+      col.fits.push_back({options.exact_scores ? stats.TwoPassScoreWith(c.nodes, metrics, change)
+                                               : stats.ScoreWith(&change, 1),
+                          p, -1});
     }
     Collapse(c, inst, col, options, options.capacity, sol);
   }
@@ -459,7 +463,10 @@ namespace {
 // change is logged so that the next node starts from the original state.
 class Evacuation {
  public:
-  explicit Evacuation(const Cluster& c) : c_(c), nodes_(c.nodes), instances_(c.instances) {}
+  // `unindexed`: the instance (if any) whose moves Ganeti files under index
+  // -1 (a request's new instance), so that they do not update it.
+  explicit Evacuation(const Cluster& c, int unindexed = -1)
+      : c_(c), nodes_(c.nodes), instances_(c.instances), unindexed_(unindexed) {}
 
   bool CanEvacuate(int n, const std::vector<int>& primaries) {
     const bool ok = TryEvacuate(n, primaries);
@@ -526,7 +533,6 @@ class Evacuation {
       double best_score = 0;
       const ClusterStatistics stats(GroupNodes(group));
       for (int t : escape) {
-        if (t == inst.pnode) continue;
         MoveResult r;
         if (!ApplyMove(nodes_, inst, d, Move{MoveKind::kFailoverToAny, t}, true, r)) continue;
         NodeMetrics before[3];
@@ -543,7 +549,13 @@ class Evacuation {
         }
       }
       if (!best) return false;
-      ApplyResult(*best);
+      if (i == unindexed_) {
+        // Ganeti files the moved instance under its own index, -1 for a
+        // request's new instance: the instance list keeps it unmoved.
+        for (int k = 0; k < best->count; ++k) SetNode(best->node[k], best->After(k));
+      } else {
+        ApplyResult(*best);
+      }
     }
     std::stable_sort(others.begin(), others.end(),
                      [&](int a, int b) { return instances_[a].mem > instances_[b].mem; });
@@ -577,6 +589,7 @@ class Evacuation {
   const Cluster& c_;
   std::vector<NodeState> nodes_;
   std::vector<InstanceState> instances_;
+  int unindexed_;
   std::vector<std::pair<int, NodeState>> saved_nodes_;
   std::vector<std::pair<int, InstanceState>> saved_instances_;
 };
@@ -585,10 +598,21 @@ class Evacuation {
 
 bool Redundant(const Cluster& c, const AllocOptions& options) {
   auto primaries = c.PrimaryLists();
+  int unindexed = -1;
+  if (const int replaced = options.capacity_replaced_instance; replaced >= 0) {
+    // The newest instance, just placed, answers for the replaced one: it
+    // may then be listed twice, and its first move must not hide the
+    // second (see Evacuation).
+    const int newest = static_cast<int>(c.instances.size()) - 1;
+    for (int& i : primaries[c.instances[replaced].pnode]) {
+      if (i == replaced) i = newest;
+    }
+    unindexed = newest;
+  }
   // Ganeti's node lists put the latest instance first; evacuation order
   // decides what still fits.
   for (auto& list : primaries) std::reverse(list.begin(), list.end());
-  Evacuation evac(c);
+  Evacuation evac(c, unindexed);
   for (const auto& n : c.nodes) {
     if (options.accept_existing && n.offline()) continue;
     if (std::find(options.capacity_ignore_groups.begin(), options.capacity_ignore_groups.end(),

@@ -20,6 +20,15 @@ struct AllocOptions {
   bool accept_existing = false;  // --accept-existing-errors
   std::vector<int> capacity_ignore_groups;
   std::optional<std::vector<std::string>> restrict_to_nodes;
+  // Ganeti's tryGroupAlloc files the new instance, for its capacity check,
+  // under the size of the group's instance list: when that is the index of
+  // one of the group's instances, the new instance takes its place in its
+  // primary node's list. That instance's index, or -1.
+  int capacity_replaced_instance = -1;
+  // Scores exactly as Ganeti computes them, at O(nodes) a single-node
+  // placement (hail; the incremental scores may differ in the last digits,
+  // enough to part ties otherwise).
+  bool exact_scores = false;
 };
 
 using FailCounts = std::array<int, kFailModeCount>;

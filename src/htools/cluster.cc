@@ -210,9 +210,7 @@ Cluster Cluster::Build(const ClusterData& data, const LoadOptions& options) {
     inst.alias = StripSuffix(src.name, suffix);
     inst.mem = static_cast<int>(src.memory);
     inst.dsk = static_cast<int>(src.disk);
-    inst.disks = {DiskSpec{inst.dsk, src.spindles
-                                         ? std::optional<int>(static_cast<int>(*src.spindles))
-                                         : std::nullopt}};
+    inst.disks = InstanceDisks(src);
     inst.vcpus = static_cast<int>(src.vcpus);
     inst.status = ParseInstanceStatus(src.status);
     inst.pnode = src.primary;
@@ -305,6 +303,19 @@ Cluster Cluster::Build(const ClusterData& data, const LoadOptions& options) {
     }
   }
   return c;
+}
+
+std::vector<DiskSpec> InstanceDisks(const Instance& instance) {
+  auto as_int = [](std::optional<int64_t> v) {
+    return v ? std::optional<int>(static_cast<int>(*v)) : std::nullopt;
+  };
+  if (!instance.disks_listed) {
+    return {DiskSpec{static_cast<int>(instance.disk), as_int(instance.spindles)}};
+  }
+  std::vector<DiskSpec> out;
+  for (const auto& d : instance.disks)
+    out.push_back({static_cast<int>(d.size), as_int(d.spindles)});
+  return out;
 }
 
 Cluster Cluster::GroupSubset(int group) const {

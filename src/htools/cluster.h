@@ -73,6 +73,10 @@ class Cluster {
   std::shared_ptr<ClusterStatics> statics_;
 };
 
+// The disks of a loaded instance: as listed (an iallocator instance, none
+// when diskless), else one disk of the instance's total size and spindles.
+std::vector<DiskSpec> InstanceDisks(const Instance& instance);
+
 // Ganeti's setInstanceLocationScore: common-failure tags shared by the nodes.
 int InstanceLocationScore(const NodeState& primary, const NodeState* secondary);
 

@@ -72,8 +72,11 @@ struct Instance {
   std::vector<std::string> tags;
   int64_t spindle_use = 1;
   std::optional<int64_t> spindles;
-  // Per disk; empty when the source gives only the totals (`disk`, `spindles`).
+  // Per disk, when `disks_listed` (the iallocator's "disks", empty for a
+  // diskless instance); otherwise the source gives only the totals (`disk`,
+  // `spindles`), which then count as one disk.
   std::vector<InstanceDisk> disks;
+  bool disks_listed = false;
   std::vector<InstanceNic> nics;
 };
 

@@ -164,9 +164,10 @@ Scored FindAllocation(const Cluster& c, int g, const InstanceState& inst,
   }
   LoggedAllocation out;
   out.group = g;
+  out.group_nodes_only = true;
   const std::string score = best.metric ? ShowMetric(*best.metric) : "";
-  out.log.push_back("Group " + group.name + " (" + group.alloc_policy +
-                    "): " + DescribeAllocSolution(c, best.solution, score));
+  out.description = DescribeAllocSolution(c, best.solution, score);
+  out.log.push_back("Group " + group.name + " (" + group.alloc_policy + "): " + out.description);
   out.solution = std::move(best.solution);
   return {std::move(out), std::move(best.metric)};
 }

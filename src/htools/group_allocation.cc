@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "base/errors.h"
+#include "htools/haskell_show.h"
 
 namespace herd::htools {
 namespace {
@@ -78,7 +79,12 @@ LoggedAllocation FindBestAllocGroup(const Cluster& c,
       continue;
     }
     descriptions.push_back(GroupLine(group, DescribeAllocSolution(c, sol)));
-    if (sol.found && group.alloc_policy != "unallocable") good.push_back({g, std::move(sol), {}});
+    if (sol.found && group.alloc_policy != "unallocable") {
+      LoggedAllocation found;
+      found.group = g;
+      found.solution = std::move(sol);
+      good.push_back(std::move(found));
+    }
   }
   std::vector<std::string> messages = filter_messages;
   messages.insert(messages.end(), descriptions.begin(), descriptions.end());
@@ -95,6 +101,12 @@ LoggedAllocation FindBestAllocGroup(const Cluster& c,
       } else {
         joined += "Nothing";
       }
+      joined += ", all groups: [";
+      const std::vector<int> all = c.NodeGroups();
+      for (size_t i = 0; i < all.size(); ++i) {
+        joined += (i ? "," : "") + HaskellShowGroup(c.group(all[i]), all[i]);
+      }
+      joined += "]";
     } else {
       for (const auto& m : messages) joined += (joined.empty() ? "" : ", ") + m;
     }
@@ -127,7 +139,8 @@ LoggedAllocation TryMultiGroupAllocation(
 LoggedAllocation TryGroupAllocation(const Cluster& c, const std::string& group_name,
                                     const InstanceState& inst,
                                     const std::vector<std::optional<std::string>>& nic_networks,
-                                    int required, const AllocOptions& options) {
+                                    int required, const AllocOptions& options,
+                                    const std::vector<int>* instance_keys) {
   int g = -1;
   for (size_t i = 0; i < c.statics().groups.size(); ++i) {
     const Group& group = c.statics().groups[i];
@@ -139,13 +152,28 @@ LoggedAllocation TryGroupAllocation(const Cluster& c, const std::string& group_n
     throw ParameterError("The group " + group.name +
                          " is not connected to a network required by instance " + inst.name);
   }
-  // Scores and the N+1 check see the group alone.
+  // Scores and the N+1 check see the group alone: its nodes, and the
+  // instances whose primary is there (in order, as GroupSubset keeps them).
   const Cluster subset = c.GroupSubset(g);
+  AllocOptions group_options = options;
+  std::vector<int> keys;
+  for (const auto& i : c.instances) {
+    if (c.nodes[i.pnode].group() == g) {
+      keys.push_back(instance_keys ? (*instance_keys)[i.idx] : i.idx);
+    }
+  }
+  // Ganeti files the new instance under the count of the group's instances.
+  const int count = static_cast<int>(keys.size());
+  for (int i = 0; i < count; ++i) {
+    if (keys[i] == count) group_options.capacity_replaced_instance = i;
+  }
   AllocSolution sol =
-      TryAlloc(subset, inst, GenAllocNodes(subset, required, false, options), options);
+      TryAlloc(subset, inst, GenAllocNodes(subset, required, false, options), group_options);
   LoggedAllocation out;
   out.group = g;
-  out.log.push_back(GroupLine(group, DescribeAllocSolution(subset, sol)));
+  out.group_nodes_only = true;
+  out.description = DescribeAllocSolution(subset, sol);
+  out.log.push_back(GroupLine(group, out.description));
   if (sol.found) {
     // Back to the cluster's node indices: redo the placement on its nodes.
     InstanceState placed = sol.instance;

@@ -17,6 +17,13 @@ struct LoggedAllocation {
   int group = -1;
   AllocSolution solution;  // solution.found: whether it fits
   std::vector<std::string> log;
+  // Ganeti's solution carries the node list it was found in: the group's
+  // nodes alone for tryGroupAlloc and the dedicated allocations. hail goes
+  // on with that list (later allocations, the final node list), not the
+  // cluster's.
+  bool group_nodes_only = false;
+  // The solution's description without the group (genericDescribeSolution).
+  std::string description;
 };
 
 // Ganeti's hasRequiredNetworks: every NIC's network is connected to the group.
@@ -39,11 +46,14 @@ LoggedAllocation TryMultiGroupAllocation(
 
 // Ganeti's tryGroupAlloc: placement inside the named group only, scored and
 // checked for N+1 against that group alone. The solution's nodes are
-// indices of `cluster`. Throws ParameterError for an unknown group or a
-// missing network.
+// indices of `cluster`. `instance_keys` are Ganeti's indices of the
+// cluster's instances (their own indices when null): the capacity check
+// files the new instance as Ganeti does (AllocOptions::capacity_replaced_instance).
+// Throws ParameterError for an unknown group or a missing network.
 LoggedAllocation TryGroupAllocation(const Cluster& cluster, const std::string& group_name,
                                     const InstanceState& inst,
                                     const std::vector<std::optional<std::string>>& nic_networks,
-                                    int required, const AllocOptions& options);
+                                    int required, const AllocOptions& options,
+                                    const std::vector<int>* instance_keys = nullptr);
 
 }  // namespace herd::htools

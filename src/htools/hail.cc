@@ -1,6 +1,7 @@
 #include "htools/hail.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -61,7 +62,7 @@ std::vector<std::string> SolutionNodes(const Cluster& c, const AllocSolution& so
 
 // One allocation (allocate, or an entry of multi-allocate).
 LoggedAllocation Allocate(const Cluster& c, const AllocateRequest& r, const AllocOptions& options,
-                          bool dedicated) {
+                          bool dedicated, const std::vector<int>* instance_keys = nullptr) {
   const InstanceState inst =
       NewInstanceState(r.instance, c.statics().cluster_tags, static_cast<int>(c.instances.size()));
   const auto networks = NicNetworks(r.instance);
@@ -70,9 +71,29 @@ LoggedAllocation Allocate(const Cluster& c, const AllocateRequest& r, const Allo
                                                       r.required_nodes, options)
                         : TryDedicatedAllocation(c, inst, networks, r.required_nodes, options);
   }
-  return r.group_name
-             ? TryGroupAllocation(c, *r.group_name, inst, networks, r.required_nodes, options)
-             : TryMultiGroupAllocation(c, inst, networks, r.required_nodes, options);
+  return r.group_name ? TryGroupAllocation(c, *r.group_name, inst, networks, r.required_nodes,
+                                           options, instance_keys)
+                      : TryMultiGroupAllocation(c, inst, networks, r.required_nodes, options);
+}
+
+// The cluster after a found allocation: the solution committed, the node
+// list narrowed to the group when Ganeti's solution carries only its nodes.
+// `keys` (when given) follow the instances: Ganeti's indices, the new
+// instance's `new_key`.
+void CommitLogged(Cluster& c, const LoggedAllocation& a, std::vector<int>* keys = nullptr,
+                  int new_key = -1) {
+  CommitAllocation(c, a.solution);
+  if (keys) keys->push_back(new_key);
+  if (!a.group_nodes_only) return;
+  if (keys) {
+    // GroupSubset keeps the instances whose primary is in the group, in order.
+    std::vector<int> kept;
+    for (const auto& i : c.instances) {
+      if (c.nodes[i.pnode].group() == a.group) kept.push_back((*keys)[i.idx]);
+    }
+    *keys = std::move(kept);
+  }
+  c = c.GroupSubset(a.group);
 }
 
 std::string ProcessAllocate(Cluster& c, const AllocateRequest& r, AllocOptions options,
@@ -82,22 +103,45 @@ std::string ProcessAllocate(Cluster& c, const AllocateRequest& r, AllocOptions o
   const std::string info = Join(a.log, ", ");
   if (!a.solution.found) return FormatFailureAnswer(info);
   const auto nodes = SolutionNodes(c, a.solution);
-  CommitAllocation(c, a.solution);
+  CommitLogged(c, a);
   return FormatAllocateAnswer(nodes, info);
 }
 
+// Ganeti's allocList, or Dedicated.runDedicatedAllocation's fold on a
+// dedicated cluster. An instance that fits in no group fails the whole
+// request (the exception); one that does not fit in the request's group is
+// listed as failed.
 std::string ProcessMultiAllocate(Cluster& c, const MultiAllocateRequest& r,
                                  const AllocOptions& options, bool dedicated) {
+  // The dedicated fold places instances with a named group on the nodes of
+  // the request, not on those left by the instances before them.
+  const std::optional<Cluster> original = dedicated ? std::optional<Cluster>(c) : std::nullopt;
+  // Ganeti's indices of the working cluster's instances, and the size of
+  // its instance list (that keeps every instance, whatever nodes remain).
+  std::vector<int> keys(c.instances.size());
+  for (size_t i = 0; i < keys.size(); ++i) keys[i] = static_cast<int>(i);
+  int instance_count = static_cast<int>(c.instances.size());
   MultiAllocateResult result;
   for (const auto& entry : r.instances) {
-    LoggedAllocation a = Allocate(c, entry, options, dedicated);
+    const bool from_original = dedicated && entry.group_name;
+    const Cluster& base = from_original ? *original : c;
+    LoggedAllocation a = Allocate(base, entry, options, dedicated, &keys);
     if (!a.solution.found) {
       result.failed.push_back(entry.instance.name);
-      result.failure_reasons.push_back(Join(a.log, ", "));
+      // The dedicated fold keeps the bare description of the group's solution.
+      result.failure_reasons.push_back(from_original ? a.description : Join(a.log, ", "));
       continue;
     }
-    result.allocated.emplace_back(entry.instance.name, SolutionNodes(c, a.solution));
-    CommitAllocation(c, a.solution);
+    result.allocated.emplace_back(entry.instance.name, SolutionNodes(base, a.solution));
+    if (from_original) {
+      // Only dedicated allocations follow, which need no instance indices.
+      Cluster next = *original;
+      CommitLogged(next, a);
+      c = std::move(next);
+    } else {
+      CommitLogged(c, a, &keys, instance_count);
+    }
+    ++instance_count;
   }
   return FormatMultiAllocateAnswer(result);
 }
@@ -131,10 +175,13 @@ std::string ProcessRelocate(Cluster& c, const RelocateRequest& r, const AllocOpt
                                node_type + "(" + std::to_string(expected) + " versus [" + shown +
                                "])");
   }
-  const EvacSolution sol = TryNodeEvac(c, mode, {r.instance}, options);
+  // A failed request leaves the cluster as it was.
+  Cluster work = c;
+  const EvacSolution sol = TryNodeEvac(work, mode, {r.instance}, options);
   if (!sol.failed.empty()) return FormatFailureAnswer(sol.failed.front().second);
   if (sol.moved.empty())
     return FormatFailureAnswer("Internal error: lost instance idx during move");
+  c = std::move(work);
   const InstanceState& inst = c.instances[r.instance];
   const int node = orig.Mirror() == MirrorType::kInternal ? inst.snode : inst.pnode;
   return FormatRelocateAnswer({c.nodes[node].name()});
@@ -178,12 +225,9 @@ InstanceState NewInstanceState(const Instance& spec, const std::vector<std::stri
   inst.mem = static_cast<int>(spec.memory);
   inst.dsk = static_cast<int>(spec.disk);
   inst.vcpus = static_cast<int>(spec.vcpus);
-  for (const auto& d : spec.disks) {
-    inst.disks.push_back(
-        DiskSpec{static_cast<int>(d.size),
-                 d.spindles ? std::optional<int>(static_cast<int>(*d.spindles)) : std::nullopt});
-  }
-  if (spec.disks.empty()) inst.disks = {DiskSpec{inst.dsk, std::nullopt}};
+  // As listed: none for a diskless instance (Ganeti checks no disk against
+  // the policy's disk sizes then).
+  inst.disks = InstanceDisks(spec);
   inst.status = ParseInstanceStatus(spec.status);
   inst.disk_template = spec.disk_template;
   inst.spindle_use = static_cast<int>(spec.spindle_use);
@@ -198,6 +242,18 @@ InstanceState NewInstanceState(const Instance& spec, const std::vector<std::stri
   return inst;
 }
 
+std::optional<std::string> MultiAllocateGroup(const MultiAllocateRequest& r) {
+  std::vector<std::string> names;
+  for (const auto& entry : r.instances) {
+    if (entry.group_name &&
+        std::find(names.begin(), names.end(), *entry.group_name) == names.end()) {
+      names.push_back(*entry.group_name);
+    }
+  }
+  if (names.size() == 1) return names.front();
+  return std::nullopt;
+}
+
 bool IsDedicatedCluster(const ClusterData& data, const std::optional<std::string>& group) {
   for (const auto& n : data.nodes) {
     const Group& g = data.groups[n.group];
@@ -208,7 +264,12 @@ bool IsDedicatedCluster(const ClusterData& data, const std::optional<std::string
 }
 
 std::string ProcessRequest(const IAllocatorRequest& request, Cluster& cluster,
-                           const AllocOptions& options) {
+                           const AllocOptions& hail_options) {
+  // One answer per request: the scores as Ganeti computes them, to the bit.
+  AllocOptions options = hail_options;
+  options.exact_scores = true;
+  // A failed request leaves the cluster as it was (hail's final node list).
+  const Cluster original = cluster;
   try {
     return std::visit(
         [&](const auto& r) -> std::string {
@@ -217,7 +278,8 @@ std::string ProcessRequest(const IAllocatorRequest& request, Cluster& cluster,
             return ProcessAllocate(cluster, r, options,
                                    IsDedicatedCluster(request.cluster, r.group_name));
           } else if constexpr (std::is_same_v<T, MultiAllocateRequest>) {
-            return ProcessMultiAllocate(cluster, r, options, false);
+            return ProcessMultiAllocate(cluster, r, options,
+                                        IsDedicatedCluster(request.cluster, MultiAllocateGroup(r)));
           } else if constexpr (std::is_same_v<T, RelocateRequest>) {
             return ProcessRelocate(cluster, r, options);
           } else if constexpr (std::is_same_v<T, ChangeGroupRequest>) {
@@ -232,6 +294,7 @@ std::string ProcessRequest(const IAllocatorRequest& request, Cluster& cluster,
         },
         request.request);
   } catch (const GanetiError& e) {
+    cluster = original;
     return FormatFailureAnswer(ErrorText(e));
   }
 }

@@ -15,6 +15,10 @@ namespace herd::htools {
 InstanceState NewInstanceState(const Instance& spec, const std::vector<std::string>& cluster_tags,
                                int idx);
 
+// The group a multi-allocation names (Ganeti's isAllocationRequest): the one
+// group its instances name, if they name exactly one.
+std::optional<std::string> MultiAllocateGroup(const MultiAllocateRequest& request);
+
 // Ganeti's Dedicated.isDedicated: every node that could take the instance
 // has exclusive storage, so allocations minimise the lost allocations.
 bool IsDedicatedCluster(const ClusterData& data, const std::optional<std::string>& group);

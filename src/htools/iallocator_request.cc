@@ -276,6 +276,7 @@ Instance ParseBaseInstance(const std::string& source, const std::string& name,
     inst.disks.push_back(disk);
   }
   inst.spindles = spindles;
+  inst.disks_listed = true;
   inst.memory = f.Int("memory");
   inst.vcpus = f.Int("vcpus");
   inst.tags = f.Strings("tags");
@@ -331,8 +332,9 @@ AllocateRequest ParseAllocation(const std::string& source, const Fields& request
   AllocateRequest r;
   Fields f(source, "invalid request dict", o);
   const std::string name = f.String("name");
-  r.group_name = f.OptionalString("group_name");
-  if (!r.group_name) r.group_name = request.OptionalString("group_name");
+  // The group comes from the request: a multi-allocation's instances share
+  // its group_name, whatever group they name themselves (as in Ganeti).
+  r.group_name = request.OptionalString("group_name");
   r.restrict_to_nodes = f.OptionalStrings("restrict-to-nodes");
   r.required_nodes = static_cast<int>(f.Int("required_nodes"));
   r.instance = ParseBaseInstance(source, name, o);

@@ -187,6 +187,99 @@ double ClusterStatistics::ScoreWith(const Change* changes, int count) const {
   return score + Metrics()[kLocationExclusionMetric].weight * MapStatistic(map);
 }
 
+namespace {
+
+const NodeMetrics& AfterMetrics(const ClusterStatistics::Change& change, NodeMetrics& computed) {
+  if (change.metrics_after) return *change.metrics_after;
+  computed = ComputeNodeMetrics(*change.after);
+  return computed;
+}
+
+}  // namespace
+
+double ClusterStatistics::SequentialScoreWith(const Change* changes, int count) const {
+  const auto& info = Metrics();
+  if (stats_[0].n == 0) return 0;
+  NodeMetrics computed[3];
+  const NodeMetrics* after[3];
+  for (int c = 0; c < count; ++c) after[c] = &AfterMetrics(changes[c], computed[c]);
+  double score = 0;
+  for (int m = 0; m < kMetricCount; ++m) {
+    double value;
+    if (m == kLocationExclusionMetric) {
+      LocationExclusionCounts map = tag_map_;
+      for (int c = 0; c < count; ++c) {
+        if (changes[c].before->offline()) continue;
+        AddMap(map, changes[c].before->instance_map(), -1);
+        AddMap(map, changes[c].after->instance_map(), 1);
+      }
+      value = MapStatistic(map);
+    } else {
+      Stat s = stats_[m];
+      for (int c = 0; c < count; ++c) {
+        if (changes[c].before->offline() == info[m].online) continue;
+        const double x = (*changes[c].metrics_before)[m], y = (*after[c])[m];
+        const double ds = y - x;
+        if (info[m].std_dev) {
+          const double dss = y * y - x * x;
+          const double dnnvar = (s.n * dss - 2 * s.sum * ds) - ds * ds;
+          s.var = std::max(0.0, s.var + dnnvar / (s.n * s.n));
+        }
+        s.sum += ds;
+      }
+      value = info[m].std_dev ? std::sqrt(s.var) : s.sum;
+    }
+    score += info[m].weight * value;
+  }
+  return score;
+}
+
+double ClusterStatistics::TwoPassScoreWith(const std::vector<NodeState>& nodes,
+                                           const std::vector<NodeMetrics>& metrics,
+                                           const Change& change) const {
+  const auto& info = Metrics();
+  if (stats_[0].n == 0) return 0;
+  NodeMetrics computed;
+  const NodeMetrics& after = AfterMetrics(change, computed);
+  const int changed = change.before->idx();
+  double score = 0;
+  for (int m = 0; m < kMetricCount; ++m) {
+    double value;
+    if (m == kLocationExclusionMetric) {
+      LocationExclusionCounts map = tag_map_;
+      if (!change.before->offline()) {
+        AddMap(map, change.before->instance_map(), -1);
+        AddMap(map, change.after->instance_map(), 1);
+      }
+      value = MapStatistic(map);
+    } else {
+      const auto at = [&](size_t i) {
+        return static_cast<int>(i) == changed ? after[m] : metrics[i][m];
+      };
+      double n = 0, sum = 0;
+      for (size_t i = 0; i < nodes.size(); ++i) {
+        if (nodes[i].offline() == info[m].online) continue;
+        n += 1;
+        sum += at(i);
+      }
+      if (info[m].std_dev) {
+        const double mean = sum / n;
+        double nvar = 0;
+        for (size_t i = 0; i < nodes.size(); ++i) {
+          if (nodes[i].offline() == info[m].online) continue;
+          const double d = at(i) - mean;
+          nvar += d * d;
+        }
+        value = std::sqrt(nvar / n);
+      } else {
+        value = sum;
+      }
+    }
+    score += info[m].weight * value;
+  }
+  return score;
+}
+
 double ClusterStatistics::MapValue() const {
   return Metrics()[kLocationExclusionMetric].weight * MapStatistic(tag_map_);
 }

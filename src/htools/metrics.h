@@ -42,6 +42,15 @@ class ClusterStatistics {
     const NodeMetrics* metrics_after = nullptr;  // computed when null
   };
   double ScoreWith(const Change* changes, int count) const;
+  // The same as Ganeti computes it, bit for bit: the changes applied one
+  // after the other (updateClusterStatisticsTwice for a DRBD pair), each
+  // clamping the variance at zero, and the weighted sum in Ganeti's order.
+  double SequentialScoreWith(const Change* changes, int count) const;
+  // Ganeti's compCV of `nodes` with `change` made, recomputed from scratch
+  // in two passes as Ganeti scores a single-node allocation. `metrics` are
+  // the nodes' current metrics; O(nodes), where ScoreWith takes O(1).
+  double TwoPassScoreWith(const std::vector<NodeState>& nodes,
+                          const std::vector<NodeMetrics>& metrics, const Change& change) const;
 
   double Score() const;
   std::array<double, kMetricCount> Values() const;

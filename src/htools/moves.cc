@@ -83,6 +83,13 @@ bool ApplyMove(const std::vector<NodeState>& nodes, const InstanceState& inst,
       if (new_p.AddPrimary(inst, old_p.offline() || force)) return false;
       out.instance.pnode = move.target;
       out.Share(0, old_pdx, *departure.primary, &departure.primary_metrics);
+      if (move.target == old_pdx) {
+        // A "move" to the node the instance is on (only hail's capacity
+        // check asks for it): Ganeti files both node states under one
+        // index, and the one without the instance is filed last.
+        out.count = 1;
+        break;
+      }
       out.Own(1, move.target, std::move(new_p));
       out.count = 2;
       break;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "base/errors.h"
+#include "htools/metrics.h"
 
 namespace herd::htools {
 namespace {
@@ -172,6 +173,35 @@ TEST(AllocationTest, ShrinkByTypeStopsAtOneUnit) {
   EXPECT_EQ(disk->dsk, 256);
   EXPECT_FALSE(ShrinkByType(*disk, FailMode::kDisk));
   EXPECT_FALSE(ShrinkByType(inst, FailMode::kN1));
+}
+
+TEST(AllocationTest, ExactScoresAreGanetisFromScratchScores) {
+  // hail scores a single-node placement as Ganeti's compCV does, from
+  // scratch: bit for bit the score of the cluster with the placement made.
+  Cluster c = MakeCluster(4);
+  const AllocNodes nodes = GenAllocNodes(c, 1, true, NoCapacity());
+  AllocOptions options = NoCapacity();
+  for (int mem : {512, 1024, 1536, 333}) {
+    IterateAlloc(c, MakeInstance(mem, 1024 + mem, 1, "plain"), nodes, 1, options);
+  }
+  options.exact_scores = true;
+  const InstanceState inst = MakeInstance(700, 2048, 1, "plain");
+  const AllocSolution sol = TryAlloc(c, inst, nodes, options);
+  ASSERT_TRUE(sol.found);
+  std::vector<NodeState> after = c.nodes;
+  after[sol.instance.pnode] = *sol.primary;
+  EXPECT_EQ(sol.score, ClusterScore(after));
+  // A DRBD pair: Ganeti updates the statistics with the primary, then with
+  // the secondary.
+  const AllocNodes pairs = GenAllocNodes(c, 2, true, options);
+  const AllocSolution pair = TryAlloc(c, MakeInstance(700, 2048, 1, "drbd"), pairs, options);
+  ASSERT_TRUE(pair.found);
+  std::vector<NodeMetrics> metrics;
+  for (const auto& n : c.nodes) metrics.push_back(ComputeNodeMetrics(n));
+  ClusterStatistics stats(c.nodes, metrics);
+  stats.Update(c.nodes[pair.instance.pnode], *pair.primary);
+  stats.Update(c.nodes[pair.instance.snode], *pair.secondary);
+  EXPECT_EQ(pair.score, stats.Score());
 }
 
 }  // namespace

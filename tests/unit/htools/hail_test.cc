@@ -7,6 +7,7 @@
 #include "base/files.h"
 #include "base/json.h"
 #include "ganeti_reference.h"
+#include "htools/node_table.h"
 
 namespace herd::htools {
 namespace {
@@ -89,6 +90,356 @@ TEST(HailTest, DedicatedClusterMinimisesLostAllocations) {
 TEST(HailTest, EmptyClusterFailsWithoutReasons) {
   EXPECT_EQ(Process("hail-alloc-ext.json"),
             R"({"success":false,"info":"Request failed: ","result":[]})");
+}
+
+// Requests built in the tests: groups, nodes and instances of one document.
+json::object Spec(int mem, int disk_size, int spindles) {
+  return {{"memory-size", mem}, {"cpu-count", 1},          {"disk-size", disk_size},
+          {"disk-count", 1},    {"spindle-use", spindles}, {"nic-count", 1}};
+}
+
+class Request {
+ public:
+  void Group(const std::string& uuid, const std::string& name, int min_disk = 128) {
+    json::object max = Spec(32768, 1048576, 12);
+    max["cpu-count"] = 8;
+    max["disk-count"] = 16;
+    max["nic-count"] = 8;
+    json::object policy{
+        {"std", Spec(128, 1024, 1)},
+        {"minmax", json::array{json::object{{"min", Spec(128, min_disk, 1)}, {"max", max}}}},
+        {"vcpu-ratio", 4.0},
+        {"spindle-ratio", 32.0},
+        {"disk-templates",
+         json::array{"sharedfile", "diskless", "plain", "blockdev", "drbd", "file", "rbd"}}};
+    groups_[uuid] = json::object{{"name", name},
+                                 {"alloc_policy", "preferred"},
+                                 {"networks", json::array{}},
+                                 {"tags", json::array{}},
+                                 {"ipolicy", policy}};
+  }
+  // Free resources: the totals less `used_mem`, `used_disk`, `used_spindles`.
+  void Node(const std::string& name, const std::string& group, int mem, int disk,
+            bool exclusive = false, int used_mem = 0, int used_disk = 0, int spindles = 12,
+            int used_spindles = 0) {
+    nodes_[name] = json::object{
+        {"group", group},
+        {"total_memory", mem},
+        {"reserved_memory", 0},
+        {"free_memory", mem - used_mem},
+        {"total_disk", disk},
+        {"free_disk", disk - used_disk},
+        {"total_cpus", 4},
+        {"reserved_cpus", 0},
+        {"total_spindles", spindles},
+        {"free_spindles", spindles - used_spindles},
+        {"offline", false},
+        {"drained", false},
+        {"tags", json::array{}},
+        {"ndparams", json::object{{"spindle_count", 1}, {"exclusive_storage", exclusive}}}};
+  }
+  // Any other field of a node or of a group's policy.
+  void Set(const std::string& node, const std::string& key, json::value value) {
+    nodes_[node].as_object()[key] = std::move(value);
+  }
+  void SetPolicy(const std::string& group, const std::string& key, json::value value) {
+    groups_[group].as_object()["ipolicy"].as_object()[key] = std::move(value);
+  }
+  void Instance(const std::string& name, const std::string& disk_template, int mem,
+                const std::vector<int>& disks, const std::vector<std::string>& nodes,
+                std::optional<int> spindles = std::nullopt) {
+    json::object inst = New(name, disk_template, mem, disks, spindles);
+    inst["admin_state"] = "up";
+    json::array on;
+    for (const auto& n : nodes) on.emplace_back(n);
+    inst["nodes"] = on;
+    inst.erase("required_nodes");
+    instances_[name] = inst;
+  }
+  // A new instance (an allocation's fields).
+  static json::object New(const std::string& name, const std::string& disk_template, int mem,
+                          const std::vector<int>& disks,
+                          std::optional<int> spindles = std::nullopt) {
+    json::array list;
+    int total = 0;
+    for (int size : disks) {
+      json::object d{{"size", size}, {"mode", "rw"}};
+      if (spindles) d["spindles"] = *spindles;
+      list.emplace_back(d);
+      total += size;
+    }
+    return {{"name", name},          {"disk_template", disk_template},
+            {"memory", mem},         {"vcpus", 1},
+            {"disks", list},         {"disk_space_total", total},
+            {"spindle_use", 1},      {"nics", json::array{}},
+            {"tags", json::array{}}, {"required_nodes", disk_template == "drbd" ? 2 : 1}};
+  }
+  std::string Document(const json::object& request) const {
+    return SerializeJson(json::object{{"cluster_tags", json::array{}},
+                                      {"nodegroups", groups_},
+                                      {"nodes", nodes_},
+                                      {"instances", instances_},
+                                      {"enabled_hypervisors", json::array{"xen-pvm"}},
+                                      {"request", request}});
+  }
+
+ private:
+  json::object groups_, nodes_, instances_;
+};
+
+// The answer to a built request; `cluster` (if given) receives hail's final cluster.
+json::object Answer(const Request& r, const json::object& request, Cluster* cluster = nullptr,
+                    const AllocOptions& options = {}) {
+  const IAllocatorRequest parsed = ParseIAllocatorRequest(r.Document(request), "request.json");
+  Cluster c = Cluster::Build(parsed.cluster);
+  const std::string answer = ProcessRequest(parsed, c, options);
+  if (cluster) *cluster = c;
+  return ParseJson(answer, "answer").as_object();
+}
+
+json::object Allocate(json::object instance, std::optional<std::string> group = std::nullopt) {
+  instance["type"] = "allocate";
+  if (group) instance["group_name"] = *group;
+  return instance;
+}
+
+std::vector<std::string> NodeNames(const Cluster& c) {
+  std::vector<std::string> out;
+  for (const auto& n : c.nodes) out.push_back(n.name());
+  return out;
+}
+
+TEST(HailTest, MultiAllocationOnADedicatedClusterMinimisesLostAllocations) {
+  // Every node has exclusive storage: Ganeti allocates with the lost-
+  // allocations metric, for each instance of a multi-allocation too.
+  const auto a = Answer("hail-multialloc-dedicated.json");
+  EXPECT_EQ(a.at("info").as_string(),
+            "Request successful: 0 instances failed to allocate and 2 were allocated "
+            "successfully");
+  EXPECT_EQ(SerializeJson(a.at("result")), R"([[["instance-new-quarter-1",["node2-quarter"]],)"
+                                           R"(["instance-new-quarter-2",["node3-half"]]],[]])");
+}
+
+TEST(HailTest, DedicatedMultiAllocationInAGroupSeesTheRequestsNodes) {
+  // Ganeti's dedicated fold places each instance of a grouped request on the
+  // nodes as the request gives them: both land on the emptier node a.
+  Request r;
+  r.Group("g1", "default");
+  r.Node("a", "g1", 4096, 40960, true, 0, 0, 5);
+  r.Node("b", "g1", 4096, 40960, true, 2048, 20480, 5, 2);
+  r.Instance("i1", "plain", 2048, {20480}, {"b"}, 2);
+  json::array entries{
+      Request::New("n1", "plain", 1024, {10240}, 1), Request::New("n2", "plain", 1024, {10240}, 1),
+      Request::New("n3", "drbd", 1024, {10240}, 1), Request::New("n4", "plain", 1024, {50000}, 1)};
+  Cluster final_cluster;
+  const auto a =
+      Answer(r, {{"type", "multi-allocate"}, {"group_name", "default"}, {"instances", entries}},
+             &final_cluster);
+  EXPECT_EQ(SerializeJson(a.at("result")),
+            R"([[["n1",["a"]],["n2",["a"]],["n3",["b","a"]]],)"
+            R"([["n4","No valid allocation solutions, failure reasons: FailDisk: 2"]]])");
+  // The final nodes are those of the last allocation: n3's alone.
+  ASSERT_EQ(NodeNames(final_cluster), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(final_cluster.nodes[0].primary_count(), 0);
+  EXPECT_EQ(final_cluster.nodes[0].secondary_count(), 1);
+  EXPECT_EQ(final_cluster.nodes[1].primary_count(), 2);
+}
+
+TEST(HailTest, GroupAllocationLeavesTheGroupsNodes) {
+  // Ganeti's tryGroupAlloc answers with the group's node list: hail's final
+  // cluster (-p) shows those nodes only.
+  Request r;
+  r.Group("g1", "default");
+  r.Group("g2", "other");
+  r.Node("a", "g1", 4096, 40960);
+  r.Node("b", "g2", 4096, 40960);
+  r.Node("c", "g2", 8192, 40960);
+  Cluster final_cluster;
+  const auto a =
+      Answer(r, Allocate(Request::New("n1", "plain", 512, {1024}), "other"), &final_cluster);
+  EXPECT_EQ(SerializeJson(a.at("result")), R"(["c"])");
+  EXPECT_EQ(NodeNames(final_cluster), (std::vector<std::string>{"b", "c"}));
+  // A failed request leaves the cluster as it was.
+  const auto failed =
+      Answer(r,
+             {{"type", "multi-allocate"},
+              {"instances", json::array{Request::New("n1", "plain", 512, {1024}),
+                                        Request::New("n2", "plain", 65536, {1024})}}},
+             &final_cluster);
+  EXPECT_FALSE(failed.at("success").as_bool());
+  EXPECT_EQ(final_cluster.instances.size(), 0u);
+  EXPECT_EQ(final_cluster.nodes[2].primary_count(), 0);
+}
+
+TEST(HailTest, DisklessInstancesNeedNoDisk) {
+  // What a cluster whose first disk template is diskless reports: no disk
+  // at all. A diskless instance (no disks) still fits, and one already
+  // there can move.
+  Request r;
+  r.Group("g1", "default");
+  r.Node("a", "g1", 4096, 0, false, 1024);
+  r.Node("b", "g1", 8192, 0);
+  r.Instance("i1", "diskless", 1024, {}, {"a"});
+  const auto a = Answer(r, Allocate(Request::New("n1", "diskless", 512, {})));
+  EXPECT_EQ(a.at("info").as_string(),
+            "Request successful: Selected group: default, Group default (preferred): score: "
+            "0.09375000, successes 2, failures 0 () for node(s) b");
+  const auto plain = Answer(r, Allocate(Request::New("n1", "plain", 512, {1024})));
+  EXPECT_EQ(plain.at("info").as_string(),
+            "Request failed: Group default (preferred): No valid allocation solutions, failure "
+            "reasons: FailDisk: 2");
+}
+
+TEST(HailTest, TheClustersInstancesKeepTheirDisks) {
+  // f1's disks (512 MiB each) are below the policy's smallest (1 GiB), as
+  // Ganeti compares each disk: f1 could not be recreated elsewhere, so no
+  // placement keeps the cluster N+1 redundant. (Its total would pass.)
+  Request r;
+  r.Group("g1", "default", 1024);
+  r.Node("a", "g1", 8192, 40960, false, 512);
+  r.Node("b", "g1", 8192, 40960);
+  r.Instance("f1", "file", 512, {512, 512}, {"a"});
+  EXPECT_EQ(Answer(r, Allocate(Request::New("n1", "plain", 512, {1024}))).at("info").as_string(),
+            "Request failed: Group default (preferred): No valid allocation solutions, failure "
+            "reasons: FailN1: 2");
+}
+
+TEST(HailTest, GroupAllocationFilesTheNewInstanceAsGanetiDoes) {
+  // Ganeti's capacity check inside a group files the new instance under
+  // the count of the group's instances (1), the index of i1: the new
+  // instance stands in for i1, whose node then evacuates. Without the group
+  // i1 cannot leave x (y is too small) and nothing fits.
+  Request r;
+  r.Group("g1", "default");
+  r.Group("g2", "other");
+  r.Node("x", "g1", 8192, 40960, false, 6000, 10240);
+  r.Node("y", "g1", 4096, 40960);
+  r.Node("z", "g2", 8192, 40960, false, 128, 1024);
+  r.Instance("i0", "plain", 128, {1024}, {"z"});
+  r.Instance("i1", "plain", 6000, {10240}, {"x"});
+  const auto grouped = Answer(r, Allocate(Request::New("n1", "plain", 128, {1024}), "default"));
+  EXPECT_EQ(grouped.at("info").as_string(),
+            "Request successful: Group default (preferred): score: 0.46308594, successes 2, "
+            "failures 0 () for node(s) y");
+  const auto anywhere = Answer(r, Allocate(Request::New("n1", "plain", 128, {1024})));
+  EXPECT_FALSE(anywhere.at("success").as_bool());
+}
+
+TEST(HailTest, TheNewInstanceStandingInMovesAsInGaneti) {
+  // The group holds ia and ib (indices 1, 2): the new instance stands in
+  // for ib in the capacity check, and x "evacuates" it wherever it is.
+  Request r;
+  r.Group("g1", "default");
+  r.Group("g2", "other");
+  r.Node("z", "g2", 8192, 40960, false, 128, 1024);
+  r.Node("x", "g1", 8192, 40960, false, 2628, 2048);
+  r.Node("y", "g1", 4096, 40960);
+  r.Instance("i0", "plain", 128, {1024}, {"z"});
+  r.Instance("ia", "sharedfile", 2500, {1024}, {"x"});
+  r.Instance("ib", "plain", 128, {1024}, {"x"});
+  // On y: x moves the new instance onto y, where it is (Ganeti keeps y
+  // without it), then ia, which fits beside y's own copy only.
+  const auto on_y = Answer(r, Allocate(Request::New("n1", "diskless", 1024, {}), "default"));
+  EXPECT_EQ(on_y.at("info").as_string(),
+            "Request successful: Group default (preferred): score: 2.20102539, successes 2, "
+            "failures 0 () for node(s) y");
+  // On x: x lists it twice; Ganeti files the first move under index -1, so
+  // the second moves it from x again and y cannot take ia after both.
+  json::object on_x = Allocate(Request::New("n1", "diskless", 1024, {}), "default");
+  on_x["restrict-to-nodes"] = json::array{"x"};
+  EXPECT_EQ(Answer(r, on_x).at("info").as_string(),
+            "Request failed: Group default (preferred): No valid allocation solutions, failure "
+            "reasons: FailN1: 1");
+}
+
+TEST(HailTest, MultiAllocationInAGroupTakesTheGroupFromTheRequest) {
+  // Ganeti reads the group of a multi-allocation from the request alone:
+  // both instances go to "default", n1's own group_name notwithstanding.
+  // (In n2's capacity check, n2 stands in for n1: three instances in the
+  // group, n1 the fourth of the cluster.)
+  Request r;
+  r.Group("g1", "default");
+  r.Group("g2", "other");
+  r.Node("a", "g1", 4096, 102400, false, 512);
+  r.Node("b", "g1", 4096, 409600);
+  r.Node("c", "g2", 32768, 409600, false, 256);
+  r.Instance("i1", "sharedfile", 256, {1024}, {"a"});
+  r.Instance("i2", "diskless", 256, {}, {"a"});
+  r.Instance("i3", "file", 256, {128}, {"c"});
+  json::object first = Request::New("n1", "file", 2048, {512, 10240});
+  first["group_name"] = "other";  // ignored: the request's group counts
+  const auto a =
+      Answer(r, {{"type", "multi-allocate"},
+                 {"group_name", "default"},
+                 {"instances", json::array{first, Request::New("n2", "diskless", 256, {})}}});
+  EXPECT_EQ(SerializeJson(a.at("result")), R"([[["n1",["b"]],["n2",["b"]]],[]])");
+}
+
+TEST(HailTest, SingleNodeScoresAreGanetisToTheLastDigit) {
+  // Ganeti scores a single-node placement from scratch, in two passes; the
+  // incremental update differs here in the eighth decimal (0.89697594).
+  Request r;
+  r.Group("g1", "default");
+  r.SetPolicy("g1", "spindle-ratio", 1.0);
+  r.Node("a", "g1", 16384, 40960, false, 640, 512);
+  r.Node("b", "g1", 8192, 102400, false, 1024, 0, 2);
+  r.Node("c", "g1", 16384, 409600, false, 1536, 0, 5);
+  r.Set("a", "reserved_memory", 512);
+  r.Set("a", "reserved_cpus", 1);
+  r.Set("b", "reserved_memory", 1024);
+  r.Set("c", "reserved_memory", 1024);
+  r.Set("c", "reserved_cpus", 1);
+  r.Set("c", "total_cpus", 16);
+  r.Instance("i1", "plain", 128, {512}, {"a"});
+  r.Instance("i2", "file", 512, {512}, {"c"});
+  AllocOptions no_capacity;
+  no_capacity.capacity = false;
+  const auto a =
+      Answer(r, Allocate(Request::New("n1", "plain", 4096, {1024}, 1)), nullptr, no_capacity);
+  EXPECT_EQ(a.at("info").as_string(),
+            "Request successful: Selected group: default, Group default (preferred): score: "
+            "0.89697592, successes 2, failures 1 (FailDisk: 1) for node(s) b");
+}
+
+TEST(HailTest, NodeTablesPrintFiguresAsHaskell) {
+  // An offline node reports no resources: its instances make -Infinity and
+  // Infinity. 96896/102400 = 0.94625 rounds to even in Haskell's printf.
+  Request r;
+  r.Group("g1", "default");
+  r.Node("a", "g1", 4096, 102400, false, 512, 5504);
+  r.Node("b", "g1", 4096, 40960);
+  r.Set("b", "offline", true);
+  r.Instance("i1", "plain", 512, {5504}, {"a"});
+  r.Instance("i2", "diskless", 256, {}, {"b"});
+  const IAllocatorRequest parsed = ParseIAllocatorRequest(
+      r.Document(Allocate(Request::New("n1", "plain", 512, {1024}))), "request.json");
+  const std::string table = PrintNodes(Cluster::Build(parsed.cluster), {});
+  EXPECT_NE(table.find(" 0.9462 "), std::string::npos) << table;
+  EXPECT_NE(table.find(" -Infinity 1.0000 Infinity "), std::string::npos) << table;
+}
+
+TEST(HailTest, NoTargetGroupShowsTheGroups) {
+  Request r;
+  r.Group("g1", "default");
+  r.Node("a", "g1", 4096, 40960, false, 1024, 1024);
+  r.Node("b", "g1", 4096, 40960);
+  r.Instance("i1", "plain", 1024, {1024}, {"a"});
+  const auto a = Answer(r, {{"type", "change-group"},
+                            {"instances", json::array{"i1"}},
+                            {"target_groups", json::array{}}});
+  EXPECT_EQ(
+      a.at("result").as_array()[1].as_array()[0].as_array()[1].as_string(),
+      "no groups for evacuation: allowed groups was Just [], all groups: [Group {name = "
+      "\"default\", uuid = \"g1\", idx = 0, allocPolicy = AllocPreferred, networks = [], "
+      "iPolicy = IPolicy {iPolicyMinMaxISpecs = [MinMaxISpecs {minMaxISpecsMinSpec = ISpec "
+      "{iSpecMemorySize = 128, iSpecCpuCount = 1, iSpecDiskSize = 128, iSpecDiskCount = 1, "
+      "iSpecNicCount = 1, iSpecSpindleUse = 1}, minMaxISpecsMaxSpec = ISpec {iSpecMemorySize = "
+      "32768, iSpecCpuCount = 8, iSpecDiskSize = 1048576, iSpecDiskCount = 16, iSpecNicCount = "
+      "8, iSpecSpindleUse = 12}}], iPolicyStdSpec = ISpec {iSpecMemorySize = 128, "
+      "iSpecCpuCount = 1, iSpecDiskSize = 1024, iSpecDiskCount = 1, iSpecNicCount = 1, "
+      "iSpecSpindleUse = 1}, iPolicyDiskTemplates = "
+      "[DTSharedFile,DTDiskless,DTPlain,DTBlock,DTDrbd8,DTFile,DTRbd], iPolicyVcpuRatio = 4.0, "
+      "iPolicySpindleRatio = 32.0}, allTags = []}]");
 }
 
 }  // namespace
