@@ -1,4 +1,5 @@
-// gnt-cluster: init, info, verify, getmaster, version, redist-conf, destroy, queue.
+// gnt-cluster: init, info, verify, getmaster, master-failover, master-ping, version,
+// redist-conf, destroy, queue.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <iostream>
@@ -6,9 +7,11 @@
 #include "base/errors.h"
 #include "base/json.h"
 #include "bootstrap/bootstrap.h"
+#include "bootstrap/failover.h"
 #include "cli/command.h"
 #include "cli/format.h"
 #include "cli/jobs.h"
+#include "node/ssconf.h"
 
 using namespace herd;
 using namespace herd::cli;
@@ -83,6 +86,15 @@ int main(int argc, char** argv) {
   app.add_subcommand("info", "Show cluster configuration");
   auto* verify = app.add_subcommand("verify", "Verify the cluster");
   app.add_subcommand("getmaster", "Show the master node");
+  bool no_voting = false, ignore_offline_nodes = true;
+  auto* failover = app.add_subcommand("master-failover", "Makes the current node the master");
+  failover->alias("masterfailover");
+  failover->add_flag("--no-voting", no_voting,
+                     "Skip node agreement check (dangerous): use when most nodes are down");
+  failover->add_flag("--yes-do-it", yes_do_it, "Don't ask for confirmation of --no-voting");
+  failover->add_flag("--ignore-offline-nodes", ignore_offline_nodes,
+                     "Ignore offline nodes in the vote (always the case, as in Ganeti)");
+  app.add_subcommand("master-ping", "Checks if the master is alive");
   app.add_subcommand("version", "Show versions");
   auto* redist = app.add_subcommand("redist-conf", "Push the configuration to all nodes");
   redist->add_flag("--submit", submit, "Submit the job and return its id");
@@ -116,9 +128,33 @@ int main(int argc, char** argv) {
       return kExitSuccess;
     }
     if (cmd == "getmaster") {
-      json::value info = Master().Call("QueryClusterInfo", json::array{});
-      std::cout << Text(info.as_object().at("master")) << "\n";
+      // From ssconf, as Ganeti: it answers even when the master is down.
+      auto master = ReadSsconfValue(NodePaths(), kSsconfMasterNode);
+      if (!master) {
+        throw OpPrereqError("This node has no ssconf master_node; is it part of a cluster?",
+                            kEcodeState);
+      }
+      std::cout << *master << "\n";
       return kExitSuccess;
+    }
+    if (cmd == "master-ping") {
+      try {
+        Master().Call("QueryClusterInfo", json::array{});
+        return kExitSuccess;
+      } catch (const GanetiError&) {
+        return kExitFailure;
+      }
+    }
+    if (cmd == "master-failover") {
+      if (no_voting && !yes_do_it &&
+          !AskUser("This will perform the failover even if most other nodes are down, or if "
+                   "this node is outdated. This is dangerous as it can lead to a non-consistent "
+                   "cluster. Check the gnt-cluster(8) man page before proceeding. Continue?")) {
+        return kExitFailure;
+      }
+      auto result = bootstrap::MasterFailover(NodePaths(), no_voting);
+      for (const auto& warning : result.warnings) std::cerr << warning << "\n";
+      return result.exit_code;
     }
     if (cmd == "version") {
       json::value info = Master().Call("QueryClusterInfo", json::array{});

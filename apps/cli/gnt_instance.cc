@@ -29,13 +29,7 @@ std::string Text(const json::value& v) {
 }
 
 // Ganeti asks before destroying data; without a terminal there is nobody to ask.
-bool Confirm(const std::string& question, bool force) {
-  if (force || !::isatty(0)) return true;
-  std::cout << question << "\ny/[n]/?: " << std::flush;
-  std::string answer;
-  std::getline(std::cin, answer);
-  return answer == "y" || answer == "yes";
-}
+bool Confirm(const std::string& question, bool force) { return force || AskUser(question, true); }
 
 void PrintParams(const char* title, const json::object& actual, const json::object& own) {
   std::cout << "    " << title << ":\n";

@@ -1,6 +1,7 @@
 #include "base/pid_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -75,6 +76,21 @@ int RunningDaemonPid(const std::string& path) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return 0;
+}
+
+void AskDaemonToStop(const std::string& pid_file, std::vector<StoppingDaemon>& stopping) {
+  const int pid = RunningDaemonPid(pid_file);
+  if (pid > 0 && ::kill(pid, SIGTERM) == 0) stopping.push_back({pid_file, pid});
+}
+
+void WaitForDaemonsToStop(std::vector<StoppingDaemon> daemons, int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  auto exited = [](const StoppingDaemon& d) { return RunningDaemonPid(d.pid_file) != d.pid; };
+  while (!daemons.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::erase_if(daemons, exited);
+    if (!daemons.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (const auto& d : daemons) ::kill(d.pid, SIGKILL);  // did not stop in time
 }
 
 }  // namespace herd

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace herd {
 
@@ -18,5 +19,20 @@ void WritePidFile(int locked_fd, const std::string& path);
 // The pid of the process holding `path`'s lock, or 0 when none does (the
 // file is absent, or its writer is dead). Never takes the lock itself.
 int RunningDaemonPid(const std::string& path);
+
+// A daemon asked to stop, known by its pid file (whose lock it holds until
+// it has exited, even as a zombie nobody has reaped yet).
+struct StoppingDaemon {
+  std::string pid_file;
+  int pid = 0;
+};
+
+// Sends SIGTERM to the daemon holding `pid_file`, if one does, and adds it to
+// `stopping`.
+void AskDaemonToStop(const std::string& pid_file, std::vector<StoppingDaemon>& stopping);
+
+// Waits until every daemon in `daemons` has released its pid file; those
+// still running after `seconds` get SIGKILL.
+void WaitForDaemonsToStop(std::vector<StoppingDaemon> daemons, int seconds);
 
 }  // namespace herd

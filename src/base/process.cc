@@ -58,6 +58,9 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
   if (pid == 0) {
     ::dup2(pipefd[1], 1);
     ::dup2(pipefd[1], 2);
+    // Nothing else of the parent's (a daemon's listening socket, say) may
+    // outlive it in a child that daemonizes.
+    ::close_range(3, ~0U, 0);
     int in = ::open(input.c_str(), O_RDONLY);
     if (in >= 0) ::dup2(in, 0);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(127);

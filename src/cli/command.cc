@@ -1,8 +1,11 @@
 #include "cli/command.h"
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "base/errors.h"
+#include "node/ssconf.h"
 
 namespace herd::cli {
 
@@ -11,8 +14,24 @@ const Paths& NodePaths() {
   return paths;
 }
 
+namespace {
+
+// The master's LUXI socket as this node's ssconf names the master: a virtual
+// node reaches it on this machine; a real non-master node refuses, as Ganeti.
+std::string MasterSocketPath() {
+  const Paths& paths = NodePaths();
+  auto master = ReadSsconfValue(paths, kSsconfMasterNode);
+  if (!master || *master == paths.hostname()) return paths.MasterSocket();
+  if (paths.is_virtual()) return paths.ForNode(*master).MasterSocket();
+  throw OpPrereqError(
+      "This is not the master node, please connect to node '" + *master + "' and rerun the command",
+      kEcodeInval);
+}
+
+}  // namespace
+
 luxi::Client& Master() {
-  static luxi::Client client(NodePaths().MasterSocket(), 120);
+  static luxi::Client client(MasterSocketPath(), 120);
   return client;
 }
 
@@ -32,6 +51,14 @@ int RunCommand(const std::function<int()>& body) {
     std::cerr << "Unhandled error: " << e.what() << "\n";
     return kExitFailure;
   }
+}
+
+bool AskUser(const std::string& question, bool without_terminal) {
+  if (!::isatty(0)) return without_terminal;
+  std::cout << question << "\ny/[n]/?: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "yes";
 }
 
 bool ParseYesNo(const std::string& option, const std::string& value) {

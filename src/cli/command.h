@@ -22,6 +22,10 @@ luxi::Client& Master();
 // Runs `body`, turning errors into Ganeti's messages on stderr and exit codes.
 int RunCommand(const std::function<int()>& body);
 
+// Asks a y/[n] question on the terminal; without one, nobody can answer and
+// `without_terminal` is the answer.
+bool AskUser(const std::string& question, bool without_terminal = false);
+
 // Ganeti's yes/no option values.
 bool ParseYesNo(const std::string& option, const std::string& value);
 

@@ -16,7 +16,19 @@ MasterServices::MasterServices(ConfigStore& config, rpc::NodeRpcClient& rpc)
 MasterServices::~MasterServices() { Stop(); }
 
 void MasterServices::Start() {
-  replication_thread_ = std::thread([this] { ReplicationLoop(); });
+  replication_thread_ = std::thread([this] {
+    // Every candidate's replica starts from this master's config: after a
+    // failover, the old master's and the others' copies may differ from it.
+    std::vector<std::string> candidates = config_.Read([](const objects::ConfigData& d) {
+      std::vector<std::string> out;
+      for (const auto* n : MasterCandidates(d)) {
+        if (!n->offline) out.push_back(n->uuid);
+      }
+      return out;
+    });
+    for (const auto& uuid : candidates) SendFullConfig(uuid);
+    ReplicationLoop();
+  });
   ssconf_thread_ = std::thread([this] { SsconfLoop(); });
   ScheduleSsconfDistribution();  // nodes may have missed changes while we were down
 }

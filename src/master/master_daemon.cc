@@ -16,12 +16,14 @@
 #include "base/process.h"
 #include "luxi/server.h"
 #include "master/cluster_services.h"
+#include "master/cmdlib/common.h"
 #include "master/cmdlib/lu_context.h"
 #include "master/config/config_store.h"
 #include "master/jobs/queue.h"
 #include "master/locking/lock_manager.h"
 #include "master/luxi/luxi_methods.h"
 #include "master/queue_replicator.h"
+#include "master/voting.h"
 #include "node/ssconf.h"
 #include "rpc/node_rpc_client.h"
 
@@ -40,16 +42,58 @@ void CheckIsMaster(const Paths& paths) {
   }
 }
 
+// Ganeti's master voting: serve only once a majority of the nodes in the
+// configuration name this node as master; wait a while for silent nodes.
+void HoldMasterVote(const Paths& paths, const ConfigStore& config, rpc::NodeRpcClient& rpc) {
+  std::vector<rpc::NodeAddress> nodes = config.Read([](const objects::ConfigData& d) {
+    std::vector<rpc::NodeAddress> out;
+    for (const auto& [uuid, n] : d.nodes) out.push_back(AddressOf(n));
+    return out;
+  });
+  if (nodes.size() == 1 && nodes[0].name == paths.hostname()) return;  // alone in the cluster
+  constexpr int kAttempts = 30;
+  for (int attempt = 1;; ++attempt) {
+    MasterVotes votes = GatherMasterVotes(rpc, nodes);
+    if (votes.WonBy(paths.hostname())) {
+      spdlog::info("master vote won ({})", votes.Describe());
+      return;
+    }
+    if (!votes.Undecided(paths.hostname()) || attempt == kAttempts) {
+      throw GenericError("Voting cannot be won by this node (" + paths.hostname() +
+                         "): the nodes voted " + votes.Describe() +
+                         ". If this node is the master and the others cannot answer, start it "
+                         "with --no-voting --yes-do-it");
+    }
+    spdlog::warn("master vote undecided ({}), asking again", votes.Describe());
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+// True while this node's ssconf still names it master: a failover elsewhere
+// rewrites it, and the old master must stop acting as one.
+bool StillMaster(const Paths& paths) {
+  auto master = ReadSsconfValue(paths, kSsconfMasterNode);
+  return !master || *master == paths.hostname();
+}
+
 }  // namespace
 
 int RunMasterDaemon(int argc, char** argv) {
   CLI::App app{"Ganeti master daemon (Herd)", "ganeti-masterd"};
-  bool foreground = false, debug = false;
+  bool foreground = false, debug = false, no_voting = false, yes_do_it = false;
   int workers = 25;
   app.add_flag("-f,--foreground", foreground, "Don't detach from the current terminal");
   app.add_flag("-d,--debug", debug, "Enable debug messages");
   app.add_option("--workers", workers, "Job worker threads")->check(CLI::Range(1, 256));
+  app.add_flag("--no-voting", no_voting,
+               "Do not check that the nodes agree on this master (dangerous)");
+  app.add_flag("--yes-do-it", yes_do_it, "Confirm --no-voting");
   CLI11_PARSE(app, argc, argv);
+  if (no_voting && !yes_do_it) {
+    std::cerr << "ganeti-masterd: --no-voting can lead to two masters in one cluster; "
+                 "confirm it with --yes-do-it\n";
+    return 1;
+  }
   std::optional<DaemonStart> start;
   try {
     Paths paths = Paths::FromEnvironment();
@@ -65,6 +109,7 @@ int RunMasterDaemon(int argc, char** argv) {
 
     ConfigStore config(paths);
     auto rpc = rpc::MakeHttpsNodeRpcClient(paths.NodedCertFile());
+    if (!no_voting) HoldMasterVote(paths, config, *rpc);
     locking::LockManager locks;
     MasterServices services(config, *rpc);
     config.SetCommitListener([&services](const std::string& line) { services.OnCommit(line); });
@@ -123,8 +168,13 @@ int RunMasterDaemon(int argc, char** argv) {
       stop = true;
     });
     signal_waiter.detach();
-    while (!stop && !services.shutdown_requested()) {
+    for (int tick = 1; !stop && !services.shutdown_requested(); ++tick) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (tick % 10 == 0 && !StillMaster(paths)) {
+        spdlog::warn("this node is no longer the master ({} is): stopping",
+                     ReadSsconfValue(paths, kSsconfMasterNode).value_or("?"));
+        break;
+      }
     }
     if (services.shutdown_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the job finish

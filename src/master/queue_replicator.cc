@@ -85,11 +85,14 @@ void QueueReplicator::Loop() {
   std::unique_lock lock(mu_);
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !pending_.empty() || !needs_full_.empty(); });
-    if (stopping_) return;
+    // Stopping ships what is pending first: a candidate taking over after a
+    // clean stop has every job's last state.
+    if (stopping_ && pending_.empty() && needs_full_.empty()) return;
     // A short pause gathers more changes per batch: a job's successive
     // states collapse into its latest, and candidates get fewer calls.
-    cv_.wait_for(lock, std::chrono::milliseconds(kGatherMs), [this] { return stopping_; });
-    if (stopping_) return;
+    if (!stopping_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(kGatherMs), [this] { return stopping_; });
+    }
     std::map<std::string, Change> batch;
     batch.swap(pending_);
     std::set<std::string> full;

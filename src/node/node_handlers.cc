@@ -13,6 +13,7 @@
 #include "node/capacity.h"
 #include "node/hypervisor/fake_hypervisor.h"
 #include "node/instance_handlers.h"
+#include "node/master_role_handlers.h"
 #include "node/rpc_args.h"
 #include "node/ssconf.h"
 #include "node/storage/file_storage.h"
@@ -57,6 +58,16 @@ bool UploadAllowed(const Paths& paths, const std::string& file) {
     if (file == a) return true;
   }
   return false;
+}
+
+// The master keeps the authoritative config and queue: it never takes a
+// replica from another node (an old master that has not noticed the failover).
+void RefuseReplicaOnMaster(const Paths& paths, const char* procedure) {
+  auto master = ReadSsconfValue(paths, kSsconfMasterNode);
+  if (master && *master == paths.hostname()) {
+    throw GenericError(std::string(procedure) + ": " + paths.hostname() +
+                       " is the master; it does not take replicas from another node");
+  }
 }
 
 }  // namespace
@@ -145,6 +156,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   };
 
   handlers_["jobqueue_update"] = [this](const json::array& args) -> json::value {
+    RefuseReplicaOnMaster(paths_, "jobqueue_update");
     std::string name = StringArg(args, 0, "jobqueue_update");
     std::string base = std::filesystem::path(name).filename().string();
     if (base.rfind("job-", 0) != 0 && base != "serial") {
@@ -158,6 +170,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   };
 
   handlers_["herd_jobqueue_replicate"] = [this](const json::array& args) -> json::value {
+    RefuseReplicaOnMaster(paths_, "herd_jobqueue_replicate");
     // A master candidate's copy of the job queue: job files as the master
     // wrote them; archived ones go to the archive. A full copy also drops
     // live job files the master no longer has.
@@ -200,6 +213,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   };
 
   handlers_["herd_config_journal_append"] = [this](const json::array& args) -> json::value {
+    RefuseReplicaOnMaster(paths_, "herd_config_journal_append");
     // A master candidate keeps a replica of the config: a snapshot ("full")
     // or journal records to append, in order.
     std::string kind = StringArg(args, 0, "herd_config_journal_append");
@@ -270,6 +284,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     return nullptr;
   };
   RegisterInstanceHandlers(paths_, handlers_);
+  RegisterMasterRoleHandlers(paths_, handlers_);
 }
 
 json::value NodeHandlers::Dispatch(const std::string& name, const json::array& args) const {

@@ -6,7 +6,8 @@ bool IsLongRunningProcedure(std::string_view target) {
   if (!target.empty() && target.front() == '/') target.remove_prefix(1);
   for (const auto& p :
        {procedures::kInstanceOsAdd, procedures::kInstanceRunRename, procedures::kOsValidate,
-        procedures::kOsDiagnose, procedures::kBlockdevRead, procedures::kBlockdevWrite}) {
+        procedures::kOsDiagnose, procedures::kBlockdevRead, procedures::kBlockdevWrite,
+        procedures::kNodeStopMaster, procedures::kNodeStartMasterDaemons}) {
     if (p.name == target) return true;
   }
   return false;

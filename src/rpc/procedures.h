@@ -27,6 +27,8 @@ inline constexpr Procedure kJobqueueUpdate{"jobqueue_update", kTimeoutUrgent};
 inline constexpr Procedure kJobqueueRename{"jobqueue_rename", kTimeoutUrgent};
 inline constexpr Procedure kNodeLeaveCluster{"node_leave_cluster", kTimeoutNormal};
 inline constexpr Procedure kMasterNodeName{"master_node_name", kTimeoutUrgent};
+inline constexpr Procedure kNodeStopMaster{"node_stop_master", kTimeoutFast};
+inline constexpr Procedure kNodeStartMasterDaemons{"node_start_master_daemons", kTimeoutFast};
 // Instances: hypervisor (Ganeti's names; Herd's argument layouts).
 inline constexpr Procedure kInstanceStart{"instance_start", kTimeoutNormal};
 inline constexpr Procedure kInstanceShutdown{"instance_shutdown", kTimeoutNormal};

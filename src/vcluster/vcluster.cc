@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -82,29 +83,6 @@ void StartDaemons(const std::string& dir, const std::string& bin_dir,
   }
 }
 
-// A daemon asked to stop, known by its pid file (whose lock it holds until
-// it exits, even as a zombie nobody has reaped yet).
-struct StoppingDaemon {
-  std::string pid_file;
-  int pid;
-};
-
-void StopDaemon(const Paths& p, const std::string& daemon, std::vector<StoppingDaemon>& waiting) {
-  const std::string pid_file = p.PidFile(daemon);
-  int pid = RunningDaemonPid(pid_file);
-  if (pid > 0 && ::kill(pid, SIGTERM) == 0) waiting.push_back({pid_file, pid});
-}
-
-void WaitForExit(std::vector<StoppingDaemon> daemons, int seconds) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  auto exited = [](const StoppingDaemon& d) { return RunningDaemonPid(d.pid_file) != d.pid; };
-  while (!daemons.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::erase_if(daemons, exited);
-    if (!daemons.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  for (const auto& d : daemons) ::kill(d.pid, SIGKILL);  // did not stop in time
-}
-
 std::string MasterNode(const std::string& dir, const std::vector<VirtualNode>& nodes) {
   for (const auto& n : nodes) {
     Paths p(dir + "/" + n.name, n.name);
@@ -113,29 +91,48 @@ std::string MasterNode(const std::string& dir, const std::vector<VirtualNode>& n
   return nodes.empty() ? "" : nodes.front().name;
 }
 
+// Starts the master daemons on `node`; a masterd killed a moment ago holds
+// its pid file until it has exited: wait until one serves, starting a new one
+// once the old one is gone. Throws when it cannot serve (a lost vote, say).
+void StartMasterDaemons(const std::string& dir, const std::string& bin_dir,
+                        const std::string& node) {
+  Paths mp(dir + "/" + node, node);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    StartDaemons(dir, bin_dir, {node}, "ganeti-masterd", false);
+    try {
+      luxi::WaitUntilServing(mp.MasterSocket(), 0.2);
+      break;
+    } catch (const GanetiError&) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+    }
+  }
+  if (FileExists(bin_dir + "/ganeti-rapi"))
+    StartDaemons(dir, bin_dir, {node}, "ganeti-rapi", false);
+}
+
 void StartCluster(const std::string& dir, const std::string& bin_dir, bool progress) {
   auto nodes = ReadNodes(dir);
   std::vector<std::string> names;
   for (const auto& n : nodes) names.push_back(n.name);
   StartDaemons(dir, bin_dir, names, "ganeti-noded", progress);
-  std::string master = MasterNode(dir, nodes);
-  Paths mp(dir + "/" + master, master);
-  if (FileExists(mp.ConfigFile())) {
-    // A masterd killed a moment ago holds its pid file until it has exited:
-    // wait until one serves, starting a new one once the old one is gone.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    for (;;) {
-      StartDaemons(dir, bin_dir, {master}, "ganeti-masterd", false);
-      try {
-        luxi::WaitUntilServing(mp.MasterSocket(), 0.2);
-        break;
-      } catch (const GanetiError&) {
-        if (std::chrono::steady_clock::now() > deadline) throw;
-      }
+  // As Ganeti's daemon-util on each machine: a node whose own ssconf names it
+  // master starts the master daemons, and the nodes' vote settles between
+  // claimants (an old master with stale ssconf loses it).
+  std::optional<GanetiError> refused;
+  int serving = 0;
+  for (const auto& n : nodes) {
+    Paths p(dir + "/" + n.name, n.name);
+    if (!FileExists(p.ConfigFile()) || ReadSsconfValue(p, kSsconfMasterNode) != n.name) continue;
+    try {
+      StartMasterDaemons(dir, bin_dir, n.name);
+      ++serving;
+    } catch (const GanetiError& e) {
+      std::cerr << n.name << ": " << e.UserMessage() << "\n";
+      refused = e;
     }
-    if (FileExists(bin_dir + "/ganeti-rapi"))
-      StartDaemons(dir, bin_dir, {master}, "ganeti-rapi", false);
   }
+  if (serving == 0 && refused) throw *refused;
 }
 
 void StopCluster(const std::string& dir) {
@@ -143,14 +140,15 @@ void StopCluster(const std::string& dir) {
   std::vector<StoppingDaemon> waiting;
   for (const auto& n : nodes) {
     Paths p(dir + "/" + n.name, n.name);
-    StopDaemon(p, "ganeti-rapi", waiting);
-    StopDaemon(p, "ganeti-masterd", waiting);
+    AskDaemonToStop(p.PidFile("ganeti-rapi"), waiting);
+    AskDaemonToStop(p.PidFile("ganeti-masterd"), waiting);
   }
-  WaitForExit(waiting, 30);  // masterd finishes its running opcodes first
+  WaitForDaemonsToStop(waiting, 30);  // masterd finishes its running opcodes first
   waiting.clear();
-  for (const auto& n : nodes)
-    StopDaemon(Paths(dir + "/" + n.name, n.name), "ganeti-noded", waiting);
-  WaitForExit(waiting, 10);
+  for (const auto& n : nodes) {
+    AskDaemonToStop(Paths(dir + "/" + n.name, n.name).PidFile("ganeti-noded"), waiting);
+  }
+  WaitForDaemonsToStop(waiting, 10);
 }
 
 json::value WaitForJobs(luxi::Client& client, const json::array& job_ids, bool progress) {

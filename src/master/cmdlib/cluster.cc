@@ -290,6 +290,11 @@ json::value ClusterRedistConf(LuContext& ctx, const json::object&) {
   });
   for (const auto& uuid : candidates) ctx.services.SendFullConfig(uuid);
   ctx.services.ScheduleSsconfDistribution();
+  auto online = ctx.config.Read(
+      [](const objects::ConfigData& data) { return AddressesOf(OnlineNodes(data)); });
+  for (const auto& failure : UploadAncillaryFiles(ctx.paths, ctx.rpc, online)) {
+    ctx.Feedback("Warning: could not copy the cluster's files to " + failure);
+  }
   return nullptr;
 }
 

@@ -4,7 +4,9 @@
 #include <random>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/json.h"
+#include "rpc/procedures.h"
 
 namespace herd::master {
 
@@ -150,6 +152,21 @@ std::string NewUuid() {
                 static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
                 static_cast<unsigned long long>(b & 0xffffffffffffULL));
   return buf;
+}
+
+std::vector<std::string> UploadAncillaryFiles(const Paths& master_paths, rpc::NodeRpcClient& rpc,
+                                              const std::vector<rpc::NodeAddress>& nodes) {
+  std::vector<std::string> failures;
+  for (const auto& file : {master_paths.RapiCertFile(), master_paths.RapiUsersFile(),
+                           master_paths.ConfdHmacKey(), master_paths.ClusterDomainSecretFile()}) {
+    if (!FileExists(file)) continue;
+    // Sent as the master names it (its root); each node maps it onto its own.
+    json::array args{json::value(file), json::array{0, json::value(ReadFile(file))}, 0600};
+    for (const auto& r : rpc.CallParallel(nodes, rpc::procedures::kUploadFile, args)) {
+      if (!r.ok) failures.push_back(r.node + ": " + r.error);
+    }
+  }
+  return failures;
 }
 
 }  // namespace herd::master

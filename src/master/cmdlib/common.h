@@ -33,6 +33,13 @@ const objects::Node& MasterNode(const objects::ConfigData& config);
 // The ssconf key -> value map Ganeti writes on every node.
 std::map<std::string, std::string> ComputeSsconf(const objects::ConfigData& config);
 
+// Ganeti's ancillary files that every node holds (RAPI certificate and users,
+// confd HMAC key, cluster domain secret; those the master has): the copies on
+// `nodes` become the master's, so any candidate can run the master daemons.
+// Returns "node: error" for each node that could not take them.
+std::vector<std::string> UploadAncillaryFiles(const Paths& master_paths, rpc::NodeRpcClient& rpc,
+                                              const std::vector<rpc::NodeAddress>& nodes);
+
 // Acquires the Big Ganeti Lock (exclusive or shared) for the job.
 void AcquireBgl(LuContext& ctx, bool shared);
 

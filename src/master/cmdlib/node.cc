@@ -86,6 +86,14 @@ json::value NodeAdd(LuContext& ctx, const json::object& op) {
                       ", node version " + SerializeJson(version.payload));
   }
 
+  // The files any node needs to take over the master role, before it joins.
+  auto upload_failures =
+      UploadAncillaryFiles(ctx.paths, ctx.rpc, {{name, ip, rpc::kDefaultNodedPort}});
+  if (!upload_failures.empty()) {
+    throw OpExecError("Cannot copy the cluster's files to the new node: " +
+                      upload_failures.front());
+  }
+
   bool is_candidate = false;
   std::string node_uuid;
   ctx.Commit([&](ConfigTxn& txn) {
