@@ -99,6 +99,7 @@ void MasterServices::ReplicationLoop() {
       pending_lines_.pop_front();
     }
     std::set<std::string> resend = needs_full_;
+    shipping_lines_ = true;
     lock.unlock();
     std::vector<const objects::Node*> unused;
     std::vector<rpc::NodeAddress> targets;
@@ -121,6 +122,22 @@ void MasterServices::ReplicationLoop() {
     }
     for (const auto& uuid : resend) SendFullConfig(uuid);
     lock.lock();
+    shipping_lines_ = false;
+    lines_idle_cv_.notify_all();
+  }
+}
+
+void MasterServices::FlushReplication(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  {
+    std::unique_lock lock(mu_);
+    lines_idle_cv_.wait_until(lock, deadline,
+                              [this] { return pending_lines_.empty() && !shipping_lines_; });
+  }
+  if (replicator_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    replicator_->Flush(static_cast<int>(std::max<int64_t>(0, left.count())));
   }
 }
 

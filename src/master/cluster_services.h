@@ -37,6 +37,7 @@ class MasterServices : public ClusterServices {
   void ScheduleSsconfDistribution() override;
   void SendFullConfig(const std::string& node_uuid) override;
   void RequestShutdown() override { shutdown_requested_ = true; }
+  void FlushReplication(int timeout_ms) override;
   bool shutdown_requested() const { return shutdown_requested_; }
 
  private:
@@ -53,6 +54,8 @@ class MasterServices : public ClusterServices {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::deque<std::string> pending_lines_;
+  bool shipping_lines_ = false;  // a batch of journal lines is on its way
+  std::condition_variable lines_idle_cv_;
   std::set<std::string> needs_full_;  // candidates whose replica must be resent whole
   bool ssconf_dirty_ = false;
   boost::json::object last_ssconf_;  // what every online node got last time

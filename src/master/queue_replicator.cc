@@ -97,6 +97,7 @@ void QueueReplicator::Loop() {
     batch.swap(pending_);
     std::set<std::string> full;
     full.swap(needs_full_);
+    shipping_ = true;
     lock.unlock();
     // Changes first to the candidates that are in step, then whole copies.
     if (!batch.empty()) {
@@ -126,7 +127,16 @@ void QueueReplicator::Loop() {
     }
     for (const auto& uuid : full) SendFull(uuid);
     lock.lock();
+    shipping_ = false;
+    idle_cv_.notify_all();
   }
+}
+
+void QueueReplicator::Flush(int timeout_ms) {
+  std::unique_lock lock(mu_);
+  cv_.notify_all();
+  idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                    [this] { return pending_.empty() && needs_full_.empty() && !shipping_; });
 }
 
 }  // namespace herd::master

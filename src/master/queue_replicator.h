@@ -29,6 +29,8 @@ class QueueReplicator {
   void OnJobFile(const std::string& name, const std::string& contents, bool archived);
   // A new candidate gets the whole live queue.
   void ScheduleFullCopy(const std::string& node_uuid);
+  // Waits (at most `timeout_ms`) until every change recorded so far was shipped.
+  void Flush(int timeout_ms);
 
  private:
   struct Change {
@@ -46,6 +48,8 @@ class QueueReplicator {
   bool stopping_ = false;
   std::map<std::string, Change> pending_;
   std::set<std::string> needs_full_;
+  bool shipping_ = false;  // a batch is on its way
+  std::condition_variable idle_cv_;
   std::thread thread_;
 };
 

@@ -58,34 +58,8 @@ int RunNodeDaemon(int argc, char** argv) {
         if (server_ptr) server_ptr->Stop();
       }).detach();
     });
-    net::HttpsServer server(options, [&handlers](const net::HttpRequest& req) {
-      net::HttpResponse res;
-      if (req.method != "POST") {
-        res.status = 400;
-        res.body = "{\"message\": \"Only the POST method is supported\"}";
-        return res;
-      }
-      std::string name = req.target.substr(req.target.rfind('/') + 1);
-      if (!handlers.Has(name)) {
-        res.status = 404;
-        res.body = "{\"message\": \"Unknown procedure\"}";
-        return res;
-      }
-      json::array answer;
-      try {
-        json::value args = ParseJson(req.body, "RPC arguments of " + name);
-        if (!args.is_array()) throw GenericError("RPC arguments must be a JSON list");
-        answer = {true, handlers.Dispatch(name, args.get_array())};
-      } catch (const GanetiError& e) {
-        spdlog::warn("RPC {} failed: {}", name, e.what());
-        answer = {false, e.args().empty() ? std::string(e.what()) : e.args()[0]};
-      } catch (const std::exception& e) {
-        spdlog::error("RPC {} failed unexpectedly: {}", name, e.what());
-        answer = {false, std::string("Error while executing ") + name + ": " + e.what()};
-      }
-      res.body = SerializeJson(answer);
-      return res;
-    });
+    net::HttpsServer server(
+        options, [&handlers](const net::HttpRequest& req) { return handlers.Answer(req); });
     server_ptr = &server;
     net::ServeAsDaemon(server, paths, "ganeti-noded", foreground, debug,
                        bind_address + ":" + std::to_string(port));

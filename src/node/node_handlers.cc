@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <openssl/sha.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -58,6 +60,47 @@ bool UploadAllowed(const Paths& paths, const std::string& file) {
     if (file == a) return true;
   }
   return false;
+}
+
+// The serial number of this node's copy of the config: its snapshot's, or
+// that of the last journal record after it.
+int64_t ReplicaConfigSerial(const Paths& paths) {
+  if (!FileExists(paths.ConfigFile())) return -1;
+  int64_t serial = GetInt(
+      AsObject(ParseJson(ReadFile(paths.ConfigFile()), paths.ConfigFile()), paths.ConfigFile()),
+      "serial_no", paths.ConfigFile());
+  if (FileExists(paths.ConfigJournal())) {
+    std::istringstream journal(ReadFile(paths.ConfigJournal()));
+    for (std::string line; std::getline(journal, line);) {
+      if (line.empty()) continue;
+      const json::value record = ParseJson(line, paths.ConfigJournal());
+      serial = std::max(serial, GetInt(AsObject(record, "journal record"), "serial", "journal"));
+    }
+  }
+  return serial;
+}
+
+// This node's live job files by name: checksum, and whether the job has
+// finished (only finished jobs must be the same everywhere).
+json::object JobFileChecksums(const std::string& queue_dir) {
+  json::object sums;
+  if (!FileExists(queue_dir)) return sums;
+  for (const auto& name : ListDirectory(queue_dir)) {
+    if (name.rfind("job-", 0) != 0) continue;
+    const std::string text = ReadFile(queue_dir + "/" + name);
+    bool finished = true;
+    try {
+      const json::value job = ParseJson(text, name);
+      for (const auto& op : AsArray(AsObject(job, name).at("ops"), name)) {
+        const auto status = op.as_object().at("status").as_string();
+        finished = finished && (status == "success" || status == "error" || status == "canceled");
+      }
+    } catch (const std::exception&) {
+      finished = false;  // being written, or damaged: the checksum still tells
+    }
+    sums[name] = json::object{{"sha1", Sha1Hex(text)}, {"finished", finished}};
+  }
+  return sums;
 }
 
 // The master keeps the authoritative config and queue: it never takes a
@@ -259,6 +302,11 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
       }
       result["filelist"] = std::move(sums);
     }
+    if (checks.contains("herd_replica")) {
+      // A master candidate's copies, compared by the master's verify.
+      result["herd_replica"] = json::object{{"config_serial", ReplicaConfigSerial(paths_)},
+                                            {"jobs", JobFileChecksums(paths_.QueueDir())}};
+    }
     {
       auto name = ReadSsconfValue(paths_, kSsconfClusterName);
       result["cluster_name"] = name ? json::value(*name) : json::value(nullptr);
@@ -285,6 +333,35 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   };
   RegisterInstanceHandlers(paths_, handlers_);
   RegisterMasterRoleHandlers(paths_, handlers_);
+}
+
+net::HttpResponse NodeHandlers::Answer(const net::HttpRequest& req) const {
+  net::HttpResponse res;
+  if (req.method != "POST") {
+    res.status = 400;
+    res.body = "{\"message\": \"Only the POST method is supported\"}";
+    return res;
+  }
+  std::string name = req.target.substr(req.target.rfind('/') + 1);
+  if (!Has(name)) {
+    res.status = 404;
+    res.body = "{\"message\": \"Unknown procedure\"}";
+    return res;
+  }
+  json::array answer;
+  try {
+    json::value args = ParseJson(req.body, "RPC arguments of " + name);
+    if (!args.is_array()) throw GenericError("RPC arguments must be a JSON list");
+    answer = {true, Dispatch(name, args.get_array())};
+  } catch (const GanetiError& e) {
+    spdlog::warn("RPC {} failed: {}", name, e.what());
+    answer = {false, e.args().empty() ? std::string(e.what()) : e.args()[0]};
+  } catch (const std::exception& e) {
+    spdlog::error("RPC {} failed unexpectedly: {}", name, e.what());
+    answer = {false, std::string("Error while executing ") + name + ": " + e.what()};
+  }
+  res.body = SerializeJson(answer);
+  return res;
 }
 
 json::value NodeHandlers::Dispatch(const std::string& name, const json::array& args) const {

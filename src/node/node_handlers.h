@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/paths.h"
+#include "net/http_types.h"
 
 namespace herd {
 
@@ -19,6 +20,9 @@ class NodeHandlers {
   // Runs procedure `name`; throws GanetiError (reported as [false, msg]).
   boost::json::value Dispatch(const std::string& name, const boost::json::array& args) const;
   bool Has(const std::string& name) const { return handlers_.count(name) != 0; }
+  // One node RPC over HTTP: POST /<procedure> with the JSON argument list;
+  // the answer is [true, result] or [false, message]. Never throws.
+  net::HttpResponse Answer(const net::HttpRequest& request) const;
 
  private:
   Paths paths_;

@@ -51,6 +51,28 @@ def wait_for_jobs(vc, node, ids, timeout=60):
         time.sleep(0.1)
 
 
+def test_verify_compares_the_candidates_copies_with_the_masters(vc):
+    import json
+    create(vc, "node1", "probe", "node3")
+    assert vc.cmd("node1", "gnt-cluster", "verify", check=False).returncode == 0
+    # node3 loses a finished job; node4's config copy falls behind.
+    queue = vc.node_root("node3") / "var/lib/ganeti/queue"
+    sorted(queue.glob("job-*"), key=lambda p: int(p.name[4:]))[0].unlink()
+    config = vc.node_root("node4") / "var/lib/ganeti/config.data"
+    data = json.loads(config.read_text())
+    data["serial_no"] -= 5
+    config.write_text(json.dumps(data))
+    (vc.node_root("node4") / "var/lib/ganeti/config.journal").write_text("")
+    result = vc.cmd("node1", "gnt-cluster", "verify", check=False)
+    assert result.returncode == 1
+    assert "node node3: its job queue copy lacks 1" in result.stdout, result.stdout
+    assert "node node4: its configuration copy has serial number" in result.stdout
+    vc.cmd("node1", "gnt-cluster", "redist-conf")  # full copies of config and queue
+    result = vc.cmd("node1", "gnt-cluster", "verify", check=False)
+    assert result.returncode == 0, result.stdout
+    vc.cmd("node1", "gnt-instance", "remove", "-f", "probe")
+
+
 def test_failover_by_vote_with_jobs_in_flight(vc):
     for i in range(3):
         create(vc, "node1", f"before{i}", f"node{3 + i}")

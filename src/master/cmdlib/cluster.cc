@@ -124,6 +124,80 @@ json::value ClusterVerify(LuContext& ctx, const json::object& op) {
   return json::object{{"jobs", std::move(jobs)}};
 }
 
+namespace {
+
+// Master candidates hold copies of the config and the job queue, to take
+// over from: both must match the master's (serial number; checksums of the
+// finished jobs).
+void VerifyReplicas(LuContext& ctx, bool& ok) {
+  ctx.Feedback("* Verifying the master candidates' copies of the configuration and job queue");
+  ctx.services.FlushReplication(10000);
+  std::vector<rpc::NodeAddress> nodes;
+  std::string cluster_name;
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    cluster_name = d.cluster.cluster_name;
+    nodes.push_back(AddressOf(MasterNode(d)));
+    for (const auto* n : MasterCandidates(d)) {
+      if (!n->offline) nodes.push_back(AddressOf(*n));
+    }
+  });
+  auto results = ctx.rpc.CallParallel(
+      nodes, rpc::procedures::kNodeVerify,
+      json::array{json::object{{"herd_replica", nullptr}}, cluster_name, json::object{}});
+  auto replica = [](const rpc::RpcResult& r) -> const json::object* {
+    if (!r.ok || !r.payload.is_object()) return nullptr;
+    auto it = r.payload.as_object().find("herd_replica");
+    return it == r.payload.as_object().end() ? nullptr : it->value().if_object();
+  };
+  const json::object* master = replica(results[0]);
+  if (!master) {
+    ReportError(ctx, ok, "node", results[0].node,
+                "cannot read the master's own config and queue: " + results[0].error);
+    return;
+  }
+  const auto master_serial = master->at("config_serial").to_number<int64_t>();
+  const auto& master_jobs = master->at("jobs").as_object();
+  for (size_t i = 1; i < results.size(); ++i) {
+    const json::object* copy = replica(results[i]);
+    if (!copy) {
+      ReportError(ctx, ok, "node", results[i].node,
+                  "cannot read its copy of the config and queue: " + results[i].error);
+      continue;
+    }
+    const auto serial = copy->at("config_serial").to_number<int64_t>();
+    if (serial != master_serial) {
+      ReportError(ctx, ok, "node", results[i].node,
+                  "its configuration copy has serial number " + std::to_string(serial) +
+                      ", the master's " + std::to_string(master_serial) +
+                      " (gnt-cluster redist-conf sends a full copy)");
+    }
+    const auto& jobs = copy->at("jobs").as_object();
+    int missing = 0, different = 0;
+    std::string example;
+    for (const auto& kv : master_jobs) {
+      const auto& job = kv.value().as_object();
+      if (!job.at("finished").as_bool()) continue;
+      auto it = jobs.find(kv.key());
+      if (it == jobs.end()) {
+        ++missing;
+      } else if (it->value().as_object().at("sha1") != job.at("sha1")) {
+        ++different;
+      } else {
+        continue;
+      }
+      if (example.empty()) example = std::string(kv.key());
+    }
+    if (missing || different) {
+      ReportError(ctx, ok, "node", results[i].node,
+                  "its job queue copy lacks " + std::to_string(missing) + " and differs on " +
+                      std::to_string(different) +
+                      " of the master's finished jobs (first: " + example + ")");
+    }
+  }
+}
+
+}  // namespace
+
 json::value ClusterVerifyConfig(LuContext& ctx, const json::object&) {
   AcquireBgl(ctx, true);
   ctx.op.NotifyStart();
@@ -154,6 +228,7 @@ json::value ClusterVerifyConfig(LuContext& ctx, const json::object&) {
       }
     }
   });
+  VerifyReplicas(ctx, ok);
   return ok;
 }
 

@@ -28,6 +28,9 @@ class ClusterServices {
   virtual void SendFullConfig(const std::string& node_uuid) = 0;
   // Asks the daemon to exit once the current job has finished (cluster destroy).
   virtual void RequestShutdown() = 0;
+  // Waits (at most `timeout_ms`) until the candidates hold every config and
+  // job change made so far.
+  virtual void FlushReplication(int timeout_ms) = 0;
 };
 
 struct LuContext {
