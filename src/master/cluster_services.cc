@@ -89,16 +89,35 @@ void MasterServices::SendFullConfig(const std::string& node_uuid) {
 
 void MasterServices::ReplicationLoop() {
   std::unique_lock lock(mu_);
+  auto next_retry = std::chrono::steady_clock::now();
   for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !pending_lines_.empty(); });
+    // Candidates whose copy fell behind (down, say) get a full copy when the
+    // next lines go out, and every few seconds, not on every commit.
+    auto ready = [this] { return stopping_ || !pending_lines_.empty() || retry_requested_; };
+    if (needs_full_.empty()) {
+      cv_.wait(lock, ready);
+    } else {
+      cv_.wait_until(lock, next_retry, ready);
+    }
     if (stopping_ && pending_lines_.empty()) return;
+    if (retry_requested_) {
+      retry_requested_ = false;
+      next_retry = std::chrono::steady_clock::now();
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (pending_lines_.empty() && now < next_retry) continue;
     // Ship everything pending as one batch, in commit order.
     std::string batch;
     while (!pending_lines_.empty()) {
       batch += pending_lines_.front();
       pending_lines_.pop_front();
     }
-    std::set<std::string> resend = needs_full_;
+    const std::set<std::string> lagging = needs_full_;
+    std::set<std::string> resend;
+    if (now >= next_retry) {
+      resend = lagging;
+      next_retry = now + std::chrono::seconds(kRetrySeconds);
+    }
     shipping_lines_ = true;
     lock.unlock();
     std::vector<const objects::Node*> unused;
@@ -106,18 +125,20 @@ void MasterServices::ReplicationLoop() {
     std::vector<std::string> target_uuids;
     config_.Read([&](const objects::ConfigData& d) {
       for (const auto* n : MasterCandidates(d)) {
-        if (n->offline || resend.count(n->uuid)) continue;
+        if (n->offline || lagging.count(n->uuid)) continue;
         targets.push_back(AddressOf(*n));
         target_uuids.push_back(n->uuid);
       }
     });
-    auto results = rpc_.CallParallel(targets, rpc::procedures::kConfigJournalAppend,
-                                     json::array{"append", batch});
-    for (size_t i = 0; i < results.size(); ++i) {
-      if (!results[i].ok) {
-        spdlog::warn("config replication to {} failed ({}); it will get a full copy",
-                     results[i].node, results[i].error);
-        resend.insert(target_uuids[i]);
+    if (!batch.empty()) {
+      auto results = rpc_.CallParallel(targets, rpc::procedures::kConfigJournalAppend,
+                                       json::array{"append", batch});
+      for (size_t i = 0; i < results.size(); ++i) {
+        if (!results[i].ok) {
+          spdlog::warn("config replication to {} failed ({}); it will get a full copy",
+                       results[i].node, results[i].error);
+          resend.insert(target_uuids[i]);
+        }
       }
     }
     for (const auto& uuid : resend) SendFullConfig(uuid);
@@ -127,17 +148,28 @@ void MasterServices::ReplicationLoop() {
   }
 }
 
+void MasterServices::WaitConfigReplicated(int timeout_ms) {
+  std::unique_lock lock(mu_);
+  lines_idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [this] { return pending_lines_.empty() && !shipping_lines_; });
+}
+
 void MasterServices::FlushReplication(int timeout_ms) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   {
-    std::unique_lock lock(mu_);
-    lines_idle_cv_.wait_until(lock, deadline,
-                              [this] { return pending_lines_.empty() && !shipping_lines_; });
+    // Candidates that fell behind are tried again now, not at their next turn.
+    std::lock_guard lock(mu_);
+    if (!needs_full_.empty()) {
+      retry_requested_ = true;
+      shipping_lines_ = true;  // until the loop has taken the request
+    }
   }
+  cv_.notify_all();
+  WaitConfigReplicated(timeout_ms);
   if (replicator_) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    replicator_->Flush(static_cast<int>(std::max<int64_t>(0, left.count())));
+    replicator_->Flush(static_cast<int>(std::max<int64_t>(0, left.count())), true);
   }
 }
 

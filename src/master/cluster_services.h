@@ -38,6 +38,7 @@ class MasterServices : public ClusterServices {
   void SendFullConfig(const std::string& node_uuid) override;
   void RequestShutdown() override { shutdown_requested_ = true; }
   void FlushReplication(int timeout_ms) override;
+  void WaitConfigReplicated(int timeout_ms) override;
   bool shutdown_requested() const { return shutdown_requested_; }
 
  private:
@@ -54,9 +55,11 @@ class MasterServices : public ClusterServices {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::deque<std::string> pending_lines_;
-  bool shipping_lines_ = false;  // a batch of journal lines is on its way
+  bool shipping_lines_ = false;   // a batch of journal lines is on its way
+  bool retry_requested_ = false;  // lagging candidates: try now
   std::condition_variable lines_idle_cv_;
   std::set<std::string> needs_full_;  // candidates whose replica must be resent whole
+  static constexpr int kRetrySeconds = 3;
   bool ssconf_dirty_ = false;
   boost::json::object last_ssconf_;  // what every online node got last time
   std::thread replication_thread_, ssconf_thread_;

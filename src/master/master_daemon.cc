@@ -148,6 +148,8 @@ int RunMasterDaemon(int argc, char** argv) {
         },
         [&config](jobs::JobId job, int op_index) { return config.Committed(job, op_index); });
     services.SetQueue(&queue);
+    // Acknowledged jobs are on the candidates too, as in Ganeti.
+    queue.SetReplicaSync([&replicator] { replicator.Flush(5000); });
     services.Start();
     replicator.Start();
 

@@ -77,26 +77,37 @@ void QueueReplicator::SendFull(const std::string& node_uuid) {
   if (!r.ok) {
     spdlog::warn("copying the job queue to {} failed ({}); will retry", address->name, r.error);
     std::lock_guard lock(mu_);
-    needs_full_.insert(node_uuid);
+    lagging_.insert(node_uuid);
   }
 }
 
 void QueueReplicator::Loop() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [this] { return stopping_ || !pending_.empty() || !needs_full_.empty(); });
+    // Candidates whose copy could not be sent are tried again every few
+    // seconds (not in a loop), and get no changes meanwhile.
+    auto ready = [this] { return stopping_ || !pending_.empty() || !needs_full_.empty(); };
+    if (lagging_.empty()) {
+      cv_.wait(lock, ready);
+    } else if (!cv_.wait_until(lock, next_retry_, ready)) {
+      needs_full_.insert(lagging_.begin(), lagging_.end());
+      lagging_.clear();
+      next_retry_ = std::chrono::steady_clock::now() + std::chrono::seconds(kRetrySeconds);
+    }
     // Stopping ships what is pending first: a candidate taking over after a
     // clean stop has every job's last state.
     if (stopping_ && pending_.empty() && needs_full_.empty()) return;
     // A short pause gathers more changes per batch: a job's successive
     // states collapse into its latest, and candidates get fewer calls.
-    if (!stopping_) {
-      cv_.wait_for(lock, std::chrono::milliseconds(kGatherMs), [this] { return stopping_; });
+    if (!stopping_ && flushers_ == 0) {
+      cv_.wait_for(lock, std::chrono::milliseconds(kGatherMs),
+                   [this] { return stopping_ || flushers_ > 0; });
     }
     std::map<std::string, Change> batch;
     batch.swap(pending_);
     std::set<std::string> full;
     full.swap(needs_full_);
+    const std::set<std::string> lagging = lagging_;
     shipping_ = true;
     lock.unlock();
     // Changes first to the candidates that are in step, then whole copies.
@@ -110,7 +121,7 @@ void QueueReplicator::Loop() {
       std::vector<std::string> uuids;
       config_.Read([&](const objects::ConfigData& d) {
         for (const auto* n : MasterCandidates(d)) {
-          if (n->offline || full.count(n->uuid)) continue;
+          if (n->offline || full.count(n->uuid) || lagging.count(n->uuid)) continue;
           targets.push_back(AddressOf(*n));
           uuids.push_back(n->uuid);
         }
@@ -132,11 +143,17 @@ void QueueReplicator::Loop() {
   }
 }
 
-void QueueReplicator::Flush(int timeout_ms) {
+void QueueReplicator::Flush(int timeout_ms, bool retry_lagging) {
   std::unique_lock lock(mu_);
+  if (retry_lagging) {
+    needs_full_.insert(lagging_.begin(), lagging_.end());
+    lagging_.clear();
+  }
+  ++flushers_;
   cv_.notify_all();
   idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
                     [this] { return pending_.empty() && needs_full_.empty() && !shipping_; });
+  --flushers_;
 }
 
 }  // namespace herd::master

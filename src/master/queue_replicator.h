@@ -4,6 +4,7 @@
 // candidate can take over with the cluster's jobs.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -29,8 +30,10 @@ class QueueReplicator {
   void OnJobFile(const std::string& name, const std::string& contents, bool archived);
   // A new candidate gets the whole live queue.
   void ScheduleFullCopy(const std::string& node_uuid);
-  // Waits (at most `timeout_ms`) until every change recorded so far was shipped.
-  void Flush(int timeout_ms);
+  // Waits (at most `timeout_ms`) until every change recorded so far was
+  // shipped; with `retry_lagging`, candidates that fell behind get a full
+  // copy now rather than at their next turn.
+  void Flush(int timeout_ms, bool retry_lagging = false);
 
  private:
   struct Change {
@@ -48,7 +51,11 @@ class QueueReplicator {
   bool stopping_ = false;
   std::map<std::string, Change> pending_;
   std::set<std::string> needs_full_;
-  bool shipping_ = false;  // a batch is on its way
+  bool shipping_ = false;          // a batch is on its way
+  int flushers_ = 0;               // callers waiting in Flush: ship without gathering
+  std::set<std::string> lagging_;  // candidates whose full copy failed
+  std::chrono::steady_clock::time_point next_retry_{};
+  static constexpr int kRetrySeconds = 3;
   std::condition_variable idle_cv_;
   std::thread thread_;
 };

@@ -86,7 +86,11 @@ json::object JobFileChecksums(const std::string& queue_dir) {
   json::object sums;
   if (!FileExists(queue_dir)) return sums;
   for (const auto& name : ListDirectory(queue_dir)) {
-    if (name.rfind("job-", 0) != 0) continue;
+    // job-<id> only: a "job-<id>.tmp.*" is a write a crash interrupted.
+    if (name.rfind("job-", 0) != 0 ||
+        name.find_first_not_of("0123456789", 4) != std::string::npos) {
+      continue;
+    }
     const std::string text = ReadFile(queue_dir + "/" + name);
     bool finished = true;
     try {

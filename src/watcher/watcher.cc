@@ -16,9 +16,11 @@
 namespace herd::watcher {
 namespace {
 
-// Starts `daemon` for this node if its pid file names no live process.
-bool EnsureDaemon(const Paths& paths, const std::string& daemon) {
-  if (RunningDaemonPid(paths.PidFile(daemon)) > 0) return true;
+enum class DaemonState { kRunning, kFailed, kNotMaster };
+
+// Starts `daemon` for this node unless a live process holds its pid file.
+DaemonState EnsureDaemon(const Paths& paths, const std::string& daemon) {
+  if (RunningDaemonPid(paths.PidFile(daemon)) > 0) return DaemonState::kRunning;
   std::cout << "Restarting " << daemon << " on " << paths.hostname() << "\n";
   std::map<std::string, std::string> env;
   if (paths.is_virtual()) {
@@ -26,11 +28,17 @@ bool EnsureDaemon(const Paths& paths, const std::string& daemon) {
     env["GANETI_HOSTNAME"] = paths.hostname();
   }
   auto result = RunCommand({ExecutableDir() + "/" + daemon}, env, "", 60);
+  if (result.failed() && result.output.find("Voting cannot be won") != std::string::npos) {
+    // This node's ssconf still names it master, but the nodes do not: a
+    // failover happened while it was down, and its ssconf is being renewed.
+    std::cout << paths.hostname() << " is not the master any more: " << result.output;
+    return DaemonState::kNotMaster;
+  }
   if (result.failed()) {
     std::cerr << daemon << " could not be started: " << result.output << "\n";
-    return false;
+    return DaemonState::kFailed;
   }
-  return true;
+  return DaemonState::kRunning;
 }
 
 // Restart attempts per instance, kept between runs (Ganeti's watcher state
@@ -138,15 +146,25 @@ int WatchMaster(const Paths& paths, const WatcherOptions& options) {
 }  // namespace
 
 int RunWatcher(const Paths& paths, const WatcherOptions& options) {
-  int rc = EnsureDaemon(paths, "ganeti-noded") ? 0 : 1;
+  int rc = EnsureDaemon(paths, "ganeti-noded") == DaemonState::kRunning ? 0 : 1;
   auto master = ReadSsconfValue(paths, kSsconfMasterNode);
   if (!master) return rc;  // not (yet) in a cluster
   std::string master_name = *master;
   while (!master_name.empty() && master_name.back() == '\n') master_name.pop_back();
   if (master_name != paths.hostname()) return rc;
-  if (!EnsureDaemon(paths, "ganeti-masterd")) return 1;
+  switch (EnsureDaemon(paths, "ganeti-masterd")) {
+    case DaemonState::kFailed:
+      return 1;
+    case DaemonState::kNotMaster:
+      return rc;  // nothing of the master's to watch here
+    case DaemonState::kRunning:
+      break;
+  }
   // As Ganeti's watcher on the master: RAPI too (where it is installed).
-  if (FileExists(ExecutableDir() + "/ganeti-rapi") && !EnsureDaemon(paths, "ganeti-rapi")) rc = 1;
+  if (FileExists(ExecutableDir() + "/ganeti-rapi") &&
+      EnsureDaemon(paths, "ganeti-rapi") == DaemonState::kFailed) {
+    rc = 1;
+  }
   try {
     return std::max(rc, WatchMaster(paths, options));
   } catch (const GanetiError& e) {

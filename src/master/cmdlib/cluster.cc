@@ -128,10 +128,8 @@ namespace {
 
 // Master candidates hold copies of the config and the job queue, to take
 // over from: both must match the master's (serial number; checksums of the
-// finished jobs).
-void VerifyReplicas(LuContext& ctx, bool& ok) {
-  ctx.Feedback("* Verifying the master candidates' copies of the configuration and job queue");
-  ctx.services.FlushReplication(10000);
+// finished jobs). Returns (node, problem) pairs.
+std::vector<std::pair<std::string, std::string>> CompareReplicas(LuContext& ctx) {
   std::vector<rpc::NodeAddress> nodes;
   std::string cluster_name;
   ctx.config.Read([&](const objects::ConfigData& d) {
@@ -149,27 +147,28 @@ void VerifyReplicas(LuContext& ctx, bool& ok) {
     auto it = r.payload.as_object().find("herd_replica");
     return it == r.payload.as_object().end() ? nullptr : it->value().if_object();
   };
+  std::vector<std::pair<std::string, std::string>> problems;
   const json::object* master = replica(results[0]);
   if (!master) {
-    ReportError(ctx, ok, "node", results[0].node,
-                "cannot read the master's own config and queue: " + results[0].error);
-    return;
+    problems.emplace_back(results[0].node,
+                          "cannot read the master's own config and queue: " + results[0].error);
+    return problems;
   }
   const auto master_serial = master->at("config_serial").to_number<int64_t>();
   const auto& master_jobs = master->at("jobs").as_object();
   for (size_t i = 1; i < results.size(); ++i) {
     const json::object* copy = replica(results[i]);
     if (!copy) {
-      ReportError(ctx, ok, "node", results[i].node,
-                  "cannot read its copy of the config and queue: " + results[i].error);
+      problems.emplace_back(results[i].node,
+                            "cannot read its copy of the config and queue: " + results[i].error);
       continue;
     }
     const auto serial = copy->at("config_serial").to_number<int64_t>();
     if (serial != master_serial) {
-      ReportError(ctx, ok, "node", results[i].node,
-                  "its configuration copy has serial number " + std::to_string(serial) +
-                      ", the master's " + std::to_string(master_serial) +
-                      " (gnt-cluster redist-conf sends a full copy)");
+      problems.emplace_back(results[i].node, "its configuration copy has serial number " +
+                                                 std::to_string(serial) + ", the master's " +
+                                                 std::to_string(master_serial) +
+                                                 " (gnt-cluster redist-conf sends a full copy)");
     }
     const auto& jobs = copy->at("jobs").as_object();
     int missing = 0, different = 0;
@@ -188,12 +187,26 @@ void VerifyReplicas(LuContext& ctx, bool& ok) {
       if (example.empty()) example = std::string(kv.key());
     }
     if (missing || different) {
-      ReportError(ctx, ok, "node", results[i].node,
-                  "its job queue copy lacks " + std::to_string(missing) + " and differs on " +
-                      std::to_string(different) +
-                      " of the master's finished jobs (first: " + example + ")");
+      problems.emplace_back(results[i].node,
+                            "its job queue copy lacks " + std::to_string(missing) +
+                                " and differs on " + std::to_string(different) +
+                                " of the master's finished jobs (first: " + example + ")");
     }
   }
+  return problems;
+}
+
+void VerifyReplicas(LuContext& ctx, bool& ok) {
+  ctx.Feedback("* Verifying the master candidates' copies of the configuration and job queue");
+  std::vector<std::pair<std::string, std::string>> problems;
+  // Jobs finish while this runs (the verify's own parent job, say): a
+  // difference counts only if it stays after the changes were shipped.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ctx.services.FlushReplication(10000);
+    problems = CompareReplicas(ctx);
+    if (problems.empty()) return;
+  }
+  for (const auto& [node, problem] : problems) ReportError(ctx, ok, "node", node, problem);
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ class ClusterServices {
   // Waits (at most `timeout_ms`) until the candidates hold every config and
   // job change made so far.
   virtual void FlushReplication(int timeout_ms) = 0;
+  // Waits (at most `timeout_ms`) until the candidates hold every config
+  // change committed so far.
+  virtual void WaitConfigReplicated(int timeout_ms) = 0;
 };
 
 struct LuContext {
@@ -45,13 +48,18 @@ struct LuContext {
   void Feedback(const std::string& msg) { op.Feedback(msg); }
   // Commits this opcode's config change, tagged with its job and opcode, as
   // the opcode's last step that may fail (see CommitTag).
+  // The candidates hold the change before the opcode goes on: a candidate
+  // that takes over knows what was done.
   void Commit(const std::function<void(ConfigTxn&)>& mutator) {
     config.Update(mutator, CommitTag{op.job_id, op.op_index, false});
+    services.WaitConfigReplicated(kReplicationWaitMs);
   }
   // Takes back a change made by Commit when a later step failed.
   void CommitUndo(const std::function<void(ConfigTxn&)>& mutator) {
     config.Update(mutator, CommitTag{op.job_id, op.op_index, true});
+    services.WaitConfigReplicated(kReplicationWaitMs);
   }
+  static constexpr int kReplicationWaitMs = 10000;
 };
 
 using LogicalUnit = std::function<boost::json::value(LuContext&, const boost::json::object&)>;

@@ -52,6 +52,7 @@ struct JobQueue::Impl {
   JobStorage storage;
   OpcodeExecutor executor;
   CommitCheck committed;
+  std::function<void()> replica_sync;
 
   mutable std::mutex mu;
   std::map<JobId, EntryPtr> jobs;         // live (not archived) jobs
@@ -356,8 +357,11 @@ JobId JobQueue::Submit(const json::array& opcodes) {
   Job::Validate(opcodes);
   EntryPtr e = impl_->Create(impl_->AllocateIds(1), opcodes);
   impl_->Enqueue({e});
+  if (impl_->replica_sync) impl_->replica_sync();
   return e->job.id;
 }
+
+void JobQueue::SetReplicaSync(std::function<void()> sync) { impl_->replica_sync = std::move(sync); }
 
 json::array JobQueue::SubmitMany(const json::array& jobs) {
   impl_->CheckAccepting();
@@ -387,6 +391,7 @@ json::array JobQueue::SubmitMany(const json::array& jobs) {
     answer.push_back(json::array{false, json::string(errors[i])});
   }
   impl_->Enqueue(created);
+  if (!created.empty() && impl_->replica_sync) impl_->replica_sync();
   return answer;
 }
 

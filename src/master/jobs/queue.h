@@ -70,6 +70,10 @@ class JobQueue {
   // requested id is also looked up in the archive, and unknown ids give null.
   json::array QueryJobs(const std::vector<JobId>& ids, const std::vector<std::string>& fields);
 
+  // Called after new jobs are written and before their ids are returned:
+  // a job is acknowledged once the master candidates hold it too.
+  void SetReplicaSync(std::function<void()> sync);
+
   void SetDrainFlag(bool drain);  // persisted as the queue's "drain" file
   bool DrainFlag() const;
 
