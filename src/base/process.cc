@@ -174,6 +174,7 @@ DaemonStart Daemonize(const std::string& pid_file, bool foreground,
     }
   }
   ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGXFSZ, SIG_IGN);  // a file size limit is an error to report (EFBIG), not death
   WritePidFile(pid_fd, pid_file);
   return DaemonStart(ready[1]);
 }

@@ -5,6 +5,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/json.h"
@@ -301,12 +303,18 @@ void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator,
     line = JournalLine(txn, tag);
     // Appending under the config lock keeps the journal in serial order.
     std::lock_guard append(append_mu_);
+    const off_t start = ::lseek(journal_fd_, 0, SEEK_END);
     std::string_view rest = line;
     while (!rest.empty()) {
       ssize_t n = ::write(journal_fd_, rest.data(), rest.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
+        // A full disk (say): the record goes, whole, and the change with it.
         int err = errno;
+        if (start >= 0 && ::ftruncate(journal_fd_, start) != 0) {
+          spdlog::error("cannot cut a partial record off {}: {}", paths_.ConfigJournal(),
+                        std::strerror(errno));
+        }
         txn.Rollback();
         data_.serial_no -= 1;
         throw SystemError("append to " + paths_.ConfigJournal(), err);

@@ -1,6 +1,8 @@
 #include "master/config/config_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -176,6 +178,32 @@ TEST_F(ConfigStoreTest, AnEmptyChangeRecordsNoTag) {
   ConfigStore store(*paths_);
   store.Update([](ConfigTxn&) {}, CommitTag{9, 0});
   EXPECT_FALSE(store.Committed(9, 0));
+}
+
+// A full disk (here: a file size limit) in the middle of a journal record:
+// the change fails with the system's error, the journal keeps no partial
+// record, and commits work again once there is room.
+TEST_F(ConfigStoreTest, AJournalAppendThatDoesNotFitLeavesNothing) {
+  ConfigStore store(*paths_);
+  store.Update([](ConfigTxn& t) { t.AddNode(NewNode("n2")); });
+  const std::string before = ReadFile(paths_->ConfigJournal());
+  ::signal(SIGXFSZ, SIG_IGN);
+  rlimit original{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &original), 0);
+  rlimit tight = original;
+  tight.rlim_cur = before.size() + 10;  // room for a few bytes of the next record
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &tight), 0);
+  EXPECT_THROW(store.Update([](ConfigTxn& t) { t.AddNode(NewNode("n3")); }), GanetiError);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &original), 0);
+  EXPECT_EQ(ReadFile(paths_->ConfigJournal()), before);
+  store.Read([](const objects::ConfigData& d) { EXPECT_EQ(d.nodes.count("n3"), 0u); });
+  store.Update([](ConfigTxn& t) { t.AddNode(NewNode("n4")); });
+  ConfigStore again(*paths_);
+  again.Read([](const objects::ConfigData& d) {
+    EXPECT_EQ(d.nodes.count("n2"), 1u);
+    EXPECT_EQ(d.nodes.count("n3"), 0u);
+    EXPECT_EQ(d.nodes.count("n4"), 1u);
+  });
 }
 
 }  // namespace
