@@ -33,6 +33,9 @@ class Paths {
   std::string ConfigJournal() const { return DataDir() + "/config.journal"; }
   // Which job opcodes committed config changes (older than the journal).
   std::string ConfigCommitTags() const { return DataDir() + "/config.commits"; }
+  // Held by whoever owns config.data and its journal (a master's config
+  // store); a candidate's node daemon merges its journal only when it is free.
+  std::string ConfigLockFile() const { return DataDir() + "/config.lock"; }
   std::string QueueDir() const { return DataDir() + "/queue"; }
   std::string QueueArchiveDir() const { return QueueDir() + "/archive"; }
   std::string QueueSerialFile() const { return QueueDir() + "/serial"; }

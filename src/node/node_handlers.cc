@@ -120,7 +120,9 @@ void RefuseReplicaOnMaster(const Paths& paths, const char* procedure) {
 }  // namespace
 
 NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
-    : paths_(std::move(paths)), request_shutdown_(std::move(request_shutdown)) {
+    : paths_(std::move(paths)),
+      request_shutdown_(std::move(request_shutdown)),
+      replica_(std::make_unique<ConfigReplica>(paths_)) {
   handlers_["version"] = [](const json::array&) -> json::value { return rpc::kProtocolVersion; };
 
   handlers_["node_info"] = [this](const json::array& args) -> json::value {
@@ -165,9 +167,24 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     const auto& values = AsObject(Arg(args, 0, "write_ssconf_files"), "ssconf values");
     std::map<std::string, std::string> m;
     for (const auto& kv : values) {
-      if (!kv.value().is_string())
-        throw GenericError("ssconf value for " + std::string(kv.key()) + " must be a string");
-      m[std::string(kv.key())] = std::string(kv.value().get_string());
+      // A text, or (as Ganeti's config daemon sends them) a list of lines.
+      std::string text;
+      if (kv.value().is_string()) {
+        text = std::string(kv.value().get_string());
+      } else if (kv.value().is_array()) {
+        for (const auto& line : kv.value().get_array()) {
+          if (!line.is_string()) {
+            throw GenericError("ssconf value for " + std::string(kv.key()) +
+                               " must be a text or a list of lines");
+          }
+          text += (text.empty() ? "" : "\n") + std::string(line.get_string());
+        }
+      } else {
+        throw GenericError("ssconf value for " + std::string(kv.key()) +
+                           " must be a text or a list of lines");
+      }
+      if (!text.empty() && text.back() != '\n') text += '\n';
+      m[std::string(kv.key())] = std::move(text);
     }
     WriteSsconfFiles(paths_, m);
     return nullptr;
@@ -266,19 +283,9 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     std::string kind = StringArg(args, 0, "herd_config_journal_append");
     std::string text = StringArg(args, 1, "herd_config_journal_append");
     if (kind == "full") {
-      WriteFileAtomic(paths_.ConfigFile(), text, 0600);
-      RemoveFile(paths_.ConfigJournal());
+      replica_->Replace(text);
     } else if (kind == "append") {
-      int fd =
-          ::open(paths_.ConfigJournal().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      if (fd < 0) throw SystemError("open " + paths_.ConfigJournal(), errno);
-      ssize_t n = ::write(fd, text.data(), text.size());
-      int err = errno;
-      bool synced = ::fdatasync(fd) == 0;
-      ::close(fd);
-      if (n != static_cast<ssize_t>(text.size()) || !synced) {
-        throw SystemError("append to " + paths_.ConfigJournal(), err);
-      }
+      replica_->Append(text);
     } else {
       throw GenericError("herd_config_journal_append: unknown kind");
     }

@@ -4,10 +4,12 @@
 #include <boost/json/fwd.hpp>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "base/paths.h"
 #include "net/http_types.h"
+#include "node/config_replica.h"
 
 namespace herd {
 
@@ -27,6 +29,7 @@ class NodeHandlers {
  private:
   Paths paths_;
   std::function<void()> request_shutdown_;
+  std::unique_ptr<ConfigReplica> replica_;  // this node's copy of the config
   std::map<std::string, Handler> handlers_;
 };
 

@@ -37,7 +37,12 @@ const std::set<std::string>& ValidKeys() {
                                           "networks",
                                           "enabled_user_shutdown",
                                           "ssh_ports",
-                                          "hvparams_fake"};
+                                          "hvparams_chroot",
+                                          "hvparams_fake",
+                                          "hvparams_kvm",
+                                          "hvparams_lxc",
+                                          "hvparams_xen-hvm",
+                                          "hvparams_xen-pvm"};
   return keys;
 }
 }  // namespace

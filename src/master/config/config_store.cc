@@ -126,7 +126,8 @@ void ConfigTxn::Rollback() {
   undo_.clear();
 }
 
-ConfigStore::ConfigStore(Paths paths) : paths_(std::move(paths)) {
+ConfigStore::ConfigStore(Paths paths)
+    : paths_(std::move(paths)), files_lock_(FileLock::Acquire(paths_.ConfigLockFile(), true)) {
   Load();
   snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
 }

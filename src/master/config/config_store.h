@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 
+#include "base/file_lock.h"
 #include "base/paths.h"
 #include "objects/config_data.h"
 
@@ -107,6 +108,7 @@ class ConfigStore {
   void SnapshotLoop();
 
   Paths paths_;
+  FileLock files_lock_;  // config.data and the journal are ours while we live
   mutable std::shared_mutex mu_;
   objects::ConfigData data_;
   CommitListener listener_;
