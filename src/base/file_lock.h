@@ -2,15 +2,17 @@
 // kernel drops them when the holder closes it or dies, however it died.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 namespace herd {
 
 class FileLock {
  public:
-  // Takes `path`'s lock (creating the file), waiting for the holder when
-  // `wait`; otherwise an unlocked FileLock when another holds it.
-  static FileLock Acquire(const std::string& path, bool wait);
+  // Takes `path`'s lock (creating the file), waiting at most `wait` for the
+  // holder to let go; an unlocked FileLock when it did not.
+  static FileLock Acquire(const std::string& path,
+                          std::chrono::milliseconds wait = std::chrono::milliseconds(0));
   FileLock() = default;
   FileLock(FileLock&& other) noexcept;
   FileLock& operator=(FileLock&& other) noexcept;

@@ -89,7 +89,7 @@ void ConfigReplica::Replace(const std::string& config_data) {
 
 bool ConfigReplica::Merge() {
   std::lock_guard lock(mu_);
-  FileLock files = FileLock::Acquire(paths_.ConfigLockFile(), false);
+  FileLock files = FileLock::Acquire(paths_.ConfigLockFile());
   if (!files.held()) return false;
   if (!FileExists(paths_.ConfigJournal()) || !FileExists(paths_.ConfigFile())) {
     first_unmerged_.reset();

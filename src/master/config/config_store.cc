@@ -127,7 +127,13 @@ void ConfigTxn::Rollback() {
 }
 
 ConfigStore::ConfigStore(Paths paths)
-    : paths_(std::move(paths)), files_lock_(FileLock::Acquire(paths_.ConfigLockFile(), true)) {
+    : paths_(std::move(paths)),
+      files_lock_(FileLock::Acquire(paths_.ConfigLockFile(), std::chrono::seconds(30))) {
+  if (!files_lock_.held()) {
+    throw ConfigurationError("The configuration in " + paths_.DataDir() +
+                             " is in use by another process (a master daemon, or a master "
+                             "failover in progress); try again once it has finished");
+  }
   Load();
   snapshot_thread_ = std::thread([this] { SnapshotLoop(); });
 }

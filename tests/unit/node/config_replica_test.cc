@@ -79,7 +79,8 @@ TEST_F(ConfigReplicaTest, NoMergeWhileAConfigStoreHoldsTheFiles) {
   replica.Replace(ReadFile(master_->ConfigFile()));
   replica.Append("{\"serial\": 99, \"mtime\": 1}\n");
   {
-    FileLock held = FileLock::Acquire(candidate_->ConfigLockFile(), true);
+    FileLock held = FileLock::Acquire(candidate_->ConfigLockFile());
+    ASSERT_TRUE(held.held());
     EXPECT_FALSE(replica.Merge());
     EXPECT_NE(ReadFile(candidate_->ConfigJournal()), "");
   }

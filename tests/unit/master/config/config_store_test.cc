@@ -104,20 +104,24 @@ TEST_F(ConfigStoreTest, TornLastRecordIsIgnored) {
   // A crash in the middle of an append leaves a partial line.
   std::string journal = ReadFile(paths_->ConfigJournal());
   WriteFileAtomic(paths_->ConfigJournal(), journal + "{\"serial\": 99, \"upsert\": {\"nod");
-  ConfigStore again(*paths_);
-  again.Read([](const objects::ConfigData& d) { EXPECT_EQ(d.nodes.count("n2"), 1u); });
-  again.Update([](ConfigTxn& t) { t.AddNode(NewNode("n3")); });
+  {
+    ConfigStore again(*paths_);
+    again.Read([](const objects::ConfigData& d) { EXPECT_EQ(d.nodes.count("n2"), 1u); });
+    again.Update([](ConfigTxn& t) { t.AddNode(NewNode("n3")); });
+  }
   ConfigStore third(*paths_);
   third.Read([](const objects::ConfigData& d) { EXPECT_EQ(d.nodes.count("n3"), 1u); });
 }
 
 TEST_F(ConfigStoreTest, SnapshotTruncatesJournalAndKeepsState) {
-  ConfigStore store(*paths_);
-  for (int i = 0; i < 10; ++i)
-    store.Update([i](ConfigTxn& t) { t.AddNode(NewNode("s" + std::to_string(i))); });
-  store.WriteSnapshot();
-  EXPECT_EQ(store.journal_records(), 0);
-  store.Update([](ConfigTxn& t) { t.MutableNode("s3").drained = true; });
+  {
+    ConfigStore store(*paths_);
+    for (int i = 0; i < 10; ++i)
+      store.Update([i](ConfigTxn& t) { t.AddNode(NewNode("s" + std::to_string(i))); });
+    store.WriteSnapshot();
+    EXPECT_EQ(store.journal_records(), 0);
+    store.Update([](ConfigTxn& t) { t.MutableNode("s3").drained = true; });
+  }
   ConfigStore again(*paths_);
   again.Read([](const objects::ConfigData& d) {
     EXPECT_EQ(d.nodes.size(), 11u);
@@ -126,7 +130,8 @@ TEST_F(ConfigStoreTest, SnapshotTruncatesJournalAndKeepsState) {
 }
 
 TEST_F(ConfigStoreTest, ConcurrentUpdatesAllCommitInOrder) {
-  ConfigStore store(*paths_);
+  auto store_owner = std::make_unique<ConfigStore>(*paths_);
+  ConfigStore& store = *store_owner;
   std::vector<int64_t> serials;
   std::mutex mu;
   store.SetCommitListener([&](const std::string& line) {
@@ -147,6 +152,7 @@ TEST_F(ConfigStoreTest, ConcurrentUpdatesAllCommitInOrder) {
   for (auto& th : threads) th.join();
   ASSERT_EQ(serials.size(), 200u);
   EXPECT_TRUE(std::is_sorted(serials.begin(), serials.end()));
+  store_owner.reset();  // a restarted master reads the files
   ConfigStore again(*paths_);
   again.Read([](const objects::ConfigData& d) { EXPECT_EQ(d.nodes.size(), 201u); });
 }
@@ -184,7 +190,8 @@ TEST_F(ConfigStoreTest, AnEmptyChangeRecordsNoTag) {
 // the change fails with the system's error, the journal keeps no partial
 // record, and commits work again once there is room.
 TEST_F(ConfigStoreTest, AJournalAppendThatDoesNotFitLeavesNothing) {
-  ConfigStore store(*paths_);
+  auto store_owner = std::make_unique<ConfigStore>(*paths_);
+  ConfigStore& store = *store_owner;
   store.Update([](ConfigTxn& t) { t.AddNode(NewNode("n2")); });
   const std::string before = ReadFile(paths_->ConfigJournal());
   ::signal(SIGXFSZ, SIG_IGN);
@@ -198,6 +205,7 @@ TEST_F(ConfigStoreTest, AJournalAppendThatDoesNotFitLeavesNothing) {
   EXPECT_EQ(ReadFile(paths_->ConfigJournal()), before);
   store.Read([](const objects::ConfigData& d) { EXPECT_EQ(d.nodes.count("n3"), 0u); });
   store.Update([](ConfigTxn& t) { t.AddNode(NewNode("n4")); });
+  store_owner.reset();
   ConfigStore again(*paths_);
   again.Read([](const objects::ConfigData& d) {
     EXPECT_EQ(d.nodes.count("n2"), 1u);
