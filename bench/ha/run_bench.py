@@ -10,36 +10,19 @@ Each figure is the median of --runs runs; prints a markdown table (recorded in
 bench/ha/RESULTS.md)."""
 
 import argparse
-import json
 import os
 import pathlib
 import signal
-import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "bench"))
+from luxi_client import luxi  # noqa: E402
 BIN = pathlib.Path(os.environ.get("HERD_BUILD_DIR", REPO / "build")) / "bin"
-
-
-def luxi(sock, method, args, timeout=30):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(str(sock))
-    s.sendall(json.dumps({"method": method, "args": args}).encode() + b"\x03")
-    buf = b""
-    while b"\x03" not in buf:
-        chunk = s.recv(1 << 20)
-        if not chunk:
-            raise ConnectionError("masterd closed the connection")
-        buf += chunk
-    s.close()
-    reply = json.loads(buf.split(b"\x03")[0])
-    if not reply["success"]:
-        raise RuntimeError(reply["result"])
-    return reply["result"]
 
 
 class Cluster:

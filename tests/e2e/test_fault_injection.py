@@ -77,27 +77,14 @@ def test_job_outcomes_agree_with_the_config_under_kills(vc, seed):
     submitted = {}  # job id -> (kind, instance name)
     created = []
     for round_no in range(ROUNDS):
-        for i in range(JOBS_PER_ROUND):
-            if created and rng.random() < 0.2:
-                name = created.pop(rng.randrange(len(created)))
-                ops = [{"OP_ID": "OP_INSTANCE_REMOVE", "instance_name": name,
-                        "ignore_failures": False, "shutdown_timeout": 10}]
-                kind = "remove"
-            else:
-                name = f"f{round_no}x{i}"
-                node = f"node{rng.randrange(1, NODES + 1)}"
-                ops = [create_op(name, node, rng.choice(["diskless", "file"]))]
-                kind = "create"
-                created.append(name)
-            ok, job_id = luxi(vc, "SubmitJob", [ops])
-            assert ok, (seed, job_id)
-            submitted[job_id] = (kind, name)
-            if i == JOBS_PER_ROUND // 2:
-                time.sleep(rng.uniform(0.0, 0.4))
-                kill_9(vc, "node1", "ganeti-masterd")
-                if rng.random() < 0.6:
-                    kill_9(vc, f"node{rng.randrange(2, NODES + 1)}", "ganeti-noded")
-                run([vc.path / "start-all"], timeout=60)
+        half = JOBS_PER_ROUND // 2
+        submit_stream(vc, rng, submitted, created, f"f{round_no}", 0, half)
+        time.sleep(rng.uniform(0.0, 0.4))
+        kill_9(vc, "node1", "ganeti-masterd")
+        if rng.random() < 0.6:
+            kill_9(vc, f"node{rng.randrange(2, NODES + 1)}", "ganeti-noded")
+        run([vc.path / "start-all"], timeout=60)
+        submit_stream(vc, rng, submitted, created, f"f{round_no}", half, JOBS_PER_ROUND)
     check_outcomes(vc, seed, submitted)
 
 
@@ -145,8 +132,10 @@ def check_outcomes(vc, seed, submitted):
     assert verify.returncode == 0, f"seed {seed}: {verify.stdout}{verify.stderr}"
 
 
-def submit_stream(vc, rng, submitted, created, prefix, count):
-    for i in range(count):
+def submit_stream(vc, rng, submitted, created, prefix, first, last):
+    """Submits jobs number `first` to `last` - 1: creations of diskless or
+    file instances, and some removals of earlier ones."""
+    for i in range(first, last):
         if created and rng.random() < 0.2:
             name = created.pop(rng.randrange(len(created)))
             ops = [{"OP_ID": "OP_INSTANCE_REMOVE", "instance_name": name,
@@ -154,7 +143,8 @@ def submit_stream(vc, rng, submitted, created, prefix, count):
             kind = "remove"
         else:
             name = f"{prefix}x{i}"
-            ops = [create_op(name, f"node{rng.randrange(1, NODES + 1)}", "diskless")]
+            node = f"node{rng.randrange(1, NODES + 1)}"
+            ops = [create_op(name, node, rng.choice(["diskless", "file"]))]
             kind = "create"
             created.append(name)
         try:
@@ -171,14 +161,14 @@ def test_job_outcomes_agree_with_the_config_across_failovers(vc, seed):
     start_master = current_master(vc)
     candidates = [n for n in ("node2", "node3", "node4") if n != start_master]
     # A clean failover in the middle of a stream of jobs.
-    submit_stream(vc, rng, submitted, created, "g0", 40)
+    submit_stream(vc, rng, submitted, created, "g0", 0, 40)
     vc.cmd(candidates[0], "gnt-cluster", "master-failover")
-    submit_stream(vc, rng, submitted, created, "g1", 40)
+    submit_stream(vc, rng, submitted, created, "g1", 0, 40)
     # The new master dies (daemons and node daemon), a third node takes over.
     for daemon in ("ganeti-masterd", "ganeti-rapi", "ganeti-noded"):
         kill_9(vc, candidates[0], daemon)
     result = vc.cmd(candidates[1], "gnt-cluster", "master-failover", check=False)
     assert current_master(vc) == candidates[1], (seed, result.stdout, result.stderr)
-    submit_stream(vc, rng, submitted, created, "g2", 40)
+    submit_stream(vc, rng, submitted, created, "g2", 0, 40)
     run([vc.path / "start-all"], timeout=60)  # the dead node's daemon comes back
     check_outcomes(vc, seed, submitted)

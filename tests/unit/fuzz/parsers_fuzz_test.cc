@@ -24,9 +24,9 @@
 #include "mutator.h"
 #include "node/node_handlers.h"
 #include "objects/config_data.h"
-#include "objects/new_cluster.h"
 #include "rapi/rapi_service.h"
 #include "rapi/users.h"
+#include "test_config.h"
 
 namespace herd {
 namespace {
@@ -59,14 +59,7 @@ class ParserFuzz : public ::testing::Test {
     fs::remove_all(dir_);
     paths_ = std::make_unique<Paths>((dir_ / "node1").string(), "node1");
     paths_->EnsureDirectories();
-    objects::NewClusterOptions o;
-    o.cluster_name = "cluster";
-    o.cluster_uuid = "c";
-    o.group_uuid = "g";
-    o.master_node_name = "node1";
-    o.master_node_uuid = "n1";
-    o.master_node_ip = "127.0.0.2";
-    master::ConfigStore::WriteInitial(*paths_, objects::NewClusterConfig(o));
+    master::ConfigStore::WriteInitial(*paths_, testconfig::OneNodeCluster());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -270,11 +263,7 @@ TEST_F(ParserFuzz, ConfigJournalIsReadOrRefusedWithAGanetiError) {
     master::ConfigStore store(*paths_);
     store.Update([](master::ConfigTxn& t) { t.MutableCluster().tags.push_back("a"); },
                  master::CommitTag{3, 0});
-    objects::Node node;
-    node.uuid = "n2";
-    node.name = "node2";
-    node.group = "g";
-    store.Update([&](master::ConfigTxn& t) { t.AddNode(node); });
+    store.Update([](master::ConfigTxn& t) { t.AddNode(testconfig::GroupNode("n2")); });
     store.Update([](master::ConfigTxn& t) { t.MutableNode("n2").drained = true; });
     store.Update([](master::ConfigTxn& t) { t.RemoveNode("n2"); }, master::CommitTag{4, 1, true});
   }

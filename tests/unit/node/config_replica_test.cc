@@ -12,7 +12,7 @@
 #include "base/files.h"
 #include "base/json.h"
 #include "master/config/config_store.h"
-#include "objects/new_cluster.h"
+#include "test_config.h"
 
 namespace herd {
 namespace {
@@ -28,24 +28,11 @@ class ConfigReplicaTest : public ::testing::Test {
     candidate_ = std::make_unique<Paths>((base_ / "node2").string(), "node2");
     MakeDirs(master_->DataDir());
     MakeDirs(candidate_->DataDir());
-    objects::NewClusterOptions o;
-    o.cluster_name = "cluster";
-    o.cluster_uuid = "c";
-    o.group_uuid = "g";
-    o.master_node_name = "node1";
-    o.master_node_uuid = "n1";
-    o.master_node_ip = "127.0.0.2";
-    master::ConfigStore::WriteInitial(*master_, objects::NewClusterConfig(o));
+    master::ConfigStore::WriteInitial(*master_, testconfig::OneNodeCluster());
   }
   void TearDown() override { fs::remove_all(base_); }
 
-  static objects::Node NewNode(const std::string& uuid) {
-    objects::Node n;
-    n.uuid = uuid;
-    n.name = "node-" + uuid;
-    n.group = "g";
-    return n;
-  }
+  static objects::Node NewNode(const std::string& uuid) { return testconfig::GroupNode(uuid); }
 
   fs::path base_;
   std::unique_ptr<Paths> master_, candidate_;

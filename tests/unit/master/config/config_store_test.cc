@@ -10,6 +10,7 @@
 
 #include "base/errors.h"
 #include "base/files.h"
+#include "test_config.h"
 
 namespace herd::master {
 namespace {
@@ -21,24 +22,11 @@ class ConfigStoreTest : public ::testing::Test {
     std::filesystem::remove_all(base_);
     paths_ = std::make_unique<Paths>((base_ / "node1").string(), "node1");
     MakeDirs(paths_->DataDir());
-    objects::NewClusterOptions o;
-    o.cluster_name = "cluster";
-    o.cluster_uuid = "c";
-    o.group_uuid = "g";
-    o.master_node_name = "node1";
-    o.master_node_uuid = "n1";
-    o.master_node_ip = "127.0.0.2";
-    ConfigStore::WriteInitial(*paths_, objects::NewClusterConfig(o));
+    ConfigStore::WriteInitial(*paths_, testconfig::OneNodeCluster());
   }
   void TearDown() override { std::filesystem::remove_all(base_); }
 
-  static objects::Node NewNode(const std::string& uuid) {
-    objects::Node n;
-    n.uuid = uuid;
-    n.name = "node-" + uuid;
-    n.group = "g";
-    return n;
-  }
+  static objects::Node NewNode(const std::string& uuid) { return testconfig::GroupNode(uuid); }
 
   std::filesystem::path base_;
   std::unique_ptr<Paths> paths_;
