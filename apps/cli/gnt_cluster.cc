@@ -11,7 +11,6 @@
 #include "cli/command.h"
 #include "cli/format.h"
 #include "cli/jobs.h"
-#include "node/ssconf.h"
 
 using namespace herd;
 using namespace herd::cli;
@@ -129,12 +128,12 @@ int main(int argc, char** argv) {
     }
     if (cmd == "getmaster") {
       // From ssconf, as Ganeti: it answers even when the master is down.
-      auto master = ReadSsconfValue(NodePaths(), kSsconfMasterNode);
-      if (!master) {
+      const std::string master = NodePaths().SsconfMaster();
+      if (master.empty()) {
         throw OpPrereqError("This node has no ssconf master_node; is it part of a cluster?",
                             kEcodeState);
       }
-      std::cout << *master << "\n";
+      std::cout << master << "\n";
       return kExitSuccess;
     }
     if (cmd == "master-ping") {

@@ -88,4 +88,18 @@ void Paths::EnsureDirectories() const {
   }
 }
 
+std::string Paths::SsconfMaster() const {
+  const std::string file = SsconfFile("master_node");
+  if (!FileExists(file)) return "";
+  std::string name = ReadFile(file);
+  while (!name.empty() && name.back() == '\n') name.pop_back();
+  return name;
+}
+
+std::string Paths::FollowedMasterSocket() const {
+  const std::string master = SsconfMaster();
+  if (master.empty() || master == hostname_ || !is_virtual()) return MasterSocket();
+  return ForNode(master).MasterSocket();
+}
+
 }  // namespace herd

@@ -46,6 +46,11 @@ class Paths {
   std::string RapiUsersFile() const { return DataDir() + "/rapi/users"; }
   std::string SsconfFile(const std::string& key) const { return DataDir() + "/ssconf_" + key; }
   std::string MasterSocket() const { return SocketDir() + "/ganeti-master"; }
+  // The master's name in this node's ssconf; empty outside a cluster.
+  std::string SsconfMaster() const;
+  // The LUXI socket of the master this node's ssconf names: a virtual
+  // node's master lives on this machine; elsewhere this node's own socket.
+  std::string FollowedMasterSocket() const;
   std::string QuerySocket() const { return SocketDir() + "/ganeti-query"; }
   std::string PidFile(const std::string& daemon) const { return RunDir() + "/" + daemon + ".pid"; }
   std::string LogFile(const std::string& daemon) const;

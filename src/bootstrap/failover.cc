@@ -1,5 +1,6 @@
 #include "bootstrap/failover.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <sstream>
 

@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "base/errors.h"
-#include "node/ssconf.h"
 
 namespace herd::cli {
 
@@ -20,12 +19,13 @@ namespace {
 // node reaches it on this machine; a real non-master node refuses, as Ganeti.
 std::string MasterSocketPath() {
   const Paths& paths = NodePaths();
-  auto master = ReadSsconfValue(paths, kSsconfMasterNode);
-  if (!master || *master == paths.hostname()) return paths.MasterSocket();
-  if (paths.is_virtual()) return paths.ForNode(*master).MasterSocket();
-  throw OpPrereqError(
-      "This is not the master node, please connect to node '" + *master + "' and rerun the command",
-      kEcodeInval);
+  const std::string master = paths.SsconfMaster();
+  if (!paths.is_virtual() && !master.empty() && master != paths.hostname()) {
+    throw OpPrereqError("This is not the master node, please connect to node '" + master +
+                            "' and rerun the command",
+                        kEcodeInval);
+  }
+  return paths.FollowedMasterSocket();
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ std::map<std::string, DynUtil> ReadUtilisation(const std::string& path) {
 
 }  // namespace
 
-std::string DefaultLuxiSocket() { return Paths::FromEnvironment().MasterSocket(); }
+std::string DefaultLuxiSocket() { return Paths::FromEnvironment().FollowedMasterSocket(); }
 
 ClusterData LoadClusterData(const CommonOptions& o) {
   const int sources = (o.text_file ? 1 : 0) + (o.luxi ? 1 : 0) + (o.rapi.empty() ? 0 : 1);

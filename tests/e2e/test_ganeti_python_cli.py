@@ -78,7 +78,11 @@ def test_python_gnt_cluster_master_failover(vc):
     a second), the node daemons stop and start the master daemons. Its check
     that the master IP went away cannot pass on loopback, where every address
     answers: it warns after 30 s and exits 1, as on any virtual cluster."""
-    time.sleep(1.5)
+    journal = vc.node_root("node2") / "var/lib/ganeti/config.journal"
+    deadline = time.time() + 30
+    while journal.exists() and journal.stat().st_size > 0:
+        assert time.time() < deadline, "node2 never merged its config journal"
+        time.sleep(0.1)
     result = ganeti(vc, "gnt-cluster", "master-failover", check=False, node="node2")
     assert "The master IP is still reachable" in result.stderr, result.stdout + result.stderr
     assert "Could not" not in result.stderr, result.stderr

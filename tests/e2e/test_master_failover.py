@@ -93,6 +93,9 @@ def test_failover_by_vote_with_jobs_in_flight(vc):
     assert all(line.split()[1] == "success" for line in out.splitlines()), out
     create(vc, "node3", "after1", "node4")
     assert instances(vc, "node1")["after1"] == "running"
+    # Herd's htools follow the master too (-L without a socket: ssconf's).
+    hbal = vc.cmd("node4", "hbal", "-L")
+    assert "Loaded 5 nodes" in hbal.stdout, hbal.stdout + hbal.stderr
     status = run([BIN / "herd-vcluster", "status", vc.path]).stdout
     assert "node2" in status and "masterd:running rapi:running" in status.split("node2", 1)[1]
     assert "masterd" not in status.split("node2", 1)[0], status  # node1 holds no master daemon
@@ -112,7 +115,11 @@ def test_failover_is_refused_on_the_master_and_non_candidates(vc):
     assert result.returncode == 1
     assert "node2 is already the master" in result.stderr
     vc.cmd("node2", "gnt-node", "modify", "--master-candidate=no", "--auto-promote", "node5")
-    time.sleep(0.5)  # ssconf reaches node5
+    candidates = vc.node_root("node5") / "var/lib/ganeti/ssconf_master_candidates"
+    deadline = time.time() + 15
+    while "node5" in candidates.read_text().split():  # ssconf reaches node5
+        assert time.time() < deadline
+        time.sleep(0.1)
     result = vc.cmd("node5", "gnt-cluster", "master-failover", check=False)
     assert result.returncode == 1
     assert "not among the nodes marked as master candidates" in result.stderr, result.stderr
