@@ -60,6 +60,17 @@ class JobQueueTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
+  // What a crash leaves behind: a copy of the queue directory as it is now.
+  std::string CopyAsCrashed() const {
+    const std::string crashed = dir_ + "/crashed";
+    fs::create_directory(crashed);
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      if (entry.path() != crashed)
+        fs::copy(entry.path(), crashed / entry.path().filename(), fs::copy_options::recursive);
+    }
+    return crashed;
+  }
+
   // Polls the job's status until it is one of the final ones or 5 s pass.
   static std::string WaitFinished(JobQueue& q, JobId id) {
     std::string status;
@@ -188,13 +199,7 @@ TEST_F(JobQueueTest, UncleanShutdownFailsRunningAndRestartsWaiting) {
   ASSERT_EQ(StatusOf(live, running), "running");
   ASSERT_EQ(StatusOf(live, waiting), "waiting");
 
-  // What a crash leaves behind: the directory as it is right now.
-  const std::string crashed = dir_ + "/crashed";
-  fs::create_directory(crashed);
-  for (const auto& entry : fs::directory_iterator(dir_)) {
-    if (entry.path() != crashed)
-      fs::copy(entry.path(), crashed / entry.path().filename(), fs::copy_options::recursive);
-  }
+  const std::string crashed = CopyAsCrashed();
   release.Open();
 
   JobQueue restarted(crashed, Succeed, 0);
@@ -225,12 +230,7 @@ TEST_F(JobQueueTest, UncleanShutdownAfterACommitReportsTheOpcodeAsSucceeded) {
   JobId committed = live.Submit(json::array{Op("OP_A", 1), Op("OP_A", 2)});
   JobId uncommitted = live.Submit(json::array{Op("OP_B", 3)});
   both_running.get_future().wait();
-  const std::string crashed = dir_ + "/crashed";
-  fs::create_directory(crashed);
-  for (const auto& entry : fs::directory_iterator(dir_)) {
-    if (entry.path() != crashed)
-      fs::copy(entry.path(), crashed / entry.path().filename(), fs::copy_options::recursive);
-  }
+  const std::string crashed = CopyAsCrashed();
   release.Open();
 
   std::vector<int> ran;
