@@ -57,6 +57,8 @@ class Paths {
   std::string FileStorageDir() const { return Prefixed("/srv/ganeti/file-storage"); }
   std::string SharedFileStorageDir() const;
   std::string OsSearchDir() const { return Prefixed("/srv/ganeti/os"); }
+  // The first directory of the iallocator search path (Ganeti's IALLOCATOR_SEARCH_PATH).
+  std::string IallocatorDir() const { return Prefixed("/usr/lib/ganeti/iallocators"); }
   std::string HooksDir() const { return ConfDir() + "/hooks"; }
   // Per-node declared capacity of a virtual node (memory, disk, cpus).
   std::string NodeCapacityFile() const { return DataDir() + "/virtual-capacity"; }

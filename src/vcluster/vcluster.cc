@@ -202,6 +202,19 @@ void InstallOsDefinitions(const Paths& node, const std::string& os_dir) {
   }
 }
 
+// Herd's own hail heads each node's iallocator search path, so that "hail"
+// (and the cluster's default allocator) means Herd's; Ganeti's stays
+// reachable by its full path.
+void InstallAllocator(const Paths& node, const std::string& bin_dir) {
+  MakeDirs(node.IallocatorDir());
+  const std::string link = node.IallocatorDir() + "/hail";
+  std::error_code ec;
+  std::filesystem::create_symlink(bin_dir + "/hail", link, ec);
+  if (ec && ec != std::errc::file_exists) {
+    throw GenericError("cannot link hail into " + link + ": " + ec.message());
+  }
+}
+
 int Create(const std::string& dir_arg, int node_count, const NodeCapacity& uniform,
            const std::string& spec_file, const std::string& cluster_name, bool quiet,
            bool init_cluster) {
@@ -243,6 +256,7 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
     WriteFileAtomic(p.NodedCertFile(), pem, 0600);
     WriteNodeCapacity(p, n.capacity);
     InstallOsDefinitions(p, os_dir);
+    InstallAllocator(p, bin_dir);
     WriteNodeCommandWrapper(dir, n.name, bin_dir);
   }
   RemoveFile(cert);

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from herd_e2e import GANETI_HAIL as HAIL, VirtualCluster, luxi_call, master_socket, require
+from herd_e2e import BIN, GANETI_HAIL as HAIL, VirtualCluster, luxi_call, master_socket, require
 
 
 
@@ -130,11 +130,19 @@ def test_migrate_and_failover_without_target_use_the_default_allocator(vc):
 
 
 def test_add_without_node_uses_the_default_allocator(vc):
-    require(HAIL, "ganeti-htools-3.0")
+    # "hail" is Herd's own: it heads every node's iallocator search path.
+    linked = vc.node_root("node1") / "usr/lib/ganeti/iallocators/hail"
+    assert linked.resolve() == (BIN / "hail").resolve()
     result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=128", "auto1")
     assert "using iallocator hail" in result.stdout
     assert by_name(vc, "status")["auto1"] == ["running"]
     gi(vc, "remove", "-f", "auto1")
+    # Ganeti's own hail still works, by its path.
+    require(HAIL, "ganeti-htools-3.0")
+    result = gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=128", "-I", str(HAIL),
+                "auto2")
+    assert f"using iallocator {HAIL}" in result.stdout
+    gi(vc, "remove", "-f", "auto2")
 
 
 def test_batch_create_places_every_instance(vc, tmp_path):

@@ -215,7 +215,7 @@ std::vector<std::string> DefaultAllocatorSearchPath() {
 
 std::vector<std::string> AllocatorSearchPath(const Paths& paths) {
   if (!paths.is_virtual()) return DefaultAllocatorSearchPath();
-  std::vector<std::string> out{paths.Prefixed(kSearchDir)};
+  std::vector<std::string> out{paths.IallocatorDir()};
   for (auto& dir : DefaultAllocatorSearchPath()) {
     if (std::find(out.begin(), out.end(), dir) == out.end()) out.push_back(std::move(dir));
   }
