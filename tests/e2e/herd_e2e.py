@@ -4,6 +4,7 @@ always tear down virtual clusters (daemons stopped by PID)."""
 import json
 import os
 import pathlib
+import re
 import signal
 import subprocess
 import time
@@ -120,3 +121,16 @@ def luxi_call(socket_path, method, args, timeout=30):
 
 def master_socket(vc, node="node1"):
     return vc.node_root(node) / "var/run/ganeti/socket/ganeti-master"
+
+
+HAIL_SCORE = re.compile(r"score: (-?[0-9]+\.[0-9]+)")
+
+
+def same_hail_info(herd, ganeti):
+    """Two hail "info" texts agree: equal, except that cluster scores may
+    differ in the last printed digit."""
+    if HAIL_SCORE.sub("score: _", herd) != HAIL_SCORE.sub("score: _", ganeti):
+        return False
+    return all(abs(float(h) - float(g)) <= 1.5e-8
+               for h, g in zip(HAIL_SCORE.findall(herd), HAIL_SCORE.findall(ganeti)))
+

@@ -1,11 +1,10 @@
 """Herd's hail answers iallocator requests as Debian's Ganeti hail does, on Ganeti's test requests."""
 import json
-import re
 import subprocess
 
 import pytest
 
-from herd_e2e import BIN, GANETI_HAIL, ganeti_test_data, require
+from herd_e2e import BIN, GANETI_HAIL, ganeti_test_data, require, same_hail_info as same_info
 
 require(GANETI_HAIL, "ganeti-htools-3.0")
 DATA = ganeti_test_data("htools")
@@ -13,17 +12,6 @@ TIMEOUT = 120
 
 REQUESTS = sorted(p.name for p in DATA.glob("hail-*.json"))
 OPTIONS = [[], ["--no-capacity-checks"], ["--ignore-soft-errors"], ["-p"]]
-
-
-SCORE = re.compile(r"score: (-?[0-9]+\.[0-9]+)")
-
-
-def same_info(herd, ganeti):
-    """Equal texts, except that cluster scores may differ in the last printed digit."""
-    if SCORE.sub("score: _", herd) != SCORE.sub("score: _", ganeti):
-        return False
-    return all(abs(float(h) - float(g)) <= 1.5e-8
-               for h, g in zip(SCORE.findall(herd), SCORE.findall(ganeti)))
 
 
 def run(binary, args):

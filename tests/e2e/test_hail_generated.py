@@ -19,12 +19,11 @@ import json
 import os
 import pathlib
 import random
-import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from herd_e2e import BIN, GANETI_HAIL, require
+from herd_e2e import BIN, GANETI_HAIL, require, same_hail_info as same_info
 
 SEED = int(os.environ.get("HERD_HAIL_SEED", "20240613"))
 COUNT = int(os.environ.get("HERD_HAIL_COUNT", "500"))
@@ -318,17 +317,6 @@ def gen_case(seed, index):
     options = rng.choices([[], ["--no-capacity-checks"], ["--ignore-soft-errors"], ["-p"]],
                           [0.6, 0.15, 0.1, 0.15])[0]
     return doc, options
-
-
-SCORE = re.compile(r"score: (-?[0-9]+\.[0-9]+)")
-
-
-def same_info(herd, ganeti):
-    """Equal texts, except that cluster scores may differ in the last printed digit."""
-    if SCORE.sub("score: _", herd) != SCORE.sub("score: _", ganeti):
-        return False
-    return all(abs(float(h) - float(g)) <= 1.5e-8
-               for h, g in zip(SCORE.findall(herd), SCORE.findall(ganeti)))
 
 
 def run(binary, args, request):
