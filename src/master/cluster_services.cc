@@ -191,8 +191,10 @@ void MasterServices::SsconfLoop() {
       lock.lock();
       continue;
     }
+    const auto push_start = std::chrono::steady_clock::now();
     auto results =
         rpc_.CallParallel(targets, rpc::procedures::kWriteSsconfFiles, json::array{values});
+    const auto push_time = std::chrono::steady_clock::now() - push_start;
     int failed = 0;
     for (const auto& r : results) {
       if (!r.ok) {
@@ -208,6 +210,11 @@ void MasterServices::SsconfLoop() {
       cv_.wait_for(lock, std::chrono::seconds(5));
     } else {
       last_ssconf_ = values;
+      // A push costs every node a few file writes, so a burst of changes (a
+      // thousand node adds) must not trigger one push each: the loop rests
+      // as long as the push took, which keeps pushes to at most half of the
+      // time whatever the cluster size, and gathers the changes meanwhile.
+      cv_.wait_for(lock, push_time, [this] { return stopping_; });
     }
   }
 }
