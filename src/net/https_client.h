@@ -3,9 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "net/http_types.h"
@@ -17,11 +19,18 @@ struct OutgoingRequest {
   uint16_t port = 0;
   std::string method = "PUT";
   std::string target;
-  std::string body;
+  // Shared: a call to a thousand nodes sends one body, not a thousand copies.
+  std::shared_ptr<const std::string> body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
 };
+
+// How a request reached its server: over a kept-alive connection, a new
+// connection resuming an earlier TLS session, or a full TLS handshake.
+enum class ConnectionKind { kNone, kPooled, kResumed, kFull };
 
 struct HttpResult {
   bool transport_ok = false;  // false: connection, TLS or timeout failure (see error)
+  ConnectionKind connection = ConnectionKind::kNone;
   int status = 0;
   std::string body;
   std::string error;
@@ -32,7 +41,8 @@ class HttpsClient {
   // `pem_file` holds the certificate and key presented to servers; servers
   // must present a certificate signed by (or equal to) `ca_file`'s. An empty
   // `ca_file` disables server verification (RAPI clients of self-signed certs).
-  HttpsClient(std::string pem_file, std::string ca_file);
+  // At most `max_idle_connections` connections stay open between requests.
+  HttpsClient(std::string pem_file, std::string ca_file, size_t max_idle_connections = 64);
   ~HttpsClient();
 
   std::vector<HttpResult> RequestParallel(const std::vector<OutgoingRequest>& requests,

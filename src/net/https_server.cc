@@ -147,6 +147,11 @@ void HttpsServer::Bind() {
                     asio::ssl::context::no_tlsv1_1);
     ssl.use_certificate_chain_file(pem);
     ssl.use_private_key_file(pem, asio::ssl::context::pem);
+    // Clients resume sessions (one ticket each) instead of full handshakes.
+    SSL_CTX* native = ssl.native_handle();
+    SSL_CTX_set_num_tickets(native, 1);
+    static const unsigned char kSessionContext[] = "herd";
+    SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
     if (impl_->options.require_client_certificate) {
       // Only peers holding the cluster certificate itself are accepted.
       ssl.load_verify_file(pem);
