@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -12,6 +13,7 @@
 #include "base/hosts.h"
 #include "base/paths.h"
 #include "htools/json_fields.h"
+#include "net/basic_auth.h"
 #include "net/https_client.h"
 
 namespace herd::htools {
@@ -185,9 +187,26 @@ std::string RapiEndpoint::Url() const {
   return "https://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + path_prefix;
 }
 
+namespace {
+// "%40" -> "@", as in a URL's user information.
+std::string PercentDecode(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(text[i + 1]) &&
+        std::isxdigit(text[i + 2])) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
 RapiEndpoint ParseRapiEndpoint(const std::string& host_or_url) {
   RapiEndpoint e;
-  if (host_or_url.find(':') == std::string::npos) {
+  if (host_or_url.find(':') == std::string::npos && host_or_url.find('@') == std::string::npos) {
     if (host_or_url.empty()) throw ParameterError("RAPI: no cluster name given");
     e.host = host_or_url;
     return e;
@@ -201,6 +220,13 @@ RapiEndpoint ParseRapiEndpoint(const std::string& host_or_url) {
   }
   auto slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
+  if (auto at = authority.rfind('@'); at != std::string::npos) {
+    const std::string userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    const auto colon = userinfo.find(':');
+    e.user = PercentDecode(userinfo.substr(0, colon));
+    if (colon != std::string::npos) e.password = PercentDecode(userinfo.substr(colon + 1));
+  }
   if (slash != std::string::npos) {
     e.path_prefix = rest.substr(slash);
     while (!e.path_prefix.empty() && e.path_prefix.back() == '/') e.path_prefix.pop_back();
@@ -326,12 +352,9 @@ ClusterData LoadRapi(const std::string& host_or_url, const std::string& user,
     return LoadRapiFiles(host_or_url);
   }
   const RapiEndpoint endpoint = ParseRapiEndpoint(host_or_url);
-  if (!user.empty() || !password.empty()) {
-    // net::OutgoingRequest carries no request headers, so no Authorization.
-    throw ParameterError("RAPI " + endpoint.Url() +
-                         ": basic authentication is not supported yet; read the cluster "
-                         "without credentials (RAPI allows reading without them)");
-  }
+  const bool explicit_credentials = !user.empty() || !password.empty();
+  const std::string auth_user = explicit_credentials ? user : endpoint.user;
+  const std::string auth_password = explicit_credentials ? password : endpoint.password;
   in6_addr probe6;
   std::string address = endpoint.host;
   if (inet_pton(AF_INET6, address.c_str(), &probe6) != 1) {
@@ -344,6 +367,9 @@ ClusterData LoadRapi(const std::string& host_or_url, const std::string& user,
     req.port = endpoint.port;
     req.method = "GET";
     req.target = endpoint.path_prefix + resource;
+    if (!auth_user.empty() || !auth_password.empty()) {
+      req.headers.emplace_back("Authorization", net::BasicAuthorization(auth_user, auth_password));
+    }
     requests.push_back(std::move(req));
   }
   net::HttpsClient client("", "");  // no client certificate, server not verified

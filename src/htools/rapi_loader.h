@@ -10,11 +10,14 @@
 namespace herd::htools {
 
 // Where `-m` points: a host ("cluster" -> https://cluster:5080) or, as soon as
-// it holds a ':', a URL (https://host:port/prefix, host:port).
+// it holds a ':', a URL (https://host:port/prefix, host:port). As with the
+// curl behind Ganeti's htools, a URL may carry credentials
+// (https://user:password@host, percent-encoded).
 struct RapiEndpoint {
   std::string host;
   uint16_t port = 5080;
   std::string path_prefix;  // prepended to /2/...; "" or "/prefix"
+  std::string user, password;
   std::string Url() const;  // for messages
 };
 RapiEndpoint ParseRapiEndpoint(const std::string& host_or_url);
@@ -29,8 +32,8 @@ ClusterData ParseRapiData(const std::string& info_json, const std::string& nodes
 // A "file://DIR" URL reads the answers from DIR/{info,nodes,groups,instances}.json
 // instead, as Ganeti's RAPI backend does. Otherwise fetches the four resources over HTTPS (the
 // server certificate is not verified, as htools do not verify it) and parses them. Reading needs no
-// credentials on a default RAPI; `user` and `password` are for one that
-// requires authentication.
+// credentials on a default RAPI; `user` and `password` (else the URL's) are
+// sent with HTTP basic authentication, for a RAPI that requires it.
 ClusterData LoadRapi(const std::string& host_or_url, const std::string& user = "",
                      const std::string& password = "");
 

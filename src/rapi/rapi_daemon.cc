@@ -23,13 +23,15 @@ inline constexpr int kDefaultRapiPort = 5080;
 
 int RunRapiDaemon(int argc, char** argv) {
   CLI::App app{"Ganeti remote API daemon (Herd)", "ganeti-rapi"};
-  bool foreground = false, debug = false;
+  bool foreground = false, debug = false, require_authentication = false;
   std::string bind_address;
   int port = kDefaultRapiPort;
   app.add_flag("-f,--foreground", foreground, "Don't detach from the current terminal");
   app.add_flag("-d,--debug", debug, "Enable debug messages");
   app.add_option("-b,--bind", bind_address, "Bind address (default: the node's own address)");
   app.add_option("-p,--port", port, "Network port")->check(CLI::Range(1, 65535));
+  app.add_flag("--require-authentication", require_authentication,
+               "Require authentication for all requests, reading ones included");
   CLI11_PARSE(app, argc, argv);
   try {
     Paths paths = Paths::FromEnvironment();
@@ -41,7 +43,7 @@ int RunRapiDaemon(int argc, char** argv) {
                          " is missing; run 'gnt-cluster renew-crypto --new-rapi-certificate' or "
                          "copy a PEM certificate and key there");
     }
-    RapiService service(paths);
+    RapiService service(paths, require_authentication);
     net::HttpsServerOptions options;
     options.address = bind_address;
     options.port = static_cast<uint16_t>(port);

@@ -1,12 +1,12 @@
 #include "rapi/rapi_service.h"
 
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
 
 #include "base/errors.h"
 #include "base/json.h"
+#include "net/basic_auth.h"
 
 namespace herd::rapi {
 namespace json = boost::json;
@@ -34,19 +34,6 @@ net::HttpResponse ErrorResponse(int code, const std::string& message,
   if (code == 401)
     res.headers["WWW-Authenticate"] = std::string("Basic realm=\"") + kAuthRealm + "\"";
   return res;
-}
-
-std::string DecodeBase64(const std::string& text) {
-  std::string out(3 * (text.size() / 4) + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0) return "";
-  size_t pad = 0;
-  if (!text.empty() && text.back() == '=')
-    pad = text.size() > 1 && text[text.size() - 2] == '=' ? 2 : 1;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
 }
 
 std::map<std::string, std::vector<std::string>> ParseQuery(const std::string& text) {
@@ -85,7 +72,10 @@ std::string UrlDecode(const std::string& text) {
   return out;
 }
 
-RapiService::RapiService(const Paths& paths) : paths_(paths), users_(paths.RapiUsersFile()) {
+RapiService::RapiService(const Paths& paths, bool require_authentication)
+    : paths_(paths),
+      users_(paths.RapiUsersFile()),
+      require_authentication_(require_authentication) {
   AddClusterResources(router_);
   AddNodeResources(router_);
   AddInstanceResources(router_);
@@ -102,12 +92,13 @@ net::HttpResponse RapiService::Handle(const net::HttpRequest& http) {
       if (value.rfind("Basic ", 0) != 0) {
         return ErrorResponse(401, "Only HTTP basic authentication is supported");
       }
-      std::string decoded = DecodeBase64(value.substr(6));
-      auto colon = decoded.find(':');
-      if (colon != std::string::npos) {
-        user = users_.Authenticate(decoded.substr(0, colon), decoded.substr(colon + 1));
+      if (auto credentials = net::ParseBasicAuthorization(value)) {
+        user = users_.Authenticate(credentials->first, credentials->second);
       }
       if (!user) return ErrorResponse(401, "Invalid username or password");
+    }
+    if (require_authentication_ && !gave_credentials) {
+      return ErrorResponse(401, "Authentication required");
     }
 
     RapiRequest req;

@@ -13,13 +13,16 @@ namespace herd::rapi {
 
 class RapiService {
  public:
-  explicit RapiService(const Paths& paths);
+  // `require_authentication`: reading needs valid credentials too (Ganeti's
+  // ganeti-rapi --require-authentication).
+  explicit RapiService(const Paths& paths, bool require_authentication = false);
   net::HttpResponse Handle(const net::HttpRequest& request);
 
  private:
   Paths paths_;
   Router router_;
   UsersFile users_;
+  bool require_authentication_;
 };
 
 // "a%20b+c" -> "a b c" (URL query decoding).

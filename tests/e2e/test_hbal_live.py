@@ -1,11 +1,16 @@
 """Herd's hbal on a live virtual cluster: it reads the master over LUXI as
 Debian's hbal does (same report), and -X carries the moves out as jobs."""
 
+import os
+import re
+import signal
 import subprocess
+import time
 
 import pytest
 
-from herd_e2e import GANETI_BIN, VirtualCluster, ganeti_test_data, master_socket, require
+from herd_e2e import (BIN, GANETI_BIN, VirtualCluster, alive, ganeti_test_data, master_socket,
+                      require, run)
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +65,49 @@ def test_exec_needs_luxi(vc, tmp_path):
     run = herd_hbal(vc, "-t", str(data), "-X")
     assert run.returncode == 1
     assert "Execution of commands possible only on LUXI" in run.stderr
+
+
+def restart_rapi(vc, *flags):
+    """Restarts node1's ganeti-rapi with `flags`, as an administrator would."""
+    pid_file = vc.node_root("node1") / "var/run/ganeti/ganeti-rapi.pid"
+    old = int(pid_file.read_text())
+    os.kill(old, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while alive(old) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(old)
+    env = {"GANETI_ROOTDIR": str(vc.node_root("node1")), "GANETI_HOSTNAME": "node1"}
+    run([BIN / "ganeti-rapi", *flags], env=env)
+
+
+def test_rapi_backend_sends_basic_authentication(vc):
+    """hbal -m against a RAPI that requires authentication for reading too:
+    credentials in the URL (as curl takes them in Ganeti's htools) or given
+    as options; without them, the server's refusal is reported."""
+    users = (vc.node_root("node1") / "var/lib/ganeti/rapi/users").read_text()
+    password = re.search(r"^admin (\S+)", users, re.M).group(1)
+    address = next(line.split()[0] for line in (vc.path / "hosts").read_text().splitlines()
+                   if line.split()[1:2] == ["node1"])
+    restart_rapi(vc, "--require-authentication")
+    try:
+        refused = herd_hbal(vc, "-m", address)
+        assert refused.returncode == 1
+        assert "HTTP 401" in refused.stderr, refused.stderr
+        expected = herd_hbal(vc, "-L").stdout
+        by_url = herd_hbal(vc, "-m", f"https://admin:{password}@{address}:5080")
+        assert by_url.returncode == 0, by_url.stderr
+        by_options = herd_hbal(vc, "-m", address, "--rapi-user", "admin",
+                               "--rapi-password", password)
+        assert by_options.returncode == 0, by_options.stderr
+        assert by_url.stdout == by_options.stdout == expected
+        wrong = herd_hbal(vc, "-m", f"https://admin:wrong@{address}:5080")
+        assert wrong.returncode == 1 and "HTTP 401" in wrong.stderr
+        # Ganeti's own RAPI client: refused without credentials, served with them.
+        from ganeti.rapi import client as rc
+        with pytest.raises(rc.GanetiApiError) as anonymous:
+            rc.GanetiRapiClient(address, port=5080).GetInfo()
+        assert anonymous.value.code == 401
+        assert rc.GanetiRapiClient(address, port=5080, username="admin",
+                                   password=password).GetInfo()["master"] == "node1"
+    finally:
+        restart_rapi(vc)

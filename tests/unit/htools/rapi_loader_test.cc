@@ -277,6 +277,15 @@ TEST(RapiEndpointTest, HostsGetGanetiDefaultsAndUrlsKeepTheirParts) {
   e = ParseRapiEndpoint("https://[::1]:5080");
   EXPECT_EQ(e.host, "::1");
   EXPECT_EQ(e.Url(), "https://[::1]:5080");
+  e = ParseRapiEndpoint("https://admin:p%40ss:w@127.0.0.2:5080");
+  EXPECT_EQ(e.user, "admin");
+  EXPECT_EQ(e.password, "p@ss:w");
+  EXPECT_EQ(e.host, "127.0.0.2");
+  EXPECT_EQ(e.Url(), "https://127.0.0.2:5080");  // never shows the password
+  e = ParseRapiEndpoint("reader@cluster1");
+  EXPECT_EQ(e.user, "reader");
+  EXPECT_EQ(e.password, "");
+  EXPECT_EQ(e.host, "cluster1");
   EXPECT_THROW(ParseRapiEndpoint("http://cluster1:5080"), GanetiError);
   EXPECT_THROW(ParseRapiEndpoint("cluster1:99999"), GanetiError);
   EXPECT_THROW(ParseRapiEndpoint(""), GanetiError);
