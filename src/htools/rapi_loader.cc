@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <boost/json.hpp>
-#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -13,7 +12,7 @@
 #include "base/hosts.h"
 #include "base/paths.h"
 #include "htools/json_fields.h"
-#include "net/basic_auth.h"
+#include "net/http_encoding.h"
 #include "net/https_client.h"
 
 namespace herd::htools {
@@ -187,23 +186,6 @@ std::string RapiEndpoint::Url() const {
   return "https://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + path_prefix;
 }
 
-namespace {
-// "%40" -> "@", as in a URL's user information.
-std::string PercentDecode(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(text[i + 1]) &&
-        std::isxdigit(text[i + 2])) {
-      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-}  // namespace
-
 RapiEndpoint ParseRapiEndpoint(const std::string& host_or_url) {
   RapiEndpoint e;
   if (host_or_url.find(':') == std::string::npos && host_or_url.find('@') == std::string::npos) {
@@ -224,8 +206,8 @@ RapiEndpoint ParseRapiEndpoint(const std::string& host_or_url) {
     const std::string userinfo = authority.substr(0, at);
     authority = authority.substr(at + 1);
     const auto colon = userinfo.find(':');
-    e.user = PercentDecode(userinfo.substr(0, colon));
-    if (colon != std::string::npos) e.password = PercentDecode(userinfo.substr(colon + 1));
+    e.user = net::PercentDecode(userinfo.substr(0, colon));
+    if (colon != std::string::npos) e.password = net::PercentDecode(userinfo.substr(colon + 1));
   }
   if (slash != std::string::npos) {
     e.path_prefix = rest.substr(slash);

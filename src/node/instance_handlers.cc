@@ -1,13 +1,13 @@
 #include "node/instance_handlers.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <memory>
 
 #include "base/errors.h"
 #include "base/json.h"
+#include "net/http_encoding.h"
 #include "node/hypervisor/fake_hypervisor.h"
 #include "node/os/os_scripts.h"
 #include "node/rpc_args.h"
@@ -16,29 +16,6 @@
 
 namespace herd {
 namespace {
-
-std::string EncodeBase64(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3), '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string DecodeBase64(const std::string& text) {
-  std::string out(3 * (text.size() / 4), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()),
-                          static_cast<int>(text.size()));
-  if (n < 0 || text.size() % 4 != 0) throw GenericError("invalid base64 data");
-  // EVP_DecodeBlock counts padding as zero bytes.
-  size_t pad = 0;
-  if (!text.empty() && text.back() == '=')
-    pad = text.size() > 1 && text[text.size() - 2] == '=' ? 2 : 1;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
 
 json::object InfoOf(const RunningInstance& r) {
   return json::object{
@@ -193,12 +170,14 @@ void RegisterInstanceHandlers(const Paths& paths, std::map<std::string, RpcHandl
     ::close(fd);
     if (n < 0) throw SystemError("read " + disk.path, err);
     buf.resize(static_cast<size_t>(n));
-    return json::value(EncodeBase64(buf));
+    return json::value(net::EncodeBase64(buf));
   };
   h["blockdev_write"] = [storage](const json::array& args) -> json::value {
     auto disk = rpc::DiskSpecFromJson(Arg(args, 0, "blockdev_write"));
     int64_t offset = ToInt(Arg(args, 1, "blockdev_write"), "offset");
-    std::string data = DecodeBase64(StringArg(args, 2, "blockdev_write"));
+    auto decoded = net::DecodeBase64(StringArg(args, 2, "blockdev_write"));
+    if (!decoded) throw GenericError("invalid base64 data");
+    std::string data = std::move(*decoded);
     std::string local = storage->LocalPath(disk);
     int fd = ::open(local.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) throw SystemError("open " + disk.path, errno);

@@ -6,7 +6,7 @@
 
 #include "base/errors.h"
 #include "base/json.h"
-#include "net/basic_auth.h"
+#include "net/http_encoding.h"
 
 namespace herd::rapi {
 namespace json = boost::json;
@@ -56,21 +56,7 @@ std::map<std::string, std::vector<std::string>> ParseQuery(const std::string& te
 
 }  // namespace
 
-std::string UrlDecode(const std::string& text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(text[i + 1]) &&
-               std::isxdigit(text[i + 2])) {
-      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
+std::string UrlDecode(const std::string& text) { return net::PercentDecode(text, true); }
 
 RapiService::RapiService(const Paths& paths, bool require_authentication)
     : paths_(paths),

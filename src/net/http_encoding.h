@@ -1,5 +1,5 @@
-// HTTP basic authentication (RFC 7617): the header a client sends and the
-// decoding a server does.
+// The encodings of HTTP requests: basic authentication (RFC 7617) and the
+// base64 and percent-encoding it and URLs use.
 #pragma once
 
 #include <optional>
@@ -9,8 +9,11 @@
 namespace herd::net {
 
 std::string EncodeBase64(const std::string& data);
-// Empty when `text` is not base64.
-std::string DecodeBase64(const std::string& text);
+// nullopt when `text` is not base64 (padded to a multiple of 4 characters).
+std::optional<std::string> DecodeBase64(const std::string& text);
+
+// "a%20b" -> "a b", as in URLs; `plus_is_space` for query strings.
+std::string PercentDecode(const std::string& text, bool plus_is_space = false);
 
 // "Basic <base64(user:password)>", the Authorization header's value.
 std::string BasicAuthorization(const std::string& user, const std::string& password);
