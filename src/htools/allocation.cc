@@ -3,8 +3,10 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <exception>
+#include <functional>
 
 #include "base/errors.h"
 #include "htools/metrics.h"
@@ -596,6 +598,60 @@ class Evacuation {
 
 }  // namespace
 
+namespace {
+
+// Whether evacuating `n` (Evacuation::TryEvacuate) must succeed, decided
+// without running it. Every primary must move to any node of the group
+// (TemplateMovable, no local storage) and the moves are forced, so a target
+// only refuses for lack of memory. The greedy evacuation then succeeds when
+// some other node of the group could take all of the instances at once, or
+// when as many other nodes as there are instances could each take the
+// largest one: at every step one of them is still untouched. False means
+// "not known", not "cannot".
+class EvacuationShortcut {
+ public:
+  explicit EvacuationShortcut(const Cluster& c) : c_(c) {
+    for (const auto& n : c.nodes) by_group_[n.group()].push_back({n.UnallocatedMem(), n.idx()});
+    for (auto& [group, nodes] : by_group_) {
+      std::sort(nodes.begin(), nodes.end(), std::greater<>());  // most free memory first
+    }
+  }
+
+  bool SurelyEvacuable(const NodeState& n, const std::vector<int>& primaries) const {
+    if (primaries.empty()) return true;
+    // Any node takes an instance from a node without migration tags.
+    if (!n.fixed().migration_tags.empty()) return false;
+    long long total = 0;
+    int largest = 0;
+    size_t counted = 0;
+    for (int i : primaries) {
+      const InstanceState& inst = c_.instances[i];
+      if (!TemplateMovable(inst.disk_template) || inst.UsesLocalStorage()) return false;
+      if (inst.forthcoming) continue;  // never refused by a forced move
+      // Even an instance using no memory needs a node with some unallocated.
+      const int mem = inst.UsesMemory() ? inst.mem : 0;
+      total += mem;
+      largest = std::max(largest, mem);
+      ++counted;
+    }
+    const auto& nodes = by_group_.at(n.group());
+    size_t roomy = 0;  // other nodes that could take the largest instance
+    for (const auto& [free, idx] : nodes) {
+      if (idx == n.idx()) continue;
+      if (roomy == 0 && free - total > 0) return true;
+      if (free - largest <= 0) break;
+      if (++roomy >= counted) return true;
+    }
+    return counted == 0;
+  }
+
+ private:
+  const Cluster& c_;
+  std::map<int, std::vector<std::pair<int, int>>> by_group_;  // (unallocated MiB, node)
+};
+
+}  // namespace
+
 bool Redundant(const Cluster& c, const AllocOptions& options) {
   auto primaries = c.PrimaryLists();
   int unindexed = -1;
@@ -612,14 +668,17 @@ bool Redundant(const Cluster& c, const AllocOptions& options) {
   // Ganeti's node lists put the latest instance first; evacuation order
   // decides what still fits.
   for (auto& list : primaries) std::reverse(list.begin(), list.end());
-  Evacuation evac(c, unindexed);
+  const EvacuationShortcut shortcut(c);
+  std::optional<Evacuation> evac;  // built only for nodes the shortcut cannot decide
   for (const auto& n : c.nodes) {
     if (options.accept_existing && n.offline()) continue;
     if (std::find(options.capacity_ignore_groups.begin(), options.capacity_ignore_groups.end(),
                   n.group()) != options.capacity_ignore_groups.end()) {
       continue;
     }
-    if (!evac.CanEvacuate(n.idx(), primaries[n.idx()])) return false;
+    if (shortcut.SurelyEvacuable(n, primaries[n.idx()])) continue;
+    if (!evac) evac.emplace(c, unindexed);
+    if (!evac->CanEvacuate(n.idx(), primaries[n.idx()])) return false;
   }
   return true;
 }

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <boost/json/value.hpp>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -264,10 +265,9 @@ bool IsDedicatedCluster(const ClusterData& data, const std::optional<std::string
 }
 
 std::string ProcessRequest(const IAllocatorRequest& request, Cluster& cluster,
-                           const AllocOptions& hail_options) {
-  // One answer per request: the scores as Ganeti computes them, to the bit.
+                           const AllocOptions& hail_options, bool exact) {
   AllocOptions options = hail_options;
-  options.exact_scores = true;
+  options.exact_scores = options.exact_scores || exact;
   // A failed request leaves the cluster as it was (hail's final node list).
   const Cluster original = cluster;
   try {
@@ -315,9 +315,7 @@ struct HailOptions {
   std::vector<std::string> args;
 };
 
-int HailBody(int argc, char** argv) {
-  HailOptions o;
-  CLI::App app{"hail: Ganeti's iallocator plugin", "hail"};
+void AddHailOptions(CLI::App& app, HailOptions& o) {
   app.add_option("-p,--print-nodes", o.print_nodes, "print the final node list [FIELDS]")
       ->expected(0, 1);
   app.add_option("-S,--save", o.save_cluster, "save cluster state to FILE");
@@ -335,6 +333,40 @@ int HailBody(int argc, char** argv) {
   app.add_option("--static-kvm-node-memory", o.static_kvm_node_memory,
                  "static node memory [in MB] on KVM (0: as reported)");
   app.add_option("args", o.args, "the request file");
+}
+
+IAllocatorRequest ParseRequestText(const std::string& text, const std::string& path) {
+  try {
+    return ParseIAllocatorRequest(text, path);
+  } catch (const GanetiError& e) {
+    // Ganeti reports a malformed request without naming the file.
+    std::string message = ErrorText(e);
+    const std::string prefix = path + ": ";
+    if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
+    throw ParameterError(message);
+  }
+}
+
+CommonOptions CommonOptionsOf(const HailOptions& o) {
+  CommonOptions common;
+  common.ignore_dynu = o.ignore_dynu;
+  common.static_kvm_node_memory = o.static_kvm_node_memory;
+  common.verbose = 1 + o.verbose_count;
+  return common;
+}
+
+AllocOptions AllocOptionsOf(const HailOptions& o) {
+  AllocOptions options;
+  options.ignore_soft_errors = o.ignore_soft_errors;
+  options.capacity = !o.no_capacity_checks;
+  if (o.restrict_to) options.restrict_to_nodes = SplitCommas(*o.restrict_to);
+  return options;
+}
+
+int HailBody(int argc, char** argv) {
+  HailOptions o;
+  CLI::App app{"hail: Ganeti's iallocator plugin", "hail"};
+  AddHailOptions(app, o);
   // Ganeti's -p takes its fields attached (-pname,fmem): a bare -p is
   // followed by the request file, not by fields.
   std::vector<std::string> args;
@@ -358,26 +390,11 @@ int HailBody(int argc, char** argv) {
   if (o.args.empty()) throw ParameterError("This program needs an input file.");
   if (o.args.size() > 1) throw ParameterError("Only one argument is accepted (the input file)");
   const std::string& path = o.args[0];
-  const int verbose = 1 + o.verbose_count;
 
-  IAllocatorRequest request;
-  {
-    const std::string text =
-        path == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {}) : ReadFile(path);
-    try {
-      request = ParseIAllocatorRequest(text, path);
-    } catch (const GanetiError& e) {
-      // Ganeti reports a malformed request without naming the file.
-      std::string message = ErrorText(e);
-      const std::string prefix = path + ": ";
-      if (message.compare(0, prefix.size(), prefix) == 0) message.erase(0, prefix.size());
-      throw ParameterError(message);
-    }
-  }
-  CommonOptions common;
-  common.ignore_dynu = o.ignore_dynu;
-  common.static_kvm_node_memory = o.static_kvm_node_memory;
-  common.verbose = verbose;
+  IAllocatorRequest request = ParseRequestText(
+      path == "-" ? std::string(std::istreambuf_iterator<char>(std::cin), {}) : ReadFile(path),
+      path);
+  CommonOptions common = CommonOptionsOf(o);
   if (o.text_file || !o.simulate.empty()) {
     // The request's type, a cluster from elsewhere.
     if (!o.simulate.empty()) throw ParameterError("--simulate is not supported by this hail");
@@ -386,7 +403,7 @@ int HailBody(int argc, char** argv) {
   }
   Cluster cluster = BuildCluster(common, request.cluster);
 
-  if (verbose > 1) {
+  if (common.verbose > 1) {
     std::cerr << "Received request: " << RequestTypeName(request.request) << "\n";
   }
   const auto node_fields = o.print_nodes ? SplitCommas(*o.print_nodes) : std::vector<std::string>{};
@@ -396,12 +413,7 @@ int HailBody(int argc, char** argv) {
     std::cerr << "\n" << msg << " status:\n" << PrintNodes(c, node_fields) << "\n";
   };
   maybe_print_nodes("Initial cluster", cluster);
-
-  AllocOptions options;
-  options.ignore_soft_errors = o.ignore_soft_errors;
-  options.capacity = !o.no_capacity_checks;
-  if (o.restrict_to) options.restrict_to_nodes = SplitCommas(*o.restrict_to);
-  std::cout << ProcessRequest(request, cluster, options) << std::endl;
+  std::cout << ProcessRequest(request, cluster, AllocOptionsOf(o)) << std::endl;
   maybe_print_nodes("Final cluster", cluster);
   return 0;
 }
@@ -409,5 +421,24 @@ int HailBody(int argc, char** argv) {
 }  // namespace
 
 int HailMain(int argc, char** argv) { return RunProgram(argc, argv, HailBody); }
+
+std::string AnswerRequest(const boost::json::value& request_document,
+                          const std::vector<std::string>& params, bool exact) {
+  HailOptions o;
+  CLI::App app{"hail", "hail"};
+  AddHailOptions(app, o);
+  std::vector<std::string> args(params.rbegin(), params.rend());  // CLI11 takes them reversed
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    throw ParameterError("hail: " + std::string(e.what()));
+  }
+  if (o.print_nodes || o.save_cluster || o.text_file || !o.simulate.empty() || !o.args.empty()) {
+    throw ParameterError("hail: only allocation parameters can be given to an allocation");
+  }
+  IAllocatorRequest request = ParseIAllocatorRequest(request_document, "request");
+  Cluster cluster = BuildCluster(CommonOptionsOf(o), request.cluster);
+  return ProcessRequest(request, cluster, AllocOptionsOf(o), exact);
+}
 
 }  // namespace herd::htools

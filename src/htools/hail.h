@@ -3,10 +3,15 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "htools/allocation.h"
 #include "htools/cluster.h"
 #include "htools/iallocator_request.h"
+
+namespace boost::json {
+class value;
+}  // namespace boost::json
 
 namespace herd::htools {
 
@@ -24,9 +29,20 @@ std::optional<std::string> MultiAllocateGroup(const MultiAllocateRequest& reques
 bool IsDedicatedCluster(const ClusterData& data, const std::optional<std::string>& group);
 
 // Ganeti's processRequest and formatIAllocResult: the answer document for
-// `request`, placements committed to `cluster`.
+// `request`, placements committed to `cluster`. Scores are computed as
+// Ganeti computes them, to the bit, unless `options.exact_scores` is false
+// and `exact` too: then each candidate is scored in constant time, and only
+// candidates whose scores agree to about twelve digits may be ordered
+// differently from Ganeti's hail (O(nodes) per allocation, not O(nodes²)).
 std::string ProcessRequest(const IAllocatorRequest& request, Cluster& cluster,
-                           const AllocOptions& options);
+                           const AllocOptions& options, bool exact = true);
+
+// hail run on a request document in memory (parsed), with hail's command-line
+// parameters ("--ignore-soft-errors", "--restrict-allocation-to=n1,n2"):
+// the answer document. A malformed request or parameter throws
+// ParameterError. `exact` as for ProcessRequest.
+std::string AnswerRequest(const boost::json::value& request, const std::vector<std::string>& params,
+                          bool exact);
 
 int HailMain(int argc, char** argv);
 

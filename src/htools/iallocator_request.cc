@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <cmath>
+#include <unordered_map>
 
 #include "base/errors.h"
 #include "base/json.h"
@@ -294,8 +295,10 @@ Instance ParseBaseInstance(const std::string& source, const std::string& name,
   return inst;
 }
 
-Instance ParseInstance(const ClusterData& data, const std::string& source, const std::string& name,
-                       const json::value& v) {
+using NodeIndex = std::unordered_map<std::string, int>;
+
+Instance ParseInstance(const NodeIndex& node_index, const std::string& source,
+                       const std::string& name, const json::value& v) {
   const std::string owner = "invalid data for instance '" + name + "'";
   const json::object& o = Fields::ObjectOf(source, owner, v);
   Instance inst = ParseBaseInstance(source, name, o);
@@ -303,7 +306,8 @@ Instance ParseInstance(const ClusterData& data, const std::string& source, const
   const std::vector<std::string> nodes = f.Strings("nodes");
   if (nodes.empty()) throw ParameterError(source + ": empty node list for instance " + name);
   auto lookup = [&](const std::string& node) {
-    int index = data.FindNode(node);
+    auto found = node_index.find(node);
+    const int index = found == node_index.end() ? -1 : found->second;
     if (index < 0) {
       throw ParameterError(source + ": Unknown node '" + node + "' for instance " + name);
     }
@@ -441,6 +445,10 @@ IAllocatorRequest ParseIAllocatorRequest(const std::string& json_text, const std
   if (ec) {
     throw ParameterError(source + ": Parsing input IAllocator message: " + ec.message());
   }
+  return ParseIAllocatorRequest(decoded, source);
+}
+
+IAllocatorRequest ParseIAllocatorRequest(const json::value& decoded, const std::string& source) {
   const json::object& doc = Fields::ObjectOf(source, "Parsing input IAllocator message", decoded);
   const Fields top(source, "invalid iallocator message", doc);
   const json::object& request = top.Object("request");
@@ -453,8 +461,12 @@ IAllocatorRequest ParseIAllocatorRequest(const std::string& json_text, const std
   for (const auto& kv : top.Object("nodes")) {
     data.nodes.push_back(ParseNode(data, source, std::string(kv.key()), kv.value()));
   }
+  NodeIndex node_index;  // the first node of each name, as ClusterData::FindNode
+  for (size_t i = 0; i < data.nodes.size(); ++i) {
+    node_index.emplace(data.nodes[i].name, static_cast<int>(i));
+  }
   for (const auto& kv : top.Object("instances")) {
-    data.instances.push_back(ParseInstance(data, source, std::string(kv.key()), kv.value()));
+    data.instances.push_back(ParseInstance(node_index, source, std::string(kv.key()), kv.value()));
   }
   data.cluster_tags = top.Strings("cluster_tags");
   const std::vector<std::string> hypervisors = top.Strings("enabled_hypervisors");

@@ -11,6 +11,10 @@
 
 #include "htools/cluster_model.h"
 
+namespace boost::json {
+class value;
+}  // namespace boost::json
+
 namespace herd::htools {
 
 // A new instance to place ("allocate", and each entry of "multi-allocate").
@@ -76,5 +80,8 @@ std::string_view RequestTypeName(const IAllocatorRequestType& request);
 // ParameterError whose message starts with `source` and then reads as hail's
 // (e.g. "invalid request dict: key 'name': Unable to read String").
 IAllocatorRequest ParseIAllocatorRequest(const std::string& json_text, const std::string& source);
+// The same, from a document already parsed.
+IAllocatorRequest ParseIAllocatorRequest(const boost::json::value& document,
+                                         const std::string& source);
 
 }  // namespace herd::htools

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "master/cmdlib/lu_context.h"
+#include "master/cmdlib/node_live_cache.h"
 #include "master/config/config_store.h"
 #include "master/jobs/queue.h"
 #include "master/queue_replicator.h"
@@ -39,6 +40,7 @@ class MasterServices : public ClusterServices {
   void RequestShutdown() override { shutdown_requested_ = true; }
   void FlushReplication(int timeout_ms) override;
   void WaitConfigReplicated(int timeout_ms) override;
+  NodeLiveCache& AllocatorLiveData() override { return live_cache_; }
   bool shutdown_requested() const { return shutdown_requested_; }
 
  private:
@@ -63,6 +65,8 @@ class MasterServices : public ClusterServices {
   bool ssconf_dirty_ = false;
   boost::json::object last_ssconf_;  // what every online node got last time
   std::thread replication_thread_, ssconf_thread_;
+  // Figures a few seconds old are as good as new for an allocation.
+  NodeLiveCache live_cache_{std::chrono::seconds(3)};
 };
 
 }  // namespace herd::master

@@ -10,6 +10,7 @@
 
 #include "base/errors.h"
 #include "base/files.h"
+#include "base/heap.h"
 #include "base/json.h"
 #include "base/logging.h"
 #include "base/paths.h"
@@ -106,6 +107,10 @@ int RunMasterDaemon(int argc, char** argv) {
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // Many job threads, one config: a few arenas, and freed memory returned,
+    // keep the daemon's footprint to its configuration (see bench/scale).
+    LimitMallocArenas(2);
+    HeapTrimmer heap_trimmer(std::chrono::seconds(2));
 
     ConfigStore config(paths);
     auto rpc = rpc::MakeHttpsNodeRpcClient(paths.NodedCertFile());

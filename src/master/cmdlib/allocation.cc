@@ -1,25 +1,50 @@
 #include "master/cmdlib/allocation.h"
 
+#include <filesystem>
+
 #include "base/errors.h"
 #include "base/json.h"
+#include "base/process.h"
+#include "htools/hail.h"
 #include "master/cmdlib/common.h"
+#include "master/cmdlib/node_live_cache.h"
 #include "master/iallocator/iallocator.h"
 
 namespace herd::master {
 namespace {
 namespace ia = iallocator;
 
+// Herd's own hail, found where the allocator would be run from: the master
+// daemon answers in itself, without a request file and a process.
+bool IsOwnHail(const std::string& script) {
+  std::error_code ec;
+  const auto found = std::filesystem::canonical(script, ec);
+  if (ec) return false;
+  const auto own = std::filesystem::canonical(ExecutableDir() + "/hail", ec);
+  return !ec && found == own;
+}
+
 ia::Allocator MakeAllocator(LuContext& ctx, const std::string& name) {
   ia::Allocator a;
   a.name = name;
   a.search_path = ia::AllocatorSearchPath(ctx.paths);
+  std::string script;
+  try {
+    script = ia::FindAllocator(name, a.search_path);
+  } catch (const GanetiError&) {
+    return a;  // the run reports it
+  }
+  if (IsOwnHail(script)) {
+    a.in_process = [](const json::value& input, const std::vector<std::string>& params) {
+      return htools::AnswerRequest(input, params, /*exact=*/false);
+    };
+  }
   return a;
 }
 
 // What the allocator needs to know of each node, asked as Ganeti asks it.
-ia::NodeLiveData GatherLive(LuContext& ctx, const objects::ConfigData& config,
-                            const ia::Request& request) {
-  ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request);
+ia::NodeLiveData AskNodes(LuContext& ctx, const objects::ConfigData& config,
+                          const ia::NodeInfoQuery& query) {
   std::vector<rpc::NodeAddress> targets;
   for (const auto& uuid : query.node_uuids) targets.push_back(AddressOf(config.nodes.at(uuid)));
   json::array storage;
@@ -65,6 +90,14 @@ ia::NodeLiveData GatherLive(LuContext& ctx, const objects::ConfigData& config,
     }
   }
   return live;
+}
+
+// The same, shared with the allocations of the last few seconds.
+ia::NodeLiveData GatherLive(LuContext& ctx, const objects::ConfigData& config,
+                            const ia::Request& request) {
+  const ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request);
+  return ctx.services.AllocatorLiveData().Get(
+      config, query, [&](const std::vector<std::string>&) { return AskNodes(ctx, config, query); });
 }
 
 ia::AllocateRequest ToRequest(const NewInstanceNeeds& n) {

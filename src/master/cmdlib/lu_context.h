@@ -15,6 +15,8 @@
 
 namespace herd::master {
 
+class NodeLiveCache;
+
 // Services of the master daemon a logical unit may call.
 class ClusterServices {
  public:
@@ -34,6 +36,8 @@ class ClusterServices {
   // Waits (at most `timeout_ms`) until the candidates hold every config
   // change committed so far.
   virtual void WaitConfigReplicated(int timeout_ms) = 0;
+  // The node figures allocations share (see NodeLiveCache).
+  virtual NodeLiveCache& AllocatorLiveData() = 0;
 };
 
 struct LuContext {

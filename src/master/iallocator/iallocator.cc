@@ -11,9 +11,8 @@ namespace {
 
 std::string Run(const Allocator& allocator, const objects::ConfigData& config,
                 const NodeLiveData& live, const Request& request) {
-  const std::string input = BuildRequest(config, live, request);
-  spdlog::debug("Running iallocator '{}' for a {} request ({} bytes of input)", allocator.name,
-                ModeName(request), input.size());
+  const json::value input = BuildRequestDocument(config, live, request);
+  spdlog::debug("Running iallocator '{}' for a {} request", allocator.name, ModeName(request));
   return RunAllocatorScript(allocator, input, ParamsFor(config, allocator, request));
 }
 

@@ -21,17 +21,6 @@ bool Contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
-// Ganeti's MAP_DISK_TEMPLATE_STORAGE_TYPE; "" for an unknown template.
-std::string StorageTypeOf(std::string_view disk_template) {
-  static const std::map<std::string, std::string, std::less<>> kStorage{
-      {"blockdev", "blockdev"}, {"diskless", "diskless"}, {"drbd", "lvm-vg"},
-      {"ext", "ext"},           {"file", "file"},         {"gluster", "gluster"},
-      {"plain", "lvm-vg"},      {"rbd", "rados"},         {"sharedfile", "sharedfile"}};
-  auto it = kStorage.find(disk_template);
-  return it == kStorage.end() ? "" : it->second;
-}
-
-// Storage types whose space nodes report (Ganeti's STS_REPORT).
 bool ReportsStorage(std::string_view storage_type) {
   return storage_type == "file" || storage_type == "lvm-vg" || storage_type == "lvm-pv";
 }
@@ -168,6 +157,10 @@ std::vector<InstanceBe> FilledInstances(const ConfigData& config) {
 json::object NodeData(const ConfigData& config, const NodeLiveData& live,
                       const NodeInfoQuery& query, const std::vector<InstanceBe>& instances) {
   json::object nodes;
+  // Each node's primaries, in the instances' order (one pass, not one per node).
+  std::map<std::string_view, std::vector<const InstanceBe*>> primaries;
+  for (const InstanceBe& ib : instances) primaries[ib.instance->primary_node].push_back(&ib);
+  static const std::vector<const InstanceBe*> kNone;
   for (const auto& [uuid, node] : config.nodes) {
     json::object data{{"tags", StringArray(node.tags)},
                       {"primary_ip", node.primary_ip},
@@ -196,9 +189,10 @@ json::object NodeData(const ConfigData& config, const NodeLiveData& live,
     // Memory an up instance may still claim counts as used (Ganeti's
     // _ComputeInstanceMemory).
     int64_t i_pri_memory = 0, i_pri_up_memory = 0, free_memory = f.memory_free;
-    for (const InstanceBe& ib : instances) {
+    auto own = primaries.find(uuid);
+    for (const InstanceBe* ibp : own == primaries.end() ? kNone : own->second) {
+      const InstanceBe& ib = *ibp;
       const Instance& inst = *ib.instance;
-      if (inst.primary_node != uuid) continue;
       i_pri_memory += ib.maxmem;
       auto used = f.instance_memory.find(inst.name);
       const int64_t in_use = used == f.instance_memory.end() ? 0 : used->second;
@@ -421,6 +415,15 @@ int64_t DiskSpaceTotal(const std::string& disk_template, const std::vector<int64
   return total;
 }
 
+std::string StorageTypeOf(std::string_view disk_template) {
+  static const std::map<std::string, std::string, std::less<>> kStorage{
+      {"blockdev", "blockdev"}, {"diskless", "diskless"}, {"drbd", "lvm-vg"},
+      {"ext", "ext"},           {"file", "file"},         {"gluster", "gluster"},
+      {"plain", "lvm-vg"},      {"rbd", "rados"},         {"sharedfile", "sharedfile"}};
+  auto it = kStorage.find(disk_template);
+  return it == kStorage.end() ? "" : it->second;
+}
+
 NodeInfoQuery NodeInfoQueryFor(const ConfigData& config, const Request& request) {
   NodeInfoQuery q;
   for (const auto& [uuid, node] : config.nodes) {
@@ -451,6 +454,11 @@ NodeInfoQuery NodeInfoQueryFor(const ConfigData& config, const Request& request)
 
 std::string BuildRequest(const ConfigData& config, const NodeLiveData& live,
                          const Request& request) {
+  return SerializeJson(BuildRequestDocument(config, live, request));
+}
+
+json::value BuildRequestDocument(const ConfigData& config, const NodeLiveData& live,
+                                 const Request& request) {
   const NodeInfoQuery query = NodeInfoQueryFor(config, request);
   json::object request_data = RequestData(config, request);
   const auto instances = FilledInstances(config);
@@ -465,7 +473,7 @@ std::string BuildRequest(const ConfigData& config, const NodeLiveData& live,
                    {"nodes", NodeData(config, live, query, instances)},
                    {"instances", InstanceData(config, instances)},
                    {"request", std::move(request_data)}};
-  return SerializeJson(doc);
+  return doc;
 }
 
 }  // namespace herd::master::iallocator

@@ -10,6 +10,10 @@
 #include <variant>
 #include <vector>
 
+namespace boost::json {
+class value;
+}  // namespace boost::json
+
 namespace herd::objects {
 struct ConfigData;
 }
@@ -105,11 +109,18 @@ struct NodeInfoQuery {
 };
 NodeInfoQuery NodeInfoQueryFor(const objects::ConfigData& config, const Request& request);
 
+// Ganeti's MAP_DISK_TEMPLATE_STORAGE_TYPE ("file" -> "file", "drbd" ->
+// "lvm-vg", ...); "" for an unknown template.
+std::string StorageTypeOf(std::string_view disk_template);
+
 // The whole input document, as JSON text. Nodes that are offline or not
 // vm_capable carry only their configuration; every other node must have
 // answered in `live` (else OpExecError "Can't get data for node ...").
 // Requests naming unknown instances, nodes or groups throw OpPrereqError.
 std::string BuildRequest(const objects::ConfigData& config, const NodeLiveData& live,
                          const Request& request);
+// The same document, unserialised (for an allocator in the master daemon).
+boost::json::value BuildRequestDocument(const objects::ConfigData& config, const NodeLiveData& live,
+                                        const Request& request);
 
 }  // namespace herd::master::iallocator

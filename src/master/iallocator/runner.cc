@@ -16,6 +16,7 @@
 #include <filesystem>
 
 #include "base/errors.h"
+#include "base/json.h"
 #include "base/paths.h"
 
 extern char** environ;
@@ -239,16 +240,26 @@ std::string FindAllocator(const std::string& name, const std::vector<std::string
                                Join(search_path) + ")"));
 }
 
-std::string RunAllocatorScript(const Allocator& allocator, const std::string& input,
+std::string RunAllocatorScript(const Allocator& allocator, const json::value& input,
                                const AllocatorParams& params) {
+  std::vector<std::string> args;
+  for (const auto& [key, value] : params) {
+    args.push_back("--" + key + (value ? "=" + *value : std::string()));
+  }
+  if (allocator.in_process) {
+    try {
+      return allocator.in_process(input, args);
+    } catch (const GanetiError& e) {
+      throw OpExecError(RunFailure("iallocator module '" + allocator.name +
+                                   "' failed: " + (e.args().empty() ? e.what() : e.args()[0])));
+    }
+  }
   const std::string script =
       FindAllocator(allocator.name, allocator.search_path.empty() ? DefaultAllocatorSearchPath()
                                                                   : allocator.search_path);
-  RequestFile request(allocator.temp_dir, input);
+  RequestFile request(allocator.temp_dir, SerializeJson(input));
   std::vector<std::string> argv{script, request.path()};
-  for (const auto& [key, value] : params) {
-    argv.push_back("--" + key + (value ? "=" + *value : std::string()));
-  }
+  argv.insert(argv.end(), args.begin(), args.end());
   const int timeout = std::max(1, allocator.timeout_seconds);
   ChildResult result = Spawn(argv, timeout);
   if (result.timed_out || !WIFEXITED(result.status) || WEXITSTATUS(result.status) != 0) {

@@ -2,11 +2,15 @@
 // Ganeti's node daemon does (IAllocatorRunner).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+namespace boost::json {
+class value;
+}
 namespace herd {
 class Paths;
 }
@@ -34,6 +38,12 @@ struct Allocator {
   AllocatorParams params;                // on top of the cluster's default_iallocator_params
   int timeout_seconds = 900;             // Ganeti's RPC_TMO_NORMAL
   std::string temp_dir;                  // for the request file; empty: the system's
+  // When set, answers instead of a script run (Herd's own hail, inside the
+  // master daemon): request document and "--key=value" parameters in, answer
+  // document out; a GanetiError is reported as the script's failure.
+  std::function<std::string(const boost::json::value& input,
+                            const std::vector<std::string>& params)>
+      in_process;
 };
 
 // Writes `input` to a temporary file, runs the allocator as
@@ -41,7 +51,7 @@ struct Allocator {
 // stdin from /dev/null, in "/", and returns its standard output. A missing
 // script, a failed start, a non-zero exit, a signal or the time limit throw
 // OpExecError naming the allocator, with its stdout and stderr.
-std::string RunAllocatorScript(const Allocator& allocator, const std::string& input,
+std::string RunAllocatorScript(const Allocator& allocator, const boost::json::value& input,
                                const AllocatorParams& params);
 
 }  // namespace herd::master::iallocator

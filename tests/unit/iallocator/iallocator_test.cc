@@ -18,7 +18,7 @@ using testing::TempDir;
 // An allocator script that saves its request and prints `answer`.
 Allocator Answering(const TempDir& dir, const std::string& answer) {
   dir.Script("fixed", "cp \"$1\" \"" + dir.path() + "/request.json\"\necho '" + answer + "'\n");
-  return Allocator{"fixed", {dir.path()}, {}, 10, dir.path()};
+  return Allocator{"fixed", {dir.path()}, {}, 10, dir.path(), {}};
 }
 
 GanetiError Thrown(const std::function<void()>& f) {

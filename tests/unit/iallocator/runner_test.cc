@@ -7,6 +7,7 @@
 
 #include "base/errors.h"
 #include "base/files.h"
+#include "base/json.h"
 #include "base/paths.h"
 #include "test_cluster.h"
 
@@ -73,10 +74,10 @@ TEST(RunnerTest, PassesTheRequestFileThenParametersAndReturnsStdoutOnly) {
                            "echo 'a warning' >&2\n"
                            "echo '{\"success\": true, \"info\": \"\", \"result\": []}'\n");
   Allocator allocator{"echoer", {dir.path()}, {}, 10, dir.path()};
-  const std::string out =
-      RunAllocatorScript(allocator, "{\"version\": 2}", {{"flag", std::nullopt}, {"k", "v"}});
+  const std::string out = RunAllocatorScript(allocator, json::object{{"version", 2}},
+                                             {{"flag", std::nullopt}, {"k", "v"}});
   EXPECT_EQ(out, "{\"success\": true, \"info\": \"\", \"result\": []}\n");
-  EXPECT_EQ(ReadFile(dir.path() + "/request"), "{\"version\": 2}");
+  EXPECT_EQ(ReadFile(dir.path() + "/request"), "{\"version\":2}");
   EXPECT_EQ(ReadFile(dir.path() + "/cwd"), "/\n");
   const std::string argv = ReadFile(dir.path() + "/argv");
   const std::string request_file = argv.substr(0, argv.find('\n'));
@@ -90,7 +91,8 @@ TEST(RunnerTest, FailureReportsExitCodeAndOutput) {
   TempDir dir;
   dir.Script("broken", "echo 'partial'\necho 'cannot parse input' >&2\nexit 3\n");
   Allocator allocator{"broken", {dir.path()}, {}, 10, dir.path()};
-  const std::string message = ExecErrorMessage([&] { RunAllocatorScript(allocator, "{}", {}); });
+  const std::string message =
+      ExecErrorMessage([&] { RunAllocatorScript(allocator, json::object{}, {}); });
   EXPECT_EQ(message,
             "Failure while running the iallocator script: iallocator module 'broken' failed: "
             "exited with exit code 3, output 'partial\ncannot parse input\n'");
@@ -102,7 +104,8 @@ TEST(RunnerTest, TimeLimitKillsTheAllocatorAndItsChildren) {
   dir.Script("slow", "sleep 60 &\nsleep 60\n");
   Allocator allocator{"slow", {dir.path()}, {}, 1, dir.path()};
   const auto start = std::chrono::steady_clock::now();
-  const std::string message = ExecErrorMessage([&] { RunAllocatorScript(allocator, "{}", {}); });
+  const std::string message =
+      ExecErrorMessage([&] { RunAllocatorScript(allocator, json::object{}, {}); });
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   EXPECT_NE(message.find("did not finish within 1 seconds and was killed"), std::string::npos)
       << message;
@@ -113,11 +116,11 @@ TEST(RunnerTest, SignalAndUnexecutableFileAreReported) {
   dir.Script("crash", "kill -SEGV $$\n");
   std::ofstream(dir.path() + "/plain") << "not a program\n";
   std::string message = ExecErrorMessage([&] {
-    RunAllocatorScript(Allocator{"crash", {dir.path()}, {}, 10, ""}, "{}", {});
+    RunAllocatorScript(Allocator{"crash", {dir.path()}, {}, 10, ""}, json::object{}, {});
   });
   EXPECT_NE(message.find("terminated by signal 11"), std::string::npos) << message;
   message = ExecErrorMessage([&] {
-    RunAllocatorScript(Allocator{"plain", {dir.path()}, {}, 10, ""}, "{}", {});
+    RunAllocatorScript(Allocator{"plain", {dir.path()}, {}, 10, ""}, json::object{}, {});
   });
   EXPECT_NE(message.find("cannot execute iallocator " + dir.path() + "/plain"), std::string::npos)
       << message;

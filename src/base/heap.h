@@ -1,0 +1,33 @@
+// Keeping a long-running daemon's resident memory to what it uses: glibc
+// keeps freed memory (per thread arena, in holes between live blocks) for
+// reuse, so a burst of large transient work (allocation requests of a
+// thousand-node cluster) would otherwise stay resident for good.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace herd {
+
+// At most `arenas` malloc arenas, however many threads allocate: fewer
+// arenas, less memory held back per thread. Call before threads start.
+void LimitMallocArenas(int arenas);
+
+// Gives free heap memory back to the system every `period` while alive.
+class HeapTrimmer {
+ public:
+  explicit HeapTrimmer(std::chrono::milliseconds period);
+  ~HeapTrimmer();
+  HeapTrimmer(const HeapTrimmer&) = delete;
+  HeapTrimmer& operator=(const HeapTrimmer&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace herd

@@ -1,0 +1,49 @@
+// The node figures allocations work from (node_info and all_instances_info
+// of every vm_capable node), shared by the allocations of a few seconds.
+//
+// Asking a thousand nodes costs far more than the allocation itself, and two
+// allocations a moment apart would ask the same. Figures kept a little while
+// stay right for what the master itself changed since: an instance created
+// since is not in the kept list of running instances, so the request counts
+// its whole memory, and its disks are taken off the kept free space here.
+// What others changed meanwhile (an instance stopped by hand) is seen as
+// late as in Ganeti, where the figures age while the allocator runs.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "master/iallocator/request.h"
+
+namespace herd::master {
+
+class NodeLiveCache {
+ public:
+  using Fetch = std::function<iallocator::NodeLiveData(const std::vector<std::string>& node_uuids)>;
+  explicit NodeLiveCache(std::chrono::milliseconds max_age) : max_age_(max_age) {}
+
+  // Figures of `query`'s nodes: kept ones younger than the maximum age, with
+  // the disks of instances created since taken off, else fetched afresh by
+  // `fetch` (one fetch at a time per kind of query; the others wait for it).
+  iallocator::NodeLiveData Get(const objects::ConfigData& config,
+                               const iallocator::NodeInfoQuery& query, const Fetch& fetch);
+  // Forgets everything (nodes changed, say).
+  void Clear();
+
+ private:
+  struct Entry {
+    std::chrono::steady_clock::time_point fetched;
+    iallocator::NodeLiveData data;
+    std::set<std::string> instances;  // uuids of the instances configured at the fetch
+  };
+  std::chrono::milliseconds max_age_;
+  std::mutex mu_;  // guards entries_
+  std::map<std::string, Entry> entries_;
+  std::map<std::string, std::mutex> fetching_;  // one per query kind
+};
+
+}  // namespace herd::master
