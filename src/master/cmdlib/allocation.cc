@@ -92,12 +92,17 @@ ia::NodeLiveData AskNodes(LuContext& ctx, const objects::ConfigData& config,
   return live;
 }
 
-// The same, shared with the allocations of the last few seconds.
+// The same, shared with the allocations of the last few seconds, less what
+// creations under way have reserved.
+using Reserved = NodeLiveCache::Reservations;
+
 ia::NodeLiveData GatherLive(LuContext& ctx, const objects::ConfigData& config,
-                            const ia::Request& request) {
+                            const ia::Request& request, const Reserved& reserved) {
   const ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request);
-  return ctx.services.AllocatorLiveData().Get(
+  auto live = ctx.services.AllocatorLiveData().Get(
       config, query, [&](const std::vector<std::string>&) { return AskNodes(ctx, config, query); });
+  NodeLiveCache::Deduct(reserved, query, live);
+  return live;
 }
 
 ia::AllocateRequest ToRequest(const NewInstanceNeeds& n) {
@@ -127,11 +132,21 @@ ia::AllocateRequest ToRequest(const NewInstanceNeeds& n) {
   return r;
 }
 
+// Runs an allocation decision on a copy of the config, one decision at a
+// time (see NodeLiveCache::DecideAlone).
 template <typename Fn>
 auto WithSnapshot(LuContext& ctx, Fn&& fn) {
-  auto snapshot = std::make_shared<objects::ConfigData>(
-      ctx.config.Read([](const objects::ConfigData& d) { return d; }));
-  return fn(*snapshot);
+  auto& cache = ctx.services.AllocatorLiveData();
+  auto deciding = cache.DecideAlone();
+  // The reservations as of the snapshot: a creation's reservation ends in
+  // the commit that puts its instance in the config.
+  Reserved reserved;
+  auto snapshot =
+      std::make_shared<objects::ConfigData>(ctx.config.Read([&](const objects::ConfigData& d) {
+        reserved = cache.CurrentReservations();
+        return d;
+      }));
+  return fn(*snapshot, reserved);
 }
 
 }  // namespace
@@ -143,22 +158,33 @@ std::string AllocatorName(LuContext& ctx, const std::string& requested) {
 
 std::string AllocatePrimaryNode(LuContext& ctx, const std::string& allocator,
                                 const NewInstanceNeeds& needs) {
-  return WithSnapshot(ctx, [&](const objects::ConfigData& config) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config, const Reserved& reserved) {
     ia::Request request = ToRequest(needs);
-    auto live = GatherLive(ctx, config, request);
+    auto live = GatherLive(ctx, config, request, reserved);
     auto nodes = ia::Allocate(MakeAllocator(ctx, allocator), config, live, ToRequest(needs));
     if (nodes.empty()) throw OpExecError("iallocator '" + allocator + "' returned no node");
+    const objects::Node* chosen = config.FindNodeByName(nodes.front());
+    if (!chosen) throw OpExecError("iallocator '" + allocator + "' returned unknown node");
+    // Before the next decision: the instance is not in the config yet.
+    ctx.services.AllocatorLiveData().Reserve(ctx.owner, ReservationFor(chosen->uuid, needs));
     return nodes.front();
   });
 }
 
+NodeLiveCache::Reservation ReservationFor(const std::string& node_uuid,
+                                          const NewInstanceNeeds& needs) {
+  NodeLiveCache::Reservation r{node_uuid, needs.memory, 0};
+  for (const auto& [size, mode] : needs.disks) r.disk_mib += size;
+  return r;
+}
+
 std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<std::string>> AllocateMany(
     LuContext& ctx, const std::string& allocator, const std::vector<NewInstanceNeeds>& all) {
-  return WithSnapshot(ctx, [&](const objects::ConfigData& config) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config, const Reserved& reserved) {
     ia::MultiAllocateRequest multi;
     for (const auto& n : all) multi.instances.push_back(ToRequest(n));
     ia::Request request = multi;
-    auto live = GatherLive(ctx, config, request);
+    auto live = GatherLive(ctx, config, request, reserved);
     auto result = ia::MultiAllocate(MakeAllocator(ctx, allocator), config, live, multi);
     std::vector<std::pair<std::string, std::string>> placed;
     for (const auto& [name, nodes] : result.allocated) {
@@ -176,10 +202,10 @@ std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<std::str
 
 std::string RelocationTarget(LuContext& ctx, const std::string& allocator,
                              const std::string& instance_name, const std::string& from_node_name) {
-  return WithSnapshot(ctx, [&](const objects::ConfigData& config) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config, const Reserved& reserved) {
     ia::RelocateRequest reloc{instance_name, {from_node_name}};
     ia::Request request = reloc;
-    auto live = GatherLive(ctx, config, request);
+    auto live = GatherLive(ctx, config, request, reserved);
     auto nodes = ia::Relocate(MakeAllocator(ctx, allocator), config, live, reloc);
     if (nodes.empty()) throw OpExecError("iallocator '" + allocator + "' returned no node");
     return nodes.front();
@@ -190,10 +216,10 @@ std::vector<std::vector<std::string>> EvacuationPlan(LuContext& ctx, const std::
                                                      const std::vector<std::string>& instances,
                                                      const std::string& mode,
                                                      bool ignore_soft_errors) {
-  return WithSnapshot(ctx, [&](const objects::ConfigData& config) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config, const Reserved& reserved) {
     ia::NodeEvacuateRequest evac{instances, mode, ignore_soft_errors};
     ia::Request request = evac;
-    auto live = GatherLive(ctx, config, request);
+    auto live = GatherLive(ctx, config, request, reserved);
     auto result = ia::NodeEvacuate(MakeAllocator(ctx, allocator), config, live, evac);
     for (const auto& f : result.failed) {
       ctx.Feedback("Instance " + f.instance + " cannot be evacuated" +

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "master/cmdlib/lu_context.h"
+#include "master/cmdlib/node_live_cache.h"
 
 namespace herd::master {
 
@@ -23,9 +24,15 @@ struct NewInstanceNeeds {
 // The allocator the opcode names, else the cluster's default; empty if none.
 std::string AllocatorName(LuContext& ctx, const std::string& requested);
 
-// Primary node name for a new instance. The caller holds every node lock.
+// Primary node name for a new instance, reserved for the job (ctx.owner)
+// until its instance is committed (see NodeLiveCache::Reserve). The caller
+// locks the chosen node afterwards: allocations run one at a time without
+// holding every node lock, so creations on other nodes go on meanwhile.
 std::string AllocatePrimaryNode(LuContext& ctx, const std::string& allocator,
                                 const NewInstanceNeeds& needs);
+// What a new instance will take from its node until it is in the config.
+NodeLiveCache::Reservation ReservationFor(const std::string& node_uuid,
+                                          const NewInstanceNeeds& needs);
 // Several new instances at once: name -> primary node, and the names that
 // did not fit.
 std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<std::string>> AllocateMany(

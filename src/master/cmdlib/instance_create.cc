@@ -11,6 +11,7 @@
 #include "master/cmdlib/instance_common.h"
 #include "master/cmdlib/instance_params.h"
 #include "master/cmdlib/ipolicy.h"
+#include "master/cmdlib/node_live_cache.h"
 
 namespace herd::master {
 namespace {
@@ -264,13 +265,21 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
         kEcodeInval);
   }
   std::string pnode_uuid;
+  auto& allocations = ctx.services.AllocatorLiveData();
+  // The instance's reservation on its node ends with the commit below, or
+  // here when the creation fails.
+  struct ReservationEnd {
+    NodeLiveCache& allocations;
+    const std::string& owner;
+    ~ReservationEnd() { allocations.Release(owner); }
+  } reservation_end{allocations, ctx.owner};
   if (!req.pnode.empty()) {
     pnode_uuid = ctx.config.Read(
         [&](const objects::ConfigData& d) { return ExpandNode(d, req.pnode).uuid; });
     LockNodes(ctx, {pnode_uuid});
-  } else {
-    ctx.locks.AcquireAll(ctx.owner, locking::Level::kNode, false);
-    ctx.locks.AcquireAll(ctx.owner, locking::Level::kNodeRes, false);
+    auto needs = ctx.config.Read([&](const objects::ConfigData& d) { return NeedsOf(req, d); });
+    auto deciding = allocations.DecideAlone();  // allocations see it from now on
+    allocations.Reserve(ctx.owner, ReservationFor(pnode_uuid, needs));
   }
   ctx.op.NotifyStart();
 
@@ -298,8 +307,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
         ctx.config.Read([&](const objects::ConfigData& d) { return ExpandNode(d, chosen).uuid; });
     ctx.Feedback("Selected node " + chosen + " for instance " + req.name + " using iallocator " +
                  allocator);
-    ctx.locks.ReleaseExcept(ctx.owner, locking::Level::kNode, {pnode_uuid});
-    ctx.locks.ReleaseExcept(ctx.owner, locking::Level::kNodeRes, {pnode_uuid});
+    LockNodes(ctx, {pnode_uuid});
   }
 
   objects::Node pnode;
@@ -408,6 +416,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
       }
       for (auto disk : disks) txn.AddDisk(std::move(disk));
       txn.AddInstance(instance);
+      allocations.Release(ctx.owner);  // the config counts the instance now
     });
   } catch (...) {
     cleanup_disks();

@@ -80,4 +80,29 @@ void NodeLiveCache::Clear() {
   entries_.clear();
 }
 
+void NodeLiveCache::Reserve(const std::string& owner, const Reservation& reservation) {
+  std::lock_guard lock(reservations_mu_);
+  reservations_[owner] = reservation;
+}
+
+void NodeLiveCache::Release(const std::string& owner) {
+  std::lock_guard lock(reservations_mu_);
+  reservations_.erase(owner);
+}
+
+NodeLiveCache::Reservations NodeLiveCache::CurrentReservations() const {
+  std::lock_guard lock(reservations_mu_);
+  return reservations_;
+}
+
+void NodeLiveCache::Deduct(const Reservations& reserved, const iallocator::NodeInfoQuery& query,
+                           iallocator::NodeLiveData& live) {
+  for (const auto& [owner, r] : reserved) {
+    auto it = live.find(r.node_uuid);
+    if (it == live.end()) continue;
+    it->second.memory_free -= r.memory_mib;
+    if (query.reports_storage) it->second.disk_free -= r.disk_mib;
+  }
+}
+
 }  // namespace herd::master

@@ -1,5 +1,6 @@
 // The node figures allocations work from (node_info and all_instances_info
-// of every vm_capable node), shared by the allocations of a few seconds.
+// of every vm_capable node), shared by the allocations of a few seconds, and
+// what creations under way have reserved of them.
 //
 // Asking a thousand nodes costs far more than the allocation itself, and two
 // allocations a moment apart would ask the same. Figures kept a little while
@@ -34,6 +35,30 @@ class NodeLiveCache {
   // Forgets everything (nodes changed, say).
   void Clear();
 
+  // Allocation decisions, one at a time: the config they read, the node
+  // figures and the reservations below must not change under them. Never
+  // wait for a lock while holding this.
+  std::unique_lock<std::mutex> DecideAlone() { return std::unique_lock(decide_mu_); }
+
+  // What creations under way (chosen, not yet in the config) will take from
+  // their node: allocations deduct it, so that two creations a moment apart
+  // do not count on the same memory. `owner` (a job) holds one reservation;
+  // it ends when the instance is committed (Release inside the commit, so
+  // that a config snapshot and the reservations always agree) or the
+  // creation fails.
+  struct Reservation {
+    std::string node_uuid;
+    int64_t memory_mib = 0, disk_mib = 0;
+  };
+  using Reservations = std::map<std::string, Reservation>;  // by owner
+  void Reserve(const std::string& owner, const Reservation& reservation);
+  void Release(const std::string& owner);
+  Reservations CurrentReservations() const;
+  // Subtracts `reserved` from `live` (memory, and disk when `query` reports
+  // storage).
+  static void Deduct(const Reservations& reserved, const iallocator::NodeInfoQuery& query,
+                     iallocator::NodeLiveData& live);
+
  private:
   struct Entry {
     std::chrono::steady_clock::time_point fetched;
@@ -44,6 +69,9 @@ class NodeLiveCache {
   std::mutex mu_;  // guards entries_
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::mutex> fetching_;  // one per query kind
+  std::mutex decide_mu_;
+  mutable std::mutex reservations_mu_;
+  Reservations reservations_;
 };
 
 }  // namespace herd::master
