@@ -25,14 +25,14 @@ void WriteAll(int fd, std::string_view data, const std::string& path) {
 }
 }  // namespace
 
-void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode,
-                     bool sync_directory) {
+namespace {
+void WriteAndRename(const std::string& path, std::string_view data, unsigned mode, bool sync) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) throw SystemError("open " + tmp, errno);
   try {
     WriteAll(fd, data, tmp);
-    if (::fsync(fd) != 0) throw SystemError("fsync " + tmp, errno);
+    if (sync && ::fsync(fd) != 0) throw SystemError("fsync " + tmp, errno);
   } catch (...) {
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -44,7 +44,17 @@ void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mo
     ::unlink(tmp.c_str());
     throw SystemError("rename " + tmp + " to " + path, err);
   }
+}
+}  // namespace
+
+void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode,
+                     bool sync_directory) {
+  WriteAndRename(path, data, mode, true);
   if (sync_directory) FsyncDirectory(std::filesystem::path(path).parent_path().string());
+}
+
+void WriteFileAtomicUnsynced(const std::string& path, std::string_view data, unsigned mode) {
+  WriteAndRename(path, data, mode, false);
 }
 
 void FsyncDirectory(const std::string& dir) {

@@ -13,6 +13,10 @@ namespace herd {
 // for many files).
 void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644,
                      bool sync_directory = true);
+// Atomic (write and rename) but not durable: readers and a killed process
+// never see a partial file, a power cut may bring back the previous one.
+// For progress that a later durable write supersedes.
+void WriteFileAtomicUnsynced(const std::string& path, std::string_view data, unsigned mode = 0644);
 std::string ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
 void MakeDirs(const std::string& path, unsigned mode = 0755);

@@ -422,8 +422,9 @@ int HailBody(int argc, char** argv) {
 
 int HailMain(int argc, char** argv) { return RunProgram(argc, argv, HailBody); }
 
-std::string AnswerRequest(const boost::json::value& request_document,
-                          const std::vector<std::string>& params, bool exact) {
+namespace {
+// hail's parameters given to an allocator run in process.
+HailOptions InProcessOptions(const std::vector<std::string>& params) {
   HailOptions o;
   CLI::App app{"hail", "hail"};
   AddHailOptions(app, o);
@@ -436,9 +437,39 @@ std::string AnswerRequest(const boost::json::value& request_document,
   if (o.print_nodes || o.save_cluster || o.text_file || !o.simulate.empty() || !o.args.empty()) {
     throw ParameterError("hail: only allocation parameters can be given to an allocation");
   }
+  return o;
+}
+}  // namespace
+
+std::string AnswerRequest(const boost::json::value& request_document,
+                          const std::vector<std::string>& params, bool exact) {
+  const HailOptions o = InProcessOptions(params);
   IAllocatorRequest request = ParseIAllocatorRequest(request_document, "request");
   Cluster cluster = BuildCluster(CommonOptionsOf(o), request.cluster);
   return ProcessRequest(request, cluster, AllocOptionsOf(o), exact);
+}
+
+AllocationSession::AllocationSession(const boost::json::value& document,
+                                     const std::vector<std::string>& params) {
+  const HailOptions o = InProcessOptions(params);
+  loaded_ = ParseIAllocatorRequest(document, "request");
+  cluster_ = BuildCluster(CommonOptionsOf(o), loaded_.cluster);
+  options_ = AllocOptionsOf(o);
+}
+
+std::string AllocationSession::Allocate(const boost::json::value& request_part, bool exact) {
+  const auto request = ParseRequestPart(request_part, loaded_.cluster, "request");
+  const auto* allocate = std::get_if<AllocateRequest>(&request);
+  if (!allocate) throw ParameterError("hail: a kept cluster model answers allocations only");
+  AllocOptions options = options_;
+  options.exact_scores = exact;
+  try {
+    return ProcessAllocate(cluster_, *allocate, options,
+                           IsDedicatedCluster(loaded_.cluster, allocate->group_name));
+  } catch (const GanetiError& e) {
+    usable_ = false;  // the placement may be half made
+    return FormatFailureAnswer(ErrorText(e));
+  }
 }
 
 }  // namespace herd::htools

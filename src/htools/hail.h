@@ -44,6 +44,27 @@ std::string ProcessRequest(const IAllocatorRequest& request, Cluster& cluster,
 std::string AnswerRequest(const boost::json::value& request, const std::vector<std::string>& params,
                           bool exact);
 
+// hail's model of a cluster kept between requests, as the master daemon
+// keeps it: the cluster of one request document, every placement answered
+// since committed to it (as within one multi-allocation). The caller keeps
+// it only while nothing else changed the cluster.
+class AllocationSession {
+ public:
+  // The cluster of `document` (a whole request), with hail's parameters.
+  AllocationSession(const boost::json::value& document, const std::vector<std::string>& params);
+  // hail's answer to an "allocate" request part on the model; a placement
+  // is committed to it. False `usable()` afterwards: the model is no longer
+  // that of the cluster (a failed request).
+  std::string Allocate(const boost::json::value& request_part, bool exact);
+  bool usable() const { return usable_; }
+
+ private:
+  IAllocatorRequest loaded_;
+  Cluster cluster_;
+  AllocOptions options_;
+  bool usable_ = true;
+};
+
 int HailMain(int argc, char** argv);
 
 }  // namespace herd::htools

@@ -448,6 +448,12 @@ IAllocatorRequest ParseIAllocatorRequest(const std::string& json_text, const std
   return ParseIAllocatorRequest(decoded, source);
 }
 
+IAllocatorRequestType ParseRequestPart(const json::value& request_part, const ClusterData& data,
+                                       const std::string& source) {
+  return ParseRequestType(source, data,
+                          Fields::ObjectOf(source, "invalid request dict", request_part));
+}
+
 IAllocatorRequest ParseIAllocatorRequest(const json::value& decoded, const std::string& source) {
   const json::object& doc = Fields::ObjectOf(source, "Parsing input IAllocator message", decoded);
   const Fields top(source, "invalid iallocator message", doc);

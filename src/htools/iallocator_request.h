@@ -80,6 +80,9 @@ std::string_view RequestTypeName(const IAllocatorRequestType& request);
 // ParameterError whose message starts with `source` and then reads as hail's
 // (e.g. "invalid request dict: key 'name': Unable to read String").
 IAllocatorRequest ParseIAllocatorRequest(const std::string& json_text, const std::string& source);
+// The "request" part of a document alone, on the cluster `data`.
+IAllocatorRequestType ParseRequestPart(const boost::json::value& request_part,
+                                       const ClusterData& data, const std::string& source);
 // The same, from a document already parsed.
 IAllocatorRequest ParseIAllocatorRequest(const boost::json::value& document,
                                          const std::string& source);

@@ -118,6 +118,9 @@ int RunMasterDaemon(int argc, char** argv) {
     locking::LockManager locks;
     MasterServices services(config, *rpc);
     config.SetCommitListener([&services](const std::string& line) { services.OnCommit(line); });
+    config.SetSummaryListener([&services](const CommitSummary& summary) {
+      services.AllocatorLiveData().OnCommit(summary);
+    });
 
     auto execute = [&](const json::object& opcode, jobs::OpContext& op) -> json::value {
       auto id = opcode.find("OP_ID");

@@ -156,12 +156,121 @@ std::string AllocatorName(LuContext& ctx, const std::string& requested) {
   return ctx.config.Read([](const objects::ConfigData& d) { return d.cluster.default_iallocator; });
 }
 
+namespace {
+
+// Herd's hail keeps its cluster model between allocations (see
+// NodeLiveCache::KeptModel): the next allocation costs one placement, not a
+// request document of the whole cluster. Other allocators get the document.
+std::string ModelKey(const ia::NodeInfoQuery& query, const std::vector<std::string>& args) {
+  std::string key = query.hypervisor + "/" + query.disk_template;
+  for (const auto& a : args) key += " " + a;
+  return key;
+}
+
+std::vector<std::string> AnswerOnModel(LuContext& ctx, const ia::Allocator& allocator,
+                                       const objects::ConfigData& config,
+                                       NodeLiveCache::KeptModel& kept,
+                                       const ia::AllocateRequest& request);
+
+// The kept model's answer when it is valid now and the node figures need no
+// fetch: decided under the config's read lock, without copying the config.
+std::optional<std::vector<std::string>> AllocateOnKeptModel(LuContext& ctx,
+                                                            const ia::Allocator& allocator,
+                                                            const ia::AllocateRequest& request) {
+  auto& cache = ctx.services.AllocatorLiveData();
+  return ctx.config.Read(
+      [&](const objects::ConfigData& config) -> std::optional<std::vector<std::string>> {
+        const ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request);
+        const uint64_t generation = cache.UsableGeneration(query);
+        if (generation == 0) return std::nullopt;
+        const auto args = ia::ParamsAsArgs(ia::ParamsFor(config, allocator, request));
+        auto* kept =
+            cache.ValidModel(ModelKey(query, args), generation, cache.CurrentReservations());
+        if (!kept) return std::nullopt;
+        return AnswerOnModel(ctx, allocator, config, *kept, request);
+      });
+}
+
+std::vector<std::string> AllocateKeepingModel(LuContext& ctx, const ia::Allocator& allocator,
+                                              const objects::ConfigData& config,
+                                              const Reserved& reserved,
+                                              const ia::AllocateRequest& request) {
+  auto& cache = ctx.services.AllocatorLiveData();
+  const ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request);
+  uint64_t generation = 0;
+  auto live = cache.Get(
+      config, query, [&](const std::vector<std::string>&) { return AskNodes(ctx, config, query); },
+      &generation);
+  const auto args = ia::ParamsAsArgs(ia::ParamsFor(config, allocator, request));
+  const std::string key = ModelKey(query, args);
+  auto* kept = cache.ValidModel(key, generation, reserved);
+  if (!kept) {
+    NodeLiveCache::Deduct(reserved, query, live);
+    auto session = std::make_shared<htools::AllocationSession>(
+        ia::BuildRequestDocument(config, live, request), args);
+    NodeLiveCache::KeptModel model{session, generation, key, {}};
+    for (const auto& [owner, r] : reserved) model.owners.insert(owner);
+    cache.KeepModel(std::move(model));
+    kept = cache.ValidModel(key, generation, reserved);
+  }
+  return AnswerOnModel(ctx, allocator, config, *kept, request);
+}
+
+std::vector<std::string> AnswerOnModel(LuContext& ctx, const ia::Allocator& allocator,
+                                       const objects::ConfigData& config,
+                                       NodeLiveCache::KeptModel& kept,
+                                       const ia::AllocateRequest& request) {
+  auto& cache = ctx.services.AllocatorLiveData();
+  const json::value part = ia::BuildRequestPart(config, request);
+  std::string output;
+  auto* session = static_cast<htools::AllocationSession*>(kept.model.get());
+  try {
+    output = session->Allocate(part, /*exact=*/false);
+  } catch (const GanetiError& e) {
+    throw OpExecError("Failure while running the iallocator script: iallocator module '" +
+                      allocator.name + "' failed: " + (e.args().empty() ? e.what() : e.args()[0]));
+  }
+  if (!session->usable()) cache.ForgetModel();
+  std::vector<std::string> nodes;
+  try {
+    nodes = ia::AllocateAnswer(allocator, config, request, output);
+  } catch (const GanetiError& e) {
+    // No solution: nothing was placed. Anything else: placed, but refused here.
+    if (e.error_class() != "OpPrereqError") cache.ForgetModel();
+    throw;
+  }
+  cache.ModelPlaced(ctx.owner, request.name);
+  return nodes;
+}
+
+}  // namespace
+
 std::string AllocatePrimaryNode(LuContext& ctx, const std::string& allocator,
                                 const NewInstanceNeeds& needs) {
+  const ia::Allocator chosen_allocator = MakeAllocator(ctx, allocator);
+  if (chosen_allocator.in_process) {
+    auto deciding = ctx.services.AllocatorLiveData().DecideAlone();
+    const ia::AllocateRequest request = ToRequest(needs);
+    if (auto nodes = AllocateOnKeptModel(ctx, chosen_allocator, request)) {
+      if (nodes->empty()) throw OpExecError("iallocator '" + allocator + "' returned no node");
+      const auto uuid = ctx.config.Read([&](const objects::ConfigData& d) {
+        const objects::Node* n = d.FindNodeByName(nodes->front());
+        return n ? n->uuid : std::string();
+      });
+      if (uuid.empty()) throw OpExecError("iallocator '" + allocator + "' returned unknown node");
+      ctx.services.AllocatorLiveData().Reserve(ctx.owner, ReservationFor(uuid, needs));
+      return nodes->front();
+    }
+  }
   return WithSnapshot(ctx, [&](const objects::ConfigData& config, const Reserved& reserved) {
-    ia::Request request = ToRequest(needs);
-    auto live = GatherLive(ctx, config, request, reserved);
-    auto nodes = ia::Allocate(MakeAllocator(ctx, allocator), config, live, ToRequest(needs));
+    const ia::AllocateRequest request = ToRequest(needs);
+    std::vector<std::string> nodes;
+    if (chosen_allocator.in_process) {
+      nodes = AllocateKeepingModel(ctx, chosen_allocator, config, reserved, request);
+    } else {
+      auto live = GatherLive(ctx, config, request, reserved);
+      nodes = ia::Allocate(chosen_allocator, config, live, request);
+    }
     if (nodes.empty()) throw OpExecError("iallocator '" + allocator + "' returned no node");
     const objects::Node* chosen = config.FindNodeByName(nodes.front());
     if (!chosen) throw OpExecError("iallocator '" + allocator + "' returned unknown node");

@@ -271,7 +271,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
   struct ReservationEnd {
     NodeLiveCache& allocations;
     const std::string& owner;
-    ~ReservationEnd() { allocations.Release(owner); }
+    ~ReservationEnd() { allocations.Abandon(owner); }  // no-op after the commit
   } reservation_end{allocations, ctx.owner};
   if (!req.pnode.empty()) {
     pnode_uuid = ctx.config.Read(

@@ -31,19 +31,31 @@ void SubtractNewDisks(const objects::ConfigData& config, const iallocator::NodeI
 
 }  // namespace
 
+namespace {
+bool Usable(const NodeLiveCache::Entry& e, const iallocator::NodeInfoQuery& query,
+            std::chrono::milliseconds max_age) {
+  if (std::chrono::steady_clock::now() - e.fetched > max_age) return false;
+  for (const auto& uuid : query.node_uuids) {
+    auto it = e.data.find(uuid);
+    if (it == e.data.end() || !it->second.answered) return false;  // new or failed node
+  }
+  return true;
+}
+}  // namespace
+
+uint64_t NodeLiveCache::UsableGeneration(const iallocator::NodeInfoQuery& query) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(KeyOf(query));
+  return it != entries_.end() && Usable(it->second, query, max_age_) ? it->second.generation : 0;
+}
+
 iallocator::NodeLiveData NodeLiveCache::Get(const objects::ConfigData& config,
                                             const iallocator::NodeInfoQuery& query,
-                                            const Fetch& fetch) {
+                                            const Fetch& fetch, uint64_t* generation) {
   const std::string key = KeyOf(query);
-  auto usable = [&](const Entry& e) {
-    if (std::chrono::steady_clock::now() - e.fetched > max_age_) return false;
-    for (const auto& uuid : query.node_uuids) {
-      auto it = e.data.find(uuid);
-      if (it == e.data.end() || !it->second.answered) return false;  // new or failed node
-    }
-    return true;
-  };
+  auto usable = [&](const Entry& e) { return Usable(e, query, max_age_); };
   auto from_entry = [&](const Entry& e) {
+    if (generation) *generation = e.generation;
     iallocator::NodeLiveData out;
     for (const auto& uuid : query.node_uuids) out[uuid] = e.data.at(uuid);
     SubtractNewDisks(config, query, e.instances, out);
@@ -71,6 +83,8 @@ iallocator::NodeLiveData NodeLiveCache::Get(const objects::ConfigData& config,
   entry.data = fetch(query.node_uuids);
   iallocator::NodeLiveData out = entry.data;
   std::lock_guard lock(mu_);
+  entry.generation = ++fetches_;
+  if (generation) *generation = entry.generation;
   entries_[key] = std::move(entry);
   return out;
 }
@@ -88,6 +102,67 @@ void NodeLiveCache::Reserve(const std::string& owner, const Reservation& reserva
 void NodeLiveCache::Release(const std::string& owner) {
   std::lock_guard lock(reservations_mu_);
   reservations_.erase(owner);
+}
+
+void NodeLiveCache::Abandon(const std::string& owner) {
+  bool was_reserved;
+  {
+    std::lock_guard lock(reservations_mu_);
+    was_reserved = reservations_.erase(owner) > 0;
+  }
+  if (!was_reserved) return;
+  std::lock_guard lock(model_mu_);
+  if (model_ && model_->owners.count(owner)) model_valid_ = false;  // it counts a phantom
+}
+
+NodeLiveCache::KeptModel* NodeLiveCache::ValidModel(const std::string& key,
+                                                    uint64_t live_generation,
+                                                    const Reservations& reserved) {
+  std::lock_guard lock(model_mu_);
+  if (!model_ || !model_valid_ || model_->key != key ||
+      model_->live_generation != live_generation) {
+    return nullptr;
+  }
+  // A reservation it does not account for (a creation on a named node):
+  // the model does not know that memory is taken.
+  for (const auto& [owner, r] : reserved) {
+    if (!model_->owners.count(owner)) return nullptr;
+  }
+  return &*model_;
+}
+
+void NodeLiveCache::KeepModel(KeptModel model) {
+  std::lock_guard lock(model_mu_);
+  model_ = std::move(model);
+  model_valid_ = true;
+  model_pending_.clear();
+}
+
+void NodeLiveCache::ForgetModel() {
+  std::lock_guard lock(model_mu_);
+  model_.reset();
+  model_valid_ = false;
+  model_pending_.clear();
+}
+
+void NodeLiveCache::ModelPlaced(const std::string& owner, const std::string& instance_name) {
+  std::lock_guard lock(model_mu_);
+  if (!model_) return;
+  model_->owners.insert(owner);
+  model_pending_.insert(instance_name);
+}
+
+void NodeLiveCache::OnCommit(const CommitSummary& summary) {
+  std::lock_guard lock(model_mu_);
+  if (!model_valid_) return;
+  if (!summary.only_added_instances) {
+    model_valid_ = false;
+    return;
+  }
+  for (const auto& name : summary.added_instance_names) {
+    // An instance the model did not place: its memory is not in the model.
+    if (model_pending_.erase(name) == 0) model_valid_ = false;
+  }
 }
 
 NodeLiveCache::Reservations NodeLiveCache::CurrentReservations() const {

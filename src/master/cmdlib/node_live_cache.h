@@ -14,10 +14,13 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
+#include "master/config/config_store.h"
 #include "master/iallocator/request.h"
 
 namespace herd::master {
@@ -30,8 +33,13 @@ class NodeLiveCache {
   // Figures of `query`'s nodes: kept ones younger than the maximum age, with
   // the disks of instances created since taken off, else fetched afresh by
   // `fetch` (one fetch at a time per kind of query; the others wait for it).
+  // `generation`, when given, receives the number of the fetch they come from.
   iallocator::NodeLiveData Get(const objects::ConfigData& config,
-                               const iallocator::NodeInfoQuery& query, const Fetch& fetch);
+                               const iallocator::NodeInfoQuery& query, const Fetch& fetch,
+                               uint64_t* generation = nullptr);
+  // The fetch number of `query`'s kept figures if they are usable as they
+  // are (young enough, every node answered), else 0. Never asks the nodes.
+  uint64_t UsableGeneration(const iallocator::NodeInfoQuery& query);
   // Forgets everything (nodes changed, say).
   void Clear();
 
@@ -52,19 +60,46 @@ class NodeLiveCache {
   };
   using Reservations = std::map<std::string, Reservation>;  // by owner
   void Reserve(const std::string& owner, const Reservation& reservation);
+  // The instance is committed: the config counts it now.
   void Release(const std::string& owner);
+  // The creation failed before its commit.
+  void Abandon(const std::string& owner);
   Reservations CurrentReservations() const;
   // Subtracts `reserved` from `live` (memory, and disk when `query` reports
   // storage).
   static void Deduct(const Reservations& reserved, const iallocator::NodeInfoQuery& query,
                      iallocator::NodeLiveData& live);
 
- private:
+  // The allocator's model kept between decisions (Herd's hail in the master
+  // daemon), used under DecideAlone. It stays valid while the commits since
+  // it was built only added the instances it placed, and no creation it
+  // did not place was abandoned.
+  struct KeptModel {
+    std::shared_ptr<void> model;  // the allocator's own state
+    uint64_t live_generation = 0;
+    std::string key;               // what the model answers (query kind, parameters)
+    std::set<std::string> owners;  // reservations it accounts for
+  };
+  // The kept model, if still valid for `key` and the figures of
+  // `live_generation` with `reserved` standing; else null.
+  KeptModel* ValidModel(const std::string& key, uint64_t live_generation,
+                        const Reservations& reserved);
+  void KeepModel(KeptModel model);
+  void ForgetModel();
+  // The kept model placed `instance_name` for `owner`.
+  void ModelPlaced(const std::string& owner, const std::string& instance_name);
+  // Every commit, in order (ConfigStore's summary listener).
+  void OnCommit(const CommitSummary& summary);
+
+  // One fetch's figures, as kept.
   struct Entry {
     std::chrono::steady_clock::time_point fetched;
     iallocator::NodeLiveData data;
     std::set<std::string> instances;  // uuids of the instances configured at the fetch
+    uint64_t generation = 0;
   };
+
+ private:
   std::chrono::milliseconds max_age_;
   std::mutex mu_;  // guards entries_
   std::map<std::string, Entry> entries_;
@@ -72,6 +107,11 @@ class NodeLiveCache {
   std::mutex decide_mu_;
   mutable std::mutex reservations_mu_;
   Reservations reservations_;
+  uint64_t fetches_ = 0;  // under mu_
+  std::mutex model_mu_;   // guards the three below
+  std::optional<KeptModel> model_;
+  bool model_valid_ = false;
+  std::set<std::string> model_pending_;  // names it placed, not committed yet
 };
 
 }  // namespace herd::master

@@ -100,12 +100,14 @@ void ConfigTxn::RemoveNode(const std::string& uuid) {
   RemoveObject(data_.nodes, uuid, "nodes", upserted_, removed_, undo_);
 }
 void ConfigTxn::AddInstance(objects::Instance instance) {
+  added_instances_.insert(instance.uuid);
   AddObject(data_.instances, std::move(instance), "instances", upserted_, removed_, undo_);
 }
 void ConfigTxn::RemoveInstance(const std::string& uuid) {
   RemoveObject(data_.instances, uuid, "instances", upserted_, removed_, undo_);
 }
 void ConfigTxn::AddDisk(objects::Disk disk) {
+  added_disks_.insert(disk.uuid);
   AddObject(data_.disks, std::move(disk), "disks", upserted_, removed_, undo_);
 }
 void ConfigTxn::RemoveDisk(const std::string& uuid) {
@@ -333,6 +335,7 @@ void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator,
     if (tag) RememberTag(*tag);
     // Under the append lock, so that listeners see records in serial order.
     if (listener_) listener_(line);
+    if (summary_listener_) summary_listener_(Summarize(txn));
   }
   {
     // Group commit: one fdatasync covers every record appended before it.
@@ -356,6 +359,28 @@ void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator,
 }
 
 void ConfigStore::SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
+void ConfigStore::SetSummaryListener(SummaryListener listener) {
+  summary_listener_ = std::move(listener);
+}
+
+CommitSummary ConfigStore::Summarize(const ConfigTxn& txn) const {
+  CommitSummary summary;
+  summary.only_added_instances = !txn.cluster_;
+  for (const auto& [kind, uuids] : txn.removed_) {
+    if (!uuids.empty()) summary.only_added_instances = false;
+  }
+  for (const auto& [kind, uuids] : txn.upserted_) {
+    for (const auto& uuid : uuids) {
+      if (kind == "disks" && txn.added_disks_.count(uuid)) continue;
+      if (kind != "instances" || !txn.added_instances_.count(uuid)) {
+        summary.only_added_instances = false;
+        continue;
+      }
+      summary.added_instance_names.push_back(data_.instances.at(uuid).name);
+    }
+  }
+  return summary;
+}
 
 std::string ConfigStore::SerializedSnapshot() const {
   std::shared_lock lock(mu_);

@@ -49,6 +49,14 @@ class ConfigTxn {
   bool cluster_ = false;
   // kind ("nodes", "nodegroups", "instances", "disks") -> uuids
   std::map<std::string, std::set<std::string>> upserted_, removed_;
+  std::set<std::string> added_instances_, added_disks_;
+};
+
+// What a commit changed, in brief: whether it only added instances (and
+// their disks), and their names.
+struct CommitSummary {
+  bool only_added_instances = true;
+  std::vector<std::string> added_instance_names;
 };
 
 // The job opcode a commit belongs to. A logical unit commits its config
@@ -66,6 +74,8 @@ class ConfigStore {
   // Called for each commit with its journal line, in serial order, under an
   // internal lock: it must only hand the line over (e.g. to a replicator).
   using CommitListener = std::function<void(const std::string& journal_line)>;
+  // Called for each commit with its summary, under the same lock.
+  using SummaryListener = std::function<void(const CommitSummary& summary)>;
 
   explicit ConfigStore(Paths paths);  // loads snapshot + journal; throws ConfigurationError
   ~ConfigStore();
@@ -88,6 +98,7 @@ class ConfigStore {
   static constexpr size_t kCommitTagsKept = 20000;
 
   void SetCommitListener(CommitListener listener);
+  void SetSummaryListener(SummaryListener listener);
   // Writes a fresh config.data and empties the journal (also done in the
   // background once the journal grows past a threshold).
   void WriteSnapshot();
@@ -101,6 +112,7 @@ class ConfigStore {
  private:
   void Load();
   void ApplyJournalLine(const std::string& line);
+  CommitSummary Summarize(const ConfigTxn& txn) const;
   std::string JournalLine(const ConfigTxn& txn, const std::optional<CommitTag>& tag) const;
   void RememberTag(const CommitTag& tag);  // under mu_ (or before threads start)
   void SaveCommitTags() const;
@@ -112,6 +124,7 @@ class ConfigStore {
   mutable std::shared_mutex mu_;
   objects::ConfigData data_;
   CommitListener listener_;
+  SummaryListener summary_listener_;
   // (job, opcode) -> whether its change stands (false: undone); oldest
   // first in `tag_order_`.
   using OpKey = std::pair<int64_t, int>;

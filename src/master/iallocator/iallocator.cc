@@ -74,7 +74,12 @@ AllocatorParams ParamsFor(const objects::ConfigData& config, const Allocator& al
 
 std::vector<std::string> Allocate(const Allocator& allocator, const objects::ConfigData& config,
                                   const NodeLiveData& live, const AllocateRequest& request) {
-  const std::string output = Run(allocator, config, live, request);
+  return AllocateAnswer(allocator, config, request, Run(allocator, config, live, request));
+}
+
+std::vector<std::string> AllocateAnswer(const Allocator& allocator,
+                                        const objects::ConfigData& config,
+                                        const AllocateRequest& request, const std::string& output) {
   auto answer =
       ParseNodesAnswer(output, allocator.name, static_cast<size_t>(RequiredNodes(request)));
   if (!answer.success) {

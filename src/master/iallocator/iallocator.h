@@ -21,6 +21,11 @@ AllocatorParams ParamsFor(const objects::ConfigData& config, const Allocator& al
 // success=false, e.g. "Can't compute nodes using iallocator 'hail': <info>",
 // and the errors of BuildRequest, RunAllocatorScript and the answer parsers.
 
+// Checks an allocator's answer to `request` (Allocate's errors): the nodes.
+std::vector<std::string> AllocateAnswer(const Allocator& allocator,
+                                        const objects::ConfigData& config,
+                                        const AllocateRequest& request, const std::string& output);
+
 // Node names for the new instance, primary first (2 for drbd, else 1).
 std::vector<std::string> Allocate(const Allocator& allocator, const objects::ConfigData& config,
                                   const NodeLiveData& live, const AllocateRequest& request);

@@ -457,6 +457,10 @@ std::string BuildRequest(const ConfigData& config, const NodeLiveData& live,
   return SerializeJson(BuildRequestDocument(config, live, request));
 }
 
+json::value BuildRequestPart(const ConfigData& config, const Request& request) {
+  return RequestData(config, request);
+}
+
 json::value BuildRequestDocument(const ConfigData& config, const NodeLiveData& live,
                                  const Request& request) {
   const NodeInfoQuery query = NodeInfoQueryFor(config, request);

@@ -119,6 +119,8 @@ std::string StorageTypeOf(std::string_view disk_template);
 // Requests naming unknown instances, nodes or groups throw OpPrereqError.
 std::string BuildRequest(const objects::ConfigData& config, const NodeLiveData& live,
                          const Request& request);
+// The document's "request" part alone.
+boost::json::value BuildRequestPart(const objects::ConfigData& config, const Request& request);
 // The same document, unserialised (for an allocator in the master daemon).
 boost::json::value BuildRequestDocument(const objects::ConfigData& config, const NodeLiveData& live,
                                         const Request& request);

@@ -240,12 +240,17 @@ std::string FindAllocator(const std::string& name, const std::vector<std::string
                                Join(search_path) + ")"));
 }
 
-std::string RunAllocatorScript(const Allocator& allocator, const json::value& input,
-                               const AllocatorParams& params) {
+std::vector<std::string> ParamsAsArgs(const AllocatorParams& params) {
   std::vector<std::string> args;
   for (const auto& [key, value] : params) {
     args.push_back("--" + key + (value ? "=" + *value : std::string()));
   }
+  return args;
+}
+
+std::string RunAllocatorScript(const Allocator& allocator, const json::value& input,
+                               const AllocatorParams& params) {
+  const std::vector<std::string> args = ParamsAsArgs(params);
   if (allocator.in_process) {
     try {
       return allocator.in_process(input, args);

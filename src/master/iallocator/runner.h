@@ -46,6 +46,9 @@ struct Allocator {
       in_process;
 };
 
+// The "--key=value" arguments of `params`, as an allocator receives them.
+std::vector<std::string> ParamsAsArgs(const AllocatorParams& params);
+
 // Writes `input` to a temporary file, runs the allocator as
 // `<script> <request file> --key=value...` (Ganeti's argument order) with
 // stdin from /dev/null, in "/", and returns its standard output. A missing

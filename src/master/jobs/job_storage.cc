@@ -96,8 +96,12 @@ void JobStorage::WriteJob(const Job& job) const {
   WriteJobData(job.id, SerializeJsonPretty(job.Serialize()));
 }
 
-void JobStorage::WriteJobData(JobId id, const std::string& data) const {
-  WriteFileAtomic(LiveJobPath(id), data);
+void JobStorage::WriteJobData(JobId id, const std::string& data, bool durable) const {
+  if (durable) {
+    WriteFileAtomic(LiveJobPath(id), data);
+  } else {
+    WriteFileAtomicUnsynced(LiveJobPath(id), data);
+  }
   Notify(std::string(kJobPrefix) + std::to_string(id), data, false);
 }
 

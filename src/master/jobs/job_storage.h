@@ -40,7 +40,8 @@ class JobStorage {
   std::optional<Job> LoadArchived(JobId id) const;
   void WriteJob(const Job& job) const;
   // Writes a job file from its serialized form.
-  void WriteJobData(JobId id, const std::string& data) const;
+  // `durable` false: progress (a log message) a later durable write covers.
+  void WriteJobData(JobId id, const std::string& data, bool durable = true) const;
   // Set before the queue runs; called after each durable write.
   void SetReplicaListener(ReplicaListener listener) { listener_ = std::move(listener); }
   // Moves a live job file into the archive (atomic rename, both dirs synced).

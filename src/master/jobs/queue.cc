@@ -74,7 +74,9 @@ struct JobQueue::Impl {
 
   // Writes the job's latest state unless it is already on disk. A newer
   // snapshot covers every older change, so racing callers write at most once each.
-  void Persist(const EntryPtr& e) {
+  // `durable` false for progress (log messages): the job's next status
+  // change is written durably and covers it.
+  void Persist(const EntryPtr& e, bool durable = true) {
     std::lock_guard write_lock(e->write_mu);
     std::string data;
     uint64_t version;
@@ -84,7 +86,7 @@ struct JobQueue::Impl {
       version = e->version;
       data = SerializeJsonPretty(e->job.Serialize());
     }
-    storage.WriteJobData(e->job.id, data);
+    storage.WriteJobData(e->job.id, data, durable);
     e->written = version;
   }
 
@@ -130,10 +132,12 @@ struct JobQueue::Impl {
 namespace {
 
 // The context a running opcode gets: writes feedback and status changes into
-// its job, durably, and reports cancel requests.
+// its job (status changes durably, log messages atomically), and reports
+// cancel requests.
 class QueueOpContext : public OpContext {
  public:
-  QueueOpContext(std::mutex& mu, std::function<void()> persist, JobEntry& entry, int op_index)
+  QueueOpContext(std::mutex& mu, std::function<void(bool durable)> persist, JobEntry& entry,
+                 int op_index)
       : OpContext(entry.job.id, op_index), mu_(mu), persist_(std::move(persist)), entry_(entry) {}
 
   void FeedbackOfType(std::string_view log_type, std::string_view msg) override {
@@ -143,7 +147,7 @@ class QueueOpContext : public OpContext {
       ++entry_.version;
       entry_.changed.notify_all();
     }
-    persist_();
+    persist_(false);
   }
 
   void NotifyStart() override {
@@ -157,7 +161,7 @@ class QueueOpContext : public OpContext {
       ++entry_.version;
       entry_.changed.notify_all();
     }
-    persist_();
+    persist_(true);
   }
 
   bool CancelRequested() const override {
@@ -167,7 +171,7 @@ class QueueOpContext : public OpContext {
 
  private:
   std::mutex& mu_;
-  std::function<void()> persist_;
+  std::function<void(bool durable)> persist_;
   JobEntry& entry_;
 };
 
@@ -293,7 +297,7 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
     Status status = Status::kSuccess;
     json::value result;
     QueueOpContext ctx(
-        mu, [this, e] { Persist(e); }, *e, static_cast<int>(i));
+        mu, [this, e](bool durable) { Persist(e, durable); }, *e, static_cast<int>(i));
     try {
       result = executor(input, ctx);
     } catch (const OpCanceled&) {
