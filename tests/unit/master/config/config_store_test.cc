@@ -204,3 +204,35 @@ TEST_F(ConfigStoreTest, AJournalAppendThatDoesNotFitLeavesNothing) {
 
 }  // namespace
 }  // namespace herd::master
+
+namespace herd::master {
+namespace {
+
+// The allocator's kept model relies on these summaries to know that the
+// cluster changed only by the instances it placed.
+TEST_F(ConfigStoreTest, CommitSummariesTellInstanceAdditionsFromOtherChanges) {
+  ConfigStore store(*paths_);
+  std::vector<CommitSummary> seen;
+  store.SetSummaryListener([&](const CommitSummary& s) { seen.push_back(s); });
+  objects::Instance web;
+  web.uuid = "i1";
+  web.name = "web1";
+  objects::Disk disk;
+  disk.uuid = "d1";
+  store.Update([&](ConfigTxn& t) {
+    t.AddDisk(disk);
+    t.AddInstance(web);
+  });
+  store.Update([](ConfigTxn& t) { t.MutableInstance("i1").admin_state = "down"; });
+  store.Update([](ConfigTxn& t) { t.MutableDisk("d1").size = 2048; });
+  store.Update([](ConfigTxn& t) { t.AddNode(NewNode("n2")); });
+  store.Update([](ConfigTxn& t) { t.RemoveInstance("i1"); });
+  store.Update([](ConfigTxn&) {});  // nothing changed: no commit, no summary
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_TRUE(seen[0].only_added_instances);
+  EXPECT_EQ(seen[0].added_instance_names, std::vector<std::string>{"web1"});
+  for (size_t i = 1; i < seen.size(); ++i) EXPECT_FALSE(seen[i].only_added_instances) << i;
+}
+
+}  // namespace
+}  // namespace herd::master

@@ -1,0 +1,126 @@
+// The allocation state the master daemon keeps between allocations: node
+// figures shared for a while, reservations of creations under way, and the
+// validity of the allocator's kept model.
+#include "master/cmdlib/node_live_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace herd::master {
+namespace {
+
+using iallocator::NodeInfoQuery;
+using iallocator::NodeLiveData;
+
+NodeInfoQuery Query(bool reports_storage = false) {
+  NodeInfoQuery q;
+  q.node_uuids = {"n1", "n2"};
+  q.hypervisor = "fake";
+  q.disk_template = reports_storage ? "file" : "diskless";
+  q.storage_type = reports_storage ? "file" : "diskless";
+  q.reports_storage = reports_storage;
+  return q;
+}
+
+NodeLiveData Figures() {
+  NodeLiveData live;
+  for (const char* uuid : {"n1", "n2"}) {
+    auto& f = live[uuid];
+    f.answered = true;
+    f.memory_free = 4096;
+    f.disk_free = 10000;
+  }
+  return live;
+}
+
+TEST(NodeLiveCacheTest, FiguresAreSharedUntilTheyAgeAndCountDisksCreatedSince) {
+  NodeLiveCache cache(std::chrono::milliseconds(200));
+  objects::ConfigData config;
+  int fetches = 0;
+  auto fetch = [&](const std::vector<std::string>&) {
+    ++fetches;
+    return Figures();
+  };
+  uint64_t first = 0, second = 0;
+  cache.Get(config, Query(true), fetch, &first);
+  // A file instance created since, on n1, takes its disk off n1's free space.
+  objects::Disk disk;
+  disk.uuid = "d1";
+  disk.dev_type = "file";
+  disk.size = 1000;
+  disk.nodes = {"n1"};
+  config.disks["d1"] = disk;
+  objects::Instance inst;
+  inst.uuid = "i1";
+  inst.disks = {"d1"};
+  config.instances["i1"] = inst;
+  auto live = cache.Get(config, Query(true), fetch, &second);
+  EXPECT_EQ(fetches, 1);
+  EXPECT_EQ(second, first);
+  EXPECT_EQ(live.at("n1").disk_free, 9000);
+  EXPECT_EQ(live.at("n2").disk_free, 10000);
+  EXPECT_EQ(cache.UsableGeneration(Query(true)), first);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  EXPECT_EQ(cache.UsableGeneration(Query(true)), 0u);
+  cache.Get(config, Query(true), fetch, &second);
+  EXPECT_EQ(fetches, 2);
+  EXPECT_GT(second, first);
+}
+
+TEST(NodeLiveCacheTest, ReservationsComeOffTheFiguresUntilReleased) {
+  NodeLiveCache cache(std::chrono::seconds(3));
+  cache.Reserve("job/1", {"n1", 512, 100});
+  cache.Reserve("job/2", {"n1", 256, 0});
+  NodeLiveData live = Figures();
+  NodeLiveCache::Deduct(cache.CurrentReservations(), Query(false), live);
+  EXPECT_EQ(live.at("n1").memory_free, 4096 - 768);
+  EXPECT_EQ(live.at("n1").disk_free, 10000);  // diskless queries report no storage
+  live = Figures();
+  NodeLiveCache::Deduct(cache.CurrentReservations(), Query(true), live);
+  EXPECT_EQ(live.at("n1").disk_free, 9900);
+  cache.Release("job/1");
+  cache.Abandon("job/2");
+  EXPECT_TRUE(cache.CurrentReservations().empty());
+}
+
+// The kept model answers while the only commits are the instances it placed.
+TEST(NodeLiveCacheTest, KeptModelStaysValidOnlyForItsOwnPlacements) {
+  NodeLiveCache cache(std::chrono::seconds(3));
+  auto keep = [&] { cache.KeepModel({std::make_shared<int>(1), 7, "fake/diskless", {}}); };
+  keep();
+  ASSERT_NE(cache.ValidModel("fake/diskless", 7, {}), nullptr);
+  EXPECT_EQ(cache.ValidModel("fake/diskless", 8, {}), nullptr);  // newer figures
+  EXPECT_EQ(cache.ValidModel("fake/file", 7, {}), nullptr);      // another kind of request
+
+  cache.ModelPlaced("job/1", "web1");
+  cache.Reserve("job/1", {"n1", 128, 0});
+  EXPECT_NE(cache.ValidModel("fake/diskless", 7, cache.CurrentReservations()), nullptr);
+  // A creation it did not place holds a reservation: not in the model.
+  cache.Reserve("job/2", {"n2", 128, 0});
+  EXPECT_EQ(cache.ValidModel("fake/diskless", 7, cache.CurrentReservations()), nullptr);
+  cache.Abandon("job/2");  // not the model's: it stays valid
+
+  cache.OnCommit({true, {"web1"}});  // its own instance
+  cache.Release("job/1");
+  EXPECT_NE(cache.ValidModel("fake/diskless", 7, cache.CurrentReservations()), nullptr);
+  cache.OnCommit({true, {"db1"}});  // someone else's instance
+  EXPECT_EQ(cache.ValidModel("fake/diskless", 7, {}), nullptr);
+
+  keep();
+  cache.OnCommit({false, {}});  // anything but instance additions
+  EXPECT_EQ(cache.ValidModel("fake/diskless", 7, {}), nullptr);
+
+  keep();
+  cache.ModelPlaced("job/3", "app1");
+  cache.Reserve("job/3", {"n1", 128, 0});
+  cache.Abandon("job/3");  // it counts an instance that will never be
+  EXPECT_EQ(cache.ValidModel("fake/diskless", 7, {}), nullptr);
+
+  keep();
+  cache.ForgetModel();
+  EXPECT_EQ(cache.ValidModel("fake/diskless", 7, {}), nullptr);
+}
+
+}  // namespace
+}  // namespace herd::master
