@@ -262,10 +262,12 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
         WriteFileAtomic(dir + "/" + name, contents, 0600);
         RemoveFile(paths_.QueueDir() + "/" + name);
       } else {
-        WriteFileAtomic(paths_.QueueDir() + "/" + name, contents, 0600);
+        // Each file's data is synced; one directory sync below covers the renames.
+        WriteFileAtomic(paths_.QueueDir() + "/" + name, contents, 0600, /*sync_directory=*/false);
         live.insert(name);
       }
     }
+    if (!live.empty()) FsyncDirectory(paths_.QueueDir());
     if (full) {
       for (const auto& name : ListDirectory(paths_.QueueDir())) {
         if (name.rfind("job-", 0) == 0 && !live.count(name)) {
