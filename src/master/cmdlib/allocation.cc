@@ -101,7 +101,7 @@ ia::NodeLiveData GatherLive(LuContext& ctx, const objects::ConfigData& config,
   const ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request);
   auto live = ctx.services.AllocatorLiveData().Get(
       config, query, [&](const std::vector<std::string>&) { return AskNodes(ctx, config, query); });
-  NodeLiveCache::Deduct(reserved, query, live);
+  NodeLiveCache::Attach(reserved, live);
   return live;
 }
 
@@ -205,12 +205,14 @@ std::vector<std::string> AllocateKeepingModel(LuContext& ctx, const ia::Allocato
   const std::string key = ModelKey(query, args);
   auto* kept = cache.ValidModel(key, generation, reserved);
   if (!kept) {
-    NodeLiveCache::Deduct(reserved, query, live);
+    NodeLiveCache::Attach(reserved, live);
     auto session = std::make_shared<htools::AllocationSession>(
         ia::BuildRequestDocument(config, live, request), args);
     NodeLiveCache::KeptModel model{session, generation, key, {}};
-    for (const auto& [owner, r] : reserved) model.owners.insert(owner);
     cache.KeepModel(std::move(model));
+    // The model holds the creations under way as instances: their commits
+    // keep it valid.
+    for (const auto& [owner, r] : reserved) cache.ModelPlaced(owner, r.instance.name);
     kept = cache.ValidModel(key, generation, reserved);
   }
   return AnswerOnModel(ctx, allocator, config, *kept, request);
@@ -282,8 +284,15 @@ std::string AllocatePrimaryNode(LuContext& ctx, const std::string& allocator,
 
 NodeLiveCache::Reservation ReservationFor(const std::string& node_uuid,
                                           const NewInstanceNeeds& needs) {
-  NodeLiveCache::Reservation r{node_uuid, needs.memory, 0};
-  for (const auto& [size, mode] : needs.disks) r.disk_mib += size;
+  NodeLiveCache::Reservation r{node_uuid, {}};
+  r.instance.name = needs.name;
+  r.instance.disk_template = needs.disk_template;
+  r.instance.os = needs.os;
+  r.instance.hypervisor = needs.hypervisor;
+  r.instance.memory = needs.memory;
+  r.instance.vcpus = needs.vcpus;
+  r.instance.spindle_use = needs.spindle_use;
+  for (const auto& [size, mode] : needs.disks) r.instance.disk_sizes.push_back(size);
   return r;
 }
 

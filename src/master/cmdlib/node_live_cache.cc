@@ -170,13 +170,10 @@ NodeLiveCache::Reservations NodeLiveCache::CurrentReservations() const {
   return reservations_;
 }
 
-void NodeLiveCache::Deduct(const Reservations& reserved, const iallocator::NodeInfoQuery& query,
-                           iallocator::NodeLiveData& live) {
+void NodeLiveCache::Attach(const Reservations& reserved, iallocator::NodeLiveData& live) {
   for (const auto& [owner, r] : reserved) {
     auto it = live.find(r.node_uuid);
-    if (it == live.end()) continue;
-    it->second.memory_free -= r.memory_mib;
-    if (query.reports_storage) it->second.disk_free -= r.disk_mib;
+    if (it != live.end()) it->second.pending.push_back(r.instance);
   }
 }
 

@@ -56,7 +56,7 @@ class NodeLiveCache {
   // creation fails.
   struct Reservation {
     std::string node_uuid;
-    int64_t memory_mib = 0, disk_mib = 0;
+    iallocator::PendingInstance instance;
   };
   using Reservations = std::map<std::string, Reservation>;  // by owner
   void Reserve(const std::string& owner, const Reservation& reservation);
@@ -65,10 +65,8 @@ class NodeLiveCache {
   // The creation failed before its commit.
   void Abandon(const std::string& owner);
   Reservations CurrentReservations() const;
-  // Subtracts `reserved` from `live` (memory, and disk when `query` reports
-  // storage).
-  static void Deduct(const Reservations& reserved, const iallocator::NodeInfoQuery& query,
-                     iallocator::NodeLiveData& live);
+  // Lists `reserved` among their nodes' creations under way in `live`.
+  static void Attach(const Reservations& reserved, iallocator::NodeLiveData& live);
 
   // The allocator's model kept between decisions (Herd's hail in the master
   // daemon), used under DecideAlone. It stays valid while the commits since

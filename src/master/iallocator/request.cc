@@ -201,11 +201,18 @@ json::object NodeData(const ConfigData& config, const NodeLiveData& live,
         i_pri_up_memory += ib.maxmem;
       }
     }
+    int64_t disk_free = f.disk_free;
+    for (const PendingInstance& p : f.pending) {
+      free_memory -= p.memory;
+      i_pri_memory += p.memory;
+      i_pri_up_memory += p.memory;
+      disk_free -= DiskSpaceTotal(p.disk_template, p.disk_sizes);
+    }
     data["total_memory"] = f.memory_total;
     data["reserved_memory"] = f.memory_dom0;
     data["free_memory"] = free_memory;
     data["total_disk"] = query.reports_storage ? f.disk_total : 0;
-    data["free_disk"] = query.reports_storage ? f.disk_free : 0;
+    data["free_disk"] = query.reports_storage ? disk_free : 0;
     data["total_spindles"] = query.reports_spindles ? f.spindles_total : 0;
     data["free_spindles"] = query.reports_spindles ? f.spindles_free : 0;
     data["total_cpus"] = f.cpu_total;
@@ -261,6 +268,34 @@ json::object InstanceData(const ConfigData& config, const std::vector<InstanceBe
     out[inst.name] = std::move(data);
   }
   return out;
+}
+
+// The creations under way, as up instances on their nodes.
+void AddPendingInstances(const ConfigData& config, const NodeLiveData& live, json::object& out) {
+  for (const auto& [uuid, figures] : live) {
+    for (const PendingInstance& p : figures.pending) {
+      json::array disks;
+      for (int64_t size : p.disk_sizes) {
+        disks.emplace_back(json::object{
+            {"dev_type", p.disk_template}, {"size", size}, {"mode", "rw"}, {"spindles", nullptr}});
+      }
+      out[p.name] =
+          json::object{{"tags", json::array{}},
+                       {"admin_state", "up"},
+                       {"admin_state_source", "admin"},
+                       {"vcpus", p.vcpus},
+                       {"memory", p.memory},
+                       {"spindle_use", p.spindle_use},
+                       {"os", p.os},
+                       {"nodes", json::array{json::value(NodeName(config, uuid))}},
+                       {"nics", json::array{}},
+                       {"disks", std::move(disks)},
+                       {"disk_template", p.disk_template},
+                       {"disks_active", true},
+                       {"hypervisor", p.hypervisor},
+                       {"disk_space_total", DiskSpaceTotal(p.disk_template, p.disk_sizes)}};
+    }
+  }
 }
 
 json::object AllocateRequestData(const ConfigData& config, const AllocateRequest& r) {
@@ -466,6 +501,8 @@ json::value BuildRequestDocument(const ConfigData& config, const NodeLiveData& l
   const NodeInfoQuery query = NodeInfoQueryFor(config, request);
   json::object request_data = RequestData(config, request);
   const auto instances = FilledInstances(config);
+  json::object instance_data = InstanceData(config, instances);
+  AddPendingInstances(config, live, instance_data);
   json::object doc{{"version", kIAllocatorVersion},
                    {"cluster_name", config.cluster.cluster_name},
                    {"cluster_tags", StringArray(config.cluster.tags)},
@@ -475,7 +512,7 @@ json::value BuildRequestDocument(const ConfigData& config, const NodeLiveData& l
                    {"ipolicy", config.cluster.ipolicy},
                    {"nodegroups", NodeGroupData(config)},
                    {"nodes", NodeData(config, live, query, instances)},
-                   {"instances", InstanceData(config, instances)},
+                   {"instances", std::move(instance_data)},
                    {"request", std::move(request_data)}};
   return doc;
 }

@@ -20,6 +20,16 @@ struct ConfigData;
 
 namespace herd::master::iallocator {
 
+// A creation under way on a node (its node chosen, its instance not in the
+// config yet). The request lists it among the node's up instances, so that
+// the allocator counts its memory, disks and vcpus as taken, as it will
+// once the instance is there.
+struct PendingInstance {
+  std::string name, disk_template, os, hypervisor;
+  int64_t memory = 0, vcpus = 1, spindle_use = 1;
+  std::vector<int64_t> disk_sizes;  // MiB
+};
+
 // What a node told us through node_info and all_instances_info; the master
 // gathers these before building the request (see NodeInfoQueryFor).
 struct NodeLiveFigures {
@@ -32,6 +42,7 @@ struct NodeLiveFigures {
   // Running instances on the node: name -> memory they use now (MiB). An up
   // instance that uses less than its maxmem still counts its full maxmem.
   std::map<std::string, int64_t> instance_memory;
+  std::vector<PendingInstance> pending;  // creations under way here
 };
 // Keyed by node uuid.
 using NodeLiveData = std::map<std::string, NodeLiveFigures>;

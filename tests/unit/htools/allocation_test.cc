@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "base/errors.h"
 #include "htools/metrics.h"
 
@@ -202,6 +204,28 @@ TEST(AllocationTest, ExactScoresAreGanetisFromScratchScores) {
   stats.Update(c.nodes[pair.instance.pnode], *pair.primary);
   stats.Update(c.nodes[pair.instance.snode], *pair.secondary);
   EXPECT_EQ(pair.score, stats.Score());
+}
+
+// Allocated one by one, each placement committed, equal instances fill
+// equal nodes evenly, with exact scores and with the fast ones.
+TEST(AllocationTest, RepeatedAllocationsSpreadEvenly) {
+  for (bool exact : {true, false}) {
+    Cluster c = MakeCluster(6, 1024, 100 * 1024, 4);
+    AllocOptions options = NoCapacity();
+    options.exact_scores = exact;
+    for (int i = 0; i < 24; ++i) {
+      const AllocNodes nodes = GenAllocNodes(c, 1, true, options);
+      InstanceState inst = MakeInstance(128, 0, 1, "diskless");
+      inst.disks.clear();
+      inst.name = inst.alias = "i" + std::to_string(i);
+      const AllocSolution sol = TryAlloc(c, inst, nodes, options);
+      ASSERT_TRUE(sol.found);
+      CommitAllocation(c, sol);
+    }
+    std::map<int, int> counts;
+    for (const auto& i : c.instances) counts[i.pnode]++;
+    for (const auto& [n, k] : counts) EXPECT_EQ(k, 4) << "exact " << exact << " node " << n;
+  }
 }
 
 }  // namespace

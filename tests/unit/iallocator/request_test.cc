@@ -83,6 +83,28 @@ TEST(RequestTest, OnlineNodesCarryLiveFiguresWithInstanceMemory) {
   EXPECT_EQ(nodes.at("node2.example.com").as_object().at("i_pri_memory"), 0);
 }
 
+TEST(RequestTest, CreationsUnderWayAreUpInstancesOnTheirNodes) {
+  NodeLiveData live = SmallClusterLive();
+  live["node2-uuid"].pending.push_back({.name = "coming.example.com",
+                                        .disk_template = "file",
+                                        .memory = 1024,
+                                        .vcpus = 2,
+                                        .disk_sizes = {2048}});
+  json::object doc = Document(SmallCluster(), live, NewInstance("new1", 1024));
+  const json::object& n2 = doc.at("nodes").as_object().at("node2.example.com").as_object();
+  EXPECT_EQ(n2.at("free_memory"), 8192 - 256 - 1024);
+  EXPECT_EQ(n2.at("i_pri_memory"), 1024);
+  EXPECT_EQ(n2.at("i_pri_up_memory"), 1024);
+  EXPECT_EQ(n2.at("free_disk"), 99 * 1024 - 2048);
+  const json::object& coming = doc.at("instances").as_object().at("coming.example.com").as_object();
+  EXPECT_EQ(coming.at("nodes"), (json::array{"node2.example.com"}));
+  EXPECT_EQ(coming.at("admin_state"), "up");
+  EXPECT_EQ(coming.at("vcpus"), 2);
+  EXPECT_EQ(coming.at("memory"), 1024);
+  EXPECT_EQ(coming.at("disk_space_total"), 2048);
+  EXPECT_EQ(coming.at("disks").as_array().size(), 1u);
+}
+
 TEST(RequestTest, OfflineNodeCarriesOnlyItsConfiguration) {
   objects::ConfigData config = SmallCluster();
   json::object doc = Document(config, SmallClusterLive(), NewInstance("new1", 1024));

@@ -68,19 +68,22 @@ TEST(NodeLiveCacheTest, FiguresAreSharedUntilTheyAgeAndCountDisksCreatedSince) {
   EXPECT_GT(second, first);
 }
 
-TEST(NodeLiveCacheTest, ReservationsComeOffTheFiguresUntilReleased) {
+TEST(NodeLiveCacheTest, ReservationsAreCreationsUnderWayUntilReleased) {
   NodeLiveCache cache(std::chrono::seconds(3));
-  cache.Reserve("job/1", {"n1", 512, 100});
-  cache.Reserve("job/2", {"n1", 256, 0});
+  cache.Reserve("job/1", {"n1", {.name = "inst1", .memory = 512, .disk_sizes = {100}}});
+  cache.Reserve("job/2", {"n1", {.name = "inst2", .memory = 256}});
+  cache.Reserve("job/3", {"gone", {.name = "inst3", .memory = 256}});
   NodeLiveData live = Figures();
-  NodeLiveCache::Deduct(cache.CurrentReservations(), Query(false), live);
-  EXPECT_EQ(live.at("n1").memory_free, 4096 - 768);
-  EXPECT_EQ(live.at("n1").disk_free, 10000);  // diskless queries report no storage
-  live = Figures();
-  NodeLiveCache::Deduct(cache.CurrentReservations(), Query(true), live);
-  EXPECT_EQ(live.at("n1").disk_free, 9900);
+  NodeLiveCache::Attach(cache.CurrentReservations(), live);
+  ASSERT_EQ(live.at("n1").pending.size(), 2u);
+  EXPECT_EQ(live.at("n1").pending[0].name, "inst1");
+  EXPECT_EQ(live.at("n1").pending[0].disk_sizes, std::vector<int64_t>{100});
+  EXPECT_EQ(live.at("n1").pending[1].name, "inst2");
+  EXPECT_TRUE(live.at("n2").pending.empty());
+  EXPECT_EQ(live.count("gone"), 0u);
   cache.Release("job/1");
   cache.Abandon("job/2");
+  cache.Abandon("job/3");
   EXPECT_TRUE(cache.CurrentReservations().empty());
 }
 
@@ -94,10 +97,10 @@ TEST(NodeLiveCacheTest, KeptModelStaysValidOnlyForItsOwnPlacements) {
   EXPECT_EQ(cache.ValidModel("fake/file", 7, {}), nullptr);      // another kind of request
 
   cache.ModelPlaced("job/1", "web1");
-  cache.Reserve("job/1", {"n1", 128, 0});
+  cache.Reserve("job/1", {"n1", {.name = "i1", .memory = 128}});
   EXPECT_NE(cache.ValidModel("fake/diskless", 7, cache.CurrentReservations()), nullptr);
   // A creation it did not place holds a reservation: not in the model.
-  cache.Reserve("job/2", {"n2", 128, 0});
+  cache.Reserve("job/2", {"n2", {.name = "i2", .memory = 128}});
   EXPECT_EQ(cache.ValidModel("fake/diskless", 7, cache.CurrentReservations()), nullptr);
   cache.Abandon("job/2");  // not the model's: it stays valid
 
@@ -113,7 +116,7 @@ TEST(NodeLiveCacheTest, KeptModelStaysValidOnlyForItsOwnPlacements) {
 
   keep();
   cache.ModelPlaced("job/3", "app1");
-  cache.Reserve("job/3", {"n1", 128, 0});
+  cache.Reserve("job/3", {"n1", {.name = "i3", .memory = 128}});
   cache.Abandon("job/3");  // it counts an instance that will never be
   EXPECT_EQ(cache.ValidModel("fake/diskless", 7, {}), nullptr);
 
