@@ -7,6 +7,7 @@
 
 #include "base/errors.h"
 #include "base/json.h"
+#include "base/python_repr.h"
 
 namespace herd::cli {
 
@@ -134,6 +135,8 @@ std::string FormatFieldValue(int status, const json::value& value, const std::st
     std::snprintf(buf, sizeof(buf), "%g", value.get_double());
     return buf;
   }
+  // Ganeti prints other values (dictionaries) with Python's str().
+  if (value.is_object()) return PythonStr(value);
   return SerializeJson(value);
 }
 

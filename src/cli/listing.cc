@@ -76,12 +76,13 @@ int GenericList(const std::string& resource, const std::vector<std::string>& nam
   std::vector<std::string> fields = ParseFieldList(options.fields, default_fields);
   json::value result = RunQuery(resource, fields, names, name_field, options.filter);
   const auto& defs = result.as_object().at("fields").as_array();
-  std::vector<std::string> headers, kinds;
+  std::vector<std::string> headers, kinds, field_names;
   std::vector<bool> numeric;
   for (const auto& d : defs) {
     const auto& o = d.as_object();
     headers.emplace_back(o.at("title").as_string());
     kinds.emplace_back(o.at("kind").as_string());
+    field_names.emplace_back(o.at("name").as_string());
     if (kinds.back() == "unknown") {
       throw OpPrereqError("Unknown output field '" + std::string(o.at("name").as_string()) + "'",
                           kEcodeInval);
@@ -94,6 +95,11 @@ int GenericList(const std::string& resource, const std::vector<std::string>& nam
     const auto& r = row.as_array();
     for (size_t i = 0; i < r.size(); ++i) {
       const auto& cell = r[i].as_array();
+      const auto own = options.format_override.find(field_names[i]);
+      if (own != options.format_override.end() && ToInt(cell[0], "status") == 0) {
+        cells.push_back(own->second(cell[1]));
+        continue;
+      }
       cells.push_back(FormatFieldValue(static_cast<int>(ToInt(cell[0], "status")), cell[1],
                                        kinds[i], options.units));
     }

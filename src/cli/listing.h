@@ -2,6 +2,8 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,8 @@ struct ListOptions {
   std::string separator;
   std::string units = "h";
   std::string filter;  // -F, in Ganeti's filter language (JSON form accepted)
+  // Fields a program prints its own way (Ganeti's format_override).
+  std::map<std::string, std::function<std::string(const boost::json::value&)>> format_override;
 };
 
 // Prints `resource` rows for `names` (all when empty) and returns the exit code.

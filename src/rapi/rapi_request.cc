@@ -25,6 +25,9 @@ const ParamTable& CommonParams() {
 
 const std::map<std::string, ParamTable>& OpcodeParams() {
   static const ParamTable instance{{"instance_name", 's'}, {"instance_uuid", 's'}};
+  static const ParamTable group_params{
+      {"group_name", 's'}, {"alloc_policy", 's'}, {"ndparams", 'd'},  {"diskparams", 'd'},
+      {"ipolicy", 'd'},    {"hv_state", 'd'},     {"disk_state", 'd'}};
   auto with = [](ParamTable base, std::initializer_list<std::pair<const std::string, char>> more) {
     base.insert(more);
     return base;
@@ -182,6 +185,11 @@ const std::map<std::string, ParamTable>& OpcodeParams() {
         {"iallocator", 's'},
         {"mode", 's'},
         {"ignore_soft_errors", 'b'}}},
+      {"OP_GROUP_ADD", group_params},
+      {"OP_GROUP_SET_PARAMS", group_params},
+      {"OP_GROUP_ASSIGN_NODES", {{"group_name", 's'}, {"force", 'b'}, {"nodes", 'l'}}},
+      {"OP_GROUP_RENAME", {{"group_name", 's'}, {"new_name", 's'}}},
+      {"OP_GROUP_REMOVE", {{"group_name", 's'}}},
       {"OP_CLUSTER_REDIST_CONF", {}},
       {"OP_TAGS_SET", {{"kind", 's'}, {"name", 's'}, {"tags", 'l'}}},
       {"OP_TAGS_DEL", {{"kind", 's'}, {"name", 's'}, {"tags", 'l'}}},

@@ -227,28 +227,58 @@ void AddClusterResources(Router& r) {
                                 })}}});
 
   // Node groups.
-  r.Add({"/2/groups", {{"GET", Read([](const RapiRequest& req) -> json::value {
-                          if (req.Bulk()) {
-                            json::array out;
-                            for (const auto& row : QueryRows(req, "group", kGroupFields)) {
-                              out.push_back(ZipFields(kGroupFields, row));
-                            }
-                            return out;
-                          }
-                          std::vector<std::string> names;
-                          for (const auto& row : QueryRows(req, "group", {"name"})) {
-                            names.emplace_back(row[0].as_string());
-                          }
-                          return UriList(names, "/2/groups/%s", "name");
-                        })}}});
-  r.Add({"/2/groups/*", {{"GET", Read([](const RapiRequest& req) -> json::value {
-                            auto rows = QueryRows(req, "group", kGroupFields,
-                                                  json::array{"=", "name", req.items[0]});
-                            if (rows.empty()) {
-                              throw HttpError(404, "Node group '" + req.items[0] + "' not found");
-                            }
-                            return ZipFields(kGroupFields, rows[0]);
-                          })}}});
+  r.Add({"/2/groups",
+         {{"POST", Write([](const RapiRequest& req) {
+             return SubmitJob(req, json::array{FillOpcode("OP_GROUP_ADD", req.BodyObject(),
+                                                          {{"dry_run", req.DryRun()}},
+                                                          {{"name", "group_name"}})});
+           })},
+          {"GET", Read([](const RapiRequest& req) -> json::value {
+             if (req.Bulk()) {
+               json::array out;
+               for (const auto& row : QueryRows(req, "group", kGroupFields)) {
+                 out.push_back(ZipFields(kGroupFields, row));
+               }
+               return out;
+             }
+             std::vector<std::string> names;
+             for (const auto& row : QueryRows(req, "group", {"name"})) {
+               names.emplace_back(row[0].as_string());
+             }
+             return UriList(names, "/2/groups/%s", "name");
+           })}}});
+  r.Add({"/2/groups/*/modify",
+         {{"PUT", Write([](const RapiRequest& req) {
+             return SubmitJob(req, json::array{FillOpcode("OP_GROUP_SET_PARAMS", req.BodyObject(),
+                                                          {{"group_name", req.items[0]}})});
+           })}}});
+  r.Add({"/2/groups/*/rename",
+         {{"PUT", Write([](const RapiRequest& req) {
+             return SubmitJob(req, json::array{FillOpcode(
+                                       "OP_GROUP_RENAME", req.BodyObject(),
+                                       {{"group_name", req.items[0]}, {"dry_run", req.DryRun()}})});
+           })}}});
+  r.Add({"/2/groups/*/assign-nodes",
+         {{"PUT", Write([](const RapiRequest& req) {
+             return SubmitJob(req, json::array{FillOpcode("OP_GROUP_ASSIGN_NODES", req.BodyObject(),
+                                                          {{"group_name", req.items[0]},
+                                                           {"dry_run", req.DryRun()},
+                                                           {"force", req.Force()}})});
+           })}}});
+  r.Add({"/2/groups/*",
+         {{"DELETE", Write([](const RapiRequest& req) {
+             return SubmitJob(req, json::array{FillOpcode(
+                                       "OP_GROUP_REMOVE", {},
+                                       {{"group_name", req.items[0]}, {"dry_run", req.DryRun()}})});
+           })},
+          {"GET", Read([](const RapiRequest& req) -> json::value {
+             auto rows =
+                 QueryRows(req, "group", kGroupFields, json::array{"=", "name", req.items[0]});
+             if (rows.empty()) {
+               throw HttpError(404, "Node group '" + req.items[0] + "' not found");
+             }
+             return ZipFields(kGroupFields, rows[0]);
+           })}}});
   r.Add(TagsResource("/2/groups/*/tags", "nodegroup"));
 }
 

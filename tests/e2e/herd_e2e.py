@@ -119,6 +119,16 @@ def luxi_call(socket_path, method, args, timeout=30):
         s.close()
 
 
+def ganeti_cli(vc, *args, check=True, node="node1"):
+    """Runs one of Debian's Python gnt-* commands (unchanged) against the cluster."""
+    env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root(node)), GANETI_HOSTNAME=node)
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(GANETI_SHARE, args[0]), *args[1:]],
+                          env=env, cwd=GANETI_SHARE, capture_output=True, text=True, timeout=120)
+    if check:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
 def master_socket(vc, node="node1"):
     return vc.node_root(node) / "var/run/ganeti/socket/ganeti-master"
 

@@ -4,15 +4,12 @@ Herd's master daemon, with GANETI_ROOTDIR pointing at the master's root."""
 import os
 import pathlib
 import shutil
-import subprocess
 import tempfile
 import time
 
 import pytest
 
-from herd_e2e import GANETI_SHARE, VirtualCluster, require
-
-PYTHON = "/usr/bin/python3"
+from herd_e2e import GANETI_SHARE, VirtualCluster, ganeti_cli, require
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +26,7 @@ def vc():
 
 
 def ganeti(vc, *args, check=True, node="node1"):
-    env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root(node)), GANETI_HOSTNAME=node)
-    proc = subprocess.run([PYTHON, os.path.join(GANETI_SHARE, args[0]), *args[1:]], env=env,
-                          cwd=GANETI_SHARE, capture_output=True, text=True, timeout=120)
-    if check:
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
+    return ganeti_cli(vc, *args, check=check, node=node)
 
 
 def test_python_gnt_node_list(vc):

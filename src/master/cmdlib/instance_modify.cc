@@ -5,18 +5,10 @@
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/instance_common.h"
 #include "master/cmdlib/instance_params.h"
+#include "master/cmdlib/param_types.h"
 
 namespace herd::master {
 namespace {
-
-json::object ObjectParam(const json::object& op, const char* key) {
-  auto it = op.find(key);
-  if (it == op.end() || it->value().is_null()) return {};
-  if (!it->value().is_object()) {
-    throw OpPrereqError(std::string("Parameter '") + key + "' must be a dictionary", kEcodeInval);
-  }
-  return it->value().get_object();
-}
 
 bool NonEmptyList(const json::object& op, const char* key) {
   auto it = op.find(key);
@@ -46,9 +38,9 @@ json::value InstanceSetParams(LuContext& ctx, const json::object& op) {
         "not supported yet; change backend, hypervisor or OS parameters",
         kEcodeInval);
   }
-  json::object be_given = ObjectParam(op, "beparams");
-  json::object hv_given = ObjectParam(op, "hvparams");
-  json::object os_given = ObjectParam(op, "osparams");
+  json::object be_given = DictParam(op, "beparams");
+  json::object hv_given = DictParam(op, "hvparams");
+  json::object os_given = DictParam(op, "osparams");
   auto offline = OptionalBool(op, "offline");
   auto os_name = OptionalString(op, "os_name");
   auto runtime_mem_it = op.find("runtime_mem");

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "master/cmdlib/cluster.h"
+#include "master/cmdlib/group.h"
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/lu_context.h"
 #include "master/cmdlib/node.h"
@@ -22,6 +23,11 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_NODE_REMOVE", NodeRemove},
       {"OP_NODE_MIGRATE", NodeMigrate},
       {"OP_NODE_EVACUATE", NodeEvacuate},
+      {"OP_GROUP_ADD", GroupAdd},
+      {"OP_GROUP_ASSIGN_NODES", GroupAssignNodes},
+      {"OP_GROUP_SET_PARAMS", GroupSetParams},
+      {"OP_GROUP_RENAME", GroupRename},
+      {"OP_GROUP_REMOVE", GroupRemove},
       {"OP_TEST_DELAY", TestDelay},
       {"OP_INSTANCE_CREATE", InstanceCreate},
       {"OP_INSTANCE_MULTI_ALLOC", InstanceMultiAlloc},

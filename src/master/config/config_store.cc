@@ -99,6 +99,12 @@ void ConfigTxn::AddNode(objects::Node node) {
 void ConfigTxn::RemoveNode(const std::string& uuid) {
   RemoveObject(data_.nodes, uuid, "nodes", upserted_, removed_, undo_);
 }
+void ConfigTxn::AddGroup(objects::NodeGroup group) {
+  AddObject(data_.nodegroups, std::move(group), "nodegroups", upserted_, removed_, undo_);
+}
+void ConfigTxn::RemoveGroup(const std::string& uuid) {
+  RemoveObject(data_.nodegroups, uuid, "nodegroups", upserted_, removed_, undo_);
+}
 void ConfigTxn::AddInstance(objects::Instance instance) {
   added_instances_.insert(instance.uuid);
   AddObject(data_.instances, std::move(instance), "instances", upserted_, removed_, undo_);

@@ -33,6 +33,8 @@ class ConfigTxn {
   objects::Disk& MutableDisk(const std::string& uuid);
   void AddNode(objects::Node node);
   void RemoveNode(const std::string& uuid);
+  void AddGroup(objects::NodeGroup group);
+  void RemoveGroup(const std::string& uuid);
   void AddInstance(objects::Instance instance);
   void RemoveInstance(const std::string& uuid);
   void AddDisk(objects::Disk disk);

@@ -58,6 +58,39 @@ const std::set<std::string> kLiveNodeFields{"bootid",  "cnodes", "cnos",   "csoc
                                             "ctotal",  "dfree",  "dtotal", "spfree",
                                             "sptotal", "mfree",  "mnode",  "mtotal"};
 
+// The node parameters as query fields ("ndp/<name>"), of nodes and groups:
+// their kinds and titles as Ganeti's _BuildNDFields gives them.
+const std::vector<std::pair<std::string, const char*>> kNodeParamFieldKinds{
+    {"cpu_speed", q::kFloat},      {"exclusive_storage", q::kBool},
+    {"oob_program", q::kOther},    {"ovs", q::kBool},
+    {"ovs_link", q::kOther},       {"ovs_name", q::kOther},
+    {"spindle_count", q::kNumber}, {"ssh_port", q::kNumber}};
+
+std::string NodeParamTitle(const std::string& name) {
+  static const std::map<std::string, std::string> titles{{"exclusive_storage", "ExclusiveStorage"},
+                                                         {"oob_program", "OutOfBandProgram"},
+                                                         {"ovs", "OpenvSwitch"},
+                                                         {"ovs_link", "OpenvSwitchLink"},
+                                                         {"ovs_name", "OpenvSwitchName"},
+                                                         {"spindle_count", "SpindleCount"}};
+  auto it = titles.find(name);
+  return it == titles.end() ? "ndp/" + name : it->second;
+}
+
+// One "ndp/<name>" field per node parameter, read from `filled(row)`.
+template <typename Row, typename Filled>
+void AddNodeParamFields(FieldTable<Row>& t, Filled filled) {
+  for (const auto& [name, type] : kNodeParamFieldKinds) {
+    t.Add("ndp/" + name, NodeParamTitle(name), type, "The \"" + name + "\" node parameter",
+          [name = name, filled](const Row& r) {
+            const json::object params = filled(r);
+            auto it = params.find(name);
+            if (it == params.end()) return FieldValue::Status(ResultStatus::kUnavail);
+            return FieldValue::Of(it->value());
+          });
+  }
+}
+
 const FieldTable<NodeRow>& NodeFields() {
   static const FieldTable<NodeRow> table = [] {
     FieldTable<NodeRow> t;
@@ -109,20 +142,8 @@ const FieldTable<NodeRow>& NodeFields() {
           }));
     t.Add("custom_ndparams", "CustomNodeParameters", q::kOther, "Custom node parameters",
           cfg([](const NodeRow& r) { return json::value(r.node->ndparams); }));
-    for (const char* p :
-         {"spindle_count", "exclusive_storage", "cpu_speed", "oob_program", "ssh_port", "ovs"}) {
-      std::string name = p;
-      t.Add("ndp/" + name, "ndp/" + name,
-            name == "exclusive_storage" || name == "ovs" ? q::kBool
-            : name == "oob_program"                      ? q::kText
-                                                         : q::kNumber,
-            "The \"" + name + "\" node parameter", [name](const NodeRow& r) {
-              auto params = objects::FilledNodeParams(*r.config, *r.node);
-              auto it = params.find(name);
-              if (it == params.end()) return FieldValue::Status(ResultStatus::kUnavail);
-              return FieldValue::Of(it->value());
-            });
-    }
+    AddNodeParamFields(
+        t, [](const NodeRow& r) { return objects::FilledNodeParams(*r.config, *r.node); });
     t.Add("pinst_cnt", "Pinst", q::kNumber, "Number of instances with this node as primary",
           cfg([](const NodeRow& r) {
             return json::value(static_cast<int64_t>(r.primaries.size()));
@@ -246,7 +267,8 @@ json::value QueryNodes(const QueryRequest& req, const ConfigStore& config,
 struct GroupRow {
   const objects::NodeGroup* group;
   const objects::ConfigData* config;
-  std::vector<std::string> nodes;
+  std::vector<std::string> nodes;      // NiceSorted names
+  std::vector<std::string> primaries;  // instances whose primary node is in the group
 };
 
 const FieldTable<GroupRow>& GroupFields() {
@@ -271,6 +293,25 @@ const FieldTable<GroupRow>& GroupFields() {
           cfg([](const GroupRow& r) { return json::value(static_cast<int64_t>(r.nodes.size())); }));
     t.Add("node_list", "NodeList", q::kOther, "List of nodes",
           cfg([](const GroupRow& r) { return json::value(Strings(r.nodes)); }));
+    t.Add("pinst_cnt", "Instances", q::kNumber, "Number of primary instances",
+          cfg([](const GroupRow& r) {
+            return json::value(static_cast<int64_t>(r.primaries.size()));
+          }));
+    t.Add("pinst_list", "InstanceList", q::kOther, "List of primary instances",
+          cfg([](const GroupRow& r) { return json::value(Strings(r.primaries)); }));
+    t.Add("custom_ndparams", "CustomNDParams", q::kOther, "Custom node parameters",
+          cfg([](const GroupRow& r) { return json::value(r.group->ndparams); }));
+    t.Add("ndparams", "NDParams", q::kOther, "Node parameters", cfg([](const GroupRow& r) {
+            return json::value(objects::FilledGroupNodeParams(*r.config, *r.group));
+          }));
+    t.Add("diskparams", "DiskParameters", q::kOther, "Disk parameters (merged)",
+          cfg([](const GroupRow& r) {
+            return json::value(objects::FilledDiskParams(*r.config, *r.group));
+          }));
+    t.Add("custom_diskparams", "CustomDiskParameters", q::kOther, "Custom disk parameters",
+          cfg([](const GroupRow& r) { return json::value(r.group->diskparams); }));
+    AddNodeParamFields(
+        t, [](const GroupRow& r) { return objects::FilledGroupNodeParams(*r.config, *r.group); });
     t.Add("serial_no", "SerialNo", q::kNumber,
           "Group object serial number, incremented on each modification",
           cfg([](const GroupRow& r) { return json::value(r.group->serial_no); }));
@@ -288,11 +329,26 @@ const FieldTable<GroupRow>& GroupFields() {
 json::value QueryGroups(const QueryRequest& req, const ConfigStore& config) {
   return config.Read([&](const objects::ConfigData& d) {
     std::vector<GroupRow> rows;
-    for (const auto& [uuid, g] : d.nodegroups) rows.push_back({&g, &d, {}});
-    for (auto& r : rows) {
-      for (const auto& [uuid, n] : d.nodes) {
-        if (n.group == r.group->uuid) r.nodes.push_back(n.name);
+    std::map<std::string_view, size_t> row_of;
+    for (const auto& [uuid, g] : d.nodegroups) {
+      row_of[uuid] = rows.size();
+      rows.push_back({&g, &d, {}, {}});
+    }
+    // One pass over nodes and instances, not one per group.
+    for (const auto& [uuid, n] : d.nodes) {
+      if (auto it = row_of.find(n.group); it != row_of.end())
+        rows[it->second].nodes.push_back(n.name);
+    }
+    for (const auto& [uuid, inst] : d.instances) {
+      auto node = d.nodes.find(inst.primary_node);
+      if (node == d.nodes.end()) continue;
+      if (auto it = row_of.find(node->second.group); it != row_of.end()) {
+        rows[it->second].primaries.push_back(inst.name);
       }
+    }
+    for (auto& r : rows) {
+      std::sort(r.nodes.begin(), r.nodes.end(), NiceLess);
+      std::sort(r.primaries.begin(), r.primaries.end(), NiceLess);
     }
     std::sort(rows.begin(), rows.end(), [](const GroupRow& a, const GroupRow& b) {
       return NiceLess(a.group->name, b.group->name);

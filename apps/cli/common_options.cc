@@ -1,0 +1,160 @@
+#include "common_options.h"
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "base/errors.h"
+#include "cli/jobs.h"
+#include "cli/key_values.h"
+
+namespace herd::cli {
+namespace json = boost::json;
+
+void AddSubmitOptions(CLI::App& app, JobOptions& o, bool dry_run) {
+  app.add_flag("--submit", o.submit, "Submit the job and return the job ID, but don't wait");
+  if (dry_run) {
+    app.add_flag("--dry-run", o.dry_run,
+                 "Do not execute the operation, just run the check steps and verify if it could "
+                 "be executed");
+  }
+  app.add_option("--priority", o.priority, "Priority for opcode processing")
+      ->check(CLI::IsMember({"low", "normal", "high"}));
+}
+
+json::value SendJob(const JobOptions& o, json::array opcodes) {
+  for (auto& op : opcodes) {
+    auto& fields = op.as_object();
+    if (o.dry_run) fields["dry_run"] = true;
+    if (!o.priority.empty()) {
+      fields["priority"] = o.priority == "low" ? 10 : o.priority == "high" ? -10 : 0;
+    }
+  }
+  return SubmitAndWait(opcodes, o.submit);
+}
+
+void AddAllocPolicyOption(CLI::App& app, std::string& value) {
+  app.add_option("--alloc-policy", value, "Allocation policy for the node group")
+      ->check(CLI::IsMember({"preferred", "last_resort", "unallocable"}));
+}
+
+void AddNodeParamsOption(CLI::App& app, std::string& value) {
+  app.add_option("--node-parameters", value, "Node parameters (key=value,...)");
+}
+
+void AddDiskParamsOption(CLI::App& app, std::vector<std::string>& values) {
+  app.add_option("-D,--disk-parameters", values,
+                 "Disk template parameters (template:key=value,...)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void AddHvStateOption(CLI::App& app, std::vector<std::string>& values) {
+  app.add_option("--hypervisor-state", values, "Hypervisor state (hypervisor:key=value,...)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void AddDiskStateOption(CLI::App& app, std::vector<std::string>& values) {
+  app.add_option("--disk-state", values, "Disk state (storage_type:key=value,...)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+void AddIPolicyOptions(CLI::App& app, IPolicyOptions& o) {
+  app.add_option("--ipolicy-bounds-specs", o.bounds_specs,
+                 "Instance specs bounds (min:key=value,.../max:key=value,...[//min:.../max:...])");
+  app.add_option("--ipolicy-disk-templates", o.disk_templates,
+                 "Comma-separated list of enabled disk templates");
+  app.add_option("--ipolicy-vcpu-ratio", o.vcpu_ratio, "The maximum allowed vcpu-to-cpu ratio");
+  app.add_option("--ipolicy-spindle-ratio", o.spindle_ratio,
+                 "The maximum allowed instances to spindle ratio");
+}
+
+namespace {
+
+std::vector<std::string> Split(const std::string& text, const std::string& by) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t at = text.find(by, start);
+    out.push_back(text.substr(start, at == std::string::npos ? std::string::npos : at - start));
+    if (at == std::string::npos) return out;
+    start = at + by.size();
+  }
+}
+
+json::value Ratio(const std::string& text, const std::string& option) {
+  if (text == "default") return "default";
+  try {
+    size_t end = 0;
+    double d = std::stod(text, &end);
+    if (end == text.size()) return d;
+  } catch (const std::exception&) {
+  }
+  throw ParameterError("Invalid value for " + option + ": '" + text + "' (a number expected)");
+}
+
+}  // namespace
+
+json::object IPolicyFrom(const IPolicyOptions& o) {
+  json::object policy;
+  if (!o.bounds_specs.empty()) {
+    if (o.bounds_specs == "default") {
+      policy["minmax"] = "default";
+    } else {
+      json::array minmax;
+      for (const auto& pair : Split(o.bounds_specs, "//")) {
+        json::object entry;
+        for (const auto& part : Split(pair, "/")) {
+          auto [name, params] = ParseNamedKeyValues(part, "--ipolicy-bounds-specs");
+          if (name != "min" && name != "max") {
+            throw ParameterError("Invalid instance specs '" + part +
+                                 "' in --ipolicy-bounds-specs: min or max expected");
+          }
+          entry[name] = params;
+        }
+        minmax.emplace_back(std::move(entry));
+      }
+      policy["minmax"] = std::move(minmax);
+    }
+  }
+  if (!o.disk_templates.empty()) {
+    json::array templates;
+    for (const auto& t : Split(o.disk_templates, ",")) templates.emplace_back(t);
+    policy["disk-templates"] = std::move(templates);
+  }
+  if (!o.vcpu_ratio.empty()) policy["vcpu-ratio"] = Ratio(o.vcpu_ratio, "--ipolicy-vcpu-ratio");
+  if (!o.spindle_ratio.empty()) {
+    policy["spindle-ratio"] = Ratio(o.spindle_ratio, "--ipolicy-spindle-ratio");
+  }
+  return policy;
+}
+
+json::object NamedParams(const std::vector<std::string>& values, const std::string& option) {
+  json::object out;
+  for (const auto& v : values) {
+    auto [name, params] = ParseNamedKeyValues(v, option);
+    out[name] = std::move(params);
+  }
+  return out;
+}
+
+std::vector<std::string> TagsWithFile(std::vector<std::string> tags, const std::string& file) {
+  if (file.empty()) return tags;
+  std::ifstream in_file;
+  std::istream* in = &std::cin;
+  if (file != "-") {
+    in_file.open(file);
+    if (!in_file) throw ParameterError("Can't read tags from " + file);
+    in = &in_file;
+  }
+  std::string line;
+  while (std::getline(*in, line)) {
+    const auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    const auto end = line.find_last_not_of(" \t\r");
+    tags.push_back(line.substr(start, end - start + 1));
+  }
+  return tags;
+}
+
+}  // namespace herd::cli

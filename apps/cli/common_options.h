@@ -1,0 +1,48 @@
+// Options several gnt-* programs share, declared once with Ganeti's names
+// (lib/cli_opts.py), and what they turn into in an opcode.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <string>
+#include <vector>
+
+namespace herd::cli {
+
+// --submit, --dry-run, --priority: how a job is sent.
+struct JobOptions {
+  bool submit = false, dry_run = false;
+  std::string priority;
+};
+void AddSubmitOptions(CLI::App& app, JobOptions& o, bool dry_run = true);
+// Adds dry_run and priority to every opcode, then submits the job (and
+// waits unless --submit): the list of opcode results, or null.
+boost::json::value SendJob(const JobOptions& o, boost::json::array opcodes);
+
+// --alloc-policy
+void AddAllocPolicyOption(CLI::App& app, std::string& value);
+// --node-parameters k=v,...
+void AddNodeParamsOption(CLI::App& app, std::string& value);
+// -D/--disk-parameters template:k=v,... (repeatable)
+void AddDiskParamsOption(CLI::App& app, std::vector<std::string>& values);
+// --hypervisor-state hv:k=v,... (repeatable)
+void AddHvStateOption(CLI::App& app, std::vector<std::string>& values);
+// --disk-state storage:k=v,... (repeatable)
+void AddDiskStateOption(CLI::App& app, std::vector<std::string>& values);
+
+// The --ipolicy-* options of a group or the cluster.
+struct IPolicyOptions {
+  std::string bounds_specs, disk_templates, vcpu_ratio, spindle_ratio;
+};
+void AddIPolicyOptions(CLI::App& app, IPolicyOptions& o);
+// The policy they give (only what was given; "default" values kept).
+boost::json::object IPolicyFrom(const IPolicyOptions& o);
+
+// "name:k=v,..." repeated options as {name: {k: v}}.
+boost::json::object NamedParams(const std::vector<std::string>& values, const std::string& option);
+
+// --tags-source / --from for the tag commands: tags from a file ("-" is stdin).
+std::vector<std::string> TagsWithFile(std::vector<std::string> tags, const std::string& file);
+
+}  // namespace herd::cli

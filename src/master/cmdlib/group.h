@@ -1,0 +1,21 @@
+// Logical units of node groups: OP_GROUP_ADD, OP_GROUP_ASSIGN_NODES,
+// OP_GROUP_SET_PARAMS, OP_GROUP_RENAME and OP_GROUP_REMOVE.
+#pragma once
+
+#include <string>
+
+#include "master/cmdlib/lu_context.h"
+
+namespace herd::master {
+
+// Ganeti's LookupNodeGroup: a group's uuid from its name or uuid; none given
+// names the only group. OpPrereqError when there is no such group.
+std::string LookupGroup(const objects::ConfigData& config, const std::string& name_or_uuid);
+
+boost::json::value GroupAdd(LuContext& ctx, const boost::json::object& op);
+boost::json::value GroupAssignNodes(LuContext& ctx, const boost::json::object& op);
+boost::json::value GroupSetParams(LuContext& ctx, const boost::json::object& op);
+boost::json::value GroupRename(LuContext& ctx, const boost::json::object& op);
+boost::json::value GroupRemove(LuContext& ctx, const boost::json::object& op);
+
+}  // namespace herd::master

@@ -1,0 +1,133 @@
+"""Node groups through every client: Debian's Python gnt-group (unchanged),
+Herd's gnt-group and Ganeti's Python RAPI client. Groups are added,
+modified, renamed and removed; nodes move between them; the allocator
+honours a group's allocation policy."""
+
+import os
+import pathlib
+import re
+import shutil
+import tempfile
+
+import pytest
+
+from herd_e2e import BIN, GANETI_SHARE, VirtualCluster, ganeti_cli, require, run
+
+try:
+    from ganeti.rapi import client as rc
+except ImportError as error:
+    pytest.fail(f"{error}: install Debian's python3-ganeti-rapi (scripts/install-deps does) "
+                "and run with /usr/bin/python3", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def vc():
+    require(GANETI_SHARE / "gnt-group", "ganeti-3.0")
+    base = pathlib.Path(tempfile.mkdtemp(prefix="herd-groups-"))
+    os.chmod(base, 0o755)  # Ganeti's CLI may run as its own users when started as root
+    cluster = VirtualCluster(base / "c", nodes=4)
+    yield cluster
+    cluster.destroy()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def herd(vc, *args, check=True):
+    env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root("node1")), GANETI_HOSTNAME="node1")
+    return run([BIN / "gnt-group", *args], env=env, check=check)
+
+
+def groups(vc):
+    out = herd(vc, "list", "--no-headers", "--separator=|",
+               "-o", "name,node_cnt,pinst_cnt,alloc_policy,node_list").stdout
+    return {line.split("|")[0]: line.split("|")[1:] for line in out.splitlines()}
+
+
+@pytest.mark.parametrize("cli", ["ganeti", "herd"])
+def test_group_life(vc, cli):
+    def gnt(*args, check=True):
+        if cli == "ganeti":
+            return ganeti_cli(vc, "gnt-group", *args, check=check)
+        return herd(vc, *args, check=check)
+
+    name = f"rack-{cli}"
+    gnt("add", "--alloc-policy=last_resort", "--node-parameters", "spindle_count=2",
+        "--ipolicy-vcpu-ratio=3", name)
+    assert groups(vc)[name] == ["0", "0", "last_resort", ""]
+    # A second group of the same name is refused with Ganeti's reason.
+    again = gnt("add", name, check=False)
+    assert again.returncode != 0 and "already exists as a node group" in again.stderr + again.stdout
+
+    gnt("assign-nodes", name, "node3", "node4")
+    assert groups(vc)[name] == ["2", "0", "last_resort", "node3,node4"]
+    assert groups(vc)["default"][:1] == ["2"]
+
+    out = gnt("modify", "--node-parameters", "spindle_count=4", "--alloc-policy=preferred",
+              "-D", "plain:stripes=2", name).stdout
+    assert f"Modified node group {name}" in out
+    assert " - ndparams -> {'spindle_count': 4}" in out
+    assert " - diskparams -> {'plain': {'stripes': 2}}" in out
+    info = gnt("info", name).stdout
+    assert f"- Node group: {name}" in info
+    assert re.search(r"spindle_count: 4\n", info) and "stripes: 2" in info
+    assert "vcpu-ratio: 3.0" in info
+    bad = gnt("modify", "--node-parameters", "spindle_count=many", name, check=False)
+    assert bad.returncode != 0 and "is not a valid integer" in bad.stderr + bad.stdout
+
+    gnt("add-tags", name, "rack:a", "power:b")
+    assert gnt("list-tags", name).stdout.split() == ["power:b", "rack:a"]
+    gnt("remove-tags", name, "power:b")
+    assert gnt("list-tags", name).stdout.split() == ["rack:a"]
+
+    gnt("rename", name, name + "-new")
+    # A group with nodes stays; its nodes go home first.
+    busy = gnt("remove", name + "-new", check=False)
+    assert busy.returncode != 0 and "not empty, has the following nodes: node3, node4" in (
+        busy.stderr + busy.stdout)
+    gnt("assign-nodes", "default", "node3", "node4")
+    gnt("remove", name + "-new")
+    assert set(groups(vc)) == {"default"}
+    last = gnt("remove", "default", check=False)
+    assert last.returncode != 0 and "Group 'default' not empty" in last.stderr + last.stdout
+
+
+def test_unallocable_group_gets_no_instances(vc):
+    herd(vc, "add", "--alloc-policy=unallocable", "closed")
+    herd(vc, "assign-nodes", "closed", "node1", "node2")
+    for i in range(4):
+        vc.cmd("node1", "gnt-instance", "add", "-t", "diskless", "-o", "noop", "--no-name-check",
+               "--no-ip-check", "-B", "memory=128", f"grp{i}")
+    assert groups(vc)["closed"][1] == "0"
+    assert groups(vc)["default"][1] == "4"
+    out = herd(vc, "list", "--no-headers", "-o", "name,pinst_list", "default").stdout
+    assert out.split() == ["default", "grp0,grp1,grp2,grp3"]
+    herd(vc, "assign-nodes", "default", "node1", "node2")
+    herd(vc, "remove", "closed")
+
+
+def rapi_client(vc):
+    users = (vc.node_root("node1") / "var/lib/ganeti/rapi/users").read_text()
+    password = re.search(r"^admin (\S+)", users, re.M).group(1)
+    for line in (vc.path / "hosts").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] == "node1":
+            return rc.GanetiRapiClient(parts[0], port=5080, username="admin", password=password)
+    raise AssertionError("node1 not in the hosts file")
+
+
+def test_groups_through_rapi(vc):
+    c = rapi_client(vc)
+
+    def wait(job):
+        assert c.WaitForJobCompletion(job, period=0.2, retries=500), c.GetJobStatus(job)
+
+    wait(c.CreateGroup("viarapi", alloc_policy="preferred"))
+    assert "viarapi" in c.GetGroups()
+    wait(c.AssignGroupNodes("viarapi", ["node4"]))
+    group = c.GetGroup("viarapi")
+    assert group["node_cnt"] == 1 and group["node_list"] == ["node4"]
+    wait(c.ModifyGroup("viarapi", alloc_policy="last_resort"))
+    assert c.GetGroup("viarapi")["alloc_policy"] == "last_resort"
+    wait(c.RenameGroup("viarapi", "viarapi2"))
+    wait(c.AssignGroupNodes("default", ["node4"]))
+    wait(c.DeleteGroup("viarapi2"))
+    assert c.GetGroups() == ["default"]
