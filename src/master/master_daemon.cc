@@ -131,6 +131,17 @@ int RunMasterDaemon(int argc, char** argv) {
       const LogicalUnit* lu = FindLogicalUnit(op_id);
       if (!lu) throw OpCodeUnknown("Unknown opcode " + op_id);
       LuContext ctx{paths, config, locks, *rpc, op, services, "job/" + std::to_string(op.job_id)};
+      if (auto dry = opcode.find("dry_run");
+          dry != opcode.end() && dry->value() == json::value(true)) {
+        // Never run for real what was asked as a dry run.
+        if (!SupportsDryRun(op_id)) {
+          throw OpPrereqError("A dry run of " + op_id +
+                                  " is not supported yet; nothing was done (run it without "
+                                  "--dry-run to carry it out)",
+                              kEcodeInval);
+        }
+        ctx.dry_run = true;
+      }
       struct Release {
         locking::LockManager& locks;
         std::string owner;
@@ -139,6 +150,8 @@ int RunMasterDaemon(int argc, char** argv) {
       spdlog::info("job {}: running {}", op.job_id, op_id);
       try {
         return (*lu)(ctx, opcode);
+      } catch (const DryRunDone&) {
+        return nullptr;
       } catch (const GanetiError& e) {
         // A committed change is never reported as failed (the outcome must
         // agree with the config, as after a crash): the error becomes a warning.

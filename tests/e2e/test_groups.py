@@ -78,6 +78,11 @@ def test_group_life(vc, cli):
     gnt("remove-tags", name, "power:b")
     assert gnt("list-tags", name).stdout.split() == ["rack:a"]
 
+    # A dry run checks and changes nothing; one that would fail says why.
+    gnt("rename", "--dry-run", name, name + "-dry")
+    assert name in groups(vc) and name + "-dry" not in groups(vc)
+    dry = gnt("remove", "--dry-run", name, check=False)
+    assert dry.returncode != 0 and "not empty" in dry.stderr + dry.stdout
     gnt("rename", name, name + "-new")
     # A group with nodes stays; its nodes go home first.
     busy = gnt("remove", name + "-new", check=False)
@@ -88,6 +93,14 @@ def test_group_life(vc, cli):
     assert set(groups(vc)) == {"default"}
     last = gnt("remove", "default", check=False)
     assert last.returncode != 0 and "Group 'default' not empty" in last.stderr + last.stdout
+
+
+def test_dry_run_of_an_opcode_without_one_does_nothing(vc):
+    out = vc.cmd("node1", "gnt-instance", "list", "--no-headers", "-o", "name").stdout
+    proc = ganeti_cli(vc, "gnt-instance", "add", "--dry-run", "-t", "diskless", "-o", "noop",
+                      "--no-name-check", "--no-ip-check", "-n", "node1", "dryone", check=False)
+    assert proc.returncode != 0 and "dry run" in proc.stderr + proc.stdout
+    assert vc.cmd("node1", "gnt-instance", "list", "--no-headers", "-o", "name").stdout == out
 
 
 def test_unallocable_group_gets_no_instances(vc):

@@ -40,6 +40,10 @@ class ClusterServices {
   virtual NodeLiveCache& AllocatorLiveData() = 0;
 };
 
+// Thrown by LuContext::Commit in a dry run once the change passed its checks:
+// the opcode succeeds with no result, as in Ganeti.
+struct DryRunDone {};
+
 struct LuContext {
   const Paths& paths;
   ConfigStore& config;
@@ -47,14 +51,21 @@ struct LuContext {
   rpc::NodeRpcClient& rpc;
   jobs::OpContext& op;
   ClusterServices& services;
-  std::string owner;  // lock owner id, "job/<id>"
+  std::string owner;     // lock owner id, "job/<id>"
+  bool dry_run = false;  // the opcode's dry_run: checks only (see Commit)
 
   void Feedback(const std::string& msg) { op.Feedback(msg); }
   // Commits this opcode's config change, tagged with its job and opcode, as
   // the opcode's last step that may fail (see CommitTag).
   // The candidates hold the change before the opcode goes on: a candidate
   // that takes over knows what was done.
+  // In a dry run, the change is checked and taken back, and the opcode ends
+  // there (DryRunDone).
   void Commit(const std::function<void(ConfigTxn&)>& mutator) {
+    if (dry_run) {
+      config.TryUpdate(mutator);
+      throw DryRunDone{};
+    }
     config.Update(mutator, CommitTag{op.job_id, op.op_index, false});
     services.WaitConfigReplicated(kReplicationWaitMs);
   }
@@ -70,5 +81,8 @@ using LogicalUnit = std::function<boost::json::value(LuContext&, const boost::js
 
 // Looks up the logical unit of an opcode id ("OP_NODE_ADD"); nullptr if none.
 const LogicalUnit* FindLogicalUnit(const std::string& op_id);
+// Whether the opcode's logical unit does nothing but check before its
+// commit, so that a dry run (checks, then the commit taken back) is exact.
+bool SupportsDryRun(const std::string& op_id);
 
 }  // namespace herd::master

@@ -1,5 +1,6 @@
 // The opcode -> logical unit table.
 #include <map>
+#include <set>
 
 #include "master/cmdlib/cluster.h"
 #include "master/cmdlib/group.h"
@@ -51,6 +52,13 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
   };
   auto it = table.find(op_id);
   return it == table.end() ? nullptr : &it->second;
+}
+
+bool SupportsDryRun(const std::string& op_id) {
+  static const std::set<std::string> checked_in_commit{
+      "OP_GROUP_ADD",    "OP_GROUP_ASSIGN_NODES", "OP_GROUP_SET_PARAMS", "OP_GROUP_RENAME",
+      "OP_GROUP_REMOVE", "OP_TAGS_SET",           "OP_TAGS_DEL"};
+  return checked_in_commit.count(op_id) > 0;
 }
 
 }  // namespace herd::master

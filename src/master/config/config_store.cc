@@ -299,6 +299,18 @@ std::string ConfigStore::JournalLine(const ConfigTxn& txn,
   return SerializeJson(record) + "\n";
 }
 
+void ConfigStore::TryUpdate(const std::function<void(ConfigTxn&)>& mutator) {
+  std::unique_lock lock(mu_);
+  ConfigTxn txn(data_);
+  try {
+    mutator(txn);
+  } catch (...) {
+    txn.Rollback();
+    throw;
+  }
+  txn.Rollback();
+}
+
 void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator,
                          std::optional<CommitTag> tag) {
   std::string line;

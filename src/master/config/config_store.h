@@ -94,6 +94,9 @@ class ConfigStore {
   // change, durably, in the same journal record.
   void Update(const std::function<void(ConfigTxn&)>& mutator,
               std::optional<CommitTag> tag = std::nullopt);
+  // Runs `mutator` as Update would, then takes everything it did back: the
+  // checks of a change without the change (an opcode's dry run).
+  void TryUpdate(const std::function<void(ConfigTxn&)>& mutator);
   // Whether job `job_id`'s opcode `op_index` committed a change that it did
   // not undo (remembered across restarts for the latest kCommitTagsKept).
   bool Committed(int64_t job_id, int op_index) const;

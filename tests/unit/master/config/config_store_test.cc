@@ -84,6 +84,39 @@ TEST_F(ConfigStoreTest, FailedUpdateKeepsNothing) {
   EXPECT_EQ(store.journal_records(), 0);
 }
 
+// A dry run: the change's checks run, its failure comes out, and nothing of
+// it stays, in memory or in the journal; groups come and go like nodes.
+TEST_F(ConfigStoreTest, TriedUpdateKeepsNothingAndGroupsComeAndGo) {
+  auto store_ptr = std::make_unique<ConfigStore>(*paths_);
+  ConfigStore& store = *store_ptr;
+  const int64_t serial = store.Read([](const objects::ConfigData& d) { return d.serial_no; });
+  objects::NodeGroup group;
+  group.uuid = "g2";
+  group.name = "rack2";
+  store.TryUpdate([&](ConfigTxn& t) {
+    t.AddGroup(group);
+    t.MutableNode("n1").group = "g2";
+  });
+  EXPECT_THROW(store.TryUpdate([](ConfigTxn& t) { t.RemoveGroup("no-such-group"); }), GanetiError);
+  store.Read([&](const objects::ConfigData& d) {
+    EXPECT_EQ(d.serial_no, serial);
+    EXPECT_EQ(d.nodegroups.count("g2"), 0u);
+    EXPECT_NE(d.nodes.at("n1").group, "g2");
+    EXPECT_EQ(d.nodes.at("n1").serial_no, 1);
+  });
+  EXPECT_EQ(store.journal_records(), 0);
+
+  store.Update([&](ConfigTxn& t) { t.AddGroup(group); });
+  store.Update([](ConfigTxn& t) { t.RemoveGroup("g2"); });
+  store.Update([&](ConfigTxn& t) { t.AddGroup(group); });
+  store_ptr.reset();  // a restarted masterd
+  ConfigStore again(*paths_);
+  again.Read([](const objects::ConfigData& d) {
+    ASSERT_EQ(d.nodegroups.count("g2"), 1u);
+    EXPECT_EQ(d.nodegroups.at("g2").name, "rack2");
+  });
+}
+
 TEST_F(ConfigStoreTest, TornLastRecordIsIgnored) {
   {
     ConfigStore store(*paths_);
