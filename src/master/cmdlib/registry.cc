@@ -49,6 +49,7 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_TAGS_GET", TagsGet},
       {"OP_TAGS_SET", TagsSet},
       {"OP_TAGS_DEL", TagsDel},
+      {"OP_TAGS_SEARCH", TagsSearch},
   };
   auto it = table.find(op_id);
   return it == table.end() ? nullptr : &it->second;

@@ -1,6 +1,7 @@
 #include "master/cmdlib/tags.h"
 
 #include <algorithm>
+#include <regex>
 
 #include "base/errors.h"
 #include "base/json.h"
@@ -41,6 +42,13 @@ std::vector<std::string> TagList(const json::object& op) {
   return tags;
 }
 
+const objects::Network& NetworkNamed(const objects::ConfigData& d, const std::string& name) {
+  for (const auto& [uuid, n] : d.networks) {
+    if (n.name == name || uuid == name) return n;
+  }
+  throw OpPrereqError("Network '" + name + "' not found", kEcodeNoEnt);
+}
+
 // The tag list of the object, inside a config transaction.
 std::vector<std::string>& MutableTags(ConfigTxn& txn, const std::string& kind,
                                       const std::string& name) {
@@ -53,6 +61,7 @@ std::vector<std::string>& MutableTags(ConfigTxn& txn, const std::string& kind,
     if (!g) throw OpPrereqError("Node group '" + name + "' not found", kEcodeNoEnt);
     return txn.MutableGroup(g->uuid).tags;
   }
+  if (kind == "network") return txn.MutableNetwork(NetworkNamed(d, name).uuid).tags;
   throw OpPrereqError("Wrong tag type requested (" + kind + ")", kEcodeInval);
 }
 
@@ -94,6 +103,7 @@ std::vector<std::string> TagsOf(const objects::ConfigData& d, const std::string&
     if (!g) throw OpPrereqError("Node group '" + name + "' not found", kEcodeNoEnt);
     return g->tags;
   }
+  if (kind == "network") return NetworkNamed(d, name).tags;
   throw OpPrereqError("Wrong tag type requested (" + kind + ")", kEcodeInval);
 }
 
@@ -105,6 +115,31 @@ json::value TagsGet(LuContext& ctx, const json::object& op) {
   json::array out;
   for (const auto& t : tags) out.push_back(json::value(t));
   return out;
+}
+
+json::value TagsSearch(LuContext& ctx, const json::object& op) {
+  const std::string pattern = RequiredString(op, "pattern");
+  std::regex re;
+  try {
+    re = std::regex(pattern, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw OpPrereqError("Invalid search pattern '" + pattern + "': " + e.what(), kEcodeInval);
+  }
+  ctx.op.NotifyStart();
+  json::array results;
+  auto search = [&](const std::string& path, const std::vector<std::string>& tags) {
+    for (const auto& tag : tags) {
+      if (std::regex_search(tag, re)) results.push_back(json::array{path, tag});
+    }
+  };
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    search("/cluster", d.cluster.tags);
+    for (const auto& [uuid, o] : d.instances) search("/instances/" + o.name, o.tags);
+    for (const auto& [uuid, o] : d.nodes) search("/nodes/" + o.name, o.tags);
+    for (const auto& [uuid, o] : d.nodegroups) search("/nodegroup/" + o.name, o.tags);
+    for (const auto& [uuid, o] : d.networks) search("/network/" + o.name, o.tags);
+  });
+  return results;
 }
 
 json::value TagsSet(LuContext& ctx, const json::object& op) { return ChangeTags(ctx, op, true); }

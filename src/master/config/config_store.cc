@@ -62,6 +62,9 @@ objects::Instance& ConfigTxn::MutableInstance(const std::string& uuid) {
 objects::Disk& ConfigTxn::MutableDisk(const std::string& uuid) {
   return Touch(data_.disks, "disks", uuid);
 }
+objects::Network& ConfigTxn::MutableNetwork(const std::string& uuid) {
+  return Touch(data_.networks, "networks", uuid);
+}
 
 namespace {
 template <typename T>
@@ -104,6 +107,12 @@ void ConfigTxn::AddGroup(objects::NodeGroup group) {
 }
 void ConfigTxn::RemoveGroup(const std::string& uuid) {
   RemoveObject(data_.nodegroups, uuid, "nodegroups", upserted_, removed_, undo_);
+}
+void ConfigTxn::AddNetwork(objects::Network network) {
+  AddObject(data_.networks, std::move(network), "networks", upserted_, removed_, undo_);
+}
+void ConfigTxn::RemoveNetwork(const std::string& uuid) {
+  RemoveObject(data_.networks, uuid, "networks", upserted_, removed_, undo_);
 }
 void ConfigTxn::AddInstance(objects::Instance instance) {
   added_instances_.insert(instance.uuid);
@@ -236,6 +245,7 @@ void ConfigStore::ApplyJournalLine(const std::string& line) {
   ApplyKind(data_.nodegroups, record, "nodegroups", objects::NodeGroupFromJson);
   ApplyKind(data_.instances, record, "instances", objects::InstanceFromJson);
   ApplyKind(data_.disks, record, "disks", objects::DiskFromJson);
+  ApplyKind(data_.networks, record, "networks", objects::NetworkFromJson);
   data_.serial_no = serial;
   data_.mtime = GetNumberOr(record, "mtime", data_.mtime);
 }
@@ -294,6 +304,7 @@ std::string ConfigStore::JournalLine(const ConfigTxn& txn,
   dump("nodegroups", data_.nodegroups);
   dump("instances", data_.instances);
   dump("disks", data_.disks);
+  dump("networks", data_.networks);
   if (!upsert.empty()) record["upsert"] = std::move(upsert);
   if (!remove.empty()) record["remove"] = std::move(remove);
   return SerializeJson(record) + "\n";

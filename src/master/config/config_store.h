@@ -31,10 +31,13 @@ class ConfigTxn {
   objects::NodeGroup& MutableGroup(const std::string& uuid);
   objects::Instance& MutableInstance(const std::string& uuid);
   objects::Disk& MutableDisk(const std::string& uuid);
+  objects::Network& MutableNetwork(const std::string& uuid);
   void AddNode(objects::Node node);
   void RemoveNode(const std::string& uuid);
   void AddGroup(objects::NodeGroup group);
   void RemoveGroup(const std::string& uuid);
+  void AddNetwork(objects::Network network);
+  void RemoveNetwork(const std::string& uuid);
   void AddInstance(objects::Instance instance);
   void RemoveInstance(const std::string& uuid);
   void AddDisk(objects::Disk disk);
@@ -49,7 +52,7 @@ class ConfigTxn {
   objects::ConfigData& data_;
   std::vector<std::function<void()>> undo_;  // restores what was touched, newest last
   bool cluster_ = false;
-  // kind ("nodes", "nodegroups", "instances", "disks") -> uuids
+  // kind ("nodes", "nodegroups", "instances", "disks", "networks") -> uuids
   std::map<std::string, std::set<std::string>> upserted_, removed_;
   std::set<std::string> added_instances_, added_disks_;
 };
