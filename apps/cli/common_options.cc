@@ -23,14 +23,15 @@ void AddSubmitOptions(CLI::App& app, JobOptions& o, bool dry_run) {
       ->check(CLI::IsMember({"low", "normal", "high"}));
 }
 
-json::value SendJob(const JobOptions& o, json::array opcodes) {
-  for (auto& op : opcodes) {
-    auto& fields = op.as_object();
-    if (o.dry_run) fields["dry_run"] = true;
-    if (!o.priority.empty()) {
-      fields["priority"] = o.priority == "low" ? 10 : o.priority == "high" ? -10 : 0;
-    }
+void ApplyJobOptions(const JobOptions& o, json::object& opcode) {
+  if (o.dry_run) opcode["dry_run"] = true;
+  if (!o.priority.empty()) {
+    opcode["priority"] = o.priority == "low" ? 10 : o.priority == "high" ? -10 : 0;
   }
+}
+
+json::value SendJob(const JobOptions& o, json::array opcodes) {
+  for (auto& op : opcodes) ApplyJobOptions(o, op.as_object());
   return SubmitAndWait(opcodes, o.submit);
 }
 

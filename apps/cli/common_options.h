@@ -16,6 +16,8 @@ struct JobOptions {
   std::string priority;
 };
 void AddSubmitOptions(CLI::App& app, JobOptions& o, bool dry_run = true);
+// Sets the opcode's dry_run and priority as the options ask.
+void ApplyJobOptions(const JobOptions& o, boost::json::object& opcode);
 // Adds dry_run and priority to every opcode, then submits the job (and
 // waits unless --submit): the list of opcode results, or null.
 boost::json::value SendJob(const JobOptions& o, boost::json::array opcodes);

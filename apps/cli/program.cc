@@ -12,6 +12,7 @@ int RunProgram(int argc, char** argv, const std::string& program, const std::str
   for (const auto& entry : commands) {
     auto command = entry.make();
     CLI::App* sub = app.add_subcommand(entry.name, entry.description);
+    for (const auto& alias : entry.aliases) sub->alias(alias);
     command->Declare(*sub);
     declared.emplace_back(sub, std::move(command));
   }

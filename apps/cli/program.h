@@ -24,11 +24,14 @@ class Command {
 struct CommandEntry {
   std::string name, description;
   std::function<std::unique_ptr<Command>()> make;
+  std::vector<std::string> aliases;  // other names of the command (Ganeti's aliases table)
 };
 
 template <typename T>
-CommandEntry Entry(std::string name, std::string description) {
-  return {std::move(name), std::move(description), [] { return std::make_unique<T>(); }};
+CommandEntry Entry(std::string name, std::string description,
+                   std::vector<std::string> aliases = {}) {
+  return {std::move(name), std::move(description), [] { return std::make_unique<T>(); },
+          std::move(aliases)};
 }
 
 // Parses the command line against `commands` and runs the chosen one. A

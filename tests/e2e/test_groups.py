@@ -32,8 +32,7 @@ def vc():
 
 
 def herd(vc, *args, check=True):
-    env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root("node1")), GANETI_HOSTNAME="node1")
-    return run([BIN / "gnt-group", *args], env=env, check=check)
+    return vc.cmd("node1", "gnt-group", *args, check=check)
 
 
 def groups(vc):

@@ -347,4 +347,13 @@ std::vector<std::vector<std::string>> EvacuationPlan(LuContext& ctx, const std::
   });
 }
 
+std::string AllocatorTestText(LuContext& ctx, const ia::Request& request,
+                              const std::string& allocator) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config, const Reserved& reserved) {
+    auto live = GatherLive(ctx, config, request, reserved);
+    if (allocator.empty()) return ia::BuildRequest(config, live, request);
+    return ia::Run(MakeAllocator(ctx, allocator), config, live, request);
+  });
+}
+
 }  // namespace herd::master

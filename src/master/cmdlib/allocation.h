@@ -10,6 +10,7 @@
 
 #include "master/cmdlib/lu_context.h"
 #include "master/cmdlib/node_live_cache.h"
+#include "master/iallocator/request.h"
 
 namespace herd::master {
 
@@ -48,5 +49,11 @@ std::vector<std::vector<std::string>> EvacuationPlan(LuContext& ctx, const std::
                                                      const std::vector<std::string>& instances,
                                                      const std::string& mode,
                                                      bool ignore_soft_errors);
+
+// OP_TEST_ALLOCATOR: the allocator's input document for `request` when
+// `allocator` is empty (direction "in"), else that allocator's answer to
+// it, unchecked (direction "out").
+std::string AllocatorTestText(LuContext& ctx, const iallocator::Request& request,
+                              const std::string& allocator);
 
 }  // namespace herd::master

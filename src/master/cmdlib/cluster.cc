@@ -416,6 +416,7 @@ json::value TestDelay(LuContext& ctx, const json::object& op) {
   const double duration = NumberParam(op, "duration", 0);
   if (duration < 0) throw OpPrereqError("Parameter 'duration' must not be negative", kEcodeInval);
   const int repeat = static_cast<int>(NumberParam(op, "repeat", 0));
+  if (ctx.dry_run) throw DryRunDone{};  // nothing but the checks above
   ctx.op.NotifyStart();
   for (int i = 0; i <= repeat; ++i) {
     if (repeat > 0)

@@ -27,6 +27,24 @@ std::optional<std::string> OptionalString(const json::object& op, const char* na
   return std::string(it->value().get_string());
 }
 
+std::vector<std::string> StringListParam(const json::object& op, const char* name) {
+  std::vector<std::string> out;
+  auto it = op.find(name);
+  if (it == op.end() || it->value().is_null()) return out;
+  const auto* list = it->value().if_array();
+  if (list) {
+    for (const auto& v : *list) {
+      if (!v.is_string()) break;
+      out.emplace_back(v.get_string());
+    }
+  }
+  if (!list || out.size() != list->size()) {
+    throw OpPrereqError(std::string("Parameter '") + name + "' must be a list of strings",
+                        kEcodeInval);
+  }
+  return out;
+}
+
 std::optional<bool> OptionalBool(const json::object& op, const char* name) {
   auto it = op.find(name);
   if (it == op.end() || it->value().is_null()) return std::nullopt;

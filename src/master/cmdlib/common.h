@@ -17,6 +17,8 @@ namespace herd::master {
 // Opcode parameters with Ganeti's OpPrereqError on a wrong type.
 std::string RequiredString(const boost::json::object& op, const char* name);
 std::optional<std::string> OptionalString(const boost::json::object& op, const char* name);
+// A list of strings; empty when absent or null.
+std::vector<std::string> StringListParam(const boost::json::object& op, const char* name);
 std::optional<bool> OptionalBool(const boost::json::object& op, const char* name);
 bool BoolParam(const boost::json::object& op, const char* name, bool fallback);
 double NumberParam(const boost::json::object& op, const char* name, double fallback);

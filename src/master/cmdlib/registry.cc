@@ -3,6 +3,7 @@
 #include <set>
 
 #include "master/cmdlib/cluster.h"
+#include "master/cmdlib/debug.h"
 #include "master/cmdlib/group.h"
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/lu_context.h"
@@ -30,6 +31,10 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_GROUP_RENAME", GroupRename},
       {"OP_GROUP_REMOVE", GroupRemove},
       {"OP_TEST_DELAY", TestDelay},
+      {"OP_TEST_ALLOCATOR", TestAllocator},
+      {"OP_TEST_JQUEUE", TestJqueue},
+      {"OP_TEST_DUMMY", TestDummy},
+      {"OP_TEST_OS_PARAMS", TestOsParams},
       {"OP_INSTANCE_CREATE", InstanceCreate},
       {"OP_INSTANCE_MULTI_ALLOC", InstanceMultiAlloc},
       {"OP_INSTANCE_STARTUP", InstanceStartup},
@@ -58,7 +63,7 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
 bool SupportsDryRun(const std::string& op_id) {
   static const std::set<std::string> checked_in_commit{
       "OP_GROUP_ADD",    "OP_GROUP_ASSIGN_NODES", "OP_GROUP_SET_PARAMS", "OP_GROUP_RENAME",
-      "OP_GROUP_REMOVE", "OP_TAGS_SET",           "OP_TAGS_DEL"};
+      "OP_GROUP_REMOVE", "OP_TAGS_SET",           "OP_TAGS_DEL",         "OP_TEST_DELAY"};
   return checked_in_commit.count(op_id) > 0;
 }
 

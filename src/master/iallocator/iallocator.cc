@@ -7,14 +7,14 @@
 #include "objects/config_data.h"
 
 namespace herd::master::iallocator {
-namespace {
-
 std::string Run(const Allocator& allocator, const objects::ConfigData& config,
                 const NodeLiveData& live, const Request& request) {
   const json::value input = BuildRequestDocument(config, live, request);
   spdlog::debug("Running iallocator '{}' for a {} request", allocator.name, ModeName(request));
   return RunAllocatorScript(allocator, input, ParamsFor(config, allocator, request));
 }
+
+namespace {
 
 [[noreturn]] void NoSolution(const std::string& what, const Allocator& allocator,
                              const std::string& info, const char* ecode = kEcodeNoRes) {

@@ -16,6 +16,11 @@ namespace herd::master::iallocator {
 AllocatorParams ParamsFor(const objects::ConfigData& config, const Allocator& allocator,
                           const Request& request);
 
+// Runs the allocator on `request` and returns its answer unchecked (what
+// OP_TEST_ALLOCATOR shows); the errors of BuildRequest and RunAllocatorScript.
+std::string Run(const Allocator& allocator, const objects::ConfigData& config,
+                const NodeLiveData& live, const Request& request);
+
 // Each throws OpPrereqError (ECODE_NORES; ECODE_TEMP_NORES for an
 // opportunistic allocation) with Ganeti's message when the allocator answers
 // success=false, e.g. "Can't compute nodes using iallocator 'hail': <info>",

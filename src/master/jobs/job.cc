@@ -35,7 +35,61 @@ json::array ReasonEntry(std::string_view op_id, JobId id, size_t index,
                      json::value(ns)};
 }
 
+// Ganeti's OpSubmitPriority: low, normal, high.
+bool SubmittablePriority(const json::value& v) {
+  if (!v.is_int64() && !v.is_uint64()) return false;
+  const int64_t p = v.to_number<int64_t>();
+  return p == -10 || p == 0 || p == 10;
+}
+
+[[noreturn]] void BadDependencies(const json::value& v) {
+  throw GenericError("Invalid job dependencies " + SerializeJson(v) +
+                     ": expected a list of [job id, [final job statuses]]");
+}
+
+// A [job id, [statuses]] pair; the id stays relative when negative.
+Dependency ParseDependency(const json::value& v) {
+  const auto* pair = v.if_array();
+  if (!pair || pair->size() != 2 || !(*pair)[1].is_array()) BadDependencies(v);
+  Dependency dep;
+  const json::value& id = (*pair)[0];
+  if (id.is_int64() || id.is_uint64()) {
+    dep.job = id.to_number<int64_t>();
+  } else if (id.is_string() && !id.get_string().empty() &&
+             std::all_of(id.get_string().begin(), id.get_string().end(),
+                         [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    dep.job = std::stoll(std::string(id.get_string()));
+  } else {
+    BadDependencies(v);
+  }
+  for (const json::value& s : (*pair)[1].get_array()) {
+    if (!s.is_string()) BadDependencies(v);
+    Status status;
+    try {
+      status = ParseStatus(s.get_string());
+    } catch (const GanetiError&) {
+      BadDependencies(v);
+    }
+    if (!IsFinalized(status)) BadDependencies(v);
+    dep.statuses.push_back(status);
+  }
+  return dep;
+}
+
+std::vector<Dependency> ParseDependencies(const json::object& opcode) {
+  std::vector<Dependency> deps;
+  auto it = opcode.find("depends");
+  if (it == opcode.end() || it->value().is_null()) return deps;
+  if (!it->value().is_array()) BadDependencies(it->value());
+  for (const json::value& v : it->value().get_array()) deps.push_back(ParseDependency(v));
+  return deps;
+}
+
 }  // namespace
+
+std::vector<Dependency> DependenciesOf(const json::object& opcode) {
+  return ParseDependencies(opcode);
+}
 
 std::string_view StatusName(Status status) {
   for (const auto& [s, name] : kStatusNames) {
@@ -63,6 +117,12 @@ void Job::Validate(const json::array& opcodes) {
     if (op_id == op.get_object().end() || !op_id->value().is_string()) {
       throw GenericError("Invalid data to LoadOpcode, missing OP_ID");
     }
+    auto priority = op.get_object().find("priority");
+    if (priority != op.get_object().end() && !SubmittablePriority(priority->value())) {
+      throw GenericError("Invalid opcode priority " + SerializeJson(priority->value()) +
+                         ": jobs may be submitted with priority -10, 0 or 10");
+    }
+    ParseDependencies(op.get_object());
   }
 }
 
@@ -76,6 +136,19 @@ Job Job::FromOpcodes(JobId id, const json::array& opcodes) {
     op.input = opcodes[i].get_object();
     const std::string op_id(op.input.at("OP_ID").get_string());
     op.priority = static_cast<int>(GetIntOr(op.input, "priority", kOpPrioDefault));
+    if (auto deps = ParseDependencies(op.input); !deps.empty()) {
+      json::array absolute;
+      for (const Dependency& d : deps) {
+        const JobId dep_id = d.job < 0 ? id + d.job : d.job;
+        if (dep_id < 0) {
+          throw GenericError("Invalid value for job ID '" + std::to_string(dep_id) + "'");
+        }
+        json::array statuses;
+        for (Status st : d.statuses) statuses.emplace_back(StatusName(st));
+        absolute.push_back(json::array{dep_id, std::move(statuses)});
+      }
+      op.input["depends"] = std::move(absolute);
+    }
     json::value& reason = op.input["reason"];
     if (!reason.is_array()) reason = json::array();
     reason.get_array().push_back(ReasonEntry(op_id, id, i, job.received_timestamp));
@@ -194,6 +267,11 @@ void Job::MarkUnfinishedOps(Status status, const json::value& result) {
 void Job::AppendLog(size_t op_index, std::string_view log_type, std::string_view message) {
   ops.at(op_index).log.push_back(
       json::array{++log_serial, TimestampNow(), json::string(log_type), json::string(message)});
+}
+
+void Job::AppendLogValue(size_t op_index, std::string_view log_type, json::value message) {
+  ops.at(op_index).log.push_back(
+      json::array{++log_serial, TimestampNow(), json::string(log_type), std::move(message)});
 }
 
 void Job::Finalize() { end_timestamp = TimestampNow(); }

@@ -23,6 +23,15 @@ bool IsFinalized(Status status);
 
 inline constexpr int kOpPrioDefault = 0;
 
+// An opcode's wait for another job ("depends"): it runs once job `job` has
+// finished with one of `statuses` (any final status when empty).
+struct Dependency {
+  JobId job = 0;
+  std::vector<Status> statuses;
+};
+// The opcode's dependencies as stored (absolute job ids).
+std::vector<Dependency> DependenciesOf(const json::object& opcode);
+
 struct QueuedOpCode {
   json::object input;
   Status status = Status::kQueued;
@@ -44,9 +53,12 @@ struct Job {
   bool archived = false;   // loaded from the archive (read-only)
 
   // Throws GenericError unless `opcodes` is a non-empty list of objects
-  // carrying a string OP_ID.
+  // carrying a string OP_ID, each with a priority one may submit (-10, 0,
+  // 10) and dependencies of Ganeti's form ([[job id, [final statuses]]...]).
   static void Validate(const json::array& opcodes);
   // Builds a new queued job (validated as above), stamped as received now.
+  // Relative dependencies (negative ids) become absolute: -1 is job id - 1,
+  // the previous job of a SubmitManyJobs call.
   static Job FromOpcodes(JobId id, const json::array& opcodes);
   // Reads Ganeti's job file format; throws on malformed data.
   static Job Restore(const json::value& state);
@@ -61,6 +73,8 @@ struct Job {
   void MarkUnfinishedOps(Status status, const json::value& result);
   // Appends a log entry to opcode `op_index` under the next serial.
   void AppendLog(size_t op_index, std::string_view log_type, std::string_view message);
+  // The same with a structured message (Ganeti's test notifications).
+  void AppendLogValue(size_t op_index, std::string_view log_type, json::value message);
   void Finalize();  // sets end_timestamp
 };
 

@@ -30,6 +30,9 @@ class OpContext {
   // Appends a log line of type "message" (gnt-job watch shows it).
   void Feedback(std::string_view msg) { FeedbackOfType("message", msg); }
   virtual void FeedbackOfType(std::string_view log_type, std::string_view msg) {}
+  // A log entry whose message is a JSON document (given as text), as
+  // Ganeti's test opcodes send them.
+  virtual void FeedbackJsonOfType(std::string_view log_type, std::string_view json_text) {}
   // Call once the opcode's locks are held: the opcode turns from "waiting"
   // into "running" and can no longer be canceled. Throws OpCanceled if a
   // cancel arrived while waiting.

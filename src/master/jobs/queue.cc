@@ -32,6 +32,7 @@ struct JobEntry {
   Job job;                          // guarded by Impl::mu
   uint64_t version = 0;             // guarded by Impl::mu; bumped on every change
   bool archived = false;            // guarded by Impl::mu; no more writes once set
+  bool blocked = false;             // guarded by Impl::mu; waits for a job it depends on
   std::condition_variable changed;  // waited on with Impl::mu
   std::mutex write_mu;              // serializes this job's file writes; taken before Impl::mu
   uint64_t written = 0;             // guarded by write_mu; version last on disk
@@ -57,6 +58,8 @@ struct JobQueue::Impl {
   mutable std::mutex mu;
   std::map<JobId, EntryPtr> jobs;         // live (not archived) jobs
   std::set<std::pair<int, JobId>> ready;  // (priority, id): most urgent, then oldest first
+  // Jobs blocked until the keyed job finishes (see CheckDependencies).
+  std::map<JobId, std::vector<EntryPtr>> dependents;
   std::condition_variable work_cv;
   bool stopping = false;
   bool drained = false;
@@ -122,6 +125,15 @@ struct JobQueue::Impl {
     work_cv.notify_all();
   }
 
+  // Ganeti's dependency check for opcode `index` of `e`, with `mu` held.
+  enum class DependencyVerdict { kRun, kWait, kFail, kCancel };
+  DependencyVerdict CheckDependencies(JobEntry& e, size_t index, std::string* message);
+  // Status of job `id` if it has finished; nullopt while it has not;
+  // JobLost if there is no such job. With `mu` held.
+  std::optional<Status> FinishedStatus(JobId id);
+  // Queues again the jobs blocked on `id`, which has just finished. With `mu` held.
+  void WakeDependents(JobId id);
+
   void Load();
   // A job found running at start-up: see the constructor's comment.
   void RecoverInterruptedJob(JobEntry& e);
@@ -144,6 +156,17 @@ class QueueOpContext : public OpContext {
     {
       std::lock_guard lk(mu_);
       entry_.job.AppendLog(static_cast<size_t>(op_index), log_type, msg);
+      ++entry_.version;
+      entry_.changed.notify_all();
+    }
+    persist_(false);
+  }
+
+  void FeedbackJsonOfType(std::string_view log_type, std::string_view json_text) override {
+    json::value message = ParseJson(json_text, "log message");
+    {
+      std::lock_guard lk(mu_);
+      entry_.job.AppendLogValue(static_cast<size_t>(op_index), log_type, std::move(message));
       ++entry_.version;
       entry_.changed.notify_all();
     }
@@ -241,6 +264,67 @@ void JobQueue::Impl::RecoverInterruptedJob(JobEntry& e) {
   job.Finalize();
 }
 
+std::optional<Status> JobQueue::Impl::FinishedStatus(JobId id) {
+  if (auto it = jobs.find(id); it != jobs.end()) {
+    const Status status = it->second->job.CalcStatus();
+    return IsFinalized(status) ? std::optional<Status>(status) : std::nullopt;
+  }
+  std::optional<Job> archived = storage.LoadArchived(id);
+  if (!archived) throw JobLost(JobText(id) + " not found");
+  return archived->CalcStatus();
+}
+
+JobQueue::Impl::DependencyVerdict JobQueue::Impl::CheckDependencies(JobEntry& e, size_t index,
+                                                                    std::string* message) {
+  for (const Dependency& dep : DependenciesOf(e.job.ops[index].input)) {
+    if (dep.job == e.job.id) {
+      *message = "Job can't depend on itself";
+      return DependencyVerdict::kFail;
+    }
+    std::optional<Status> status;
+    try {
+      status = FinishedStatus(dep.job);
+    } catch (const GanetiError& err) {
+      *message = "Dependency error: " + (err.args().empty() ? err.what() : err.args().front());
+      return DependencyVerdict::kFail;
+    } catch (const std::exception& err) {
+      *message = std::string("Dependency error: ") + err.what();
+      return DependencyVerdict::kFail;
+    }
+    if (!status) {
+      dependents[dep.job].push_back(jobs.at(e.job.id));
+      return DependencyVerdict::kWait;
+    }
+    const auto& wanted = dep.statuses;
+    const bool accepted =
+        wanted.empty() || std::find(wanted.begin(), wanted.end(), *status) != wanted.end();
+    if (*status == Status::kCanceled && !accepted) {
+      *message = "Dependency job " + std::to_string(dep.job) + " was cancelled";
+      return DependencyVerdict::kCancel;
+    }
+    if (!accepted) {
+      std::string names;
+      for (Status w : wanted) names += (names.empty() ? "" : ", ") + std::string(StatusName(w));
+      *message = "Dependency job " + std::to_string(dep.job) + " finished with status '" +
+                 std::string(StatusName(*status)) + "', not one of '" + names + "' as required";
+      return DependencyVerdict::kFail;
+    }
+  }
+  return DependencyVerdict::kRun;
+}
+
+void JobQueue::Impl::WakeDependents(JobId id) {
+  auto it = dependents.find(id);
+  if (it == dependents.end()) return;
+  for (const EntryPtr& waiting : it->second) {
+    if (!waiting->blocked || IsFinalized(waiting->job.CalcStatus())) continue;
+    waiting->blocked = false;
+    ready.emplace(waiting->job.CalcPriority(), waiting->job.id);
+  }
+  dependents.erase(it);
+  work_cv.notify_all();
+}
+
 void JobQueue::Impl::WorkerLoop() {
   for (;;) {
     EntryPtr e;
@@ -277,6 +361,7 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
       if (stopping || IsFinalized(job.CalcStatus())) return;  // resumes after restart / canceled
       QueuedOpCode& op = job.ops[i];
       if (IsFinalized(op.status)) continue;  // done before a restart
+      bool blocked = false;
       if (op.status == Status::kCanceling) {
         op.end_timestamp = TimestampNow();
         job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
@@ -288,8 +373,34 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
         if (op.start_timestamp.is_null()) op.start_timestamp = TimestampNow();
         if (job.start_timestamp.is_null()) job.start_timestamp = op.start_timestamp;
         input = op.input;
+        std::string message;
+        switch (CheckDependencies(*e, i, &message)) {
+          case DependencyVerdict::kRun:
+            break;
+          case DependencyVerdict::kWait:
+            e->blocked = blocked = true;
+            break;
+          case DependencyVerdict::kCancel:
+            spdlog::info("Job {}: {}", job.id, message);
+            op.end_timestamp = TimestampNow();
+            job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
+            job.Finalize();
+            finished = true;
+            break;
+          case DependencyVerdict::kFail:
+            op.status = Status::kError;
+            op.result = EncodeError(OpExecError(message));
+            op.end_timestamp = TimestampNow();
+            job.MarkUnfinishedOps(Status::kError,
+                                  EncodeError(OpExecError("Preceding opcode failed")));
+            job.Finalize();
+            finished = true;
+            break;
+        }
       }
+      if (finished) WakeDependents(job.id);
       Changed(*e);
+      if (blocked) finished = true;  // a worker takes it up again (WakeDependents)
     }
     Persist(e);
     if (finished) return;
@@ -323,7 +434,10 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
         job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
       }
       finished = status != Status::kSuccess || i + 1 == count;
-      if (finished) job.Finalize();
+      if (finished) {
+        job.Finalize();
+        WakeDependents(job.id);
+      }
       Changed(*e);
     }
     Persist(e);
@@ -369,30 +483,19 @@ void JobQueue::SetReplicaSync(std::function<void()> sync) { impl_->replica_sync 
 
 json::array JobQueue::SubmitMany(const json::array& jobs) {
   impl_->CheckAccepting();
-  std::vector<std::string> errors(jobs.size());
-  JobId valid = 0;
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    try {
-      Job::Validate(AsArray(jobs[i], "job"));
-      ++valid;
-    } catch (const GanetiError& err) {
-      errors[i] = err.args().empty() ? err.what() : err.args().front();
-    }
-  }
-  JobId next = valid > 0 ? impl_->AllocateIds(valid) : 0;
+  // As Ganeti, one invalid job refuses the whole request: nothing is queued.
+  for (const json::value& job : jobs) Job::Validate(AsArray(job, "job"));
+  JobId next = jobs.empty() ? 0 : impl_->AllocateIds(static_cast<JobId>(jobs.size()));
   json::array answer;
   std::vector<EntryPtr> created;
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    if (errors[i].empty()) {
-      try {
-        created.push_back(impl_->Create(next++, jobs[i].get_array()));
-        answer.push_back(json::array{true, created.back()->job.id});
-        continue;
-      } catch (const GanetiError& err) {
-        errors[i] = err.args().empty() ? err.what() : err.args().front();
-      }
+  for (const json::value& job : jobs) {
+    try {
+      created.push_back(impl_->Create(next++, job.get_array()));
+      answer.push_back(json::array{true, created.back()->job.id});
+    } catch (const GanetiError& err) {
+      answer.push_back(
+          json::array{false, json::string(err.args().empty() ? err.what() : err.args().front())});
     }
-    answer.push_back(json::array{false, json::string(errors[i])});
   }
   impl_->Enqueue(created);
   if (!created.empty() && impl_->replica_sync) impl_->replica_sync();
@@ -444,9 +547,18 @@ std::pair<bool, std::string> JobQueue::Cancel(JobId id) {
         impl_->ready.erase({job.CalcPriority(), id});
         job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
         job.Finalize();
+        impl_->WakeDependents(id);
         answer = {true, JobText(id) + " canceled"};
         break;
       case Status::kWaiting:
+        if (e->blocked) {  // no executor runs it: canceled now
+          e->blocked = false;
+          job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
+          job.Finalize();
+          impl_->WakeDependents(id);
+          answer = {true, JobText(id) + " canceled"};
+          break;
+        }
         // The executor sees it at NotifyStart / CheckCancel.
         job.MarkUnfinishedOps(Status::kCanceling, nullptr);
         answer = {true, JobText(id) + " will be canceled"};

@@ -47,7 +47,11 @@ class JobQueue {
   // Validates the opcodes, writes the job file (fsync) and queues it.
   // Throws JobQueueDrainError when drained, GenericError on invalid opcodes.
   JobId Submit(const json::array& opcodes);
-  // Ganeti's SubmitManyJobs answer: [[true, id] or [false, message], ...].
+  // Ganeti's SubmitManyJobs answer: [[true, id] or [false, message], ...]
+  // (false where a job could not be stored). Jobs get consecutive ids; one
+  // invalid job refuses the whole call (GenericError) and queues nothing.
+  // An opcode waiting for other jobs ("depends") stays "waiting" without
+  // holding a worker until they have finished.
   json::array SubmitMany(const json::array& jobs);
 
   // Ganeti's WaitForJobChange: [field values, new log entries] as soon as the

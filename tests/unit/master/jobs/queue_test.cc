@@ -459,23 +459,145 @@ TEST_F(JobQueueTest, RefusesAnUnknownQueueVersion) {
   EXPECT_THROW(JobQueue(dir_, Succeed, 0), GanetiError);
 }
 
-TEST_F(JobQueueTest, SubmitManyAnswersPerJob) {
+TEST_F(JobQueueTest, SubmitManyGivesConsecutiveIdsAndRefusesAnInvalidJobWhole) {
   JobQueue q(dir_, Succeed, 1);
-  json::array answer = q.SubmitMany(
-      json::array{json::array{Op("OP_A", 1)}, json::array{}, 42, json::array{Op("OP_B", 2)}});
-  ASSERT_EQ(answer.size(), 4u);
+  json::array answer =
+      q.SubmitMany(json::array{json::array{Op("OP_A", 1)}, json::array{Op("OP_B", 2)}});
+  ASSERT_EQ(answer.size(), 2u);
   EXPECT_EQ(answer[0].as_array()[0], true);
-  EXPECT_EQ(answer[1].as_array()[0], false);
-  EXPECT_EQ(answer[1].as_array()[1], "A job needs at least one opcode");
-  EXPECT_EQ(answer[2].as_array()[0], false);
-  EXPECT_EQ(answer[3].as_array()[0], true);
+  EXPECT_EQ(answer[1].as_array()[0], true);
   const JobId a = answer[0].as_array()[1].as_int64();
-  const JobId b = answer[3].as_array()[1].as_int64();
+  const JobId b = answer[1].as_array()[1].as_int64();
   EXPECT_EQ(b, a + 1);
   EXPECT_EQ(WaitFinished(q, a), "success");
   EXPECT_EQ(WaitFinished(q, b), "success");
+  for (const json::value& bad : {json::value(json::array{}), json::value(42)}) {
+    EXPECT_THROW(q.SubmitMany(json::array{json::array{Op("OP_A", 1)}, bad}), GanetiError);
+  }
+  // Nothing of a refused call was queued.
+  EXPECT_EQ(q.QueryJobs({}, {"id"}).size(), 2u);
   EXPECT_THROW(q.Submit(json::array{}), GanetiError);
   EXPECT_THROW(q.Submit(json::array{json::object{{"no", "id"}}}), GanetiError);
+}
+
+TEST_F(JobQueueTest, OnlyTheThreeSubmitPrioritiesAreAccepted) {
+  JobQueue q(dir_, Succeed, 0);
+  for (int priority : {-10, 0, 10}) {
+    json::object op = Op("OP_A");
+    op["priority"] = priority;
+    EXPECT_NO_THROW(q.Submit(json::array{op}));
+  }
+  for (int priority : {-20, -11, -9, 1, 9, 11, 19}) {
+    json::object op = Op("OP_A");
+    op["priority"] = priority;
+    EXPECT_THROW(q.Submit(json::array{op}), GanetiError) << priority;
+    EXPECT_THROW(q.SubmitMany(json::array{json::array{Op("OP_B")}, json::array{op}}), GanetiError);
+  }
+  EXPECT_EQ(q.QueryJobs({}, {"id"}).size(), 3u);
+}
+
+json::object DependentOp(std::string_view id, int64_t on, json::array statuses = {}) {
+  json::object op = Op(id);
+  op["depends"] = json::array{json::array{on, std::move(statuses)}};
+  return op;
+}
+
+TEST_F(JobQueueTest, MalformedDependenciesAreRefused) {
+  JobQueue q(dir_, Succeed, 0);
+  json::object none_statuses = Op("OP_A");
+  none_statuses["depends"] = json::array{json::array{-1, nullptr}};
+  EXPECT_THROW(q.Submit(json::array{none_statuses}), GanetiError);
+  EXPECT_THROW(q.Submit(json::array{DependentOp("OP_A", 1, {"running"})}), GanetiError);
+  json::object not_pairs = Op("OP_A");
+  not_pairs["depends"] = json::array{7};
+  EXPECT_THROW(q.Submit(json::array{not_pairs}), GanetiError);
+}
+
+TEST_F(JobQueueTest, DependentJobsWaitWithoutAWorkerAndRunInOrder) {
+  Gate gate;
+  std::mutex mu;
+  std::vector<std::string> order;
+  auto exec = [&](const json::object& input, OpContext& ctx) -> json::value {
+    ctx.NotifyStart();
+    const std::string id(input.at("OP_ID").as_string());
+    if (id == "OP_FIRST") gate.Wait();
+    std::lock_guard lk(mu);
+    order.push_back(id);
+    return nullptr;
+  };
+  // OP_FIRST holds one worker; blocked jobs must not hold the other, or
+  // OP_OTHER never runs.
+  JobQueue q(dir_, exec, 2);
+  json::array answer = q.SubmitMany(json::array{
+      json::array{Op("OP_FIRST")}, json::array{DependentOp("OP_SECOND", -1)},
+      json::array{DependentOp("OP_THIRD", -2, {"success"})}, json::array{Op("OP_OTHER")}});
+  const JobId first = answer[0].as_array()[1].as_int64();
+  const JobId second = answer[1].as_array()[1].as_int64();
+  const JobId third = answer[2].as_array()[1].as_int64();
+  EXPECT_EQ(WaitFinished(q, answer[3].as_array()[1].as_int64()), "success");
+  EXPECT_EQ(q.QueryJobs({second}, {"status"})[0].as_array()[0], "waiting");
+  // Relative ids are stored resolved.
+  const auto ops = q.QueryJobs({third}, {"ops"})[0].as_array()[0].as_array();
+  EXPECT_EQ(ops[0].as_object().at("depends"), (json::array{json::array{first, {"success"}}}));
+  gate.Open();
+  EXPECT_EQ(WaitFinished(q, second), "success");
+  EXPECT_EQ(WaitFinished(q, third), "success");
+  std::lock_guard lk(mu);
+  ASSERT_EQ(order.size(), 4u);
+  EXPECT_EQ(order[0], "OP_OTHER");
+  EXPECT_EQ(order[1], "OP_FIRST");
+}
+
+TEST_F(JobQueueTest, AnUnwantedDependencyStatusFailsOrCancelsTheJob) {
+  auto exec = [](const json::object& input, OpContext& ctx) -> json::value {
+    ctx.NotifyStart();
+    if (input.at("OP_ID") == "OP_FAIL") throw OpExecError("requested");
+    return nullptr;
+  };
+  JobQueue q(dir_, exec, 1);
+  const JobId failed = q.Submit(json::array{Op("OP_FAIL")});
+  EXPECT_EQ(WaitFinished(q, failed), "error");
+  const JobId wants_success = q.Submit(json::array{DependentOp("OP_A", failed, {"success"})});
+  EXPECT_EQ(WaitFinished(q, wants_success), "error");
+  const auto result = q.QueryJobs({wants_success}, {"opresult"})[0].as_array()[0].as_array()[0];
+  EXPECT_NE(SerializeJson(result).find("Dependency job " + std::to_string(failed) +
+                                       " finished with status 'error', not one of 'success'"),
+            std::string::npos)
+      << SerializeJson(result);
+  const JobId accepts_error =
+      q.Submit(json::array{DependentOp("OP_A", failed, {"success", "error"})});
+  EXPECT_EQ(WaitFinished(q, accepts_error), "success");
+  const JobId unknown = q.Submit(json::array{DependentOp("OP_A", 9999)});
+  EXPECT_EQ(WaitFinished(q, unknown), "error");
+  EXPECT_NE(SerializeJson(q.QueryJobs({unknown}, {"opresult"})[0])
+                .find("Dependency error: Job 9999 not found"),
+            std::string::npos);
+}
+
+TEST_F(JobQueueTest, ABlockedJobCancelsAtOnceAndItsCancelPropagates) {
+  Gate gate;
+  auto exec = [&](const json::object& input, OpContext& ctx) -> json::value {
+    ctx.NotifyStart();
+    if (input.at("OP_ID") == "OP_SLOW") gate.Wait();
+    return nullptr;
+  };
+  JobQueue q(dir_, exec, 2);
+  const JobId slow = q.Submit(json::array{Op("OP_SLOW")});
+  const JobId blocked = q.Submit(json::array{DependentOp("OP_A", slow)});
+  const JobId on_blocked = q.Submit(json::array{DependentOp("OP_A", blocked, {"success"})});
+  const JobId tolerant = q.Submit(json::array{DependentOp("OP_A", blocked, {"canceled"})});
+  for (int i = 0; i < 500 && q.QueryJobs({blocked}, {"status"})[0].as_array()[0] != "waiting";
+       ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  ASSERT_EQ(q.QueryJobs({blocked}, {"status"})[0].as_array()[0], "waiting");
+  EXPECT_EQ(q.Cancel(blocked),
+            std::make_pair(true, "Job " + std::to_string(blocked) + " canceled"));
+  EXPECT_EQ(WaitFinished(q, blocked), "canceled");
+  gate.Open();
+  EXPECT_EQ(WaitFinished(q, slow), "success");
+  EXPECT_EQ(WaitFinished(q, on_blocked), "canceled");
+  EXPECT_EQ(WaitFinished(q, tolerant), "success");
 }
 
 TEST_F(JobQueueTest, QueryJobsFieldsAndUnknownIds) {
