@@ -36,6 +36,7 @@ class Paths {
   // Held by whoever owns config.data and its journal (a master's config
   // store); a candidate's node daemon merges its journal only when it is free.
   std::string ConfigLockFile() const { return DataDir() + "/config.lock"; }
+  std::string WatcherPauseFile() const { return DataDir() + "/watcher.pause"; }
   std::string QueueDir() const { return DataDir() + "/queue"; }
   std::string QueueArchiveDir() const { return QueueDir() + "/archive"; }
   std::string QueueSerialFile() const { return QueueDir() + "/serial"; }
@@ -57,6 +58,8 @@ class Paths {
   std::string FileStorageDir() const { return Prefixed("/srv/ganeti/file-storage"); }
   std::string SharedFileStorageDir() const;
   std::string OsSearchDir() const { return Prefixed("/srv/ganeti/os"); }
+  // Instance exports, one directory each (Ganeti's EXPORT_DIR).
+  std::string ExportDir() const { return Prefixed("/srv/ganeti/export"); }
   // The first directory of the iallocator search path (Ganeti's IALLOCATOR_SEARCH_PATH).
   std::string IallocatorDir() const { return Prefixed("/usr/lib/ganeti/iallocators"); }
   std::string HooksDir() const { return ConfDir() + "/hooks"; }

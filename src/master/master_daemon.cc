@@ -174,7 +174,7 @@ int RunMasterDaemon(int argc, char** argv) {
     services.Start();
     replicator.Start();
 
-    LuxiMethods methods(config, queue, *rpc);
+    LuxiMethods methods(paths, config, queue, *rpc, locks);
     luxi::Server server({paths.MasterSocket(), paths.QuerySocket()},
                         [&methods](const std::string& method, const json::array& args) {
                           return methods.Call(method, args);

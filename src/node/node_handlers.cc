@@ -5,13 +5,17 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/json.h"
+#include "base/watcher_pause.h"
 #include "node/capacity.h"
 #include "node/hypervisor/fake_hypervisor.h"
 #include "node/instance_handlers.h"
@@ -333,6 +337,32 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     }
     result["time"] = TimestampNow();
     return result;
+  };
+
+  // The exports this node holds: the visible entries of its export
+  // directory, sorted (Ganeti's ListExports).
+  handlers_["export_list"] = [this](const json::array&) -> json::value {
+    json::array names;
+    auto entries = ListDirectory(paths_.ExportDir());  // none when the directory is absent
+    std::sort(entries.begin(), entries.end());
+    for (const auto& name : entries) {
+      if (!name.empty() && name[0] != '.') names.emplace_back(name);
+    }
+    return names;
+  };
+
+  handlers_["test_delay"] = [](const json::array& args) -> json::value {
+    const double seconds = ToNumber(Arg(args, 0, "test_delay"), "delay");
+    if (seconds < 0) throw GenericError("test_delay: the duration must not be negative");
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    return nullptr;
+  };
+
+  handlers_["set_watcher_pause"] = [this](const json::array& args) -> json::value {
+    const json::value& until = Arg(args, 0, "set_watcher_pause");
+    SetWatcherPause(paths_, until.is_null() ? std::nullopt
+                                            : std::optional<double>(ToNumber(until, "pause time")));
+    return nullptr;
   };
 
   handlers_["node_leave_cluster"] = [this](const json::array&) -> json::value {

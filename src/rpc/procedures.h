@@ -51,6 +51,9 @@ inline constexpr Procedure kBlockdevRead{"blockdev_read", kTimeoutNormal};
 inline constexpr Procedure kBlockdevWrite{"blockdev_write", kTimeoutNormal};
 // OS definitions and scripts (an install may take long: Ganeti's 1-day class).
 inline constexpr Procedure kOsDiagnose{"os_diagnose", kTimeoutFast};
+inline constexpr Procedure kExportList{"export_list", kTimeoutFast};
+inline constexpr Procedure kSetWatcherPause{"set_watcher_pause", kTimeoutFast};
+inline constexpr Procedure kTestDelay{"test_delay", kTimeoutNormal};
 inline constexpr Procedure kOsValidate{"os_validate", kTimeoutFast};
 inline constexpr Procedure kInstanceOsAdd{"instance_os_add", 24 * 3600};
 inline constexpr Procedure kInstanceRunRename{"instance_run_rename", 4 * 3600};

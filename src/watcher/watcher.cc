@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/pid_file.h"
 #include "base/process.h"
+#include "base/watcher_pause.h"
 #include "luxi/client.h"
 #include "node/ssconf.h"
 
@@ -146,6 +147,7 @@ int WatchMaster(const Paths& paths, const WatcherOptions& options) {
 }  // namespace
 
 int RunWatcher(const Paths& paths, const WatcherOptions& options) {
+  if (WatcherPausedUntil(paths)) return 0;  // "gnt-cluster watcher pause": nothing to do
   int rc = EnsureDaemon(paths, "ganeti-noded") == DaemonState::kRunning ? 0 : 1;
   auto master = ReadSsconfValue(paths, kSsconfMasterNode);
   if (!master) return rc;  // not (yet) in a cluster

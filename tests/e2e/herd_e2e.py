@@ -1,12 +1,15 @@
 """Shared helpers for end-to-end tests: locate the built binaries, create and
 always tear down virtual clusters (daemons stopped by PID)."""
 
+import contextlib
 import json
 import os
 import pathlib
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -97,6 +100,19 @@ class VirtualCluster:
 
     def __exit__(self, *exc):
         self.destroy()
+
+
+@contextlib.contextmanager
+def temporary_cluster(prefix, nodes):
+    """A virtual cluster in a new temporary directory, destroyed afterwards."""
+    base = pathlib.Path(tempfile.mkdtemp(prefix=prefix))
+    os.chmod(base, 0o755)  # Ganeti's CLI may run as its own users when started as root
+    cluster = VirtualCluster(base / "c", nodes=nodes)
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def luxi_call(socket_path, method, args, timeout=30):

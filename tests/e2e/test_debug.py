@@ -5,32 +5,24 @@ submit priorities, job dependencies), the allocator's input and answers for
 every mode, delays and dummy jobs."""
 
 import json
-import os
-import pathlib
-import shutil
-import tempfile
 import time
 
 import pytest
 
-from herd_e2e import (BIN, GANETI_HAIL, GANETI_SHARE, VirtualCluster, ganeti_cli, luxi_call,
-                      master_socket, require, run, same_hail_info)
+from herd_e2e import (GANETI_HAIL, GANETI_SHARE, ganeti_cli, luxi_call, master_socket, require,
+                      same_hail_info, temporary_cluster)
 
 
 @pytest.fixture(scope="module")
 def vc():
     require(GANETI_SHARE / "gnt-debug", "ganeti-3.0")
     require(GANETI_HAIL, "ganeti-htools-3.0")
-    base = pathlib.Path(tempfile.mkdtemp(prefix="herd-debug-"))
-    os.chmod(base, 0o755)  # Ganeti's CLI may run as its own users when started as root
-    cluster = VirtualCluster(base / "c", nodes=4)
-    cluster.cmd("node1", "gnt-instance", "add", "-t", "file", "--disk", "0:size=1G", "-o", "noop",
-                "-n", "node2", "--no-start", "inst1")
-    cluster.cmd("node1", "gnt-instance", "add", "-t", "sharedfile", "--disk", "0:size=1G",
-                "-o", "noop", "-n", "node2", "--no-start", "inst2")
-    yield cluster
-    cluster.destroy()
-    shutil.rmtree(base, ignore_errors=True)
+    with temporary_cluster("herd-debug-", nodes=4) as cluster:
+        cluster.cmd("node1", "gnt-instance", "add", "-t", "file", "--disk", "0:size=1G", "-o", "noop",
+                    "-n", "node2", "--no-start", "inst1")
+        cluster.cmd("node1", "gnt-instance", "add", "-t", "sharedfile", "--disk", "0:size=1G",
+                    "-o", "noop", "-n", "node2", "--no-start", "inst2")
+        yield cluster
 
 
 def herd(vc, *args, check=True):

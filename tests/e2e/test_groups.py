@@ -3,15 +3,11 @@ Herd's gnt-group and Ganeti's Python RAPI client. Groups are added,
 modified, renamed and removed; nodes move between them; the allocator
 honours a group's allocation policy."""
 
-import os
-import pathlib
 import re
-import shutil
-import tempfile
 
 import pytest
 
-from herd_e2e import BIN, GANETI_SHARE, VirtualCluster, ganeti_cli, require, run
+from herd_e2e import GANETI_SHARE, ganeti_cli, require, temporary_cluster
 
 try:
     from ganeti.rapi import client as rc
@@ -23,12 +19,8 @@ except ImportError as error:
 @pytest.fixture(scope="module")
 def vc():
     require(GANETI_SHARE / "gnt-group", "ganeti-3.0")
-    base = pathlib.Path(tempfile.mkdtemp(prefix="herd-groups-"))
-    os.chmod(base, 0o755)  # Ganeti's CLI may run as its own users when started as root
-    cluster = VirtualCluster(base / "c", nodes=4)
-    yield cluster
-    cluster.destroy()
-    shutil.rmtree(base, ignore_errors=True)
+    with temporary_cluster("herd-groups-", nodes=4) as cluster:
+        yield cluster
 
 
 def herd(vc, *args, check=True):

@@ -42,7 +42,8 @@ def test_kill_9_loses_no_job(vc):
     ids = []
     # More jobs than worker threads: some run, the rest wait in the queue.
     for i in range(40):
-        ok, job_id = luxi_call(path, "SubmitJob", [[{"OP_ID": "OP_TEST_DELAY", "duration": 1.0}]])
+        ok, job_id = luxi_call(path, "SubmitJob", [[{"OP_ID": "OP_TEST_DELAY", "duration": 1.0,
+                                                        "on_master": False}]])
         assert ok
         ids.append(job_id)
     time.sleep(0.3)

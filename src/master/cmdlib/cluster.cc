@@ -412,26 +412,4 @@ json::value ClusterDestroy(LuContext& ctx, const json::object&) {
   return json::value(master_uuid);
 }
 
-json::value TestDelay(LuContext& ctx, const json::object& op) {
-  const double duration = NumberParam(op, "duration", 0);
-  if (duration < 0) throw OpPrereqError("Parameter 'duration' must not be negative", kEcodeInval);
-  const int repeat = static_cast<int>(NumberParam(op, "repeat", 0));
-  if (ctx.dry_run) throw DryRunDone{};  // nothing but the checks above
-  ctx.op.NotifyStart();
-  for (int i = 0; i <= repeat; ++i) {
-    if (repeat > 0)
-      ctx.Feedback("Test delay iteration " + std::to_string(i) + "/" + std::to_string(repeat));
-    auto until = std::chrono::steady_clock::now() +
-                 std::chrono::milliseconds(static_cast<int64_t>(duration * 1000));
-    while (std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(
-          std::min<int64_t>(50, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    until - std::chrono::steady_clock::now())
-                                        .count() +
-                                    1)));
-    }
-  }
-  return nullptr;
-}
-
 }  // namespace herd::master

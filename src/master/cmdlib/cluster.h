@@ -13,5 +13,4 @@ boost::json::value ClusterVerifyConfig(LuContext& ctx, const boost::json::object
 boost::json::value ClusterVerifyGroup(LuContext& ctx, const boost::json::object& op);
 boost::json::value ClusterRedistConf(LuContext& ctx, const boost::json::object& op);
 boost::json::value ClusterDestroy(LuContext& ctx, const boost::json::object& op);
-boost::json::value TestDelay(LuContext& ctx, const boost::json::object& op);
 }  // namespace herd::master

@@ -6,9 +6,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "base/errors.h"
 #include "base/json.h"
@@ -220,6 +223,51 @@ void NotifyClient(LuContext& ctx, bool prereq, const std::string& test, const js
 }
 
 }  // namespace
+
+json::value TestDelay(LuContext& ctx, const json::object& op) {
+  const double duration = NumberParam(op, "duration", 0);
+  if (duration < 0) throw OpPrereqError("Parameter 'duration' must not be negative", kEcodeInval);
+  const int64_t repeat = NonNegativeInt(op, "repeat", 0);
+  std::vector<std::string> node_uuids;
+  std::vector<rpc::NodeAddress> targets;
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    auto add = [&](const objects::Node& n) {
+      if (std::find(node_uuids.begin(), node_uuids.end(), n.uuid) != node_uuids.end()) return;
+      node_uuids.push_back(n.uuid);
+      targets.push_back(AddressOf(n));
+    };
+    for (const auto& name : StringListParam(op, "on_nodes")) add(ExpandNode(d, name));
+    if (BoolParam(op, "on_master", true)) add(MasterNode(d));
+  });
+  if (ctx.dry_run) throw DryRunDone{};  // nothing but the checks above
+  if (!BoolParam(op, "no_locks", false) && !node_uuids.empty()) {
+    ctx.locks.Acquire(ctx.owner, locking::Level::kNode, node_uuids, false);
+  }
+  ctx.op.NotifyStart();
+  for (int64_t i = 0; i <= repeat; ++i) {
+    if (repeat > 0) {
+      ctx.Feedback("Test delay iteration " + std::to_string(i) + "/" + std::to_string(repeat));
+    }
+    if (!targets.empty()) {
+      auto results = ctx.rpc.CallParallel(targets, rpc::procedures::kTestDelay, {duration});
+      for (size_t n = 0; n < results.size(); ++n) {
+        if (!results[n].ok) {
+          throw OpExecError("Failure during rpc call to node " + targets[n].name + ": " +
+                            results[n].error);
+        }
+      }
+      continue;
+    }
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(static_cast<int64_t>(duration * 1000));
+    while (std::chrono::steady_clock::now() < until) {
+      ctx.op.CheckCancel();
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
+    }
+  }
+  return nullptr;
+}
 
 json::value TestAllocator(LuContext& ctx, const json::object& op) {
   const std::string direction = RequiredString(op, "direction");

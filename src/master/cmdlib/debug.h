@@ -1,5 +1,5 @@
-// Ganeti's test opcodes (gnt-debug): OP_TEST_ALLOCATOR, OP_TEST_JQUEUE,
-// OP_TEST_DUMMY and OP_TEST_OS_PARAMS. They exercise the allocator and the
+// Ganeti's test opcodes (gnt-debug): OP_TEST_DELAY, OP_TEST_ALLOCATOR,
+// OP_TEST_JQUEUE, OP_TEST_DUMMY and OP_TEST_OS_PARAMS. They exercise the allocator and the
 // job queue through the same paths as real opcodes.
 #pragma once
 
@@ -10,6 +10,9 @@
 
 namespace herd::master {
 
+// Sleeps on the master, or on the given nodes through their daemons,
+// holding those nodes' locks unless told not to; `repeat` more times.
+boost::json::value TestDelay(LuContext& ctx, const boost::json::object& op);
 // The allocator's input ("in") or an allocator's answer ("out") for a
 // request of any mode, built as the master builds it for real opcodes.
 boost::json::value TestAllocator(LuContext& ctx, const boost::json::object& op);

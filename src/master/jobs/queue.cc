@@ -572,6 +572,27 @@ std::pair<bool, std::string> JobQueue::Cancel(JobId id) {
   return answer;
 }
 
+std::pair<bool, std::string> JobQueue::ChangePriority(JobId id, int priority) {
+  EntryPtr e;
+  {
+    std::lock_guard lk(impl_->mu);
+    auto it = impl_->jobs.find(id);
+    if (it == impl_->jobs.end()) return {false, JobText(id) + " not found"};
+    e = it->second;
+    Job& job = e->job;
+    if (IsFinalized(job.CalcStatus())) return {false, JobText(id) + " is finished"};
+    const bool was_ready = impl_->ready.erase({job.CalcPriority(), id}) > 0;
+    for (QueuedOpCode& op : job.ops) {
+      if (!IsFinalized(op.status)) op.priority = priority;
+    }
+    if (was_ready) impl_->ready.emplace(job.CalcPriority(), id);
+    Impl::Changed(*e);
+  }
+  impl_->Persist(e);
+  return {true, "Priorities of pending opcodes for job " + std::to_string(id) +
+                    " have been changed to " + std::to_string(priority)};
+}
+
 bool JobQueue::Archive(JobId id) {
   EntryPtr e;
   {

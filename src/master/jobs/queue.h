@@ -64,6 +64,9 @@ class JobQueue {
   // Queued jobs are canceled at once, waiting ones when their executor next
   // checks; running ones cannot be canceled. Returns (success, message).
   std::pair<bool, std::string> Cancel(JobId id);
+  // Gives the unfinished opcodes of a job that has not finished `priority`
+  // (Ganeti's ChangeJobPriority); returns (success, message).
+  std::pair<bool, std::string> ChangePriority(JobId id, int priority);
   // Moves a finished job into the archive; false if unknown or unfinished.
   bool Archive(JobId id);
   // Archives finished jobs older than `age_s` (all finished ones when

@@ -1,10 +1,14 @@
 #include "master/luxi/luxi_methods.h"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json.hpp>
 
 #include "base/errors.h"
 #include "base/json.h"
+#include "base/watcher_pause.h"
 #include "master/cmdlib/cluster.h"
+#include "master/cmdlib/common.h"
 #include "master/cmdlib/tags.h"
 #include "master/query/resource_queries.h"
 
@@ -39,19 +43,18 @@ std::vector<std::string> StringList(const json::value& v, const std::string& wha
   return out;
 }
 
-// Old-style QueryNodes/QueryInstances/QueryGroups: rows of plain values for
-// the named items (all when empty).
-json::value LegacyQuery(const std::string& resource, const json::array& args,
-                        const std::string& method, ConfigStore& config, rpc::NodeRpcClient& rpc,
-                        jobs::JobQueue& queue) {
-  auto names = StringList(Arg(args, 0, method), "names");
-  QueryRequest req{resource, StringList(Arg(args, 1, method), "fields"), nullptr};
+// Old-style QueryNodes/QueryInstances/QueryGroups/QueryExports: rows of
+// plain values for the named items (all when empty), `name_field` naming them.
+json::value LegacyQuery(const std::string& resource, const std::vector<std::string>& names,
+                        std::vector<std::string> fields, const QuerySources& sources,
+                        const std::string& name_field = "name") {
+  QueryRequest req{resource, std::move(fields), nullptr};
   if (!names.empty()) {
     json::array any{"|"};
-    for (const auto& n : names) any.push_back(json::array{"=", "name", n});
+    for (const auto& n : names) any.push_back(json::array{"=", name_field, n});
     req.filter = any;
   }
-  json::value result = RunResourceQuery(req, config, rpc, queue);
+  json::value result = RunResourceQuery(req, sources);
   json::array rows;
   for (const auto& row : result.as_object().at("data").as_array()) {
     json::array values;
@@ -59,6 +62,12 @@ json::value LegacyQuery(const std::string& resource, const json::array& args,
     rows.push_back(std::move(values));
   }
   return rows;
+}
+
+json::value LegacyQuery(const std::string& resource, const json::array& args,
+                        const std::string& method, const QuerySources& sources) {
+  return LegacyQuery(resource, StringList(Arg(args, 0, method), "names"),
+                     StringList(Arg(args, 1, method), "fields"), sources);
 }
 
 }  // namespace
@@ -105,7 +114,7 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
     if (!what.is_string()) throw LuxiError("Query needs a resource name");
     QueryRequest req{std::string(what.get_string()), StringList(Arg(args, 1, method), "fields"),
                      args.size() > 2 ? args[2] : json::value(nullptr)};
-    return RunResourceQuery(req, config_, rpc_, queue_);
+    return RunResourceQuery(req, QuerySources{paths_, config_, rpc_, queue_, locks_});
   }
   if (method == "QueryFields") {
     const auto& what = Arg(args, 0, method);
@@ -117,10 +126,15 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
   if (method == "QueryClusterInfo") {
     return config_.Read([](const objects::ConfigData& d) { return json::value(ClusterInfo(d)); });
   }
-  if (method == "QueryNodes") return LegacyQuery("node", args, method, config_, rpc_, queue_);
-  if (method == "QueryInstances")
-    return LegacyQuery("instance", args, method, config_, rpc_, queue_);
-  if (method == "QueryGroups") return LegacyQuery("group", args, method, config_, rpc_, queue_);
+  const QuerySources sources{paths_, config_, rpc_, queue_, locks_};
+  if (method == "QueryNodes") return LegacyQuery("node", args, method, sources);
+  if (method == "QueryInstances") return LegacyQuery("instance", args, method, sources);
+  if (method == "QueryGroups") return LegacyQuery("group", args, method, sources);
+  if (method == "QueryExports") {
+    // As Ganeti's luxid: [node, export] rows.
+    return LegacyQuery("export", StringList(Arg(args, 0, method), "nodes"), {"node", "export"},
+                       sources, "node");
+  }
   if (method == "QueryConfigValues") {
     json::array values;
     for (const auto& f : StringList(Arg(args, 0, method), "fields")) {
@@ -131,8 +145,14 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
       values.push_back(config_.Read([&](const objects::ConfigData& d) -> json::value {
         if (f == "cluster_name") return json::value(d.cluster.cluster_name);
         if (f == "master_node") return ClusterInfo(d).at("master");
-        if (f == "watcher_pause") return nullptr;
-        throw OpPrereqError("Requested unknown field '" + f + "'", kEcodeInval);
+        if (f == "watcher_pause") {
+          auto until = WatcherPausedUntil(paths_);
+          return until ? json::value(*until) : json::value();
+        }
+        if (f == "modify_ssh_setup" || f == "ssh_key_type" || f == "ssh_key_bits") {
+          return ClusterInfo(d).at(f);
+        }
+        return nullptr;  // as Ganeti: an unknown field is null
       }));
     }
     return values;
@@ -153,6 +173,42 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
     if (!flag.is_bool()) throw LuxiError("SetDrainFlag needs a boolean");
     queue_.SetDrainFlag(flag.get_bool());
     return true;
+  }
+  if (method == "SetWatcherPause") {
+    // Written on the master and the candidates, any of which may watch next.
+    const json::value& until = Arg(args, 0, method);
+    if (!until.is_null() && !until.is_number()) {
+      throw LuxiError("SetWatcherPause needs a time or null");
+    }
+    std::vector<rpc::NodeAddress> targets;
+    std::vector<std::string> names;
+    config_.Read([&](const objects::ConfigData& d) {
+      for (const auto& [uuid, n] : d.nodes) {
+        if (!n.offline && (n.master_candidate || uuid == d.cluster.master_node)) {
+          targets.push_back(AddressOf(n));
+          names.push_back(n.name);
+        }
+      }
+    });
+    auto results = rpc_.CallParallel(targets, rpc::procedures::kSetWatcherPause, {until});
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok) {
+        spdlog::warn("Setting the watcher pause on {} failed: {}", names[i], results[i].error);
+      }
+    }
+    return until;
+  }
+  if (method == "ChangeJobPriority") {
+    const jobs::JobId id = JobIdArg(Arg(args, 0, method), method);
+    const auto& priority = Arg(args, 1, method);
+    if (!priority.is_int64() || priority.get_int64() < -20 || priority.get_int64() > 19) {
+      throw LuxiError("Invalid priority for ChangeJobPriority: " + SerializeJson(priority));
+    }
+    auto [ok, message] = queue_.ChangePriority(id, static_cast<int>(priority.get_int64()));
+    return json::array{ok, json::value(message)};
+  }
+  if (method == "PickupJob") {
+    throw GenericError("Luxi call 'PickupJob' is for internal use only");
   }
   throw LuxiError("Unknown method '" + method + "'");
 }

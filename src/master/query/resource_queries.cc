@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/nice_sort.h"
 #include "master/cmdlib/common.h"
+#include "master/query/cluster_queries.h"
 #include "master/query/instance_queries.h"
 #include "objects/config_data.h"
 #include "query/query_result.h"
@@ -433,12 +434,16 @@ bool NeedsLiveData(const QueryRequest& req, const std::set<std::string>& live_fi
   return false;
 }
 
-json::value RunResourceQuery(const QueryRequest& request, const ConfigStore& config,
-                             rpc::NodeRpcClient& rpc, jobs::JobQueue& queue) {
-  if (request.resource == "node") return QueryNodes(request, config, rpc);
-  if (request.resource == "group") return QueryGroups(request, config);
-  if (request.resource == "instance") return QueryInstances(request, config, rpc);
-  if (request.resource == "job") return QueryJobs(request, queue);
+json::value RunResourceQuery(const QueryRequest& request, const QuerySources& sources) {
+  const auto& r = request.resource;
+  if (r == "node") return QueryNodes(request, sources.config, sources.rpc);
+  if (r == "group") return QueryGroups(request, sources.config);
+  if (r == "instance") return QueryInstances(request, sources.config, sources.rpc);
+  if (r == "job") return QueryJobs(request, sources.queue);
+  if (r == "cluster") return QueryCluster(request, sources);
+  if (r == "export") return QueryExports(request, sources.config, sources.rpc);
+  if (r == "lock") return QueryLocks(request, sources.locks);
+  if (r == "extstorage") return QueryExtStorage(request);
   throw OpPrereqError("Resource type '" + request.resource + "' unknown", kEcodeInval);
 }
 
@@ -447,6 +452,7 @@ json::value RunFieldsQuery(const std::string& resource, const std::vector<std::s
   if (resource == "group") return query::FieldsOf(GroupFields(), fields);
   if (resource == "instance") return InstanceFieldDefinitions(fields);
   if (resource == "job") return query::FieldsOf(JobFields(), fields);
+  if (auto other = ClusterResourceFields(resource, fields)) return *other;
   throw OpPrereqError("Resource type '" + resource + "' unknown", kEcodeInval);
 }
 

@@ -1,5 +1,5 @@
 // Query (query2) over the configuration: nodes (with live data from node
-// RPC), node groups, instances and jobs.
+// RPC), node groups, instances, jobs, the cluster, exports and locks.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -7,8 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "base/paths.h"
 #include "master/config/config_store.h"
 #include "master/jobs/queue.h"
+#include "master/locking/lock_manager.h"
 #include "rpc/node_rpc_client.h"
 
 namespace herd::master {
@@ -23,9 +25,17 @@ struct QueryRequest {
 // only the nodes can give.
 bool NeedsLiveData(const QueryRequest& req, const std::set<std::string>& live_fields);
 
+// What queries read: the config, the nodes, the job queue and the locks.
+struct QuerySources {
+  const Paths& paths;  // the master's own
+  const ConfigStore& config;
+  rpc::NodeRpcClient& rpc;
+  jobs::JobQueue& queue;
+  const locking::LockManager& locks;
+};
+
 // Answers LUXI Query; throws OpPrereqError for an unknown resource.
-boost::json::value RunResourceQuery(const QueryRequest& request, const ConfigStore& config,
-                                    rpc::NodeRpcClient& rpc, jobs::JobQueue& queue);
+boost::json::value RunResourceQuery(const QueryRequest& request, const QuerySources& sources);
 // Answers LUXI QueryFields.
 boost::json::value RunFieldsQuery(const std::string& resource,
                                   const std::vector<std::string>& fields);

@@ -88,7 +88,9 @@ TEST_F(ParserFuzz, LuxiMessagesGetAnswersNeverExceptions) {
       paths_->QueueDir(),
       [](const json::object&, jobs::OpContext&) { return json::value(nullptr); }, 0);
   UnreachableNodes rpc;
-  master::LuxiMethods methods(config, queue, rpc);
+  locking::LockManager locks;
+  const Paths paths("", "localhost");
+  master::LuxiMethods methods(paths, config, queue, rpc, locks);
   const std::vector<std::string> corpus = {
       R"({"method": "Query", "args": ["instance", ["name", "status"], null]})",
       R"({"method": "Query", "args": ["node", ["name"], ["=", "name", "node1"]]})",

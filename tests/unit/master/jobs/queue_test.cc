@@ -502,6 +502,43 @@ json::object DependentOp(std::string_view id, int64_t on, json::array statuses =
   return op;
 }
 
+TEST_F(JobQueueTest, ChangePriorityReordersQueuedJobsAndRefusesFinishedOnes) {
+  std::mutex mu;
+  std::vector<int> order;
+  Gate gate;
+  auto exec = [&](const json::object& input, OpContext& ctx) -> json::value {
+    ctx.NotifyStart();
+    const int value = static_cast<int>(input.at("value").as_int64());
+    if (value == 0) gate.Wait();
+    std::lock_guard lk(mu);
+    order.push_back(value);
+    return nullptr;
+  };
+  JobQueue q(dir_, exec, 1);
+  const JobId blocker = q.Submit(json::array{Op("OP_A", 0)});
+  for (int i = 0; i < 500 && q.QueryJobs({blocker}, {"status"})[0].as_array()[0] != "running";
+       ++i) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  const JobId first = q.Submit(json::array{Op("OP_A", 1)});
+  const JobId second = q.Submit(json::array{Op("OP_A", 2)});
+  auto [ok, message] = q.ChangePriority(second, -10);
+  EXPECT_TRUE(ok) << message;
+  EXPECT_EQ(message, "Priorities of pending opcodes for job " + std::to_string(second) +
+                         " have been changed to -10");
+  EXPECT_EQ(q.QueryJobs({second}, {"priority"})[0].as_array()[0], -10);
+  gate.Open();
+  EXPECT_EQ(WaitFinished(q, first), "success");
+  EXPECT_EQ(WaitFinished(q, second), "success");
+  EXPECT_EQ(WaitFinished(q, blocker), "success");
+  {
+    std::lock_guard lk(mu);
+    EXPECT_EQ(order, (std::vector<int>{0, 2, 1}));
+  }
+  EXPECT_FALSE(q.ChangePriority(first, 10).first);
+  EXPECT_FALSE(q.ChangePriority(9999, 10).first);
+}
+
 TEST_F(JobQueueTest, MalformedDependenciesAreRefused) {
   JobQueue q(dir_, Succeed, 0);
   json::object none_statuses = Op("OP_A");
