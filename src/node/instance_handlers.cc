@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/json.h"
 #include "net/http_encoding.h"
 #include "node/hypervisor/fake_hypervisor.h"
@@ -121,6 +122,21 @@ void RegisterInstanceHandlers(const Paths& paths, std::map<std::string, RpcHandl
       if (p.size() != 2 || !p[1].is_string()) throw GenericError("blockdev_rename: bad pair");
       storage->Rename(rpc::DiskSpecFromJson(p[0]), std::string(p[1].get_string()));
     }
+    return nullptr;
+  };
+  // Makes a disk usable: a file disk must exist. Answers [device path, link,
+  // uri] as Ganeti's node daemon; the path is where the data is on this machine.
+  h["blockdev_assemble"] = [storage](const json::array& args) -> json::value {
+    auto disk = rpc::DiskSpecFromJson(Arg(args, 0, "blockdev_assemble"));
+    const std::string local = storage->LocalPath(disk);
+    if (!FileExists(local)) {
+      throw BlockDeviceError("File device '" + disk.path + "' does not exist");
+    }
+    return json::array{json::value(local), nullptr, nullptr};
+  };
+  // File disks need nothing to stop being used.
+  h["blockdev_shutdown"] = [storage](const json::array& args) -> json::value {
+    storage->LocalPath(rpc::DiskSpecFromJson(Arg(args, 0, "blockdev_shutdown")));
     return nullptr;
   };
   h["blockdev_getdimensions"] = [storage](const json::array& args) -> json::value {

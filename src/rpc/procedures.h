@@ -45,6 +45,8 @@ inline constexpr Procedure kBlockdevCreate{"blockdev_create", kTimeoutNormal};
 inline constexpr Procedure kBlockdevRemove{"blockdev_remove", kTimeoutNormal};
 inline constexpr Procedure kBlockdevGrow{"blockdev_grow", kTimeoutNormal};
 inline constexpr Procedure kBlockdevRename{"blockdev_rename", kTimeoutNormal};
+inline constexpr Procedure kBlockdevAssemble{"blockdev_assemble", kTimeoutNormal};
+inline constexpr Procedure kBlockdevShutdown{"blockdev_shutdown", kTimeoutNormal};
 inline constexpr Procedure kBlockdevGetDimensions{"blockdev_getdimensions", kTimeoutNormal};
 inline constexpr Procedure kBlockdevDataExtents{"blockdev_data_extents", kTimeoutNormal};
 inline constexpr Procedure kBlockdevRead{"blockdev_read", kTimeoutNormal};

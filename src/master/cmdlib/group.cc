@@ -118,14 +118,6 @@ std::string CommaJoin(const std::vector<std::string>& items) {
   return out;
 }
 
-std::string LockGroup(LuContext& ctx, const std::string& name) {
-  const std::string uuid =
-      ctx.config.Read([&](const objects::ConfigData& d) { return LookupGroup(d, name); });
-  AcquireBgl(ctx, true);
-  ctx.locks.Acquire(ctx.owner, locking::Level::kNodeGroup, {uuid}, false);
-  return uuid;
-}
-
 // The group of `uuid`, still there once locked.
 const objects::NodeGroup& LockedGroup(const objects::ConfigData& config, const std::string& uuid,
                                       const std::string& name) {
@@ -137,6 +129,14 @@ const objects::NodeGroup& LockedGroup(const objects::ConfigData& config, const s
 }
 
 }  // namespace
+
+std::string LockGroup(LuContext& ctx, const std::string& name, bool shared) {
+  const std::string uuid =
+      ctx.config.Read([&](const objects::ConfigData& d) { return LookupGroup(d, name); });
+  AcquireBgl(ctx, true);
+  ctx.locks.Acquire(ctx.owner, locking::Level::kNodeGroup, {uuid}, shared);
+  return uuid;
+}
 
 std::string LookupGroup(const objects::ConfigData& config, const std::string& name_or_uuid) {
   if (name_or_uuid.empty()) {

@@ -21,6 +21,9 @@ boost::json::value InstanceFailover(LuContext& ctx, const boost::json::object& o
 boost::json::value InstanceMove(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceSetParams(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceGrowDisk(LuContext& ctx, const boost::json::object& op);
+// [[node, iv_name, device path]...] of the primary node's disks.
+boost::json::value InstanceActivateDisks(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceDeactivateDisks(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceQueryData(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceConsole(LuContext& ctx, const boost::json::object& op);
 boost::json::value OsDiagnose(LuContext& ctx, const boost::json::object& op);

@@ -8,6 +8,7 @@
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/lu_context.h"
 #include "master/cmdlib/node.h"
+#include "master/cmdlib/query_ops.h"
 #include "master/cmdlib/tags.h"
 
 namespace herd::master {
@@ -30,6 +31,8 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_GROUP_SET_PARAMS", GroupSetParams},
       {"OP_GROUP_RENAME", GroupRename},
       {"OP_GROUP_REMOVE", GroupRemove},
+      {"OP_CLUSTER_VERIFY_DISKS", ClusterVerifyDisks},
+      {"OP_GROUP_VERIFY_DISKS", GroupVerifyDisks},
       {"OP_TEST_DELAY", TestDelay},
       {"OP_TEST_ALLOCATOR", TestAllocator},
       {"OP_TEST_JQUEUE", TestJqueue},
@@ -48,9 +51,15 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_INSTANCE_MOVE", InstanceMove},
       {"OP_INSTANCE_SET_PARAMS", InstanceSetParams},
       {"OP_INSTANCE_GROW_DISK", InstanceGrowDisk},
+      {"OP_INSTANCE_ACTIVATE_DISKS", InstanceActivateDisks},
+      {"OP_INSTANCE_DEACTIVATE_DISKS", InstanceDeactivateDisks},
       {"OP_OS_DIAGNOSE", OsDiagnose},
       {"OP_INSTANCE_QUERY_DATA", InstanceQueryData},
       {"OP_INSTANCE_CONSOLE", InstanceConsole},
+      {"OP_QUERY", Query},
+      {"OP_QUERY_FIELDS", QueryFields},
+      {"OP_CLUSTER_CONFIG_QUERY", ClusterConfigQuery},
+      {"OP_EXT_STORAGE_DIAGNOSE", ExtStorageDiagnose},
       {"OP_TAGS_GET", TagsGet},
       {"OP_TAGS_SET", TagsSet},
       {"OP_TAGS_DEL", TagsDel},

@@ -119,13 +119,13 @@ void JobStorage::MoveToArchive(JobId id) const {
   if (listener_) Notify(std::string(kJobPrefix) + std::to_string(id), ReadFile(to), true);
 }
 
-bool JobStorage::DrainFlag() const { return FileExists(dir_ + "/drain"); }
+bool JobStorage::DrainFlag() const { return FileExists(DrainFile(dir_)); }
 
 void JobStorage::SetDrainFlag(bool drain) const {
   if (drain) {
-    WriteFileAtomic(dir_ + "/drain", "");
+    WriteFileAtomic(DrainFile(dir_), "");
   } else {
-    RemoveFile(dir_ + "/drain");
+    RemoveFile(DrainFile(dir_));
     FsyncDirectory(dir_);
   }
 }

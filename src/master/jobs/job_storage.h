@@ -27,6 +27,8 @@ class JobStorage {
   explicit JobStorage(std::string queue_dir);
 
   const std::string& dir() const { return dir_; }
+  // The file whose presence drains the queue in `queue_dir`.
+  static std::string DrainFile(const std::string& queue_dir) { return queue_dir + "/drain"; }
   std::string LiveJobPath(JobId id) const;
   std::string ArchivedJobPath(JobId id) const;
 

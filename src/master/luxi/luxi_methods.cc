@@ -114,7 +114,7 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
     if (!what.is_string()) throw LuxiError("Query needs a resource name");
     QueryRequest req{std::string(what.get_string()), StringList(Arg(args, 1, method), "fields"),
                      args.size() > 2 ? args[2] : json::value(nullptr)};
-    return RunResourceQuery(req, QuerySources{paths_, config_, rpc_, queue_, locks_});
+    return RunResourceQuery(req, QuerySources{paths_, config_, rpc_, &queue_, locks_});
   }
   if (method == "QueryFields") {
     const auto& what = Arg(args, 0, method);
@@ -126,7 +126,7 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
   if (method == "QueryClusterInfo") {
     return config_.Read([](const objects::ConfigData& d) { return json::value(ClusterInfo(d)); });
   }
-  const QuerySources sources{paths_, config_, rpc_, queue_, locks_};
+  const QuerySources sources{paths_, config_, rpc_, &queue_, locks_};
   if (method == "QueryNodes") return LegacyQuery("node", args, method, sources);
   if (method == "QueryInstances") return LegacyQuery("instance", args, method, sources);
   if (method == "QueryGroups") return LegacyQuery("group", args, method, sources);

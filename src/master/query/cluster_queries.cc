@@ -3,11 +3,13 @@
 #include <boost/json.hpp>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/json.h"
 #include "base/nice_sort.h"
 #include "base/watcher_pause.h"
 #include "master/cmdlib/cluster.h"
 #include "master/cmdlib/common.h"
+#include "master/jobs/job_storage.h"
 #include "master/query/resource_queries.h"
 #include "objects/config_data.h"
 #include "query/query_result.h"
@@ -148,7 +150,9 @@ std::vector<const Row*> Pointers(const std::vector<Row>& rows) {
 json::value QueryCluster(const QueryRequest& request, const QuerySources& sources) {
   std::vector<ClusterRow> rows(1);
   rows[0].info = sources.config.Read([](const objects::ConfigData& d) { return ClusterInfo(d); });
-  rows[0].drain_flag = sources.queue.DrainFlag();
+  rows[0].drain_flag = sources.queue
+                           ? sources.queue->DrainFlag()
+                           : FileExists(jobs::JobStorage::DrainFile(sources.paths.QueueDir()));
   rows[0].watcher_paused_until = WatcherPausedUntil(sources.paths);
   return query::RunQuery(ClusterFields(), request.fields, Pointers(rows), request.filter);
 }

@@ -439,7 +439,13 @@ json::value RunResourceQuery(const QueryRequest& request, const QuerySources& so
   if (r == "node") return QueryNodes(request, sources.config, sources.rpc);
   if (r == "group") return QueryGroups(request, sources.config);
   if (r == "instance") return QueryInstances(request, sources.config, sources.rpc);
-  if (r == "job") return QueryJobs(request, sources.queue);
+  if (r == "job") {
+    if (!sources.queue) {
+      throw OpPrereqError("Jobs can only be queried through LUXI's Query, not an opcode",
+                          kEcodeInval);
+    }
+    return QueryJobs(request, *sources.queue);
+  }
   if (r == "cluster") return QueryCluster(request, sources);
   if (r == "export") return QueryExports(request, sources.config, sources.rpc);
   if (r == "lock") return QueryLocks(request, sources.locks);

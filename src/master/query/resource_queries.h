@@ -30,7 +30,7 @@ struct QuerySources {
   const Paths& paths;  // the master's own
   const ConfigStore& config;
   rpc::NodeRpcClient& rpc;
-  jobs::JobQueue& queue;
+  jobs::JobQueue* queue;  // null where jobs cannot be queried (OP_QUERY)
   const locking::LockManager& locks;
 };
 

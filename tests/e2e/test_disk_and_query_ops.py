@@ -1,0 +1,107 @@
+"""Disk and query opcodes through Debian's Python CLI (unchanged): cluster
+and group disk verification, instance disk activation and deactivation,
+tag search, queries as opcodes and ExtStorage diagnosis."""
+
+import pytest
+
+from herd_e2e import GANETI_SHARE, ganeti_cli, require, temporary_cluster
+
+
+@pytest.fixture(scope="module")
+def vc():
+    require(GANETI_SHARE / "gnt-instance", "ganeti-3.0")
+    with temporary_cluster("herd-disks-", nodes=3) as cluster:
+        cluster.cmd("node1", "gnt-instance", "add", "-t", "file", "--disk", "0:size=1G",
+                    "-o", "noop", "-n", "node2", "inst1")
+        cluster.cmd("node1", "gnt-instance", "add", "-t", "diskless", "-o", "noop",
+                    "-n", "node3", "inst2")
+        yield cluster
+
+
+def gnt(vc, *args, check=True):
+    return ganeti_cli(vc, *args, check=check)
+
+
+def test_verify_disks_finds_nothing_to_activate(vc):
+    out = gnt(vc, "gnt-cluster", "verify-disks").stdout
+    assert "No disks need to be activated." in out
+    # One job per group, each answering ({}, [], {}).
+    assert out.count("Waiting for job") == 1
+
+
+def test_activate_and_deactivate_disks(vc):
+    out = gnt(vc, "gnt-instance", "activate-disks", "inst1").stdout.strip()
+    node, iv_name, path = out.split(":")
+    assert (node, iv_name) == ("node2", "disk/0")
+    assert path.startswith(str(vc.node_root("node2") / "srv/ganeti/file-storage/inst1/"))
+
+    running = gnt(vc, "gnt-instance", "deactivate-disks", "inst1", check=False)
+    assert running.returncode != 0
+    assert "Instance inst1 is running, can't shutdown block devices." in running.stderr
+
+    gnt(vc, "gnt-instance", "shutdown", "inst1")
+    gnt(vc, "gnt-instance", "deactivate-disks", "inst1")
+    listed = gnt(vc, "gnt-instance", "list", "--no-headers", "-o", "name,disks_active").stdout
+    assert listed.split() == ["inst1", "N", "inst2", "N"]
+    gnt(vc, "gnt-instance", "activate-disks", "inst1")
+    listed = gnt(vc, "gnt-instance", "list", "--no-headers", "-o", "name,disks_active").stdout
+    assert listed.split()[:2] == ["inst1", "Y"]
+
+    # A disk whose file is gone cannot be activated; Ganeti's message says which.
+    disk = path.rsplit("/", 1)[1]
+    missing = vc.node_root("node2") / "srv/ganeti/file-storage/inst1" / disk
+    missing.rename(missing.with_name(disk + ".moved"))
+    try:
+        failed = gnt(vc, "gnt-instance", "activate-disks", "inst1", check=False)
+        assert failed.returncode != 0
+        assert "Cannot activate block devices" in failed.stderr
+        assert "does not exist" in failed.stdout + failed.stderr
+    finally:
+        missing.with_name(disk + ".moved").rename(missing)
+    gnt(vc, "gnt-instance", "start", "inst1")
+
+
+def test_search_tags_over_every_kind_of_object(vc):
+    gnt(vc, "gnt-cluster", "add-tags", "env:prod")
+    gnt(vc, "gnt-instance", "add-tags", "inst2", "env:test")
+    gnt(vc, "gnt-node", "add-tags", "node3", "rack:r1")
+    out = gnt(vc, "gnt-cluster", "search-tags", "^env:").stdout.splitlines()
+    assert out == ["/cluster env:prod", "/instances/inst2 env:test"]
+    assert gnt(vc, "gnt-cluster", "search-tags", "r1$").stdout.split() == ["/nodes/node3",
+                                                                          "rack:r1"]
+    # Nothing found is exit code 1, as Ganeti's; a bad pattern is an error.
+    assert gnt(vc, "gnt-cluster", "search-tags", "nosuchtag", check=False).returncode == 1
+    bad = gnt(vc, "gnt-cluster", "search-tags", "(", check=False)
+    assert bad.returncode != 0 and "Invalid search pattern" in bad.stderr
+
+
+def test_queries_as_opcodes(vc):
+    script = """
+from ganeti import cli, errors, opcodes
+cl = cli.GetClient()
+result = cli.SubmitOpCode(opcodes.OpQuery(what="node", fields=["name", "master"],
+                                          qfilter=["=", "name", "node2"]), cl=cl)
+print(result["data"])
+print(cli.SubmitOpCode(opcodes.OpClusterConfigQuery(output_fields=["cluster_name",
+                                                                   "master_node"]), cl=cl))
+print([f["name"] for f in cli.SubmitOpCode(opcodes.OpQueryFields(what="export"),
+                                            cl=cl)["fields"]])
+try:
+    cli.SubmitOpCode(opcodes.OpQuery(what="job", fields=["id"]), cl=cl)
+except errors.OpPrereqError as err:
+    print("refused", err.args[1])
+"""
+    import os
+    import subprocess
+    env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root("node1")), GANETI_HOSTNAME="node1")
+    out = subprocess.run(["/usr/bin/python3", "-c", script], env=env, cwd=str(GANETI_SHARE),
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.splitlines() == ["[[[0, 'node2'], [0, False]]]", "['cluster', 'node1']",
+                                "['node', 'export']", "refused wrong_input"]
+
+
+def test_extstorage_diagnose_lists_no_provider(vc):
+    # Ganeti's client says so itself when the list is empty.
+    out = gnt(vc, "gnt-storage", "diagnose", check=False)
+    assert "Can't get the list of ExtStorage providers" in out.stderr
+    assert "Unknown opcode" not in out.stderr
