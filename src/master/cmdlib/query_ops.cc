@@ -44,14 +44,7 @@ json::array OldStyleRows(LuContext& ctx, const std::string& resource,
   if (!unknown.empty()) {
     throw OpPrereqError("Unknown output fields selected: " + unknown, kEcodeInval);
   }
-  const json::value result = RunQuery(ctx, resource, fields, filter);
-  json::array rows;
-  for (const auto& row : result.as_object().at("data").as_array()) {
-    json::array values;
-    for (const auto& cell : row.as_array()) values.push_back(cell.as_array()[1]);
-    rows.push_back(std::move(values));
-  }
-  return rows;
+  return PlainRows(RunQuery(ctx, resource, fields, filter));
 }
 
 }  // namespace
@@ -81,14 +74,8 @@ json::value ClusterConfigQuery(LuContext& ctx, const json::object& op) {
 json::value ExtStorageDiagnose(LuContext& ctx, const json::object& op) {
   const auto fields = StringListParam(op, "output_fields");
   const auto names = StringListParam(op, "names");
-  json::value filter;
-  if (!names.empty()) {
-    json::array any{"|"};
-    for (const auto& n : names) any.push_back(json::array{"=", "name", n});
-    filter = std::move(any);
-  }
   ctx.op.NotifyStart();
-  return OldStyleRows(ctx, "extstorage", fields, filter);
+  return OldStyleRows(ctx, "extstorage", fields, AnyNameFilter("name", names));
 }
 
 }  // namespace herd::master

@@ -48,20 +48,8 @@ std::vector<std::string> StringList(const json::value& v, const std::string& wha
 json::value LegacyQuery(const std::string& resource, const std::vector<std::string>& names,
                         std::vector<std::string> fields, const QuerySources& sources,
                         const std::string& name_field = "name") {
-  QueryRequest req{resource, std::move(fields), nullptr};
-  if (!names.empty()) {
-    json::array any{"|"};
-    for (const auto& n : names) any.push_back(json::array{"=", name_field, n});
-    req.filter = any;
-  }
-  json::value result = RunResourceQuery(req, sources);
-  json::array rows;
-  for (const auto& row : result.as_object().at("data").as_array()) {
-    json::array values;
-    for (const auto& cell : row.as_array()) values.push_back(cell.as_array()[1]);
-    rows.push_back(std::move(values));
-  }
-  return rows;
+  QueryRequest req{resource, std::move(fields), AnyNameFilter(name_field, names)};
+  return PlainRows(RunResourceQuery(req, sources));
 }
 
 json::value LegacyQuery(const std::string& resource, const json::array& args,

@@ -453,6 +453,23 @@ json::value RunResourceQuery(const QueryRequest& request, const QuerySources& so
   throw OpPrereqError("Resource type '" + request.resource + "' unknown", kEcodeInval);
 }
 
+json::array PlainRows(const json::value& query_result) {
+  json::array rows;
+  for (const auto& row : query_result.as_object().at("data").as_array()) {
+    json::array values;
+    for (const auto& cell : row.as_array()) values.push_back(cell.as_array()[1]);
+    rows.push_back(std::move(values));
+  }
+  return rows;
+}
+
+json::value AnyNameFilter(const std::string& field, const std::vector<std::string>& names) {
+  if (names.empty()) return nullptr;
+  json::array any{"|"};
+  for (const auto& n : names) any.push_back(json::array{"=", field, n});
+  return any;
+}
+
 json::value RunFieldsQuery(const std::string& resource, const std::vector<std::string>& fields) {
   if (resource == "node") return query::FieldsOf(NodeFields(), fields);
   if (resource == "group") return query::FieldsOf(GroupFields(), fields);

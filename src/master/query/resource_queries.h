@@ -36,6 +36,11 @@ struct QuerySources {
 
 // Answers LUXI Query; throws OpPrereqError for an unknown resource.
 boost::json::value RunResourceQuery(const QueryRequest& request, const QuerySources& sources);
+// Ganeti's old-style rows: the values of a query result, without statuses.
+boost::json::array PlainRows(const boost::json::value& query_result);
+// A filter matching items whose `field` is one of `names` (null when empty).
+boost::json::value AnyNameFilter(const std::string& field, const std::vector<std::string>& names);
+
 // Answers LUXI QueryFields.
 boost::json::value RunFieldsQuery(const std::string& resource,
                                   const std::vector<std::string>& fields);
