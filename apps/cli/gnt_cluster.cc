@@ -1,8 +1,9 @@
-// gnt-cluster: init, info, verify, getmaster, master-failover, master-ping, version,
-// redist-conf, destroy, queue.
-#include <CLI/CLI.hpp>
+// gnt-cluster: cluster administration, with Ganeti's commands and output.
 #include <boost/json.hpp>
+#include <chrono>
+#include <ctime>
 #include <iostream>
+#include <sstream>
 
 #include "base/errors.h"
 #include "base/json.h"
@@ -11,11 +12,16 @@
 #include "cli/command.h"
 #include "cli/format.h"
 #include "cli/jobs.h"
+#include "common_options.h"
+#include "program.h"
+#include "tag_commands.h"
 
 using namespace herd;
 using namespace herd::cli;
+namespace json = boost::json;
 
 namespace {
+
 std::vector<std::string> SplitComma(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);
@@ -55,184 +61,442 @@ void PrintDict(const json::object& o, int indent) {
     }
   }
 }
+
+double Now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Ganeti's ParseTimespec: seconds, or a number with s, m, h, d or w.
+double ParseTimespec(const std::string& value) {
+  if (value.empty()) throw OpPrereqError("Empty time specification passed", kEcodeInval);
+  static const std::map<char, double> units{
+      {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800}};
+  double factor = 1;
+  std::string number = value;
+  if (auto it = units.find(value.back()); it != units.end()) {
+    factor = it->second;
+    number.pop_back();
+  }
+  try {
+    size_t used = 0;
+    const long long n = std::stoll(number, &used);
+    if (used != number.size() || n < 0) throw std::invalid_argument(value);
+    return static_cast<double>(n) * factor;
+  } catch (const std::exception&) {
+    throw OpPrereqError("Invalid time specification '" + value + "'", kEcodeInval);
+  }
+}
+
+// time.ctime() of a timestamp: "Fri Dec  4 22:52:15 2026".
+std::string CTime(double seconds) {
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  char buffer[64];
+  std::tm local{};
+  localtime_r(&t, &local);
+  std::strftime(buffer, sizeof(buffer), "%a %b %e %H:%M:%S %Y", &local);
+  return buffer;
+}
+
+class Init : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("name", init_.cluster_name, "Cluster name")->required();
+    app.add_option("--master-netdev", init_.master_netdev, "Master network device");
+    app.add_option("-I,--default-iallocator", init_.default_iallocator,
+                   "Default instance allocator (default: hail when available)");
+    app.add_option("--enabled-hypervisors", hypervisors_, "Hypervisors (fake)");
+    app.add_option("--enabled-disk-templates", templates_, "Disk templates");
+    app.add_option("-H,--hypervisor-parameters", hvparams_, "fake:key=value,...");
+    app.add_option("-B,--backend-parameters", beparams_, "Backend parameters");
+    app.add_option("-N,--nic-parameters", nicparams_, "NIC parameters");
+    app.add_option("--node-parameters", ndparams_, "Node parameters");
+    app.add_option("--file-storage-dir", init_.file_storage_dir, "File storage directory");
+    app.add_option("--shared-file-storage-dir", init_.shared_file_storage_dir,
+                   "Shared file storage directory");
+    app.add_option("-C,--candidate-pool-size", init_.candidate_pool_size,
+                   "Master candidate pool size");
+    app.add_option("-s,--secondary-ip", init_.secondary_ip, "Secondary IP");
+    app.add_flag("--no-etc-hosts", no_etc_hosts_, "Don't modify /etc/hosts (never done by Herd)");
+  }
+  int Run() override {
+    if (!hypervisors_.empty()) init_.enabled_hypervisors = SplitComma(hypervisors_);
+    if (!templates_.empty()) init_.enabled_disk_templates = SplitComma(templates_);
+    init_.beparams = KeyValues(beparams_, "-B");
+    init_.nicparams = KeyValues(nicparams_, "-N");
+    init_.ndparams = KeyValues(ndparams_, "--node-parameters");
+    if (!hvparams_.empty()) {
+      auto colon = hvparams_.find(':');
+      if (colon == std::string::npos || hvparams_.substr(0, colon) != "fake") {
+        throw OpPrereqError("-H takes fake:key=value,... (only the fake hypervisor exists)",
+                            kEcodeInval);
+      }
+      init_.hvparams_fake = KeyValues(hvparams_.substr(colon + 1), "-H");
+    }
+    bootstrap::InitCluster(NodePaths(), init_);
+    return kExitSuccess;
+  }
+
+ private:
+  bootstrap::InitOptions init_;
+  std::string hypervisors_, templates_, beparams_, nicparams_, ndparams_, hvparams_;
+  bool no_etc_hosts_ = false;
+};
+
+class Info : public Command {
+ public:
+  void Declare(CLI::App&) override {}
+  int Run() override {
+    json::value info = Master().Call("QueryClusterInfo", json::array{});
+    const auto& o = info.as_object();
+    std::cout << "Cluster name: " << Text(o.at("name")) << "\n"
+              << "Cluster UUID: " << Text(o.at("uuid")) << "\n"
+              << "Creation time: " << FormatTimestamp(o.at("ctime")) << "\n"
+              << "Modification time: " << FormatTimestamp(o.at("mtime")) << "\n"
+              << "Master node: " << Text(o.at("master")) << "\n"
+              << "Architecture (this node): " << Text(o.at("architecture")) << "\n"
+              << "Cluster parameters:\n"
+              << "  candidate pool size: " << Text(o.at("candidate_pool_size")) << "\n"
+              << "  master netdev: " << Text(o.at("master_netdev")) << "\n"
+              << "  file storage path: " << Text(o.at("file_storage_dir")) << "\n"
+              << "  shared file storage path: " << Text(o.at("shared_file_storage_dir")) << "\n"
+              << "  enabled hypervisors: " << Text(o.at("enabled_hypervisors")) << "\n"
+              << "  enabled disk templates: " << Text(o.at("enabled_disk_templates")) << "\n"
+              << "  default instance allocator: " << Text(o.at("default_iallocator")) << "\n"
+              << "Default node parameters:\n";
+    PrintDict(o.at("ndparams").as_object(), 2);
+    std::cout << "Default instance parameters:\n";
+    PrintDict(o.at("beparams").as_object(), 2);
+    std::cout << "Instance policy - limits for instances:\n";
+    PrintDict(o.at("ipolicy").as_object(), 2);
+    return kExitSuccess;
+  }
+};
+
+// Waits for the jobs an opcode submitted ({"jobs": [[ok, id or error]...]});
+// returns their results, in order, as [success, opresults] pairs; a job that
+// could not be submitted is reported and counts as failed.
+std::vector<json::value> WaitForSubmittedJobs(const json::value& opcode_result,
+                                              bool print_log = true) {
+  std::vector<json::value> results;
+  for (const auto& job : opcode_result.as_object().at("jobs").as_array()) {
+    const auto& pair = job.as_array();
+    if (!pair[0].as_bool()) {
+      std::cout << "Failed to submit job: " << Text(pair[1]) << "\n";
+      results.push_back(json::array{false, pair[1]});
+      continue;
+    }
+    results.push_back(WaitJob(ToInt(pair[1], "job id"), print_log));
+  }
+  return results;
+}
+
+class Verify : public Command {
+ public:
+  void Declare(CLI::App&) override {}
+  int Run() override {
+    json::value result =
+        SubmitAndWait(json::array{json::object{{"OP_ID", "OP_CLUSTER_VERIFY"}}}, false);
+    int bad = 0;
+    for (const auto& r : WaitForSubmittedJobs(result.as_array()[0])) {
+      const auto& res = r.as_array();
+      if (!res[0].as_bool() || !res[1].is_array() || res[1].as_array().empty() ||
+          !res[1].as_array()[0].is_bool() || !res[1].as_array()[0].get_bool()) {
+        ++bad;
+      }
+    }
+    return bad ? kExitFailure : kExitSuccess;
+  }
+};
+
+// Ganeti's VerifyDisks: one job per group; instances whose disks need
+// activating get activated, missing volumes are listed.
+class VerifyDisks : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("--node-group", group_, "Node group to verify (default: all)");
+  }
+  int Run() override {
+    json::object op{{"OP_ID", "OP_CLUSTER_VERIFY_DISKS"}};
+    if (!group_.empty()) op["group_name"] = group_;
+    json::value result = SubmitAndWait(json::array{op}, false);
+    int rc = kExitSuccess;
+    for (const auto& r : WaitForSubmittedJobs(result.as_array()[0])) {
+      const auto& res = r.as_array();
+      if (!res[0].as_bool()) {
+        std::cout << "Job failed: " << Text(res[1]) << "\n";
+        continue;
+      }
+      const auto& answer = res[1].as_array()[0].as_array();
+      const auto& bad_nodes = answer[0].as_object();
+      const auto& instances = answer[1].as_array();
+      const auto& missing = answer[2].as_object();
+      for (const auto& [node, text] : bad_nodes) {
+        std::string message = Text(text);
+        if (message.size() > 400) message = message.substr(message.size() - 400);
+        std::cout << "Error gathering data on node " << node << ": " << message << "\n"
+                  << "You need to fix these nodes first before fixing instances\n";
+        rc = kExitFailure;
+      }
+      for (const auto& name : instances) {
+        if (missing.contains(name.as_string())) continue;
+        std::cout << "Activating disks for instance '" << Text(name) << "'\n";
+        try {
+          SubmitAndWait(json::array{json::object{{"OP_ID", "OP_INSTANCE_ACTIVATE_DISKS"},
+                                                 {"instance_name", name}}},
+                        false);
+        } catch (const GanetiError& e) {
+          std::cerr << "Error activating disks for instance " << Text(name) << ": "
+                    << (e.args().empty() ? e.what() : e.args()[0]) << "\n";
+          rc = kExitFailure;
+        }
+      }
+      for (const auto& [name, volumes] : missing) {
+        std::cout << "Instance " << name << " has missing logical volumes:\n";
+        for (const auto& v : volumes.as_array()) {
+          std::cout << "\t" << Text(v.as_array()[0]) << " /dev/" << Text(v.as_array()[1]) << "\n";
+        }
+      }
+      if (!missing.empty()) {
+        std::cout << "You need to replace or recreate disks for all the above instances if this "
+                     "message persists after fixing broken nodes.\n";
+        rc = kExitFailure;
+      } else if (instances.empty()) {
+        std::cout << "No disks need to be activated.\n";
+      }
+    }
+    return rc;
+  }
+
+ private:
+  std::string group_;
+};
+
+class GetMaster : public Command {
+ public:
+  void Declare(CLI::App&) override {}
+  int Run() override {
+    // From ssconf, as Ganeti: it answers even when the master is down.
+    const std::string master = NodePaths().SsconfMaster();
+    if (master.empty()) {
+      throw OpPrereqError("This node has no ssconf master_node; is it part of a cluster?",
+                          kEcodeState);
+    }
+    std::cout << master << "\n";
+    return kExitSuccess;
+  }
+};
+
+class MasterFailover : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_flag("--no-voting", no_voting_,
+                 "Skip node agreement check (dangerous): use when most nodes are down");
+    app.add_flag("--yes-do-it", yes_do_it_, "Don't ask for confirmation of --no-voting");
+    app.add_flag("--ignore-offline-nodes", ignore_offline_nodes_,
+                 "Ignore offline nodes in the vote (always the case, as in Ganeti)");
+  }
+  int Run() override {
+    if (no_voting_ && !yes_do_it_ &&
+        !AskUser("This will perform the failover even if most other nodes are down, or if "
+                 "this node is outdated. This is dangerous as it can lead to a non-consistent "
+                 "cluster. Check the gnt-cluster(8) man page before proceeding. Continue?")) {
+      return kExitFailure;
+    }
+    auto result = bootstrap::MasterFailover(NodePaths(), no_voting_);
+    for (const auto& warning : result.warnings) std::cerr << warning << "\n";
+    return result.exit_code;
+  }
+
+ private:
+  bool no_voting_ = false, yes_do_it_ = false, ignore_offline_nodes_ = true;
+};
+
+class MasterPing : public Command {
+ public:
+  void Declare(CLI::App&) override {}
+  int Run() override {
+    try {
+      Master().Call("QueryClusterInfo", json::array{});
+      return kExitSuccess;
+    } catch (const GanetiError&) {
+      return kExitFailure;
+    }
+  }
+};
+
+class Version : public Command {
+ public:
+  void Declare(CLI::App&) override {}
+  int Run() override {
+    json::value info = Master().Call("QueryClusterInfo", json::array{});
+    const auto& o = info.as_object();
+    std::cout << "Software version: " << Text(o.at("software_version")) << "\n"
+              << "Internode protocol: " << Text(o.at("protocol_version")) << "\n"
+              << "Configuration format: " << Text(o.at("config_version")) << "\n"
+              << "OS api version: " << Text(o.at("os_api_version")) << "\n"
+              << "Export interface: " << Text(o.at("export_version")) << "\n"
+              << "VCS version: " << Text(o.at("vcs_version")) << "\n";
+    return kExitSuccess;
+  }
+};
+
+// A command that is one opcode without parameters.
+template <const char* kOpId>
+class SingleOpcode : public Command {
+ public:
+  void Declare(CLI::App& app) override { AddSubmitOptions(app, job_, false); }
+  int Run() override {
+    SendJob(job_, {json::object{{"OP_ID", kOpId}}});
+    return kExitSuccess;
+  }
+
+ private:
+  JobOptions job_;
+};
+constexpr char kRedistConf[] = "OP_CLUSTER_REDIST_CONF";
+constexpr char kActivateMasterIp[] = "OP_CLUSTER_ACTIVATE_MASTER_IP";
+
+class DeactivateMasterIp : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_flag("--yes", confirmed_, "Do not require confirmation");
+  }
+  int Run() override {
+    if (!confirmed_ &&
+        !AskUser("This will disable the master IP. All the open connections to the master IP "
+                 "will be closed. To reach the master you will need to use its node IP. "
+                 "Continue?")) {
+      return kExitFailure;
+    }
+    SubmitAndWait(json::array{json::object{{"OP_ID", "OP_CLUSTER_DEACTIVATE_MASTER_IP"}}}, false);
+    return kExitSuccess;
+  }
+
+ private:
+  bool confirmed_ = false;
+};
+
+class Destroy : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_flag("--yes-do-it", yes_do_it_, "Really destroy the cluster");
+  }
+  int Run() override {
+    if (!yes_do_it_) {
+      std::cerr << "Destroying a cluster is irreversible. If you really want to destroy this "
+                   "cluster, supply the --yes-do-it option.\n";
+      return kExitFailure;
+    }
+    SubmitAndWait(json::array{json::object{{"OP_ID", "OP_CLUSTER_DESTROY"}}}, false);
+    return kExitSuccess;
+  }
+
+ private:
+  bool yes_do_it_ = false;
+};
+
+class Queue : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("action", action_, "drain, undrain or info")
+        ->required()
+        ->check(CLI::IsMember({"drain", "undrain", "info"}));
+  }
+  int Run() override {
+    if (action_ == "info") {
+      json::value v = Master().Call("QueryConfigValues", json::array{json::array{"drain_flag"}});
+      std::cout << "The drain flag is " << (v.as_array()[0].as_bool() ? "set" : "unset") << "\n";
+    } else {
+      Master().Call("SetDrainFlag", json::array{action_ == "drain"});
+    }
+    return kExitSuccess;
+  }
+
+ private:
+  std::string action_;
+};
+
+class Watcher : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("action", action_, "pause, continue or info")
+        ->required()
+        ->check(CLI::IsMember({"pause", "continue", "info"}));
+    app.add_option("duration", duration_, "How long to pause (e.g. 30m, 2h, 1d)");
+  }
+  int Run() override {
+    if (action_ == "continue") {
+      Master().Call("SetWatcherPause", json::array{nullptr});
+      std::cout << "The watcher is no longer paused.\n";
+      return kExitSuccess;
+    }
+    json::value until;
+    if (action_ == "pause") {
+      if (duration_.empty()) throw OpPrereqError("Missing pause duration", kEcodeInval);
+      until = Master().Call("SetWatcherPause", json::array{Now() + ParseTimespec(duration_)});
+    } else {
+      until = Master()
+                  .Call("QueryConfigValues", json::array{json::array{"watcher_pause"}})
+                  .as_array()[0];
+    }
+    if (until.is_null() || until.to_number<double>() < Now()) {
+      std::cout << "The watcher is not paused.\n";
+    } else {
+      std::cout << "The watcher is paused until " << CTime(until.to_number<double>()) << ".\n";
+    }
+    return kExitSuccess;
+  }
+
+ private:
+  std::string action_, duration_;
+};
+
+class SearchTags : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("pattern", pattern_, "Regular expression")->required();
+    AddSubmitOptions(app, job_, false);
+  }
+  int Run() override {
+    json::value results =
+        SendJob(job_, {json::object{{"OP_ID", "OP_TAGS_SEARCH"}, {"pattern", pattern_}}});
+    if (!results.is_array() || results.as_array().empty()) return kExitFailure;
+    std::vector<std::pair<std::string, std::string>> found;
+    for (const auto& pair : results.as_array()[0].as_array()) {
+      found.emplace_back(Text(pair.as_array()[0]), Text(pair.as_array()[1]));
+    }
+    if (found.empty()) return kExitFailure;
+    std::sort(found.begin(), found.end());
+    for (const auto& [path, tag] : found) std::cout << path << " " << tag << "\n";
+    return kExitSuccess;
+  }
+
+ private:
+  std::string pattern_;
+  JobOptions job_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Ganeti cluster administration (Herd)", "gnt-cluster"};
-  app.require_subcommand(1);
-  bootstrap::InitOptions init;
-  std::string hypervisors, templates, beparams, nicparams, ndparams, hvparams;
-  bool no_etc_hosts = false, yes_do_it = false, submit = false;
-  auto* init_cmd = app.add_subcommand("init", "Initialise a new cluster");
-  init_cmd->add_option("name", init.cluster_name, "Cluster name")->required();
-  init_cmd->add_option("--master-netdev", init.master_netdev, "Master network device");
-  init_cmd->add_option("-I,--default-iallocator", init.default_iallocator,
-                       "Default instance allocator (default: hail when available)");
-  init_cmd->add_option("--enabled-hypervisors", hypervisors, "Hypervisors (fake)");
-  init_cmd->add_option("--enabled-disk-templates", templates, "Disk templates");
-  init_cmd->add_option("-H,--hypervisor-parameters", hvparams, "fake:key=value,...");
-  init_cmd->add_option("-B,--backend-parameters", beparams, "Backend parameters");
-  init_cmd->add_option("-N,--nic-parameters", nicparams, "NIC parameters");
-  init_cmd->add_option("--node-parameters", ndparams, "Node parameters");
-  init_cmd->add_option("--file-storage-dir", init.file_storage_dir, "File storage directory");
-  init_cmd->add_option("--shared-file-storage-dir", init.shared_file_storage_dir,
-                       "Shared file storage directory");
-  init_cmd->add_option("-C,--candidate-pool-size", init.candidate_pool_size,
-                       "Master candidate pool size");
-  init_cmd->add_option("-s,--secondary-ip", init.secondary_ip, "Secondary IP");
-  init_cmd->add_flag("--no-etc-hosts", no_etc_hosts,
-                     "Don't modify /etc/hosts (never done by Herd)");
-  app.add_subcommand("info", "Show cluster configuration");
-  auto* verify = app.add_subcommand("verify", "Verify the cluster");
-  app.add_subcommand("getmaster", "Show the master node");
-  bool no_voting = false, ignore_offline_nodes = true;
-  auto* failover = app.add_subcommand("master-failover", "Makes the current node the master");
-  failover->alias("masterfailover");
-  failover->add_flag("--no-voting", no_voting,
-                     "Skip node agreement check (dangerous): use when most nodes are down");
-  failover->add_flag("--yes-do-it", yes_do_it, "Don't ask for confirmation of --no-voting");
-  failover->add_flag("--ignore-offline-nodes", ignore_offline_nodes,
-                     "Ignore offline nodes in the vote (always the case, as in Ganeti)");
-  app.add_subcommand("master-ping", "Checks if the master is alive");
-  app.add_subcommand("version", "Show versions");
-  auto* redist = app.add_subcommand("redist-conf", "Push the configuration to all nodes");
-  redist->add_flag("--submit", submit, "Submit the job and return its id");
-  auto* destroy = app.add_subcommand("destroy", "Destroy the cluster");
-  destroy->add_flag("--yes-do-it", yes_do_it, "Really destroy the cluster");
-  auto* queue = app.add_subcommand("queue", "Job queue control");
-  std::string queue_action;
-  queue->add_option("action", queue_action, "drain, undrain or info")
-      ->required()
-      ->check(CLI::IsMember({"drain", "undrain", "info"}));
-  (void)verify;
-  CLI11_PARSE(app, argc, argv);
-
-  return RunCommand([&]() -> int {
-    const std::string cmd = app.get_subcommands().front()->get_name();
-    if (cmd == "init") {
-      if (!hypervisors.empty()) init.enabled_hypervisors = SplitComma(hypervisors);
-      if (!templates.empty()) init.enabled_disk_templates = SplitComma(templates);
-      init.beparams = KeyValues(beparams, "-B");
-      init.nicparams = KeyValues(nicparams, "-N");
-      init.ndparams = KeyValues(ndparams, "--node-parameters");
-      if (!hvparams.empty()) {
-        auto colon = hvparams.find(':');
-        if (colon == std::string::npos || hvparams.substr(0, colon) != "fake") {
-          throw OpPrereqError("-H takes fake:key=value,... (only the fake hypervisor exists)",
-                              kEcodeInval);
-        }
-        init.hvparams_fake = KeyValues(hvparams.substr(colon + 1), "-H");
-      }
-      bootstrap::InitCluster(NodePaths(), init);
-      return kExitSuccess;
-    }
-    if (cmd == "getmaster") {
-      // From ssconf, as Ganeti: it answers even when the master is down.
-      const std::string master = NodePaths().SsconfMaster();
-      if (master.empty()) {
-        throw OpPrereqError("This node has no ssconf master_node; is it part of a cluster?",
-                            kEcodeState);
-      }
-      std::cout << master << "\n";
-      return kExitSuccess;
-    }
-    if (cmd == "master-ping") {
-      try {
-        Master().Call("QueryClusterInfo", json::array{});
-        return kExitSuccess;
-      } catch (const GanetiError&) {
-        return kExitFailure;
-      }
-    }
-    if (cmd == "master-failover") {
-      if (no_voting && !yes_do_it &&
-          !AskUser("This will perform the failover even if most other nodes are down, or if "
-                   "this node is outdated. This is dangerous as it can lead to a non-consistent "
-                   "cluster. Check the gnt-cluster(8) man page before proceeding. Continue?")) {
-        return kExitFailure;
-      }
-      auto result = bootstrap::MasterFailover(NodePaths(), no_voting);
-      for (const auto& warning : result.warnings) std::cerr << warning << "\n";
-      return result.exit_code;
-    }
-    if (cmd == "version") {
-      json::value info = Master().Call("QueryClusterInfo", json::array{});
-      const auto& o = info.as_object();
-      std::cout << "Software version: " << Text(o.at("software_version")) << "\n"
-                << "Internode protocol: " << Text(o.at("protocol_version")) << "\n"
-                << "Configuration format: " << Text(o.at("config_version")) << "\n"
-                << "OS api version: " << Text(o.at("os_api_version")) << "\n"
-                << "Export interface: " << Text(o.at("export_version")) << "\n"
-                << "VCS version: " << Text(o.at("vcs_version")) << "\n";
-      return kExitSuccess;
-    }
-    if (cmd == "info") {
-      json::value info = Master().Call("QueryClusterInfo", json::array{});
-      const auto& o = info.as_object();
-      std::cout << "Cluster name: " << Text(o.at("name")) << "\n"
-                << "Cluster UUID: " << Text(o.at("uuid")) << "\n"
-                << "Creation time: " << FormatTimestamp(o.at("ctime")) << "\n"
-                << "Modification time: " << FormatTimestamp(o.at("mtime")) << "\n"
-                << "Master node: " << Text(o.at("master")) << "\n"
-                << "Architecture (this node): " << Text(o.at("architecture")) << "\n"
-                << "Cluster parameters:\n"
-                << "  candidate pool size: " << Text(o.at("candidate_pool_size")) << "\n"
-                << "  master netdev: " << Text(o.at("master_netdev")) << "\n"
-                << "  file storage path: " << Text(o.at("file_storage_dir")) << "\n"
-                << "  shared file storage path: " << Text(o.at("shared_file_storage_dir")) << "\n"
-                << "  enabled hypervisors: " << Text(o.at("enabled_hypervisors")) << "\n"
-                << "  enabled disk templates: " << Text(o.at("enabled_disk_templates")) << "\n"
-                << "  default instance allocator: " << Text(o.at("default_iallocator")) << "\n"
-                << "Default node parameters:\n";
-      PrintDict(o.at("ndparams").as_object(), 2);
-      std::cout << "Default instance parameters:\n";
-      PrintDict(o.at("beparams").as_object(), 2);
-      std::cout << "Instance policy - limits for instances:\n";
-      PrintDict(o.at("ipolicy").as_object(), 2);
-      return kExitSuccess;
-    }
-    if (cmd == "verify") {
-      json::value result =
-          SubmitAndWait(json::array{json::object{{"OP_ID", "OP_CLUSTER_VERIFY"}}}, false);
-      int bad = 0;
-      for (const auto& job : result.as_array()[0].as_object().at("jobs").as_array()) {
-        const auto& pair = job.as_array();
-        if (!pair[0].as_bool()) {
-          std::cout << "Failed to submit a verification job: " << Text(pair[1]) << "\n";
-          ++bad;
-          continue;
-        }
-        json::value r = WaitJob(ToInt(pair[1], "job id"));
-        const auto& res = r.as_array();
-        if (!res[0].as_bool() || !res[1].is_array() || res[1].as_array().empty() ||
-            !res[1].as_array()[0].is_bool() || !res[1].as_array()[0].get_bool()) {
-          ++bad;
-        }
-      }
-      return bad ? kExitFailure : kExitSuccess;
-    }
-    if (cmd == "redist-conf") {
-      SubmitAndWait(json::array{json::object{{"OP_ID", "OP_CLUSTER_REDIST_CONF"}}}, submit);
-      return kExitSuccess;
-    }
-    if (cmd == "destroy") {
-      if (!yes_do_it) {
-        std::cerr << "Destroying a cluster is irreversible. If you really want to destroy this "
-                     "cluster, supply the --yes-do-it option.\n";
-        return kExitFailure;
-      }
-      SubmitAndWait(json::array{json::object{{"OP_ID", "OP_CLUSTER_DESTROY"}}}, false);
-      return kExitSuccess;
-    }
-    if (cmd == "queue") {
-      if (queue_action == "info") {
-        json::value v = Master().Call("QueryConfigValues", json::array{json::array{"drain_flag"}});
-        std::cout << "The drain flag is " << (v.as_array()[0].as_bool() ? "set" : "unset") << "\n";
-      } else {
-        Master().Call("SetDrainFlag", json::array{queue_action == "drain"});
-      }
-      return kExitSuccess;
-    }
-    return kExitFailure;
-  });
+  std::vector<CommandEntry> commands{
+      Entry<Init>("init", "Initialise a new cluster"),
+      Entry<Destroy>("destroy", "Destroy the cluster"),
+      Entry<Info>("info", "Show cluster configuration"),
+      Entry<Verify>("verify", "Verify the cluster"),
+      Entry<VerifyDisks>("verify-disks", "Check the cluster's disks and activate those needed"),
+      Entry<GetMaster>("getmaster", "Show the master node"),
+      Entry<MasterFailover>("master-failover", "Makes the current node the master",
+                            {"masterfailover"}),
+      Entry<MasterPing>("master-ping", "Checks if the master is alive"),
+      Entry<Version>("version", "Show versions"),
+      Entry<SingleOpcode<kRedistConf>>("redist-conf", "Push the configuration to all nodes"),
+      Entry<SingleOpcode<kActivateMasterIp>>("activate-master-ip", "Activates the master IP"),
+      Entry<DeactivateMasterIp>("deactivate-master-ip", "Deactivates the master IP"),
+      Entry<Queue>("queue", "Queue operations"),
+      Entry<Watcher>("watcher", "Watcher operations"),
+      Entry<SearchTags>("search-tags", "Searches the tags on all objects of the cluster"),
+  };
+  for (auto& entry : TagCommands("cluster", "cluster")) commands.push_back(std::move(entry));
+  return RunProgram(argc, argv, "gnt-cluster", "Cluster administration (Herd)", commands);
 }

@@ -16,7 +16,9 @@ namespace {
 class ListTags : public Command {
  public:
   explicit ListTags(std::string kind) : kind_(std::move(kind)) {}
-  void Declare(CLI::App& app) override { app.add_option("name", name_, "Object name")->required(); }
+  void Declare(CLI::App& app) override {
+    if (kind_ != "cluster") app.add_option("name", name_, "Object name")->required();
+  }
   int Run() override {
     json::value result = Master().Call("QueryTags", json::array{kind_, name_});
     std::vector<std::string> tags;
@@ -34,7 +36,7 @@ class ChangeTags : public Command {
  public:
   ChangeTags(std::string kind, bool add) : kind_(std::move(kind)), add_(add) {}
   void Declare(CLI::App& app) override {
-    app.add_option("name", name_, "Object name")->required();
+    if (kind_ != "cluster") app.add_option("name", name_, "Object name")->required();
     app.add_option("tags", tags_, "Tags");
     app.add_option("--from", source_, "File with tag names, one per line ('-' for stdin)");
     AddSubmitOptions(app, job_, false);

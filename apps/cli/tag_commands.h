@@ -8,8 +8,9 @@
 
 namespace herd::cli {
 
-// `kind` is Ganeti's tag type ("nodegroup", "node", "instance", "network");
-// `object` names the object in the usage text.
+// `kind` is Ganeti's tag type ("cluster", "nodegroup", "node", "instance",
+// "network"); `object` names the object in the usage text. The cluster's
+// commands take no object name.
 std::vector<CommandEntry> TagCommands(const std::string& kind, const std::string& object);
 
 }  // namespace herd::cli

@@ -56,6 +56,8 @@ inline constexpr Procedure kOsDiagnose{"os_diagnose", kTimeoutFast};
 inline constexpr Procedure kExportList{"export_list", kTimeoutFast};
 inline constexpr Procedure kSetWatcherPause{"set_watcher_pause", kTimeoutFast};
 inline constexpr Procedure kTestDelay{"test_delay", kTimeoutNormal};
+inline constexpr Procedure kNodeActivateMasterIp{"node_activate_master_ip", kTimeoutFast};
+inline constexpr Procedure kNodeDeactivateMasterIp{"node_deactivate_master_ip", kTimeoutFast};
 inline constexpr Procedure kOsValidate{"os_validate", kTimeoutFast};
 inline constexpr Procedure kInstanceOsAdd{"instance_os_add", 24 * 3600};
 inline constexpr Procedure kInstanceRunRename{"instance_run_rename", 4 * 3600};

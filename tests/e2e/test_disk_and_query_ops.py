@@ -105,3 +105,24 @@ def test_extstorage_diagnose_lists_no_provider(vc):
     out = gnt(vc, "gnt-storage", "diagnose", check=False)
     assert "Can't get the list of ExtStorage providers" in out.stderr
     assert "Unknown opcode" not in out.stderr
+
+
+def test_herd_gnt_cluster_commands(vc):
+    def herd(*args, check=True):
+        return vc.cmd("node1", "gnt-cluster", *args, check=check)
+
+    herd("add-tags", "owner:ops", "tier:1")
+    assert "owner:ops" in herd("list-tags").stdout.split()
+    assert herd("search-tags", "^owner").stdout.splitlines() == ["/cluster owner:ops"]
+    assert herd("search-tags", "nosuchtag", check=False).returncode == 1
+    herd("remove-tags", "owner:ops")
+    assert "owner:ops" not in herd("list-tags").stdout.split()
+    assert "No disks need to be activated." in herd("verify-disks").stdout
+    assert "paused until" in herd("watcher", "pause", "5m").stdout
+    assert "paused until" in herd("watcher", "info").stdout
+    herd("watcher", "continue")
+    assert "not paused" in herd("watcher", "info").stdout
+    # The master IP of a virtual cluster lives on loopback: always there.
+    for cli in (herd, lambda *a: gnt(vc, "gnt-cluster", *a)):
+        cli("activate-master-ip")
+        cli("deactivate-master-ip", "--yes")

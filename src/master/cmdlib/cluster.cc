@@ -412,4 +412,44 @@ json::value ClusterDestroy(LuContext& ctx, const json::object&) {
   return json::value(master_uuid);
 }
 
+namespace {
+
+// Ganeti's master IP parameters, as node_(de)activate_master_ip take them.
+json::value MasterIpChange(LuContext& ctx, const rpc::Procedure& procedure, const char* action) {
+  AcquireBgl(ctx, true);
+  ctx.op.NotifyStart();
+  rpc::NodeAddress master;
+  json::array args;
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    const auto& c = d.cluster;
+    master = AddressOf(MasterNode(d));
+    args = json::array{json::object{{"uuid", c.master_node},
+                                    {"ip", c.master_ip},
+                                    {"netmask", c.master_netmask},
+                                    {"netdev", c.master_netdev},
+                                    {"ip_family", c.primary_ip_family}},
+                       c.use_external_mip_script};
+  });
+  auto r = ctx.rpc.Call(master, procedure, args);
+  if (!r.ok) {
+    throw OpExecError(std::string("Could not ") + action + " the master IP: " + r.error);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+json::value ClusterActivateMasterIp(LuContext& ctx, const json::object&) {
+  return MasterIpChange(ctx, rpc::procedures::kNodeActivateMasterIp, "activate");
+}
+
+json::value ClusterDeactivateMasterIp(LuContext& ctx, const json::object&) {
+  return MasterIpChange(ctx, rpc::procedures::kNodeDeactivateMasterIp, "deactivate");
+}
+
+json::value ClusterPostInit(LuContext& ctx, const json::object&) {
+  ctx.op.NotifyStart();
+  return true;
+}
+
 }  // namespace herd::master

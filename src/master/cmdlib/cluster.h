@@ -1,5 +1,5 @@
 // Cluster-wide logical units: query, verify (config and per group),
-// redistribute config, destroy; and OP_TEST_DELAY.
+// redistribute config, destroy, master IP, post-init.
 #pragma once
 
 #include "master/cmdlib/lu_context.h"
@@ -13,4 +13,10 @@ boost::json::value ClusterVerifyConfig(LuContext& ctx, const boost::json::object
 boost::json::value ClusterVerifyGroup(LuContext& ctx, const boost::json::object& op);
 boost::json::value ClusterRedistConf(LuContext& ctx, const boost::json::object& op);
 boost::json::value ClusterDestroy(LuContext& ctx, const boost::json::object& op);
+// The master IP on the master node (on a virtual cluster's loopback it is
+// always there; on a real node Herd does not manage it and says so).
+boost::json::value ClusterActivateMasterIp(LuContext& ctx, const boost::json::object& op);
+boost::json::value ClusterDeactivateMasterIp(LuContext& ctx, const boost::json::object& op);
+// Run once after `gnt-cluster init` (Ganeti's post-init hooks): true.
+boost::json::value ClusterPostInit(LuContext& ctx, const boost::json::object& op);
 }  // namespace herd::master

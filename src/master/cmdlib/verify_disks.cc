@@ -29,8 +29,9 @@ json::value ClusterVerifyDisks(LuContext& ctx, const json::object& op) {
   });
   ctx.op.NotifyStart();
   json::array jobs;
-  // Ganeti skips groups of ExtStorage-only instances: providers cannot verify.
-  if (!only_ext || groups.empty()) {
+  // As Ganeti: nothing to verify when every instance (of none, too) is an
+  // ExtStorage one, whose providers cannot verify.
+  if (!only_ext) {
     for (const auto& g : groups) {
       jobs.push_back(ctx.services.SubmitJob(
           json::array{json::object{{"OP_ID", "OP_GROUP_VERIFY_DISKS"}, {"group_name", g}}}));
