@@ -60,9 +60,12 @@ void AddDiskStateOption(CLI::App& app, std::vector<std::string>& values) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
-void AddIPolicyOptions(CLI::App& app, IPolicyOptions& o) {
+void AddIPolicyOptions(CLI::App& app, IPolicyOptions& o, bool with_std) {
   app.add_option("--ipolicy-bounds-specs", o.bounds_specs,
                  "Instance specs bounds (min:key=value,.../max:key=value,...[//min:.../max:...])");
+  if (with_std) {
+    app.add_option("--ipolicy-std-specs", o.std_specs, "Standard instance specs (key=value,...)");
+  }
   app.add_option("--ipolicy-disk-templates", o.disk_templates,
                  "Comma-separated list of enabled disk templates");
   app.add_option("--ipolicy-vcpu-ratio", o.vcpu_ratio, "The maximum allowed vcpu-to-cpu ratio");
@@ -118,6 +121,7 @@ json::object IPolicyFrom(const IPolicyOptions& o) {
       policy["minmax"] = std::move(minmax);
     }
   }
+  if (!o.std_specs.empty()) policy["std"] = ParseKeyValues(o.std_specs, "--ipolicy-std-specs");
   if (!o.disk_templates.empty()) {
     json::array templates;
     for (const auto& t : Split(o.disk_templates, ",")) templates.emplace_back(t);
@@ -128,6 +132,21 @@ json::object IPolicyFrom(const IPolicyOptions& o) {
     policy["spindle-ratio"] = Ratio(o.spindle_ratio, "--ipolicy-spindle-ratio");
   }
   return policy;
+}
+
+json::object DiskStateFrom(const std::vector<std::string>& values) {
+  json::object out;
+  for (const auto& v : values) {
+    auto [name, params] = ParseNamedKeyValues(v, "--disk-state");
+    const auto slash = name.find('/');
+    if (slash == std::string::npos) {
+      throw ParameterError("Invalid --disk-state '" + v + "' (storage_type/name:key=value,...)");
+    }
+    auto& units = out[name.substr(0, slash)];
+    if (!units.is_object()) units = json::object{};
+    units.as_object()[name.substr(slash + 1)] = std::move(params);
+  }
+  return out;
 }
 
 json::object NamedParams(const std::vector<std::string>& values, const std::string& option) {

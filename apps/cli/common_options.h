@@ -35,11 +35,16 @@ void AddDiskStateOption(CLI::App& app, std::vector<std::string>& values);
 
 // The --ipolicy-* options of a group or the cluster.
 struct IPolicyOptions {
-  std::string bounds_specs, disk_templates, vcpu_ratio, spindle_ratio;
+  std::string bounds_specs, std_specs, disk_templates, vcpu_ratio, spindle_ratio;
 };
-void AddIPolicyOptions(CLI::App& app, IPolicyOptions& o);
+// `with_std`: --ipolicy-std-specs too (the cluster's policy has them, a group's not).
+void AddIPolicyOptions(CLI::App& app, IPolicyOptions& o, bool with_std = false);
 // The policy they give (only what was given; "default" values kept).
 boost::json::object IPolicyFrom(const IPolicyOptions& o);
+
+// --disk-state "storage/unit:k=v,..." (repeated) as {storage: {unit: {k: v}}},
+// Ganeti's FlatToDict.
+boost::json::object DiskStateFrom(const std::vector<std::string>& values);
 
 // "name:k=v,..." repeated options as {name: {k: v}}.
 boost::json::object NamedParams(const std::vector<std::string>& values, const std::string& option);

@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/format.h"
 #include "cli/jobs.h"
+#include "cli/key_values.h"
 #include "common_options.h"
 #include "program.h"
 #include "tag_commands.h"
@@ -451,6 +452,159 @@ class Watcher : public Command {
   std::string action_, duration_;
 };
 
+// Ganeti's uid pool syntax: "1000-2000,3000" -> [[1000, 2000], [3000, 3000]].
+json::array UidRanges(const std::string& text, const std::string& option) {
+  json::array out;
+  for (const auto& item : SplitComma(text)) {
+    const auto dash = item.find('-');
+    try {
+      const long long low = std::stoll(item.substr(0, dash));
+      const long long high = dash == std::string::npos ? low : std::stoll(item.substr(dash + 1));
+      out.push_back(json::array{low, high});
+    } catch (const std::exception&) {
+      throw OpPrereqError("Invalid user-id range '" + item + "' in " + option, kEcodeInval);
+    }
+  }
+  return out;
+}
+
+json::array StringArray(const std::vector<std::string>& items) {
+  json::array out;
+  for (const auto& i : items) out.emplace_back(i);
+  return out;
+}
+
+// gnt-cluster modify: Ganeti's options, one OP_CLUSTER_SET_PARAMS.
+class Modify : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app_ = &app;
+    app.add_flag("-f,--force", force_, "Force the operation");
+    app.add_option("-B,--backend-parameters", beparams_, "Backend parameters");
+    app.add_option("-C,--candidate-pool-size", text_["candidate_pool_size"],
+                   "Set the candidate pool size");
+    app.add_option("--max-running-jobs", text_["max_running_jobs"],
+                   "Set the maximal number of jobs to run simultaneously");
+    app.add_option("--max-tracked-jobs", text_["max_tracked_jobs"],
+                   "Set the maximal number of jobs to be tracked simultaneously");
+    app.add_option("--install-image", text_["install_image"], "The install image");
+    app.add_option("--instance-communication-network", text_["instance_communication_network"],
+                   "Network used for instance communication");
+    app.add_option("--enabled-hypervisors", text_["enabled_hypervisors"],
+                   "Comma-separated list of hypervisors");
+    app.add_option("-H,--hypervisor-parameters", hvparams_,
+                   "Hypervisor and hypervisor options (hypervisor:option=value,...)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("-m,--mac-prefix", text_["mac_prefix"], "MAC prefix (XX:XX:XX)");
+    app.add_option("--master-netdev", text_["master_netdev"], "Master network interface");
+    app.add_option("--master-netmask", text_["master_netmask"], "Netmask of the master IP");
+    app.add_option("-N,--nic-parameters", nicparams_, "NIC parameters");
+    app.add_option("--vg-name", text_["vg_name"], "Volume group name");
+    app.add_option("--maintain-node-health", yes_no_["maintain_node_health"],
+                   "Configure the cluster to automatically maintain node health")
+        ->check(CLI::IsMember({"yes", "no"}));
+    app.add_option("--uid-pool", text_["uid_pool"], "User-id pool (ranges: 1000-2000,3000)");
+    app.add_option("--add-uids", text_["add_uids"], "User-ids to add to the pool");
+    app.add_option("--remove-uids", text_["remove_uids"], "User-ids to remove from the pool");
+    app.add_option("--drbd-usermode-helper", text_["drbd_helper"], "Usermode helper for DRBD");
+    app.add_option("-I,--default-iallocator", text_["default_iallocator"],
+                   "Default instance allocator");
+    app.add_option("--default-iallocator-params", default_iallocator_params_,
+                   "Default iallocator parameters (key=value,...)");
+    app.add_option("--reserved-lvs", text_["reserved_lvs"],
+                   "Comma-separated list of reserved logical volumes");
+    app.add_option("--prealloc-wipe-disks", yes_no_["prealloc_wipe_disks"],
+                   "Wipe disks prior to instance creation")
+        ->check(CLI::IsMember({"yes", "no"}));
+    app.add_option("--node-parameters", ndparams_, "Node parameters");
+    app.add_option("--use-external-mip-script", yes_no_["use_external_mip_script"],
+                   "Run a user-provided master IP setup script")
+        ->check(CLI::IsMember({"yes", "no"}));
+    AddDiskParamsOption(app, diskparams_);
+    AddHvStateOption(app, hv_state_);
+    AddDiskStateOption(app, disk_state_);
+    AddSubmitOptions(app, job_);
+    app.add_option("--enabled-disk-templates", text_["enabled_disk_templates"],
+                   "Comma-separated list of disk templates");
+    app.add_option("--modify-etc-hosts", yes_no_["modify_etc_hosts"],
+                   "Defines whether the cluster should autonomously modify and keep in sync "
+                   "the /etc/hosts file of the nodes")
+        ->check(CLI::IsMember({"yes", "no"}));
+    app.add_option("--user-shutdown", yes_no_["enabled_user_shutdown"],
+                   "Enable user shutdown of instances")
+        ->check(CLI::IsMember({"yes", "no"}));
+    AddIPolicyOptions(app, ipolicy_, /*with_std=*/true);
+    app.add_option("--file-storage-dir", text_["file_storage_dir"], "File storage directory");
+    app.add_option("--shared-file-storage-dir", text_["shared_file_storage_dir"],
+                   "Shared file storage directory");
+    app.add_option("--zeroing-image", text_["zeroing_image"], "The zeroing image");
+    app.add_option("--compression-tools", text_["compression_tools"],
+                   "Comma-separated list of compression tools");
+  }
+  int Run() override {
+    json::object op{{"OP_ID", "OP_CLUSTER_SET_PARAMS"}, {"force", force_}};
+    bool any = false;
+    auto set = [&](const char* key, json::value v) {
+      op[key] = std::move(v);
+      any = true;
+    };
+    for (const auto& [key, value] : text_) {
+      if (app_->count("--" + Dashed(key)) == 0) continue;  // "" given means "unset"
+      if (key == "candidate_pool_size" || key == "max_running_jobs" || key == "max_tracked_jobs" ||
+          key == "master_netmask") {
+        try {
+          set(key.c_str(), std::stoll(value));
+        } catch (const std::exception&) {
+          throw OpPrereqError("The --" + Dashed(key) + " option expects an int parameter.",
+                              kEcodeInval);
+        }
+      } else if (key == "enabled_hypervisors" || key == "enabled_disk_templates" ||
+                 key == "reserved_lvs" || key == "compression_tools") {
+        set(key.c_str(), StringArray(SplitComma(value)));
+      } else if (key == "uid_pool" || key == "add_uids" || key == "remove_uids") {
+        set(key.c_str(), UidRanges(value, "--" + Dashed(key)));
+      } else {
+        set(key.c_str(), json::value(value));
+      }
+    }
+    for (const auto& [key, value] : yes_no_) {
+      if (!value.empty()) set(key.c_str(), value == "yes");
+    }
+    if (!beparams_.empty()) set("beparams", ParseKeyValues(beparams_, "-B"));
+    if (!nicparams_.empty()) set("nicparams", ParseKeyValues(nicparams_, "-N"));
+    if (!ndparams_.empty()) set("ndparams", ParseKeyValues(ndparams_, "--node-parameters"));
+    if (!default_iallocator_params_.empty()) {
+      set("default_iallocator_params",
+          ParseKeyValues(default_iallocator_params_, "--default-iallocator-params"));
+    }
+    if (!hvparams_.empty()) set("hvparams", NamedParams(hvparams_, "--hypervisor-parameters"));
+    if (!diskparams_.empty()) set("diskparams", NamedParams(diskparams_, "--disk-parameters"));
+    if (!hv_state_.empty()) set("hv_state", NamedParams(hv_state_, "--hypervisor-state"));
+    if (!disk_state_.empty()) set("disk_state", DiskStateFrom(disk_state_));
+    if (auto policy = IPolicyFrom(ipolicy_); !policy.empty()) set("ipolicy", std::move(policy));
+    if (!any) {
+      std::cerr << "Please give at least one of the parameters.\n";
+      return kExitFailure;
+    }
+    SendJob(job_, {op});
+    return kExitSuccess;
+  }
+
+ private:
+  static std::string Dashed(std::string key) {
+    if (key == "drbd_helper") return "drbd-usermode-helper";
+    for (auto& c : key) c = c == '_' ? '-' : c;
+    return key;
+  }
+  CLI::App* app_ = nullptr;
+  bool force_ = false;
+  std::map<std::string, std::string> text_, yes_no_;
+  std::string beparams_, nicparams_, ndparams_, default_iallocator_params_;
+  std::vector<std::string> hvparams_, diskparams_, hv_state_, disk_state_;
+  IPolicyOptions ipolicy_;
+  JobOptions job_;
+};
+
 class SearchTags : public Command {
  public:
   void Declare(CLI::App& app) override {
@@ -483,6 +637,7 @@ int main(int argc, char** argv) {
       Entry<Init>("init", "Initialise a new cluster"),
       Entry<Destroy>("destroy", "Destroy the cluster"),
       Entry<Info>("info", "Show cluster configuration"),
+      Entry<Modify>("modify", "Alters the parameters of the cluster"),
       Entry<Verify>("verify", "Verify the cluster"),
       Entry<VerifyDisks>("verify-disks", "Check the cluster's disks and activate those needed"),
       Entry<GetMaster>("getmaster", "Show the master node"),

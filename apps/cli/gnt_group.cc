@@ -44,25 +44,8 @@ struct GroupParams {
     if (!node_params.empty()) op["ndparams"] = ParseKeyValues(node_params, "--node-parameters");
     op["diskparams"] = NamedParams(disk_params, "--disk-parameters");
     op["hv_state"] = NamedParams(hv_state, "--hypervisor-state");
-    op["disk_state"] = DiskState();
+    op["disk_state"] = DiskStateFrom(disk_state);
     op["ipolicy"] = IPolicyFrom(ipolicy);
-  }
-
- private:
-  // "storage/unit:key=value,..." -> {storage: {unit: {key: value}}} (Ganeti's FlatToDict).
-  json::object DiskState() const {
-    json::object out;
-    for (const auto& v : disk_state) {
-      auto [name, params] = ParseNamedKeyValues(v, "--disk-state");
-      const auto slash = name.find('/');
-      if (slash == std::string::npos) {
-        throw ParameterError("Invalid --disk-state '" + v + "' (storage_type/name:key=value,...)");
-      }
-      auto& units = out[name.substr(0, slash)];
-      if (!units.is_object()) units = json::object{};
-      units.as_object()[name.substr(slash + 1)] = std::move(params);
-    }
-    return out;
   }
 };
 

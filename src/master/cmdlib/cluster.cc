@@ -412,17 +412,13 @@ json::value ClusterDestroy(LuContext& ctx, const json::object&) {
   return json::value(master_uuid);
 }
 
-namespace {
-
-// Ganeti's master IP parameters, as node_(de)activate_master_ip take them.
-json::value MasterIpChange(LuContext& ctx, const rpc::Procedure& procedure, const char* action) {
-  AcquireBgl(ctx, true);
-  ctx.op.NotifyStart();
+void SetMasterIpActive(LuContext& ctx, bool active) {
   rpc::NodeAddress master;
   json::array args;
   ctx.config.Read([&](const objects::ConfigData& d) {
     const auto& c = d.cluster;
     master = AddressOf(MasterNode(d));
+    // Ganeti's master network parameters, as node_(de)activate_master_ip take them.
     args = json::array{json::object{{"uuid", c.master_node},
                                     {"ip", c.master_ip},
                                     {"netmask", c.master_netmask},
@@ -430,21 +426,28 @@ json::value MasterIpChange(LuContext& ctx, const rpc::Procedure& procedure, cons
                                     {"ip_family", c.primary_ip_family}},
                        c.use_external_mip_script};
   });
-  auto r = ctx.rpc.Call(master, procedure, args);
+  auto r = ctx.rpc.Call(
+      master,
+      active ? rpc::procedures::kNodeActivateMasterIp : rpc::procedures::kNodeDeactivateMasterIp,
+      args);
   if (!r.ok) {
-    throw OpExecError(std::string("Could not ") + action + " the master IP: " + r.error);
+    throw OpExecError(std::string("Could not ") + (active ? "activate" : "deactivate") +
+                      " the master IP: " + r.error);
   }
+}
+
+json::value ClusterActivateMasterIp(LuContext& ctx, const json::object&) {
+  AcquireBgl(ctx, true);
+  ctx.op.NotifyStart();
+  SetMasterIpActive(ctx, true);
   return nullptr;
 }
 
-}  // namespace
-
-json::value ClusterActivateMasterIp(LuContext& ctx, const json::object&) {
-  return MasterIpChange(ctx, rpc::procedures::kNodeActivateMasterIp, "activate");
-}
-
 json::value ClusterDeactivateMasterIp(LuContext& ctx, const json::object&) {
-  return MasterIpChange(ctx, rpc::procedures::kNodeDeactivateMasterIp, "deactivate");
+  AcquireBgl(ctx, true);
+  ctx.op.NotifyStart();
+  SetMasterIpActive(ctx, false);
+  return nullptr;
 }
 
 json::value ClusterPostInit(LuContext& ctx, const json::object&) {

@@ -15,8 +15,11 @@ boost::json::value ClusterRedistConf(LuContext& ctx, const boost::json::object& 
 boost::json::value ClusterDestroy(LuContext& ctx, const boost::json::object& op);
 // The master IP on the master node (on a virtual cluster's loopback it is
 // always there; on a real node Herd does not manage it and says so).
+void SetMasterIpActive(LuContext& ctx, bool active);  // OpExecError on failure
 boost::json::value ClusterActivateMasterIp(LuContext& ctx, const boost::json::object& op);
 boost::json::value ClusterDeactivateMasterIp(LuContext& ctx, const boost::json::object& op);
 // Run once after `gnt-cluster init` (Ganeti's post-init hooks): true.
 boost::json::value ClusterPostInit(LuContext& ctx, const boost::json::object& op);
+// OP_CLUSTER_SET_PARAMS.
+boost::json::value ClusterSetParams(LuContext& ctx, const boost::json::object& op);
 }  // namespace herd::master

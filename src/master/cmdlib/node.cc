@@ -19,9 +19,11 @@ std::string DefaultGroup(const objects::ConfigData& config) {
   return config.nodegroups.begin()->first;
 }
 
+}  // namespace
+
 // Promotes regular nodes until the candidate pool is full again (Ganeti's
 // auto-promotion after a demotion or removal).
-void FillCandidatePool(ConfigTxn& txn, const std::string& except_uuid, LuContext& ctx,
+void FillCandidatePool(ConfigTxn& txn, const std::string& except_uuid,
                        std::vector<std::string>& promoted) {
   const auto& data = txn.data();
   int have = CountCandidates(data);
@@ -36,8 +38,6 @@ void FillCandidatePool(ConfigTxn& txn, const std::string& except_uuid, LuContext
     ++have;
   }
 }
-
-}  // namespace
 
 json::value NodeAdd(LuContext& ctx, const json::object& op) {
   const std::string name = RequiredString(op, "node_name");
@@ -226,7 +226,7 @@ json::value NodeSetParams(LuContext& ctx, const json::object& op) {
       node.master_candidate = false;
       record("master_candidate", false);
     }
-    if (demoting && auto_promote) FillCandidatePool(txn, uuid, ctx, promoted);
+    if (demoting && auto_promote) FillCandidatePool(txn, uuid, promoted);
   });
   if (became_candidate) ctx.services.SendFullConfig(uuid);
   for (const auto& p : promoted) ctx.services.SendFullConfig(p);
@@ -258,7 +258,7 @@ json::value NodeRemove(LuContext& ctx, const json::object& op) {
     std::string uuid = node.uuid;
     bool was_candidate = node.master_candidate;
     txn.RemoveNode(uuid);
-    if (was_candidate) FillCandidatePool(txn, uuid, ctx, promoted);
+    if (was_candidate) FillCandidatePool(txn, uuid, promoted);
   });
   for (const auto& p : promoted) ctx.services.SendFullConfig(p);
   // The node forgets the cluster and its daemon exits; a node already down

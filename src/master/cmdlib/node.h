@@ -4,6 +4,11 @@
 #include "master/cmdlib/lu_context.h"
 
 namespace herd::master {
+// Promotes regular nodes (not `except_uuid`) until the candidate pool is
+// full again, as Ganeti's AdjustCandidatePool; their uuids go to `promoted`.
+void FillCandidatePool(ConfigTxn& txn, const std::string& except_uuid,
+                       std::vector<std::string>& promoted);
+
 boost::json::value NodeAdd(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodeSetParams(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodeRemove(LuContext& ctx, const boost::json::object& op);

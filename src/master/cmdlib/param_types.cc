@@ -186,6 +186,11 @@ json::object UpdatedParams(const json::object& current, const json::object& chan
 }
 
 json::object UpdatedGroupIPolicy(const json::object& current, const json::object& changes) {
+  return UpdatedIPolicy(current, changes, /*group_policy=*/true);
+}
+
+json::object UpdatedIPolicy(const json::object& current, const json::object& changes,
+                            bool group_policy) {
   static const std::vector<std::string> kKeys{"minmax", "std", "disk-templates", "vcpu-ratio",
                                               "spindle-ratio"};
   json::object out = current;
@@ -201,6 +206,10 @@ json::object UpdatedGroupIPolicy(const json::object& current, const json::object
         (value.is_object() && value.get_object().empty()) ||
         (value.is_string() && value.get_string().empty());
     if (unset) {
+      if (!group_policy) {
+        throw OpPrereqError("Can't unset ipolicy attribute '" + key + "' at the cluster level",
+                            kEcodeInval);
+      }
       out.erase(key);
     } else if (key == "vcpu-ratio" || key == "spindle-ratio") {
       try {
@@ -212,7 +221,16 @@ json::object UpdatedGroupIPolicy(const json::object& current, const json::object
     } else if (key == "minmax") {
       out[key] = CheckedMinMax(value);
     } else if (key == "std") {
-      throw OpPrereqError("std cannot appear in group instance specs", kEcodeInval);
+      if (group_policy)
+        throw OpPrereqError("std cannot appear in group instance specs", kEcodeInval);
+      if (!value.is_object()) {
+        throw OpPrereqError("Invalid instance policy: std must be a dict", kEcodeInval);
+      }
+      const auto* old = current.if_contains("std");
+      out[key] = ForceParamTypes(
+          UpdatedParams(old && old->is_object() ? old->get_object() : json::object{},
+                        value.get_object()),
+          ISpecTypes());
     } else {  // disk-templates
       if (!value.is_array()) {
         throw OpPrereqError("Invalid instance policy: disk-templates must be a list", kEcodeInval);

@@ -29,6 +29,12 @@ boost::json::object UpdatedParams(const boost::json::object& current,
 boost::json::object UpdatedGroupIPolicy(const boost::json::object& current,
                                         const boost::json::object& changes);
 
+// The cluster's (group_policy false) or a group's instance policy with
+// `changes` applied, as Ganeti's GetUpdatedIPolicy: the cluster's keys can be
+// changed but not unset, and only it has "std" specs.
+boost::json::object UpdatedIPolicy(const boost::json::object& current,
+                                   const boost::json::object& changes, bool group_policy);
+
 // Per disk template custom parameters, each template's updated as
 // UpdatedParams does and typed.
 boost::json::object UpdatedDiskParams(const boost::json::object& current,

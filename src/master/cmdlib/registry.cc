@@ -24,6 +24,7 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_CLUSTER_ACTIVATE_MASTER_IP", ClusterActivateMasterIp},
       {"OP_CLUSTER_DEACTIVATE_MASTER_IP", ClusterDeactivateMasterIp},
       {"OP_CLUSTER_POST_INIT", ClusterPostInit},
+      {"OP_CLUSTER_SET_PARAMS", ClusterSetParams},
       {"OP_NODE_ADD", NodeAdd},
       {"OP_NODE_SET_PARAMS", NodeSetParams},
       {"OP_NODE_REMOVE", NodeRemove},
@@ -74,8 +75,9 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
 
 bool SupportsDryRun(const std::string& op_id) {
   static const std::set<std::string> checked_in_commit{
-      "OP_GROUP_ADD",    "OP_GROUP_ASSIGN_NODES", "OP_GROUP_SET_PARAMS", "OP_GROUP_RENAME",
-      "OP_GROUP_REMOVE", "OP_TAGS_SET",           "OP_TAGS_DEL",         "OP_TEST_DELAY"};
+      "OP_GROUP_ADD",    "OP_GROUP_ASSIGN_NODES", "OP_GROUP_SET_PARAMS",
+      "OP_GROUP_RENAME", "OP_GROUP_REMOVE",       "OP_TAGS_SET",
+      "OP_TAGS_DEL",     "OP_TEST_DELAY",         "OP_CLUSTER_SET_PARAMS"};
   return checked_in_commit.count(op_id) > 0;
 }
 

@@ -1,0 +1,90 @@
+"""gnt-cluster modify (OP_CLUSTER_SET_PARAMS) through Debian's Python
+gnt-cluster (unchanged) and Herd's: parameters change and show in the
+cluster's info, Ganeti's checks refuse what cannot be, dry runs change
+nothing."""
+
+import pytest
+
+from herd_e2e import GANETI_SHARE, ganeti_cli, luxi_call, master_socket, require, temporary_cluster
+
+
+@pytest.fixture(scope="module")
+def vc():
+    require(GANETI_SHARE / "gnt-cluster", "ganeti-3.0")
+    with temporary_cluster("herd-modify-", nodes=4) as cluster:
+        cluster.cmd("node1", "gnt-instance", "add", "-t", "sharedfile", "--disk", "0:size=1G",
+                    "-o", "noop", "-n", "node2", "--no-start", "shared1")
+        yield cluster
+
+
+def info(vc):
+    ok, result = luxi_call(master_socket(vc), "QueryClusterInfo", [])
+    assert ok, result
+    return result
+
+
+@pytest.mark.parametrize("cli", ["ganeti", "herd"])
+def test_modify_changes_parameters(vc, cli):
+    def modify(*args, check=True):
+        if cli == "ganeti":
+            return ganeti_cli(vc, "gnt-cluster", "modify", *args, check=check)
+        return vc.cmd("node1", "gnt-cluster", "modify", *args, check=check)
+
+    vcpus = 2 if cli == "ganeti" else 3
+    modify("-B", f"vcpus={vcpus},maxmem=256", "-C", "3", "--ipolicy-vcpu-ratio", "8",
+           "--mac-prefix", "0A:11:22", "--max-running-jobs", "15")
+    after = info(vc)
+    assert after["beparams"]["default"]["vcpus"] == vcpus
+    assert after["beparams"]["default"]["maxmem"] == 256
+    assert after["candidate_pool_size"] == 3
+    assert after["ipolicy"]["vcpu-ratio"] == 8
+    assert after["mac_prefix"] == "0a:11:22"
+    assert after["max_running_jobs"] == 15
+
+    modify("--uid-pool", "1000-2000", "--add-uids", "3000", "--maintain-node-health", "yes",
+           "--reserved-lvs", "xenvg/keep")
+    after = info(vc)
+    assert after["uid_pool"] == [[1000, 2000], [3000, 3000]]
+    assert after["maintain_node_health"] is True
+    assert after["reserved_lvs"] == ["xenvg/keep"]
+    modify("--remove-uids", "1000-2000", "--maintain-node-health", "no", "--reserved-lvs", "")
+    after = info(vc)
+    assert after["uid_pool"] == [[3000, 3000]] and after["reserved_lvs"] == []
+
+    # Ganeti's checks, and nothing changed by a refused modification.
+    serial = info(vc)["serial_no"]
+    for args, message in [
+        (("--enabled-disk-templates", "file,diskless"),
+         "Cannot disable disk template 'sharedfile'"),
+        (("-I", "no-such-allocator"), "Invalid default iallocator script 'no-such-allocator'"),
+        (("--vg-name", "xenvg"), "Herd's nodes have no LVM storage"),
+        (("--compression-tools", "lzop"), "'gzip' utility must be present"),
+        (("--mac-prefix", "zz:00:00"), "Invalid MAC address prefix"),
+        (("--master-netmask", "99"), "CIDR netmask (99) not valid for IPv4"),
+        (("--ipolicy-vcpu-ratio", "default"), "Can't unset ipolicy attribute 'vcpu-ratio'"),
+    ]:
+        refused = modify(*args, check=False)
+        assert refused.returncode != 0, args
+        assert message in refused.stdout + refused.stderr, (args, refused.stderr)
+    assert info(vc)["serial_no"] == serial
+
+    nothing = modify(check=False)
+    assert nothing.returncode == 1
+    assert "Please give at least one of the parameters." in nothing.stderr
+
+    modify("--dry-run", "-C", "7")
+    assert info(vc)["candidate_pool_size"] == 3
+    assert info(vc)["serial_no"] == serial
+
+
+def test_candidate_pool_growth_promotes_nodes(vc):
+    ganeti_cli(vc, "gnt-cluster", "modify", "-C", "1")
+    for node in ("node3", "node4"):
+        vc.cmd("node1", "gnt-node", "modify", "--master-candidate=no", "--force", node)
+    listed = vc.cmd("node1", "gnt-node", "list", "--no-headers", "-o", "name,master_candidate")
+    before = dict(line.split() for line in listed.stdout.splitlines())
+    assert before["node3"] == "N" and before["node4"] == "N"
+    ganeti_cli(vc, "gnt-cluster", "modify", "-C", "10")
+    listed = vc.cmd("node1", "gnt-node", "list", "--no-headers", "-o", "name,master_candidate")
+    after = dict(line.split() for line in listed.stdout.splitlines())
+    assert after == {"node1": "Y", "node2": "Y", "node3": "Y", "node4": "Y"}
