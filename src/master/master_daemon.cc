@@ -20,6 +20,7 @@
 #include "master/cmdlib/common.h"
 #include "master/cmdlib/lu_context.h"
 #include "master/config/config_store.h"
+#include "master/filters.h"
 #include "master/jobs/queue.h"
 #include "master/locking/lock_manager.h"
 #include "master/luxi/luxi_methods.h"
@@ -167,7 +168,8 @@ int RunMasterDaemon(int argc, char** argv) {
         [&replicator](const std::string& name, const std::string& contents, bool archived) {
           replicator.OnJobFile(name, contents, archived);
         },
-        [&config](jobs::JobId job, int op_index) { return config.Committed(job, op_index); });
+        [&config](jobs::JobId job, int op_index) { return config.Committed(job, op_index); },
+        config.Read([](const objects::ConfigData& d) { return FilterRulesOf(d); }));
     services.SetQueue(&queue);
     // Acknowledged jobs are on the candidates too, as in Ganeti.
     queue.SetReplicaSync([&replicator] { replicator.Flush(5000); });

@@ -23,6 +23,7 @@ constexpr size_t kCommitTagsKept = 20000;  // as the master's config store
 // Applies one journal record (the master's format) to config.data's JSON.
 void ApplyRecord(json::object& config, const json::object& record) {
   if (auto c = record.find("cluster"); c != record.end()) config["cluster"] = c->value();
+  if (auto f = record.find("filters"); f != record.end()) config["filters"] = f->value();
   for (const char* kind : {"nodes", "nodegroups", "instances", "disks", "networks"}) {
     json::value& slot = config[kind];
     if (!slot.is_object()) slot.emplace_object();

@@ -135,6 +135,13 @@ def luxi_call(socket_path, method, args, timeout=30):
         s.close()
 
 
+def luxi_ok(vc, method, *args, node="node1"):
+    """One LUXI call to the cluster's master that must succeed; its result."""
+    ok, result = luxi_call(master_socket(vc, node), method, list(args))
+    assert ok, result
+    return result
+
+
 def ganeti_cli(vc, *args, check=True, node="node1"):
     """Runs one of Debian's Python gnt-* commands (unchanged) against the cluster."""
     env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root(node)), GANETI_HOSTNAME=node)

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from herd_e2e import (GANETI_SHARE, ganeti_cli, luxi_call, master_socket, require, run,
-                      temporary_cluster)
+from herd_e2e import (GANETI_SHARE, ganeti_cli, luxi_call, luxi_ok, master_socket, require,
+                      run, temporary_cluster)
 
 
 @pytest.fixture(scope="module")
@@ -22,20 +22,14 @@ def vc():
         yield cluster
 
 
-def luxi(vc, method, *args):
-    ok, result = luxi_call(master_socket(vc), method, list(args))
-    assert ok, result
-    return result
-
-
 def test_watcher_pause_stops_the_watcher_until_continued(vc):
     out = ganeti_cli(vc, "gnt-cluster", "watcher", "pause", "1h").stdout
     assert "The watcher is paused until" in out
-    until = luxi(vc, "QueryConfigValues", ["watcher_pause"])[0]
+    until = luxi_ok(vc, "QueryConfigValues", ["watcher_pause"])[0]
     assert until > time.time() + 3500
     for node in ("node1", "node2", "node3"):
         assert (vc.node_root(node) / "var/lib/ganeti/watcher.pause").exists()
-    rows = luxi(vc, "Query", "cluster", ["watcher_pause"], None)["data"]
+    rows = luxi_ok(vc, "Query", "cluster", ["watcher_pause"], None)["data"]
     assert rows[0][0][1] == pytest.approx(until, abs=1)
 
     assert "no longer paused" in ganeti_cli(vc, "gnt-cluster", "watcher", "continue").stdout
@@ -71,7 +65,7 @@ def test_change_priority_of_a_waiting_job(vc):
     assert ok
     out = ganeti_cli(vc, "gnt-job", "change-priority", "--priority", "high", str(job_id))
     assert out.returncode == 0
-    assert luxi(vc, "QueryJobs", [job_id], ["priority"])[0][0] == -10
+    assert luxi_ok(vc, "QueryJobs", [job_id], ["priority"])[0][0] == -10
     ganeti_cli(vc, "gnt-job", "wait", str(job_id))
     finished = ganeti_cli(vc, "gnt-job", "change-priority", "--priority", "low", str(job_id),
                           check=False)
@@ -86,7 +80,7 @@ def test_exports_listed_per_node(vc):
         assert out == ["node2", "web1.example.com"]
         out = ganeti_cli(vc, "gnt-backup", "list", "--node", "node3", "--no-headers").stdout
         assert out.strip() == ""
-        assert luxi(vc, "QueryExports", ["node2"], False) == [["node2", "web1.example.com"]]
+        assert luxi_ok(vc, "QueryExports", ["node2"], False) == [["node2", "web1.example.com"]]
         fields = ganeti_cli(vc, "gnt-backup", "list-fields", "--no-headers").stdout.split("\n")
         assert [f.split()[0] for f in fields if f] == ["node", "export"]
     finally:
@@ -109,10 +103,10 @@ def test_locks_held_by_a_running_job(vc):
 
 
 def test_cluster_and_extstorage_resources(vc):
-    result = luxi(vc, "Query", "cluster", ["name", "master_node", "drain_flag", "tags"], None)
+    result = luxi_ok(vc, "Query", "cluster", ["name", "master_node", "drain_flag", "tags"], None)
     assert result["data"] == [[[0, "cluster"], [0, "node1"], [0, False], [0, []]]]
-    fields = {f["name"] for f in luxi(vc, "QueryFields", "cluster", None)["fields"]}
+    fields = {f["name"] for f in luxi_ok(vc, "QueryFields", "cluster", None)["fields"]}
     assert {"cluster_name", "software_version", "watcher_pause", "volume_group_name"} <= fields
-    assert luxi(vc, "Query", "extstorage", ["name", "node_status"], None)["data"] == []
+    assert luxi_ok(vc, "Query", "extstorage", ["name", "node_status"], None)["data"] == []
     assert "Unknown opcode" not in ganeti_cli(vc, "gnt-cluster", "search-tags", "x",
                                               check=False).stderr

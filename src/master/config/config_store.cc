@@ -50,6 +50,15 @@ objects::Cluster& ConfigTxn::MutableCluster() {
   }
   return data_.cluster;
 }
+json::object& ConfigTxn::MutableFilters() {
+  json::value& filters = data_.extra["filters"];
+  if (!filters_) {
+    filters_ = true;
+    undo_.push_back([this, original = filters] { data_.extra["filters"] = original; });
+  }
+  if (!filters.is_object()) filters = json::object{};
+  return filters.as_object();
+}
 objects::Node& ConfigTxn::MutableNode(const std::string& uuid) {
   return Touch(data_.nodes, "nodes", uuid);
 }
@@ -130,7 +139,7 @@ void ConfigTxn::RemoveDisk(const std::string& uuid) {
 }
 
 bool ConfigTxn::empty() const {
-  if (cluster_) return false;
+  if (cluster_ || filters_) return false;
   for (const auto& [k, s] : upserted_)
     if (!s.empty()) return false;
   for (const auto& [k, s] : removed_)
@@ -241,6 +250,7 @@ void ConfigStore::ApplyJournalLine(const std::string& line) {
   if (serial <= data_.serial_no) return;  // already in the snapshot
   if (auto c = record.find("cluster"); c != record.end())
     data_.cluster = objects::ClusterFromJson(c->value());
+  if (auto f = record.find("filters"); f != record.end()) data_.extra["filters"] = f->value();
   ApplyKind(data_.nodes, record, "nodes", objects::NodeFromJson);
   ApplyKind(data_.nodegroups, record, "nodegroups", objects::NodeGroupFromJson);
   ApplyKind(data_.instances, record, "instances", objects::InstanceFromJson);
@@ -287,6 +297,7 @@ std::string ConfigStore::JournalLine(const ConfigTxn& txn,
     record["job"] = std::move(job);
   }
   if (txn.cluster_) record["cluster"] = objects::ToJson(data_.cluster);
+  if (txn.filters_) record["filters"] = data_.extra.at("filters");
   json::object upsert, remove;
   auto dump = [&](const char* kind, const auto& objects) {
     if (auto it = txn.upserted_.find(kind); it != txn.upserted_.end() && !it->second.empty()) {

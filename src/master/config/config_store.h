@@ -32,6 +32,8 @@ class ConfigTxn {
   objects::Instance& MutableInstance(const std::string& uuid);
   objects::Disk& MutableDisk(const std::string& uuid);
   objects::Network& MutableNetwork(const std::string& uuid);
+  // The job filter rules (config.data's "filters"), uuid -> rule.
+  json::object& MutableFilters();
   void AddNode(objects::Node node);
   void RemoveNode(const std::string& uuid);
   void AddGroup(objects::NodeGroup group);
@@ -52,6 +54,7 @@ class ConfigTxn {
   objects::ConfigData& data_;
   std::vector<std::function<void()>> undo_;  // restores what was touched, newest last
   bool cluster_ = false;
+  bool filters_ = false;
   // kind ("nodes", "nodegroups", "instances", "disks", "networks") -> uuids
   std::map<std::string, std::set<std::string>> upserted_, removed_;
   std::set<std::string> added_instances_, added_disks_;

@@ -14,6 +14,7 @@
 #include "base/files.h"
 #include "base/json.h"
 #include "master/jobs/job.h"
+#include "master/jobs/job_filters.h"
 #include "master/jobs/job_query.h"
 #include "master/jobs/job_storage.h"
 
@@ -60,6 +61,8 @@ struct JobQueue::Impl {
   std::set<std::pair<int, JobId>> ready;  // (priority, id): most urgent, then oldest first
   // Jobs blocked until the keyed job finishes (see CheckDependencies).
   std::map<JobId, std::vector<EntryPtr>> dependents;
+  std::vector<FilterRule> filters;            // sorted (SortFilterRules)
+  std::map<JobId, std::string> rate_limited;  // running job -> its RATE_LIMIT rule
   std::condition_variable work_cv;
   bool stopping = false;
   bool drained = false;
@@ -133,6 +136,10 @@ struct JobQueue::Impl {
   std::optional<Status> FinishedStatus(JobId id);
   // Queues again the jobs blocked on `id`, which has just finished. With `mu` held.
   void WakeDependents(JobId id);
+
+  // The next job the filters let start, with `mu` held; jobs a REJECT rule
+  // matches are canceled on the way and added to `rejected` (to persist).
+  EntryPtr PickNext(std::vector<EntryPtr>& rejected);
 
   void Load();
   // A job found running at start-up: see the constructor's comment.
@@ -325,25 +332,69 @@ void JobQueue::Impl::WakeDependents(JobId id) {
   work_cv.notify_all();
 }
 
+EntryPtr JobQueue::Impl::PickNext(std::vector<EntryPtr>& rejected) {
+  for (auto it = ready.begin(); it != ready.end();) {
+    auto found = jobs.find(it->second);
+    if (found == jobs.end()) {
+      it = ready.erase(it);
+      continue;
+    }
+    EntryPtr e = found->second;
+    const FilterRule* rule = filters.empty() ? nullptr : ApplyingFilter(filters, e->job);
+    if (!rule || rule->action == FilterRule::Action::kAccept) {
+      ready.erase(it);
+      return e;
+    }
+    if (rule->action == FilterRule::Action::kReject) {
+      it = ready.erase(it);
+      spdlog::info("Canceling job {}: rejected by filter rule {}", e->job.id, rule->uuid);
+      e->job.MarkUnfinishedOps(Status::kCanceled, json::string(kCanceledResult));
+      e->job.Finalize();
+      WakeDependents(e->job.id);
+      Changed(*e);
+      rejected.push_back(e);
+      continue;
+    }
+    if (rule->action == FilterRule::Action::kRateLimit) {
+      const auto running = std::count_if(rate_limited.begin(), rate_limited.end(),
+                                         [&](const auto& r) { return r.second == rule->uuid; });
+      if (running < rule->rate_limit) {
+        rate_limited[e->job.id] = rule->uuid;
+        ready.erase(it);
+        return e;
+      }
+    }
+    ++it;  // paused, or its rate limit is reached: it waits
+  }
+  return nullptr;
+}
+
 void JobQueue::Impl::WorkerLoop() {
   for (;;) {
     EntryPtr e;
+    std::vector<EntryPtr> rejected;
     {
       std::unique_lock lk(mu);
-      work_cv.wait(lk, [&] { return stopping || !ready.empty(); });
+      work_cv.wait(lk, [&] {
+        if (stopping) return true;
+        e = PickNext(rejected);
+        return e != nullptr || !rejected.empty();
+      });
       if (stopping) return;
-      auto next = ready.begin();
-      auto it = jobs.find(next->second);
-      ready.erase(next);
-      if (it == jobs.end()) continue;
-      e = it->second;
     }
+    for (const auto& r : rejected) Persist(r);
+    if (!e) continue;
     try {
       RunJob(e);
     } catch (const std::exception& err) {
       // Only storage failures get here; the job stays as last written.
       spdlog::error("Processing job {} failed: {}", e->job.id, err.what());
     }
+    {
+      std::lock_guard lk(mu);
+      if (rate_limited.erase(e->job.id) == 0) continue;
+    }
+    work_cv.notify_all();  // a rate-limited job may start now
   }
 }
 
@@ -446,10 +497,12 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
 }
 
 JobQueue::JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads,
-                   ReplicaListener replica, CommitCheck committed)
+                   ReplicaListener replica, CommitCheck committed, std::vector<FilterRule> filters)
     : impl_(std::make_unique<Impl>(std::move(queue_dir), std::move(executor))) {
   impl_->storage.SetReplicaListener(std::move(replica));
   impl_->committed = std::move(committed);
+  SortFilterRules(filters);
+  impl_->filters = std::move(filters);
   impl_->Load();
   for (int i = 0; i < worker_threads; ++i) {
     impl_->workers.emplace_back([this] { impl_->WorkerLoop(); });
@@ -480,6 +533,20 @@ JobId JobQueue::Submit(const json::array& opcodes) {
 }
 
 void JobQueue::SetReplicaSync(std::function<void()> sync) { impl_->replica_sync = std::move(sync); }
+
+JobId JobQueue::LastJobId() const {
+  std::lock_guard lk(impl_->id_mu);
+  return impl_->last_id;
+}
+
+void JobQueue::SetFilters(std::vector<FilterRule> rules) {
+  SortFilterRules(rules);
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->filters = std::move(rules);
+  }
+  impl_->work_cv.notify_all();  // paused jobs may start, rejected ones are canceled
+}
 
 json::array JobQueue::SubmitMany(const json::array& jobs) {
   impl_->CheckAccepting();

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "master/jobs/job_filters.h"
 #include "master/jobs/job_storage.h"
 #include "master/jobs/op_context.h"
 
@@ -38,8 +39,10 @@ class JobQueue {
   // With zero workers jobs are only stored (useful for tests and tools).
   // `replica` (optional) is told of every job file written, for master
   // candidates' copies of the queue.
+  // `filters`: the job filter rules from the start (see SetFilters).
   JobQueue(std::string queue_dir, OpcodeExecutor executor, int worker_threads,
-           ReplicaListener replica = {}, CommitCheck committed = {});
+           ReplicaListener replica = {}, CommitCheck committed = {},
+           std::vector<FilterRule> filters = {});
   ~JobQueue();  // Shutdown()
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;
@@ -80,6 +83,12 @@ class JobQueue {
   // Called after new jobs are written and before their ids are returned:
   // a job is acknowledged once the master candidates hold it too.
   void SetReplicaSync(std::function<void()> sync);
+
+  // The job filter rules queued jobs are started by (Ganeti's gnt-filter),
+  // replacing the previous ones: see job_filters.h.
+  void SetFilters(std::vector<FilterRule> rules);
+  // The highest job id given out so far (a new filter rule's watermark).
+  JobId LastJobId() const;
 
   void SetDrainFlag(bool drain);  // persisted as the queue's "drain" file
   bool DrainFlag() const;

@@ -10,6 +10,7 @@
 #include "master/cmdlib/cluster.h"
 #include "master/cmdlib/common.h"
 #include "master/cmdlib/tags.h"
+#include "master/filters.h"
 #include "master/query/resource_queries.h"
 
 namespace herd::master {
@@ -194,6 +195,12 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
     }
     auto [ok, message] = queue_.ChangePriority(id, static_cast<int>(priority.get_int64()));
     return json::array{ok, json::value(message)};
+  }
+  if (method == "ReplaceFilter") return ReplaceFilter(config_, queue_, args);
+  if (method == "DeleteFilter") return DeleteFilter(config_, queue_, args);
+  if (method == "QueryFilters") {
+    return LegacyQuery("filter", StringList(Arg(args, 0, method), "uuids"),
+                       StringList(Arg(args, 1, method), "fields"), sources, "uuid");
   }
   if (method == "PickupJob") {
     throw GenericError("Luxi call 'PickupJob' is for internal use only");

@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "base/nice_sort.h"
 #include "master/cmdlib/common.h"
+#include "master/filters.h"
 #include "master/query/cluster_queries.h"
 #include "master/query/instance_queries.h"
 #include "objects/config_data.h"
@@ -450,6 +451,7 @@ json::value RunResourceQuery(const QueryRequest& request, const QuerySources& so
   if (r == "export") return QueryExports(request, sources.config, sources.rpc);
   if (r == "lock") return QueryLocks(request, sources.locks);
   if (r == "extstorage") return QueryExtStorage(request);
+  if (r == "filter") return QueryFilters(request, sources.config);
   throw OpPrereqError("Resource type '" + request.resource + "' unknown", kEcodeInval);
 }
 
@@ -476,6 +478,7 @@ json::value RunFieldsQuery(const std::string& resource, const std::vector<std::s
   if (resource == "instance") return InstanceFieldDefinitions(fields);
   if (resource == "job") return query::FieldsOf(JobFields(), fields);
   if (auto other = ClusterResourceFields(resource, fields)) return *other;
+  if (resource == "filter") return FilterFields(fields);
   throw OpPrereqError("Resource type '" + resource + "' unknown", kEcodeInval);
 }
 
