@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <iostream>
+#include <map>
 #include <set>
 
 #include "base/errors.h"
@@ -109,6 +110,20 @@ int GenericList(const std::string& resource, const std::vector<std::string>& nam
   return kExitSuccess;
 }
 
+// Ganeti's _QFT_NAMES: how list-fields names a field's kind.
+static std::string KindName(const std::string& kind) {
+  static const std::map<std::string, std::string> names{{"unknown", "Unknown"},
+                                                        {"text", "Text"},
+                                                        {"bool", "Boolean"},
+                                                        {"number", "Number"},
+                                                        {"float", "Floating-point number"},
+                                                        {"unit", "Storage size"},
+                                                        {"timestamp", "Timestamp"},
+                                                        {"other", "Custom"}};
+  auto it = names.find(kind);
+  return it == names.end() ? kind : it->second;
+}
+
 int ListFields(const std::string& resource, const std::vector<std::string>& fields,
                const ListOptions& options) {
   json::array names;
@@ -117,7 +132,8 @@ int ListFields(const std::string& resource, const std::vector<std::string>& fiel
   std::vector<std::vector<std::string>> rows;
   for (const auto& d : result.as_object().at("fields").as_array()) {
     const auto& o = d.as_object();
-    rows.push_back({std::string(o.at("name").as_string()), std::string(o.at("kind").as_string()),
+    rows.push_back({std::string(o.at("name").as_string()),
+                    KindName(std::string(o.at("kind").as_string())),
                     std::string(o.at("title").as_string()), std::string(o.at("doc").as_string())});
   }
   std::cout << FormatTable({"Name", "Type", "Title", "Description"}, rows,

@@ -144,9 +144,7 @@ json::value QueryFilters(const QueryRequest& request, const ConfigStore& config)
     });
     return out;
   });
-  std::vector<const Row*> items;
-  for (const auto& r : rows) items.push_back(&r);
-  return q::RunQuery(Fields(), request.fields, items, request.filter);
+  return q::RunQuery(Fields(), request.fields, rows, request.filter);
 }
 
 json::value FilterFields(const std::vector<std::string>& fields) {

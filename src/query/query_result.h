@@ -73,6 +73,16 @@ boost::json::value RunQuery(const FieldTable<Item>& table, const std::vector<std
                             const std::vector<const Item*>& items,
                             const boost::json::value& filter);
 
+// The same over rows held by value.
+template <typename Item>
+boost::json::value RunQuery(const FieldTable<Item>& table, const std::vector<std::string>& fields,
+                            const std::vector<Item>& rows, const boost::json::value& filter) {
+  std::vector<const Item*> items;
+  items.reserve(rows.size());
+  for (const auto& r : rows) items.push_back(&r);
+  return RunQuery(table, fields, items, filter);
+}
+
 // Every field definition of a table (QueryFields), or the named ones.
 template <typename Item>
 boost::json::value FieldsOf(const FieldTable<Item>& table, const std::vector<std::string>& names);

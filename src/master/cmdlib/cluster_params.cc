@@ -158,16 +158,6 @@ json::array UidPoolJson(const std::vector<std::pair<int64_t, int64_t>>& ranges) 
   return out;
 }
 
-std::string NormalizedMacPrefix(const std::string& prefix) {
-  static const std::regex kPrefix("^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){2}$");
-  if (!std::regex_match(prefix, kPrefix)) {
-    throw OpPrereqError("Invalid MAC address prefix '" + prefix + "'", kEcodeInval);
-  }
-  std::string out = prefix;
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 void CheckImage(const std::string& image, const std::string& what) {
   if (image.empty() || image[0] == '/' || image.rfind("http://", 0) == 0 ||
       image.rfind("https://", 0) == 0) {

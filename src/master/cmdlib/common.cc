@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <random>
+#include <regex>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -159,6 +160,16 @@ std::map<std::string, std::string> ComputeSsconf(const objects::ConfigData& conf
 
 void AcquireBgl(LuContext& ctx, bool shared) {
   ctx.locks.Acquire(ctx.owner, locking::Level::kCluster, {std::string(locking::kBgl)}, shared);
+}
+
+std::string NormalizedMacPrefix(const std::string& prefix) {
+  static const std::regex kPrefix("^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){2}$");
+  if (!std::regex_match(prefix, kPrefix)) {
+    throw OpPrereqError("Invalid MAC address prefix '" + prefix + "'", kEcodeInval);
+  }
+  std::string out = prefix;
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
 std::string NewUuid() {

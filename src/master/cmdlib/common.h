@@ -45,6 +45,9 @@ std::vector<std::string> UploadAncillaryFiles(const Paths& master_paths, rpc::No
 // Acquires the Big Ganeti Lock (exclusive or shared) for the job.
 void AcquireBgl(LuContext& ctx, bool shared);
 
+// A three-octet MAC prefix ("aa:00:00"), lower case; OpPrereqError if malformed.
+std::string NormalizedMacPrefix(const std::string& prefix);
+
 std::string NewUuid();
 
 }  // namespace herd::master

@@ -7,6 +7,7 @@
 #include "master/cmdlib/group.h"
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/lu_context.h"
+#include "master/cmdlib/network.h"
 #include "master/cmdlib/node.h"
 #include "master/cmdlib/query_ops.h"
 #include "master/cmdlib/tags.h"
@@ -37,6 +38,11 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_GROUP_REMOVE", GroupRemove},
       {"OP_CLUSTER_VERIFY_DISKS", ClusterVerifyDisks},
       {"OP_GROUP_VERIFY_DISKS", GroupVerifyDisks},
+      {"OP_NETWORK_ADD", NetworkAdd},
+      {"OP_NETWORK_REMOVE", NetworkRemove},
+      {"OP_NETWORK_SET_PARAMS", NetworkSetParams},
+      {"OP_NETWORK_CONNECT", NetworkConnect},
+      {"OP_NETWORK_DISCONNECT", NetworkDisconnect},
       {"OP_TEST_DELAY", TestDelay},
       {"OP_TEST_ALLOCATOR", TestAllocator},
       {"OP_TEST_JQUEUE", TestJqueue},
@@ -75,9 +81,11 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
 
 bool SupportsDryRun(const std::string& op_id) {
   static const std::set<std::string> checked_in_commit{
-      "OP_GROUP_ADD",    "OP_GROUP_ASSIGN_NODES", "OP_GROUP_SET_PARAMS",
-      "OP_GROUP_RENAME", "OP_GROUP_REMOVE",       "OP_TAGS_SET",
-      "OP_TAGS_DEL",     "OP_TEST_DELAY",         "OP_CLUSTER_SET_PARAMS"};
+      "OP_GROUP_ADD",       "OP_GROUP_ASSIGN_NODES", "OP_GROUP_SET_PARAMS",
+      "OP_GROUP_RENAME",    "OP_GROUP_REMOVE",       "OP_TAGS_SET",
+      "OP_TAGS_DEL",        "OP_TEST_DELAY",         "OP_CLUSTER_SET_PARAMS",
+      "OP_NETWORK_ADD",     "OP_NETWORK_REMOVE",     "OP_NETWORK_SET_PARAMS",
+      "OP_NETWORK_CONNECT", "OP_NETWORK_DISCONNECT"};
   return checked_in_commit.count(op_id) > 0;
 }
 

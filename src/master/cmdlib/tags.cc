@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "master/cmdlib/common.h"
 #include "master/cmdlib/instance_common.h"
+#include "master/cmdlib/network.h"
 
 namespace herd::master {
 namespace {
@@ -42,12 +43,6 @@ std::vector<std::string> TagList(const json::object& op) {
   return tags;
 }
 
-const objects::Network& NetworkNamed(const objects::ConfigData& d, const std::string& name) {
-  for (const auto& [uuid, n] : d.networks) {
-    if (n.name == name || uuid == name) return n;
-  }
-  throw OpPrereqError("Network '" + name + "' not found", kEcodeNoEnt);
-}
 
 // The tag list of the object, inside a config transaction.
 std::vector<std::string>& MutableTags(ConfigTxn& txn, const std::string& kind,
@@ -61,7 +56,7 @@ std::vector<std::string>& MutableTags(ConfigTxn& txn, const std::string& kind,
     if (!g) throw OpPrereqError("Node group '" + name + "' not found", kEcodeNoEnt);
     return txn.MutableGroup(g->uuid).tags;
   }
-  if (kind == "network") return txn.MutableNetwork(NetworkNamed(d, name).uuid).tags;
+  if (kind == "network") return txn.MutableNetwork(LookupNetwork(d, name)).tags;
   throw OpPrereqError("Wrong tag type requested (" + kind + ")", kEcodeInval);
 }
 
@@ -103,7 +98,7 @@ std::vector<std::string> TagsOf(const objects::ConfigData& d, const std::string&
     if (!g) throw OpPrereqError("Node group '" + name + "' not found", kEcodeNoEnt);
     return g->tags;
   }
-  if (kind == "network") return NetworkNamed(d, name).tags;
+  if (kind == "network") return d.networks.at(LookupNetwork(d, name)).tags;
   throw OpPrereqError("Wrong tag type requested (" + kind + ")", kEcodeInval);
 }
 

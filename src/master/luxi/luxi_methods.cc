@@ -119,6 +119,7 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
   if (method == "QueryNodes") return LegacyQuery("node", args, method, sources);
   if (method == "QueryInstances") return LegacyQuery("instance", args, method, sources);
   if (method == "QueryGroups") return LegacyQuery("group", args, method, sources);
+  if (method == "QueryNetworks") return LegacyQuery("network", args, method, sources);
   if (method == "QueryExports") {
     // As Ganeti's luxid: [node, export] rows.
     return LegacyQuery("export", StringList(Arg(args, 0, method), "nodes"), {"node", "export"},

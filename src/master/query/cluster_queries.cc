@@ -138,13 +138,6 @@ const FieldTable<ExtStorageRow>& ExtStorageFields() {
   return table;
 }
 
-template <typename Row>
-std::vector<const Row*> Pointers(const std::vector<Row>& rows) {
-  std::vector<const Row*> out;
-  for (const auto& r : rows) out.push_back(&r);
-  return out;
-}
-
 }  // namespace
 
 json::value QueryCluster(const QueryRequest& request, const QuerySources& sources) {
@@ -154,7 +147,7 @@ json::value QueryCluster(const QueryRequest& request, const QuerySources& source
                            ? sources.queue->DrainFlag()
                            : FileExists(jobs::JobStorage::DrainFile(sources.paths.QueueDir()));
   rows[0].watcher_paused_until = WatcherPausedUntil(sources.paths);
-  return query::RunQuery(ClusterFields(), request.fields, Pointers(rows), request.filter);
+  return query::RunQuery(ClusterFields(), request.fields, rows, request.filter);
 }
 
 json::value QueryExports(const QueryRequest& request, const ConfigStore& config,
@@ -188,12 +181,12 @@ json::value QueryExports(const QueryRequest& request, const ConfigStore& config,
       if (name.is_string()) rows.push_back({n.name, std::string(name.get_string())});
     }
   }
-  return query::RunQuery(ExportFields(), request.fields, Pointers(rows), request.filter);
+  return query::RunQuery(ExportFields(), request.fields, rows, request.filter);
 }
 
 json::value QueryLocks(const QueryRequest& request, const locking::LockManager& locks) {
   const std::vector<locking::LockStatus> rows = locks.Status();
-  return query::RunQuery(LockFields(), request.fields, Pointers(rows), request.filter);
+  return query::RunQuery(LockFields(), request.fields, rows, request.filter);
 }
 
 json::value QueryExtStorage(const QueryRequest& request) {

@@ -379,10 +379,7 @@ json::value QueryInstances(const QueryRequest& req, const ConfigStore& config,
   std::sort(rows.begin(), rows.end(), [](const InstanceRow& a, const InstanceRow& b) {
     return NiceLess(a.instance->name, b.instance->name);
   });
-  std::vector<const InstanceRow*> items;
-  items.reserve(rows.size());
-  for (const auto& r : rows) items.push_back(&r);
-  return query::RunQuery(InstanceFields(), req.fields, items, req.filter);
+  return query::RunQuery(InstanceFields(), req.fields, rows, req.filter);
 }
 
 json::value InstanceFieldDefinitions(const std::vector<std::string>& fields) {

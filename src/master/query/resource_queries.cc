@@ -12,6 +12,7 @@
 #include "master/filters.h"
 #include "master/query/cluster_queries.h"
 #include "master/query/instance_queries.h"
+#include "master/query/network_queries.h"
 #include "objects/config_data.h"
 #include "query/query_result.h"
 
@@ -261,9 +262,7 @@ json::value QueryNodes(const QueryRequest& req, const ConfigStore& config,
   std::sort(rows.begin(), rows.end(), [](const NodeRow& a, const NodeRow& b) {
     return NiceLess(a.node->name, b.node->name);
   });
-  std::vector<const NodeRow*> items;
-  for (const auto& r : rows) items.push_back(&r);
-  return query::RunQuery(NodeFields(), req.fields, items, req.filter);
+  return query::RunQuery(NodeFields(), req.fields, rows, req.filter);
 }
 
 struct GroupRow {
@@ -355,9 +354,7 @@ json::value QueryGroups(const QueryRequest& req, const ConfigStore& config) {
     std::sort(rows.begin(), rows.end(), [](const GroupRow& a, const GroupRow& b) {
       return NiceLess(a.group->name, b.group->name);
     });
-    std::vector<const GroupRow*> items;
-    for (const auto& r : rows) items.push_back(&r);
-    return query::RunQuery(GroupFields(), req.fields, items, req.filter);
+    return query::RunQuery(GroupFields(), req.fields, rows, req.filter);
   });
 }
 
@@ -417,9 +414,7 @@ json::value QueryJobs(const QueryRequest& req, jobs::JobQueue& queue) {
       row[names[i]] = a.as_array()[i];
     rows.push_back(std::move(row));
   }
-  std::vector<const JobRow*> items;
-  for (const auto& r : rows) items.push_back(&r);
-  return query::RunQuery(JobFields(), req.fields, items, req.filter);
+  return query::RunQuery(JobFields(), req.fields, rows, req.filter);
 }
 
 }  // namespace
@@ -452,6 +447,7 @@ json::value RunResourceQuery(const QueryRequest& request, const QuerySources& so
   if (r == "lock") return QueryLocks(request, sources.locks);
   if (r == "extstorage") return QueryExtStorage(request);
   if (r == "filter") return QueryFilters(request, sources.config);
+  if (r == "network") return QueryNetworks(request, sources.config);
   throw OpPrereqError("Resource type '" + request.resource + "' unknown", kEcodeInval);
 }
 
@@ -479,6 +475,7 @@ json::value RunFieldsQuery(const std::string& resource, const std::vector<std::s
   if (resource == "job") return query::FieldsOf(JobFields(), fields);
   if (auto other = ClusterResourceFields(resource, fields)) return *other;
   if (resource == "filter") return FilterFields(fields);
+  if (resource == "network") return NetworkFields(fields);
   throw OpPrereqError("Resource type '" + resource + "' unknown", kEcodeInval);
 }
 

@@ -1,0 +1,94 @@
+"""IP networks through Debian's Python gnt-network (unchanged) and Herd's:
+address pools with their reservations, node group connections, Ganeti's
+checks and warnings, tags, dry runs; both programs print the same."""
+
+import pytest
+
+from herd_e2e import GANETI_SHARE, ganeti_cli, require, temporary_cluster
+
+
+@pytest.fixture(scope="module")
+def vc():
+    require(GANETI_SHARE / "gnt-network", "ganeti-3.0")
+    with temporary_cluster("herd-networks-", nodes=2) as cluster:
+        cluster.cmd("node1", "gnt-group", "add", "rack2")
+        yield cluster
+
+
+def tools(vc):
+    return {"ganeti": lambda *a, check=True: ganeti_cli(vc, "gnt-network", *a, check=check),
+            "herd": lambda *a, check=True: vc.cmd("node1", "gnt-network", *a, check=check)}
+
+
+@pytest.mark.parametrize("cli", ["ganeti", "herd"])
+def test_network_life(vc, cli):
+    gnt = tools(vc)[cli]
+    name = f"net-{cli}"
+    subnet = "192.0.2.0/24" if cli == "ganeti" else "198.51.100.0/24"
+    prefix = subnet.rsplit(".", 1)[0]
+    gnt("add", "--network", subnet, "--gateway", f"{prefix}.1",
+        "--add-reserved-ips", f"{prefix}.10,{prefix}.11", "--tags", "a,b", name)
+    again = gnt("add", "--network", subnet, name, check=False)
+    assert again.returncode != 0 and "already exists as a network" in again.stdout + again.stderr
+
+    row = gnt("list", "--no-headers", "--separator=|", "-o",
+              "name,network,gateway,free_count,reserved_count,tags", name).stdout.strip()
+    assert row == f"{name}|{subnet}|{prefix}.1|251|5|a,b"
+    info = gnt("info", name).stdout
+    assert f"  Subnet: {subnet}" in info and "  Free: 251 (98.05%)" in info
+    # Wrapped at 64 columns, as Python's textwrap does.
+    assert f"{prefix}.0, {prefix}.1, {prefix}.10, {prefix}.11, {prefix}.255" in " ".join(info.split())
+    assert "  not connected to any node group" in info
+
+    gnt("connect", "--nic-parameters", "mode=bridged,link=br100", name, "default")
+    row = gnt("list", "--no-headers", "-o", "group_list", name).stdout.strip()
+    assert row == "default (bridged, br100, )"
+    assert "    default (mode:bridged link:br100 vlan:)" in gnt("info", name).stdout
+
+    gnt("modify", "--gateway", f"{prefix}.254", "--mac-prefix", "AA:BB:CC", name)
+    gnt("modify", "--add-reserved-ips", f"{prefix}.20", "--remove-reserved-ips",
+        f"{prefix}.10", name)
+    row = gnt("list", "--no-headers", "--separator=|", "-o",
+              "gateway,mac_prefix,external_reservations", name).stdout.strip()
+    assert row == f"{prefix}.254|aa:bb:cc|{prefix}.0, {prefix}.11, {prefix}.20, {prefix}.254, {prefix}.255"
+    both = gnt("modify", "--gateway", f"{prefix}.2", "--add-reserved-ips", f"{prefix}.3", name,
+               check=False)
+    assert both.returncode != 0
+    assert "Cannot modify gateway and reserved ips at once" in both.stdout + both.stderr
+
+    connected = gnt("remove", name, check=False)
+    assert connected.returncode != 0 and "Network still connected" in connected.stdout + connected.stderr
+    gnt("remove", "--dry-run", name, check=False)
+    gnt("disconnect", name)  # every group; rack2 was never connected: a warning
+    gnt("add-tags", name, "c")
+    assert gnt("list-tags", name).stdout.split() == ["a", "b", "c"]
+    gnt("remove", "--dry-run", name)
+    assert name in gnt("list", "--no-headers", "-o", "name").stdout.split()
+    gnt("remove", name)
+    assert name not in gnt("list", "--no-headers", "-o", "name").stdout.split()
+
+
+def test_pool_sizes_and_bad_input(vc):
+    gnt = tools(vc)["ganeti"]
+    big = gnt("add", "--network", "10.0.0.0/8", "big", check=False)
+    assert big.returncode != 0 and "please specify at most a /16 network" in big.stderr
+    small = gnt("add", "--network", "10.0.0.0/31", "small", check=False)
+    assert small.returncode != 0 and "please specify at least a /30 network" in small.stderr
+    bad = gnt("add", "--network", "10.0.0.1/24", "hostbits", check=False)
+    assert bad.returncode != 0
+    missing = gnt("info", "nosuchnet", check=False)
+    assert "nosuchnet" not in missing.stdout
+    assert gnt("remove", "nosuchnet", check=False).returncode != 0
+
+
+def test_same_output_from_both_programs(vc):
+    ganeti, herd = tools(vc)["ganeti"], tools(vc)["herd"]
+    ganeti("add", "--network", "203.0.113.0/28", "--gateway", "203.0.113.1", "shown")
+    ganeti("connect", "--nic-parameters", "mode=routed,link=rt1", "shown", "rack2")
+    try:
+        for args in (("info", "shown"), ("list",), ("list-fields",),
+                     ("list", "-o", "name,group_cnt,group_list,map,free_count")):
+            assert herd(*args).stdout == ganeti(*args).stdout, args
+    finally:
+        ganeti("disconnect", "shown", "rack2")
+        ganeti("remove", "shown")
