@@ -92,3 +92,51 @@ def test_same_output_from_both_programs(vc):
     finally:
         ganeti("disconnect", "shown", "rack2")
         ganeti("remove", "shown")
+
+
+def test_instance_nics_draw_addresses_from_connected_networks(vc):
+    gnt = tools(vc)["ganeti"]
+    gnt("add", "--network", "192.0.2.0/28", "--gateway", "192.0.2.1", "pooled")
+    gnt("add", "--network", "198.51.100.0/29", "lonely")
+    gnt("connect", "--nic-parameters", "mode=bridged,link=br7", "pooled", "default")
+
+    def add(name, net, cli="ganeti", check=True):
+        args = ("add", "-t", "diskless", "-o", "noop", "-n", "node1", "--no-name-check",
+                "--no-ip-check", "--net", f"0:{net}", name)
+        if cli == "ganeti":
+            return ganeti_cli(vc, "gnt-instance", *args, check=check)
+        return vc.cmd("node1", "gnt-instance", *args, check=check)
+
+    try:
+        add("pool1", "network=pooled,ip=pool")
+        add("pool2", "network=pooled,ip=pool", cli="herd")
+        add("fixed", "network=pooled,ip=192.0.2.9")
+        taken = add("again", "network=pooled,ip=192.0.2.9", check=False)
+        assert taken.returncode != 0 and "already in use" in taken.stderr
+        outside = add("outside", "network=pooled,ip=10.9.9.9", check=False)
+        assert outside.returncode != 0
+        unconnected = add("nowhere", "network=lonely,ip=pool", check=False)
+        assert unconnected.returncode != 0 and "Probably not connected" in unconnected.stderr
+        nonet = add("nonet", "ip=pool", check=False)
+        assert nonet.returncode != 0 and "parameter network must be passed" in nonet.stderr
+
+        rows = ganeti_cli(vc, "gnt-instance", "list", "--no-headers", "--separator=|", "-o",
+                          "name,nic.ips,nic.modes,nic.links").stdout.split()
+        assert sorted(rows) == ["fixed|192.0.2.9|bridged|br7", "pool1|192.0.2.2|bridged|br7",
+                                "pool2|192.0.2.3|bridged|br7"]
+        listed = gnt("list", "--no-headers", "--separator=|", "-o",
+                     "free_count,inst_cnt", "pooled").stdout.strip()
+        assert listed == "10|3"
+        busy = gnt("disconnect", "pooled", "default", check=False)
+        assert busy.returncode != 0 and "Conflicting IP addresses found" in busy.stderr
+        ganeti_cli(vc, "gnt-instance", "remove", "-f", "pool1")
+        assert gnt("list", "--no-headers", "-o", "free_count", "pooled").stdout.strip() == "11"
+        add("pool3", "network=pooled,ip=pool")  # the freed address is the first free one
+        assert "pool3|192.0.2.2" in ganeti_cli(vc, "gnt-instance", "list", "--no-headers",
+                                               "--separator=|", "-o", "name,nic.ips").stdout
+    finally:
+        for name in ("pool2", "pool3", "fixed"):
+            ganeti_cli(vc, "gnt-instance", "remove", "-f", name, check=False)
+        gnt("disconnect", "pooled", "default", check=False)
+        gnt("remove", "pooled", check=False)
+        gnt("remove", "lonely", check=False)

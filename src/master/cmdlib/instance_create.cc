@@ -11,6 +11,7 @@
 #include "master/cmdlib/instance_common.h"
 #include "master/cmdlib/instance_params.h"
 #include "master/cmdlib/ipolicy.h"
+#include "master/cmdlib/network.h"
 #include "master/cmdlib/node_live_cache.h"
 
 namespace herd::master {
@@ -147,8 +148,12 @@ CreateRequest ParseCreate(const json::object& op, const objects::ConfigData& con
   return r;
 }
 
+// The instance's NICs; a NIC on a network takes that network's parameters in
+// the primary node's group and an address picked for `owner` (see
+// PickNicAddress).
 std::vector<objects::Nic> BuildNics(const CreateRequest& r, const objects::ConfigData& config,
-                                    const std::string& instance_ip) {
+                                    const std::string& instance_ip, const objects::Node& pnode,
+                                    const std::string& owner) {
   std::vector<objects::Nic> nics;
   for (size_t i = 0; i < r.nics.size(); ++i) {
     if (!r.nics[i].is_object()) throw OpPrereqError("Each NIC must be a dictionary", kEcodeInval);
@@ -159,8 +164,10 @@ std::vector<objects::Nic> BuildNics(const CreateRequest& r, const objects::Confi
     std::string mac = GetStringOr(o, "mac", "auto");
     nic.mac = mac == "auto" || mac == "generate" || mac.empty() ? NewMac(config) : mac;
     std::string ip = GetStringOr(o, "ip", "");
-    if (ip == "pool") {
-      throw OpPrereqError("NIC " + std::to_string(i) + ": IP pools need a network", kEcodeInval);
+    const std::string network = GetStringOr(o, "network", "");
+    if (ip == "none") ip.clear();
+    if (ip == "pool" && network.empty()) {
+      throw OpPrereqError("if ip=pool, parameter network must be passed too", kEcodeInval);
     }
     if (ip == "auto") {
       if (instance_ip.empty()) {
@@ -170,12 +177,29 @@ std::vector<objects::Nic> BuildNics(const CreateRequest& r, const objects::Confi
       }
       ip = instance_ip;
     }
-    nic.ip = ip;
     for (const char* key : {"mode", "link", "vlan"}) {
       if (auto it = o.find(key); it != o.end() && it->value().is_string()) {
         nic.nicparams[key] = it->value();
       }
     }
+    if (!network.empty()) {
+      if (nic.nicparams.contains("mode") || nic.nicparams.contains("link")) {
+        throw OpPrereqError("If network is given, no mode or link is allowed to be passed",
+                            kEcodeInval);
+      }
+      nic.network = LookupNetwork(config, network);
+      const auto& group = config.nodegroups.at(pnode.group);
+      const auto* params = group.networks.if_contains(nic.network);
+      if (!params || !params->is_object()) {
+        throw OpPrereqError("No netparams found for network " +
+                                config.networks.at(nic.network).name +
+                                ". Probably not connected to node's " + pnode.name + " nodegroup",
+                            kEcodeInval);
+      }
+      nic.nicparams = params->get_object();
+      if (!ip.empty()) ip = PickNicAddress(config, nic.network, ip, owner);
+    }
+    nic.ip = ip;
     nics.push_back(std::move(nic));
   }
   return nics;
@@ -313,6 +337,11 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
   objects::Node pnode;
   objects::Instance instance;
   std::vector<objects::Disk> disks;
+  // NIC addresses picked below are held until the commit or a failure.
+  struct ReleasePicked {
+    const std::string& owner;
+    ~ReleasePicked() { ReleasePickedAddresses(owner); }
+  } release_picked{ctx.owner};
   ctx.config.Read([&](const objects::ConfigData& d) {
     pnode = d.nodes.at(pnode_uuid);
     CheckNodeOnline(pnode, "as primary node");
@@ -328,7 +357,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
     instance.hvparams = req.hvparams;
     instance.osparams = req.osparams;
     instance.tags = req.tags;
-    instance.nics = BuildNics(req, d, instance_ip);
+    instance.nics = BuildNics(req, d, instance_ip, pnode, ctx.owner);
     disks = BuildDisks(req, d, pnode_uuid);
     for (const auto& disk : disks) instance.disks.push_back(disk.uuid);
     instance.disks_active = !disks.empty();
@@ -415,6 +444,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
         throw OpPrereqError("Instance '" + req.name + "' is already in the cluster", kEcodeExists);
       }
       for (auto disk : disks) txn.AddDisk(std::move(disk));
+      ReserveNicAddresses(txn, instance.nics);
       txn.AddInstance(instance);
       allocations.Release(ctx.owner);  // the config counts the instance now
     });
@@ -430,6 +460,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
       // The creation fails as a whole: the instance leaves the config again
       // (an undo, so recovery after a crash agrees) and its disks go.
       ctx.CommitUndo([&](ConfigTxn& txn) {
+        ReleaseNicAddresses(txn, instance.nics);
         txn.RemoveInstance(instance.uuid);
         for (const auto& disk : disks) txn.RemoveDisk(disk.uuid);
       });

@@ -5,6 +5,7 @@
 #include "master/cmdlib/common.h"
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/instance_common.h"
+#include "master/cmdlib/network.h"
 
 namespace herd::master {
 namespace {
@@ -59,6 +60,7 @@ json::value InstanceRemove(LuContext& ctx, const json::object& op) {
     for (const auto& d : instance.disks) {
       if (txn.data().disks.count(d)) txn.RemoveDisk(d);
     }
+    ReleaseNicAddresses(txn, txn.data().instances.at(instance.uuid).nics);
     txn.RemoveInstance(instance.uuid);
   });
   return nullptr;

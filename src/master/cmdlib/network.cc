@@ -4,6 +4,8 @@
 #include "master/cmdlib/network.h"
 
 #include <boost/json.hpp>
+#include <map>
+#include <mutex>
 
 #include "base/errors.h"
 #include "base/json.h"
@@ -80,7 +82,84 @@ std::optional<std::string> UnlessNone(const json::object& op, const char* name) 
   return value;
 }
 
+// Addresses picked by creations not yet committed: network -> ip -> owner.
+struct PickedAddresses {
+  std::mutex mu;
+  std::map<std::string, std::map<std::string, std::string>> held;
+};
+PickedAddresses& Picked() {
+  static PickedAddresses picked;
+  return picked;
+}
+
 }  // namespace
+
+std::string PickNicAddress(const objects::ConfigData& config, const std::string& network_uuid,
+                           const std::string& ip, const std::string& owner) {
+  const auto& network = config.networks.at(network_uuid);
+  objects::Network copy = network;
+  objects::AddressPool pool(copy);
+  auto& picked = Picked();
+  std::lock_guard lock(picked.mu);
+  auto& held = picked.held[network_uuid];
+  if (ip == "pool") {
+    for (;;) {
+      std::string candidate;
+      try {
+        candidate = pool.TakeFreeAddress();  // marks it in the copy only
+      } catch (const GanetiError&) {
+        throw OpPrereqError("Unable to get a free IP from network " + network.name, kEcodeState);
+      }
+      if (held.count(candidate)) continue;  // another creation's
+      held[candidate] = owner;
+      return candidate;
+    }
+  }
+  const bool taken = !pool.Contains(ip) || pool.IsReserved(ip) || pool.IsReserved(ip, true) ||
+                     (held.count(ip) && held.at(ip) != owner);
+  if (taken) {
+    throw OpPrereqError(
+        "IP address " + ip + " already in use or does not belong to network " + network.name,
+        kEcodeNotUnique);
+  }
+  held[ip] = owner;
+  return ip;
+}
+
+void ReleasePickedAddresses(const std::string& owner) {
+  auto& picked = Picked();
+  std::lock_guard lock(picked.mu);
+  for (auto& [network, held] : picked.held) {
+    std::erase_if(held, [&](const auto& entry) { return entry.second == owner; });
+  }
+}
+
+void ReserveNicAddresses(ConfigTxn& txn, const std::vector<objects::Nic>& nics) {
+  for (const auto& nic : nics) {
+    if (nic.network.empty() || nic.ip.empty()) continue;
+    if (!txn.data().networks.count(nic.network)) {
+      throw OpPrereqError("Network of NIC " + nic.name + " disappeared", kEcodeState);
+    }
+    objects::AddressPool pool(txn.MutableNetwork(nic.network));
+    try {
+      pool.Reserve(nic.ip);
+    } catch (const GanetiError& e) {
+      throw OpPrereqError("IP address " + nic.ip +
+                              " already in use or does not belong to network " +
+                              txn.data().networks.at(nic.network).name,
+                          kEcodeNotUnique);
+    }
+  }
+}
+
+void ReleaseNicAddresses(ConfigTxn& txn, const std::vector<objects::Nic>& nics) {
+  for (const auto& nic : nics) {
+    if (nic.network.empty() || nic.ip.empty() || !txn.data().networks.count(nic.network)) continue;
+    objects::Network& network = txn.MutableNetwork(nic.network);
+    objects::AddressPool pool(network);
+    if (pool.Contains(nic.ip) && pool.IsReserved(nic.ip)) pool.Release(nic.ip);
+  }
+}
 
 std::string LookupNetwork(const objects::ConfigData& config, const std::string& name_or_uuid) {
   if (config.networks.count(name_or_uuid)) return name_or_uuid;

@@ -43,7 +43,6 @@ std::vector<std::string> TagList(const json::object& op) {
   return tags;
 }
 
-
 // The tag list of the object, inside a config transaction.
 std::vector<std::string>& MutableTags(ConfigTxn& txn, const std::string& kind,
                                       const std::string& name) {
