@@ -139,6 +139,46 @@ void RegisterInstanceHandlers(const Paths& paths, std::map<std::string, RpcHandl
     storage->LocalPath(rpc::DiskSpecFromJson(Arg(args, 0, "blockdev_shutdown")));
     return nullptr;
   };
+  // Ganeti's storage units of file storage: each directory with its declared
+  // size, what disks use and what is free (MiB). [type, [[paths]], name, fields]
+  h["storage_list"] = [storage](const json::array& args) -> json::value {
+    const std::string type = StringArg(args, 0, "storage_list");
+    if (type != "file" && type != "sharedfile") {
+      throw GanetiError("StorageError",
+                        {"Storage type '" + type + "' is not supported by Herd's nodes"});
+    }
+    std::vector<std::string> paths;
+    const json::value& name = args.size() > 2 ? args[2] : json::value();
+    if (name.is_string()) {
+      paths.emplace_back(name.get_string());
+    } else if (const auto* st_args = Arg(args, 1, "storage_list").if_array();
+               st_args && !st_args->empty() && (*st_args)[0].is_array()) {
+      for (const auto& p : (*st_args)[0].get_array()) paths.emplace_back(p.as_string());
+    }
+    const StorageSpace space = storage->Space(type);
+    json::array rows;
+    for (const auto& path : paths) {
+      json::array row;
+      for (const auto& field : AsArray(Arg(args, 3, "storage_list"), "fields")) {
+        const std::string f(field.as_string());
+        if (f == "name") {
+          row.emplace_back(path);
+        } else if (f == "size") {
+          row.emplace_back(space.total_mib);
+        } else if (f == "used") {
+          row.emplace_back(space.total_mib - space.free_mib);
+        } else if (f == "free") {
+          row.emplace_back(space.free_mib);
+        } else if (f == "allocatable") {
+          row.emplace_back(true);
+        } else {
+          throw GanetiError("StorageError", {"Unknown field: '" + f + "'"});
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  };
   h["blockdev_getdimensions"] = [storage](const json::array& args) -> json::value {
     json::array out;
     for (const auto& d : AsArray(Arg(args, 0, "blockdev_getdimensions"), "disks")) {

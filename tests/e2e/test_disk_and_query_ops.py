@@ -126,3 +126,26 @@ def test_herd_gnt_cluster_commands(vc):
     for cli in (herd, lambda *a: gnt(vc, "gnt-cluster", *a)):
         cli("activate-master-ip")
         cli("deactivate-master-ip", "--yes")
+
+
+def test_node_storage(vc):
+    default = gnt(vc, "gnt-node", "list-storage", check=False)
+    assert default.returncode != 0
+    assert "Storage reporting for storage type 'diskless' is not supported" in default.stderr
+    rows = gnt(vc, "gnt-node", "list-storage", "-t", "file", "--no-headers", "--units=m",
+               "--separator=|", "-o", "node,type,name,size,used,free,allocatable").stdout.split()
+    by_node = {r.split("|")[0]: r.split("|")[1:] for r in rows}
+    assert sorted(by_node) == ["node1", "node2", "node3"]
+    node2 = by_node["node2"]
+    assert node2[:2] == ["file", "/srv/ganeti/file-storage"]
+    size, used, free = (int(float(v)) for v in node2[2:5])
+    assert used == 1024 and size - used == free and node2[5] == "Y"  # inst1's 1G disk
+    assert int(float(by_node["node3"][3])) == 0
+    lvm = gnt(vc, "gnt-node", "list-storage", "-t", "lvm-vg", check=False)
+    assert lvm.returncode != 0 and "No disk template of storage type 'lvm-vg'" in lvm.stderr
+    assert gnt(vc, "gnt-node", "volumes", "--no-headers").stdout.strip() == ""
+    modify = gnt(vc, "gnt-node", "modify-storage", "--allocatable=no", "node1", "file", "/x",
+                 check=False)
+    assert modify.returncode != 0 and "can not be modified" in modify.stderr
+    repair = gnt(vc, "gnt-node", "repair-storage", "node1", "file", "/x", check=False)
+    assert repair.returncode != 0 and "can not be repaired" in repair.stderr

@@ -14,5 +14,10 @@ boost::json::value NodeSetParams(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodeRemove(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodeMigrate(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodeEvacuate(LuContext& ctx, const boost::json::object& op);
+// Storage units (node_storage.cc).
+boost::json::value NodeQueryStorage(LuContext& ctx, const boost::json::object& op);
+boost::json::value NodeModifyStorage(LuContext& ctx, const boost::json::object& op);
+boost::json::value RepairNodeStorage(LuContext& ctx, const boost::json::object& op);
+boost::json::value NodeQueryvols(LuContext& ctx, const boost::json::object& op);
 
 }  // namespace herd::master
