@@ -272,6 +272,24 @@ class VerifyDisks : public Command {
   std::string group_;
 };
 
+class RepairDiskSizes : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("instances", instances_, "Instances (default: all)");
+    AddSubmitOptions(app, job_);
+  }
+  int Run() override {
+    json::array names;
+    for (const auto& i : instances_) names.emplace_back(i);
+    SendJob(job_, {json::object{{"OP_ID", "OP_CLUSTER_REPAIR_DISK_SIZES"}, {"instances", names}}});
+    return kExitSuccess;
+  }
+
+ private:
+  std::vector<std::string> instances_;
+  JobOptions job_;
+};
+
 class GetMaster : public Command {
  public:
   void Declare(CLI::App&) override {}
@@ -640,6 +658,7 @@ int main(int argc, char** argv) {
       Entry<Modify>("modify", "Alters the parameters of the cluster"),
       Entry<Verify>("verify", "Verify the cluster"),
       Entry<VerifyDisks>("verify-disks", "Check the cluster's disks and activate those needed"),
+      Entry<RepairDiskSizes>("repair-disk-sizes", "Updates mismatches in recorded disk sizes"),
       Entry<GetMaster>("getmaster", "Show the master node"),
       Entry<MasterFailover>("master-failover", "Makes the current node the master",
                             {"masterfailover"}),

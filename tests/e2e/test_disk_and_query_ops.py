@@ -149,3 +149,23 @@ def test_node_storage(vc):
     assert modify.returncode != 0 and "can not be modified" in modify.stderr
     repair = gnt(vc, "gnt-node", "repair-storage", "node1", "file", "/x", check=False)
     assert repair.returncode != 0 and "can not be repaired" in repair.stderr
+
+
+@pytest.mark.parametrize("cli", ["ganeti", "herd"])
+def test_repair_disk_sizes(vc, cli):
+    def repair(*args):
+        if cli == "ganeti":
+            return gnt(vc, "gnt-cluster", "repair-disk-sizes", *args)
+        return vc.cmd("node1", "gnt-cluster", "repair-disk-sizes", *args)
+
+    disk_dir = vc.node_root("node2") / "srv/ganeti/file-storage/inst1"
+    (disk,) = [p for p in disk_dir.iterdir() if ".disk0" in p.name]
+    grown = 1536 if cli == "ganeti" else 2048
+    with open(disk, "r+b") as f:
+        f.truncate(grown * 1024 * 1024)
+    out = repair("inst1").stdout
+    assert f"has mismatched size, correcting: recorded" in out and f"actual {grown}" in out
+    sizes = gnt(vc, "gnt-instance", "list", "--no-headers", "--units=m", "-o", "disk.size/0",
+                "inst1").stdout.strip()
+    assert sizes == str(grown)
+    assert "mismatched" not in repair().stdout  # nothing left to correct

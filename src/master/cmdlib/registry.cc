@@ -42,6 +42,7 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_GROUP_REMOVE", GroupRemove},
       {"OP_CLUSTER_VERIFY_DISKS", ClusterVerifyDisks},
       {"OP_GROUP_VERIFY_DISKS", GroupVerifyDisks},
+      {"OP_CLUSTER_REPAIR_DISK_SIZES", ClusterRepairDiskSizes},
       {"OP_NETWORK_ADD", NetworkAdd},
       {"OP_NETWORK_REMOVE", NetworkRemove},
       {"OP_NETWORK_SET_PARAMS", NetworkSetParams},
