@@ -63,6 +63,8 @@ class Paths {
   // The first directory of the iallocator search path (Ganeti's IALLOCATOR_SEARCH_PATH).
   std::string IallocatorDir() const { return Prefixed("/usr/lib/ganeti/iallocators"); }
   std::string HooksDir() const { return ConfDir() + "/hooks"; }
+  // Commands the master may run on this node (gnt-node restricted-command).
+  std::string RestrictedCommandsDir() const { return ConfDir() + "/restricted-commands"; }
   // Per-node declared capacity of a virtual node (memory, disk, cpus).
   std::string NodeCapacityFile() const { return DataDir() + "/virtual-capacity"; }
   // Name -> address (and port) map of a virtual cluster, read before DNS.

@@ -20,6 +20,7 @@
 #include "node/hypervisor/fake_hypervisor.h"
 #include "node/instance_handlers.h"
 #include "node/master_role_handlers.h"
+#include "node/restricted_commands.h"
 #include "node/rpc_args.h"
 #include "node/ssconf.h"
 #include "node/storage/file_storage.h"
@@ -356,6 +357,10 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     if (seconds < 0) throw GenericError("test_delay: the duration must not be negative");
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     return nullptr;
+  };
+
+  handlers_["restricted_command"] = [this](const json::array& args) -> json::value {
+    return json::value(RunRestrictedCommand(paths_, StringArg(args, 0, "restricted_command")));
   };
 
   handlers_["set_watcher_pause"] = [this](const json::array& args) -> json::value {

@@ -7,7 +7,8 @@ bool IsLongRunningProcedure(std::string_view target) {
   for (const auto& p :
        {procedures::kInstanceOsAdd, procedures::kInstanceRunRename, procedures::kOsValidate,
         procedures::kOsDiagnose, procedures::kBlockdevRead, procedures::kBlockdevWrite,
-        procedures::kNodeStopMaster, procedures::kNodeStartMasterDaemons, procedures::kTestDelay}) {
+        procedures::kNodeStopMaster, procedures::kNodeStartMasterDaemons, procedures::kTestDelay,
+        procedures::kRestrictedCommand}) {
     if (p.name == target) return true;
   }
   return false;

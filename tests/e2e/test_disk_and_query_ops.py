@@ -169,3 +169,28 @@ def test_repair_disk_sizes(vc, cli):
                 "inst1").stdout.strip()
     assert sizes == str(grown)
     assert "mismatched" not in repair().stdout  # nothing left to correct
+
+
+def test_restricted_commands_and_powercycle(vc):
+    commands = vc.node_root("node2") / "etc/ganeti/restricted-commands"
+    commands.mkdir(parents=True, exist_ok=True)
+    commands.chmod(0o755)
+    script = commands / "uptime-check"
+    script.write_text("#!/bin/sh\necho all good\n")
+    script.chmod(0o755)
+    out = gnt(vc, "gnt-node", "restricted-command", "uptime-check", "node2").stdout
+    assert "Node: node2" in out and "all good" in out
+    # A node without the command, a name with a path, a command others may
+    # change: each refused with the same answer, revealing nothing more.
+    script.chmod(0o777)
+    for args in (("uptime-check", "node2"), ("uptime-check", "node3"), ("../bin/sh", "node2")):
+        refused = gnt(vc, "gnt-node", "restricted-command", *args, check=False)
+        assert refused.returncode != 0
+        assert f"Executing command '{args[0]}' failed" in refused.stdout + refused.stderr
+    script.chmod(0o755)
+
+    master = gnt(vc, "gnt-node", "powercycle", "--yes", "node1", check=False)
+    assert master.returncode != 0
+    assert "The node is the master and the force parameter was not set" in master.stderr
+    other = gnt(vc, "gnt-node", "powercycle", "--yes", "node2", check=False)
+    assert other.returncode != 0 and "Cannot powercycle node node2" in other.stderr

@@ -270,4 +270,53 @@ json::value NodeRemove(LuContext& ctx, const json::object& op) {
   return nullptr;
 }
 
+json::value RestrictedCommand(LuContext& ctx, const json::object& op) {
+  const std::string command = RequiredString(op, "command");
+  const auto names = StringListParam(op, "nodes");
+  if (names.empty()) throw OpPrereqError("No nodes given", kEcodeInval);
+  std::vector<objects::Node> nodes;
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    for (const auto& name : names) nodes.push_back(ExpandNode(d, name));
+  });
+  std::vector<std::string> uuids;
+  for (const auto& n : nodes) uuids.push_back(n.uuid);
+  std::sort(uuids.begin(), uuids.end());
+  uuids.erase(std::unique(uuids.begin(), uuids.end()), uuids.end());
+  ctx.locks.Acquire(ctx.owner, locking::Level::kNode, uuids, !BoolParam(op, "use_locking", false));
+  ctx.op.NotifyStart();
+  std::vector<const objects::Node*> targets;
+  for (const auto& n : nodes) targets.push_back(&n);
+  auto answers = ctx.rpc.CallParallel(AddressesOf(targets), rpc::procedures::kRestrictedCommand,
+                                      json::array{json::value(command)});
+  json::array result;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (answers[i].ok) {
+      result.push_back(json::array{true, answers[i].payload});
+    } else {
+      result.push_back(
+          json::array{false, json::value("Command '" + command + "' on node '" + nodes[i].name +
+                                         "' failed: " + answers[i].error)});
+    }
+  }
+  return result;
+}
+
+json::value NodePowercycle(LuContext& ctx, const json::object& op) {
+  const std::string name = RequiredString(op, "node_name");
+  const bool force = BoolParam(op, "force", false);
+  const bool master = ctx.config.Read([&](const objects::ConfigData& d) {
+    return ExpandNode(d, name).uuid == d.cluster.master_node;
+  });
+  if (master && !force) {
+    throw OpPrereqError("The node is the master and the force parameter was not set", kEcodeInval);
+  }
+  // The fake hypervisor powercycles by rebooting the machine; a virtual node
+  // shares it with the whole cluster.
+  throw OpPrereqError(
+      "Cannot powercycle node " + name +
+          ": Herd's nodes run the fake hypervisor, whose powercycle reboots the whole machine; "
+          "restart the node's daemons instead (or use its out-of-band program)",
+      kEcodeEnviron);
+}
+
 }  // namespace herd::master

@@ -35,6 +35,8 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_NODE_MODIFY_STORAGE", NodeModifyStorage},
       {"OP_REPAIR_NODE_STORAGE", RepairNodeStorage},
       {"OP_NODE_QUERYVOLS", NodeQueryvols},
+      {"OP_RESTRICTED_COMMAND", RestrictedCommand},
+      {"OP_NODE_POWERCYCLE", NodePowercycle},
       {"OP_GROUP_ADD", GroupAdd},
       {"OP_GROUP_ASSIGN_NODES", GroupAssignNodes},
       {"OP_GROUP_SET_PARAMS", GroupSetParams},
