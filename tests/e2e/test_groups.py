@@ -135,3 +135,51 @@ def test_groups_through_rapi(vc):
     wait(c.AssignGroupNodes("default", ["node4"]))
     wait(c.DeleteGroup("viarapi2"))
     assert c.GetGroups() == ["default"]
+
+
+def test_change_group_and_group_evacuation(vc):
+    # Ganeti's hail moves instances only out of groups that are N+1 happy:
+    # the source is the two-node default group.
+    vc.cmd("node1", "gnt-group", "add", "evac-dst")
+    vc.cmd("node1", "gnt-group", "assign-nodes", "evac-dst", "node3", "node4")
+    made = []
+    try:
+        for name in ("mover1", "mover2"):
+            vc.cmd("node1", "gnt-instance", "add", "-t", "diskless", "-o", "noop", "-n", "node2",
+                   name)
+            made.append(name)
+
+        def pnode(name):
+            return vc.cmd("node1", "gnt-instance", "list", "--no-headers", "-o", "pnode",
+                          name).stdout.strip()
+
+        out = ganeti_cli(vc, "gnt-instance", "change-group", "--to", "evac-dst", "mover1")
+        assert "changed group successfully" in out.stdout
+        assert pnode("mover1") in ("node3", "node4")
+        again = ganeti_cli(vc, "gnt-instance", "change-group", "--to", "evac-dst", "mover1",
+                           check=False)
+        assert again.returncode != 0
+        assert "Can't use group(s) 'evac-dst' as targets" in again.stdout + again.stderr
+
+        self_target = ganeti_cli(vc, "gnt-group", "evacuate", "--to", "default", "default",
+                                 check=False)
+        assert self_target.returncode != 0
+        assert "can not be used as a target group" in self_target.stdout + self_target.stderr
+
+        # An instance whose disks cannot move fails the evacuation, as in Ganeti.
+        vc.cmd("node1", "gnt-instance", "add", "-t", "file", "--disk", "0:size=1G", "-o",
+               "noop", "-n", "node2", "stuck")
+        made.append("stuck")
+        stuck = ganeti_cli(vc, "gnt-group", "evacuate", "--to", "evac-dst", "default",
+                           check=False)
+        assert stuck.returncode != 0
+        assert "Unable to evacuate instances stuck" in stuck.stdout + stuck.stderr
+        vc.cmd("node1", "gnt-instance", "remove", "-f", "stuck")
+        made.remove("stuck")
+
+        out = ganeti_cli(vc, "gnt-group", "evacuate", "--to", "evac-dst", "default")
+        assert "All instances evacuated successfully." in out.stdout
+        assert pnode("mover2") in ("node3", "node4")
+    finally:
+        for name in made:
+            vc.cmd("node1", "gnt-instance", "remove", "-f", name, check=False)

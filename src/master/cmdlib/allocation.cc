@@ -151,6 +151,38 @@ auto WithSnapshot(LuContext& ctx, Fn&& fn) {
 
 }  // namespace
 
+namespace {
+
+// Ganeti's LoadNodeEvacResult: any instance left behind fails the whole
+// evacuation; otherwise the moves are listed and the jobs handed on.
+std::vector<std::vector<std::string>> JobsOfEvacuation(LuContext& ctx,
+                                                       const ia::EvacuationResult& result,
+                                                       bool show_nodes) {
+  if (!result.failed.empty()) {
+    std::string reasons;
+    for (const auto& f : result.failed) {
+      reasons += (reasons.empty() ? "" : ", ") + f.instance + " (" + f.reason.value_or("") + ")";
+    }
+    ctx.Feedback("Warning: Unable to evacuate instances " + reasons);
+    throw OpExecError("Unable to evacuate instances " + reasons);
+  }
+  if (!result.moved.empty()) {
+    std::string moves;
+    for (const auto& m : result.moved) {
+      std::string to = m.group;
+      if (show_nodes) {
+        to.clear();
+        for (const auto& n : m.nodes) to += (to.empty() ? "" : ", ") + n;
+      }
+      moves += (moves.empty() ? "" : ", ") + m.instance + " (to " + to + ")";
+    }
+    ctx.Feedback("Instances to be moved: " + moves);
+  }
+  return result.jobs;
+}
+
+}  // namespace
+
 std::string AllocatorName(LuContext& ctx, const std::string& requested) {
   if (!requested.empty() && requested != ".") return requested;
   return ctx.config.Read([](const objects::ConfigData& d) { return d.cluster.default_iallocator; });
@@ -338,12 +370,20 @@ std::vector<std::vector<std::string>> EvacuationPlan(LuContext& ctx, const std::
     ia::NodeEvacuateRequest evac{instances, mode, ignore_soft_errors};
     ia::Request request = evac;
     auto live = GatherLive(ctx, config, request, reserved);
-    auto result = ia::NodeEvacuate(MakeAllocator(ctx, allocator), config, live, evac);
-    for (const auto& f : result.failed) {
-      ctx.Feedback("Instance " + f.instance + " cannot be evacuated" +
-                   (f.reason ? ": " + *f.reason : std::string()));
-    }
-    return result.jobs;
+    return JobsOfEvacuation(
+        ctx, ia::NodeEvacuate(MakeAllocator(ctx, allocator), config, live, evac), true);
+  });
+}
+
+std::vector<std::vector<std::string>> ChangeGroupPlan(
+    LuContext& ctx, const std::string& allocator, const std::vector<std::string>& instances,
+    const std::vector<std::string>& target_groups) {
+  return WithSnapshot(ctx, [&](const objects::ConfigData& config, const Reserved& reserved) {
+    ia::ChangeGroupRequest change{instances, target_groups};
+    ia::Request request = change;
+    auto live = GatherLive(ctx, config, request, reserved);
+    return JobsOfEvacuation(
+        ctx, ia::ChangeGroup(MakeAllocator(ctx, allocator), config, live, change), false);
   });
 }
 

@@ -50,6 +50,12 @@ std::vector<std::vector<std::string>> EvacuationPlan(LuContext& ctx, const std::
                                                      const std::string& mode,
                                                      bool ignore_soft_errors);
 
+// Jobs that move `instances` to other node groups (`target_groups`, names
+// or uuids; empty: any other), as the allocator plans them ("change-group").
+std::vector<std::vector<std::string>> ChangeGroupPlan(
+    LuContext& ctx, const std::string& allocator, const std::vector<std::string>& instances,
+    const std::vector<std::string>& target_groups);
+
 // OP_TEST_ALLOCATOR: the allocator's input document for `request` when
 // `allocator` is empty (direction "in"), else that allocator's answer to
 // it, unchecked (direction "out").

@@ -23,6 +23,8 @@ boost::json::value GroupRename(LuContext& ctx, const boost::json::object& op);
 boost::json::value GroupRemove(LuContext& ctx, const boost::json::object& op);
 boost::json::value ClusterVerifyDisks(LuContext& ctx, const boost::json::object& op);
 boost::json::value GroupVerifyDisks(LuContext& ctx, const boost::json::object& op);
+// Jobs moving the group's instances to other groups (group_evacuate.cc).
+boost::json::value GroupEvacuate(LuContext& ctx, const boost::json::object& op);
 // [[instance, disk index, "size", MiB]...] of the disks whose recorded size was corrected.
 boost::json::value ClusterRepairDiskSizes(LuContext& ctx, const boost::json::object& op);
 

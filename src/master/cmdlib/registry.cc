@@ -44,6 +44,8 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_GROUP_REMOVE", GroupRemove},
       {"OP_CLUSTER_VERIFY_DISKS", ClusterVerifyDisks},
       {"OP_GROUP_VERIFY_DISKS", GroupVerifyDisks},
+      {"OP_GROUP_EVACUATE", GroupEvacuate},
+      {"OP_INSTANCE_CHANGE_GROUP", InstanceChangeGroup},
       {"OP_CLUSTER_REPAIR_DISK_SIZES", ClusterRepairDiskSizes},
       {"OP_NETWORK_ADD", NetworkAdd},
       {"OP_NETWORK_REMOVE", NetworkRemove},
