@@ -194,3 +194,31 @@ def test_restricted_commands_and_powercycle(vc):
     assert "The node is the master and the force parameter was not set" in master.stderr
     other = gnt(vc, "gnt-node", "powercycle", "--yes", "node2", check=False)
     assert other.returncode != 0 and "Cannot powercycle node node2" in other.stderr
+
+
+def test_recreate_and_replace_disks(vc):
+    vc.cmd("node1", "gnt-instance", "add", "-t", "file", "--disk", "0:size=1G", "-o", "noop",
+           "-n", "node3", "--no-start", "lost1")
+    try:
+        disk_dir = vc.node_root("node3") / "srv/ganeti/file-storage/lost1"
+        (disk,) = list(disk_dir.iterdir())
+        exists = gnt(vc, "gnt-instance", "recreate-disks", "lost1", check=False)
+        assert exists.returncode != 0 and "already exists" in exists.stdout + exists.stderr
+        disk.unlink()
+        gnt(vc, "gnt-instance", "recreate-disks", "lost1")
+        assert disk.exists() and disk.stat().st_size == 1024 * 1024 * 1024
+        # Onto another node, bigger.
+        gnt(vc, "gnt-instance", "recreate-disks", "-n", "node2", "--disk", "0:size=2G", "lost1")
+        rows = gnt(vc, "gnt-instance", "list", "--no-headers", "--units=m", "-o",
+                   "pnode,disk.size/0", "lost1").stdout.split()
+        assert rows == ["node2", "2048"]
+        moved = vc.node_root("node2") / "srv/ganeti/file-storage/lost1" / disk.name
+        assert moved.stat().st_size == 2048 * 1024 * 1024
+        gnt(vc, "gnt-instance", "start", "lost1")
+        running = gnt(vc, "gnt-instance", "recreate-disks", "lost1", check=False)
+        assert running.returncode != 0 and "is running, cannot recreate disks" in running.stderr
+        replace = gnt(vc, "gnt-instance", "replace-disks", "-p", "lost1", check=False)
+        assert replace.returncode != 0
+        assert "Can only run replace disks for DRBD8-based instances" in replace.stderr
+    finally:
+        gnt(vc, "gnt-instance", "remove", "-f", "lost1", check=False)

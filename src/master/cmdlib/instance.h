@@ -24,6 +24,9 @@ boost::json::value InstanceGrowDisk(LuContext& ctx, const boost::json::object& o
 // [[node, iv_name, device path]...] of the primary node's disks.
 boost::json::value InstanceActivateDisks(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceDeactivateDisks(LuContext& ctx, const boost::json::object& op);
+boost::json::value InstanceReplaceDisks(LuContext& ctx, const boost::json::object& op);
+// Recreates missing disks, on the same or a new node, possibly resized.
+boost::json::value InstanceRecreateDisks(LuContext& ctx, const boost::json::object& op);
 // Jobs moving the instance to another node group (group_evacuate.cc).
 boost::json::value InstanceChangeGroup(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceQueryData(LuContext& ctx, const boost::json::object& op);

@@ -72,6 +72,8 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_INSTANCE_GROW_DISK", InstanceGrowDisk},
       {"OP_INSTANCE_ACTIVATE_DISKS", InstanceActivateDisks},
       {"OP_INSTANCE_DEACTIVATE_DISKS", InstanceDeactivateDisks},
+      {"OP_INSTANCE_REPLACE_DISKS", InstanceReplaceDisks},
+      {"OP_INSTANCE_RECREATE_DISKS", InstanceRecreateDisks},
       {"OP_OS_DIAGNOSE", OsDiagnose},
       {"OP_INSTANCE_QUERY_DATA", InstanceQueryData},
       {"OP_INSTANCE_CONSOLE", InstanceConsole},
