@@ -15,6 +15,7 @@
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/json.h"
+#include "base/process.h"
 #include "base/watcher_pause.h"
 #include "node/capacity.h"
 #include "node/hypervisor/fake_hypervisor.h"
@@ -361,6 +362,24 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
 
   handlers_["restricted_command"] = [this](const json::array& args) -> json::value {
     return json::value(RunRestrictedCommand(paths_, StringArg(args, 0, "restricted_command")));
+  };
+
+  // Ganeti's RunOob: "<program> <command> <node>" within `timeout` seconds;
+  // health and power-status answer JSON.
+  handlers_["run_oob"] = [](const json::array& args) -> json::value {
+    const std::string program = StringArg(args, 0, "run_oob");
+    const std::string command = StringArg(args, 1, "run_oob");
+    const std::string node = StringArg(args, 2, "run_oob");
+    const int timeout = static_cast<int>(ToInt(Arg(args, 3, "run_oob"), "timeout"));
+    const CommandResult result = RunCommand({program, command, node}, {}, "", timeout);
+    if (result.failed()) {
+      throw GenericError("'" + program + "' failed with exit code " +
+                         std::to_string(result.exit_code) + "; output: " + result.output);
+    }
+    if (command == "health" || command == "power-status") {
+      return ParseJson(result.output, "out-of-band program output");
+    }
+    return nullptr;
   };
 
   handlers_["set_watcher_pause"] = [this](const json::array& args) -> json::value {

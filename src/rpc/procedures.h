@@ -56,6 +56,7 @@ inline constexpr Procedure kOsDiagnose{"os_diagnose", kTimeoutFast};
 inline constexpr Procedure kExportList{"export_list", kTimeoutFast};
 inline constexpr Procedure kStorageList{"storage_list", kTimeoutNormal};
 inline constexpr Procedure kRestrictedCommand{"restricted_command", kTimeoutNormal};
+inline constexpr Procedure kRunOob{"run_oob", kTimeoutNormal};
 inline constexpr Procedure kSetWatcherPause{"set_watcher_pause", kTimeoutFast};
 inline constexpr Procedure kTestDelay{"test_delay", kTimeoutNormal};
 inline constexpr Procedure kNodeActivateMasterIp{"node_activate_master_ip", kTimeoutFast};

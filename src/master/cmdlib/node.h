@@ -17,6 +17,8 @@ boost::json::value NodeEvacuate(LuContext& ctx, const boost::json::object& op);
 // [[ok, output or error]...] per node (gnt-node restricted-command).
 boost::json::value RestrictedCommand(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodePowercycle(LuContext& ctx, const boost::json::object& op);
+// Out-of-band commands (oob.cc): [[[status, node], [status, payload]]...].
+boost::json::value OobCommand(LuContext& ctx, const boost::json::object& op);
 // Storage units (node_storage.cc).
 boost::json::value NodeQueryStorage(LuContext& ctx, const boost::json::object& op);
 boost::json::value NodeModifyStorage(LuContext& ctx, const boost::json::object& op);

@@ -37,6 +37,7 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_NODE_QUERYVOLS", NodeQueryvols},
       {"OP_RESTRICTED_COMMAND", RestrictedCommand},
       {"OP_NODE_POWERCYCLE", NodePowercycle},
+      {"OP_OOB_COMMAND", OobCommand},
       {"OP_GROUP_ADD", GroupAdd},
       {"OP_GROUP_ASSIGN_NODES", GroupAssignNodes},
       {"OP_GROUP_SET_PARAMS", GroupSetParams},

@@ -14,6 +14,7 @@
 #include "master/query/instance_queries.h"
 #include "master/query/network_queries.h"
 #include "objects/config_data.h"
+#include "objects/params.h"
 #include "query/query_result.h"
 
 namespace herd::master {
@@ -159,8 +160,16 @@ const FieldTable<NodeRow>& NodeFields() {
           cfg([](const NodeRow& r) { return json::value(Strings(r.primaries)); }));
     t.Add("sinst_list", "SecInstances", q::kOther, "List of instances with this node as secondary",
           cfg([](const NodeRow& r) { return json::value(Strings(r.secondaries)); }));
+    // As Ganeti: known only for nodes with an out-of-band program.
     t.Add("powered", "Powered", q::kBool, "Whether node is thought to be powered on",
-          [](const NodeRow&) { return FieldValue::Status(ResultStatus::kUnavail); });
+          [](const NodeRow& r) {
+            const json::object params = objects::FilledNodeParams(*r.config, *r.node);
+            const auto* program = params.if_contains("oob_program");
+            if (!program || !program->is_string() || program->get_string().empty()) {
+              return FieldValue::Status(ResultStatus::kUnavail);
+            }
+            return FieldValue::Of(r.node->powered);
+          });
     struct LiveField {
       const char *name, *title, *kind, *key, *doc;
     };
