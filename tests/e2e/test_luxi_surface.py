@@ -110,3 +110,18 @@ def test_cluster_and_extstorage_resources(vc):
     assert luxi_ok(vc, "Query", "extstorage", ["name", "node_status"], None)["data"] == []
     assert "Unknown opcode" not in ganeti_cli(vc, "gnt-cluster", "search-tags", "x",
                                               check=False).stderr
+
+
+def test_os_resource_and_hidden_oses(vc):
+    rows = luxi_ok(vc, "Query", "os", ["name", "valid", "hidden", "variants"], None)["data"]
+    by_name = {r[0][1]: [c[1] for c in r[1:]] for r in rows}
+    assert by_name["image"] == [True, False, ["default", "minimal"]]
+    assert by_name["noop"][:2] == [True, False]
+    ganeti_cli(vc, "gnt-os", "modify", "--hidden=yes", "noop")
+    try:
+        assert "noop" not in ganeti_cli(vc, "gnt-os", "list", "--no-headers").stdout.split()
+        hidden = luxi_ok(vc, "Query", "os", ["name"], ["=", "hidden", True])["data"]
+        assert hidden == [[[0, "noop"]]]
+    finally:
+        ganeti_cli(vc, "gnt-os", "modify", "--hidden=no", "noop")
+    assert "noop" in ganeti_cli(vc, "gnt-os", "list", "--no-headers").stdout.split()

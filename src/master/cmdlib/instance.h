@@ -1,8 +1,11 @@
 // Logical units for instances and OS definitions.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <string>
+#include <vector>
 
 #include "master/cmdlib/lu_context.h"
 
@@ -32,5 +35,15 @@ boost::json::value InstanceChangeGroup(LuContext& ctx, const boost::json::object
 boost::json::value InstanceQueryData(LuContext& ctx, const boost::json::object& op);
 boost::json::value InstanceConsole(LuContext& ctx, const boost::json::object& op);
 boost::json::value OsDiagnose(LuContext& ctx, const boost::json::object& op);
+
+// An OS definition as the nodes report it, merged as Ganeti merges it.
+struct OsRow {
+  std::string name;
+  bool valid = true, hidden = false, blacklisted = false, trusted = true;
+  boost::json::array variants, parameters, api_versions;
+  boost::json::object node_status, os_hvp, osparams;
+};
+// Asks every online vm-capable node for its OSes (the "os" query resource).
+std::vector<OsRow> CollectOses(rpc::NodeRpcClient& rpc, const ConfigStore& config);
 
 }  // namespace herd::master

@@ -6,6 +6,7 @@
 #include "base/json.h"
 #include "master/cmdlib/common.h"
 #include "master/cmdlib/instance.h"
+#include "master/query/resource_queries.h"
 
 namespace herd::master {
 namespace {
@@ -31,27 +32,10 @@ bool Listed(const std::vector<std::string>& list, const std::string& name) {
 
 }  // namespace
 
-json::value OsDiagnose(LuContext& ctx, const json::object& op) {
-  std::vector<std::string> fields;
-  if (auto it = op.find("output_fields"); it != op.end() && it->value().is_array()) {
-    fields = Strings(it->value());
-  }
-  if (fields.empty()) throw OpPrereqError("No output fields requested", kEcodeInval);
-  static const std::set<std::string> known{
-      "name",   "valid",  "variants", "parameters", "api_versions", "blacklisted",
-      "hidden", "os_hvp", "osparams", "trusted",    "node_status"};
-  for (const auto& f : fields) {
-    if (!known.count(f)) throw OpPrereqError("Unknown output fields selected: " + f, kEcodeInval);
-  }
-  std::vector<std::string> names;
-  if (auto it = op.find("names"); it != op.end() && it->value().is_array()) {
-    names = Strings(it->value());
-  }
-  AcquireBgl(ctx, true);
-  ctx.op.NotifyStart();
+std::vector<OsRow> CollectOses(rpc::NodeRpcClient& rpc, const ConfigStore& config) {
   std::vector<const objects::Node*> nodes;
   objects::Cluster cluster;
-  std::vector<objects::Node> node_copies = ctx.config.Read([&](const objects::ConfigData& d) {
+  std::vector<objects::Node> node_copies = config.Read([&](const objects::ConfigData& d) {
     cluster = d.cluster;
     std::vector<objects::Node> out;
     for (const auto& [u, n] : d.nodes) {
@@ -60,8 +44,7 @@ json::value OsDiagnose(LuContext& ctx, const json::object& op) {
     return out;
   });
   for (const auto& n : node_copies) nodes.push_back(&n);
-  auto results = ctx.rpc.CallParallel(AddressesOf(nodes), rpc::procedures::kOsDiagnose, {});
-
+  auto results = rpc.CallParallel(AddressesOf(nodes), rpc::procedures::kOsDiagnose, {});
   std::map<std::string, OsOnNodes> all;
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].ok) continue;  // an unreachable node says nothing of its OSes
@@ -106,40 +89,59 @@ json::value OsDiagnose(LuContext& ctx, const json::object& op) {
       }
     }
   }
-  const bool filter_usable = std::none_of(fields.begin(), fields.end(), [](const std::string& f) {
-    return f == "valid" || f == "hidden" || f == "blacklisted";
-  });
-  json::array rows;
-  for (const auto& [name, os] : all) {
-    if (!names.empty() && !Listed(names, name)) continue;
-    const bool hidden = Listed(cluster.hidden_os, name);
-    const bool blacklisted = Listed(cluster.blacklisted_os, name);
-    if (filter_usable && (!os.valid || hidden || blacklisted)) continue;
-    json::array row;
-    for (const auto& f : fields) {
-      if (f == "name") row.push_back(json::value(name));
-      if (f == "valid") row.push_back(os.valid);
-      if (f == "variants") {
-        json::array variants;
-        for (const auto& v : os.variants) variants.push_back(json::value(v));
-        row.push_back(std::move(variants));
-      }
-      if (f == "parameters") row.push_back(os.parameters);
-      if (f == "api_versions") row.push_back(os.api_versions);
-      if (f == "blacklisted") row.push_back(blacklisted);
-      if (f == "hidden") row.push_back(hidden);
-      if (f == "trusted") row.push_back(os.trusted);
-      if (f == "node_status") row.push_back(os.node_status);
-      if (f == "os_hvp" || f == "osparams") {
-        const auto& source = f == "os_hvp" ? cluster.os_hvp : cluster.osparams;
-        json::object one;
-        if (auto it = source.find(name); it != source.end()) one[name] = it->value();
-        row.push_back(one);
-      }
+  std::vector<OsRow> rows;
+  for (auto& [name, os] : all) {
+    OsRow row;
+    row.name = name;
+    row.valid = os.valid;
+    row.trusted = os.trusted;
+    row.node_status = std::move(os.node_status);
+    for (const auto& v : os.variants) row.variants.emplace_back(v);
+    row.parameters = std::move(os.parameters);
+    row.api_versions = std::move(os.api_versions);
+    row.hidden = Listed(cluster.hidden_os, name);
+    row.blacklisted = Listed(cluster.blacklisted_os, name);
+    if (auto it = cluster.os_hvp.find(name); it != cluster.os_hvp.end()) {
+      row.os_hvp[name] = it->value();
+    }
+    if (auto it = cluster.osparams.find(name); it != cluster.osparams.end()) {
+      row.osparams[name] = it->value();
     }
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+json::value OsDiagnose(LuContext& ctx, const json::object& op) {
+  std::vector<std::string> fields = StringListParam(op, "output_fields");
+  if (fields.empty()) throw OpPrereqError("No output fields requested", kEcodeInval);
+  const auto names = StringListParam(op, "names");
+  AcquireBgl(ctx, true);
+  ctx.op.NotifyStart();
+  // Ganeti's _BuildFilter: unless asked about them, invalid, hidden and
+  // blacklisted OSes are left out.
+  json::array filter{"&"};
+  if (!names.empty()) filter.push_back(AnyNameFilter("name", names));
+  for (const char* flag : {"valid", "hidden", "blacklisted"}) {
+    if (std::find(fields.begin(), fields.end(), flag) != fields.end()) continue;
+    if (std::string(flag) == "valid") {
+      filter.push_back(json::array{"?", "valid"});
+    } else {
+      filter.push_back(json::array{"!", json::array{"?", flag}});
+    }
+  }
+  const QuerySources sources{ctx.paths, ctx.config, ctx.rpc, nullptr, ctx.locks};
+  const json::value definitions = RunFieldsQuery("os", fields);
+  for (const auto& d : definitions.as_object().at("fields").as_array()) {
+    if (d.as_object().at("kind") == "unknown") {
+      throw OpPrereqError(
+          "Unknown output fields selected: " + std::string(d.as_object().at("name").as_string()),
+          kEcodeInval);
+    }
+  }
+  return PlainRows(RunResourceQuery(
+      QueryRequest{"os", fields, filter.size() > 1 ? json::value(filter) : json::value()},
+      sources));
 }
 
 }  // namespace herd::master

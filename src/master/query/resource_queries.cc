@@ -13,6 +13,7 @@
 #include "master/query/cluster_queries.h"
 #include "master/query/instance_queries.h"
 #include "master/query/network_queries.h"
+#include "master/query/os_queries.h"
 #include "objects/config_data.h"
 #include "objects/params.h"
 #include "query/query_result.h"
@@ -457,6 +458,7 @@ json::value RunResourceQuery(const QueryRequest& request, const QuerySources& so
   if (r == "extstorage") return QueryExtStorage(request);
   if (r == "filter") return QueryFilters(request, sources.config);
   if (r == "network") return QueryNetworks(request, sources.config);
+  if (r == "os") return QueryOses(request, sources.config, sources.rpc);
   throw OpPrereqError("Resource type '" + request.resource + "' unknown", kEcodeInval);
 }
 
@@ -485,6 +487,7 @@ json::value RunFieldsQuery(const std::string& resource, const std::vector<std::s
   if (auto other = ClusterResourceFields(resource, fields)) return *other;
   if (resource == "filter") return FilterFields(fields);
   if (resource == "network") return NetworkFields(fields);
+  if (resource == "os") return OsFields(fields);
   throw OpPrereqError("Resource type '" + resource + "' unknown", kEcodeInval);
 }
 
