@@ -65,6 +65,7 @@ RapiService::RapiService(const Paths& paths, bool require_authentication)
   AddClusterResources(router_);
   AddNodeResources(router_);
   AddInstanceResources(router_);
+  AddNetworkResources(router_);
 }
 
 net::HttpResponse RapiService::Handle(const net::HttpRequest& http) {

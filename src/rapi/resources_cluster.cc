@@ -24,8 +24,8 @@ const std::vector<std::string> kGroupFields{"alloc_policy", "name",
                                             "tags"};
 const std::vector<std::string> kOsFieldsBulk{
     "name", "valid", "variants", "parameters", "api_versions", "blacklisted", "hidden", "trusted"};
-const std::vector<std::string> kQueryResources{"cluster", "export",  "group", "instance", "job",
-                                               "lock",    "network", "node",  "os"};
+const std::vector<std::string> kQueryResources{"cluster", "export", "filter",  "group", "instance",
+                                               "job",     "lock",   "network", "node",  "os"};
 
 json::array Strings(const std::vector<std::string>& v) {
   json::array a;
@@ -66,7 +66,7 @@ void CheckQueryResource(const std::string& resource) {
       kQueryResources.end()) {
     throw HttpError(400, "Resource type '" + resource +
                              "' is not queryable (one of: cluster, "
-                             "export, group, instance, job, lock, "
+                             "export, filter, group, instance, job, lock, "
                              "network, node, os)");
   }
 }

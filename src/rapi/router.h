@@ -38,6 +38,7 @@ class Router {
 void AddClusterResources(Router& router);
 void AddNodeResources(Router& router);
 void AddInstanceResources(Router& router);
+void AddNetworkResources(Router& router);
 
 // The write handlers for GET, PUT, POST, DELETE in one place.
 inline MethodHandler Read(ResourceHandler h) { return {std::move(h), false}; }

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from herd_e2e import GANETI_SHARE, ganeti_cli, require, temporary_cluster
+from herd_e2e import GANETI_SHARE, ganeti_cli, rapi_client, require, temporary_cluster
 
 try:
     from ganeti.rapi import client as rc
@@ -106,16 +106,6 @@ def test_unallocable_group_gets_no_instances(vc):
     assert out.split() == ["default", "grp0,grp1,grp2,grp3"]
     herd(vc, "assign-nodes", "default", "node1", "node2")
     herd(vc, "remove", "closed")
-
-
-def rapi_client(vc):
-    users = (vc.node_root("node1") / "var/lib/ganeti/rapi/users").read_text()
-    password = re.search(r"^admin (\S+)", users, re.M).group(1)
-    for line in (vc.path / "hosts").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[1] == "node1":
-            return rc.GanetiRapiClient(parts[0], port=5080, username="admin", password=password)
-    raise AssertionError("node1 not in the hosts file")
 
 
 def test_groups_through_rapi(vc):

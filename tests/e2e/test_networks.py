@@ -4,7 +4,7 @@ checks and warnings, tags, dry runs; both programs print the same."""
 
 import pytest
 
-from herd_e2e import GANETI_SHARE, ganeti_cli, require, temporary_cluster
+from herd_e2e import GANETI_SHARE, ganeti_cli, rapi_client, require, temporary_cluster
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +140,34 @@ def test_instance_nics_draw_addresses_from_connected_networks(vc):
         gnt("disconnect", "pooled", "default", check=False)
         gnt("remove", "pooled", check=False)
         gnt("remove", "lonely", check=False)
+
+
+def test_networks_and_filters_through_rapi(vc):
+    c = rapi_client(vc)
+
+    def wait(job):
+        assert c.WaitForJobCompletion(job, period=0.2, retries=500), c.GetJobStatus(job)
+
+    wait(c.CreateNetwork("viarapi", "10.20.30.0/24", gateway="10.20.30.1",
+                         add_reserved_ips="10.20.30.9", tags="t1"))
+    assert "viarapi" in c.GetNetworks()
+    network = c.GetNetwork("viarapi")
+    assert network["gateway"] == "10.20.30.1" and network["free_count"] == 252
+    assert network["tags"] == ["t1"]
+    wait(c.ConnectNetwork("viarapi", "rack2", "routed", "rt0"))
+    assert c.GetNetwork("viarapi")["group_list"] == [["rack2", "routed", "rt0", ""]]
+    wait(c.ModifyNetwork("viarapi", mac_prefix="aa:bb:01"))
+    assert c.GetNetwork("viarapi")["mac_prefix"] == "aa:bb:01"
+    wait(c.DisconnectNetwork("viarapi", "rack2"))
+    wait(c.DeleteNetwork("viarapi"))
+    assert "viarapi" not in c.GetNetworks()
+
+    uuid = c.AddFilter(priority=3, predicates=[["opcode", ["=", "OP_ID", "OP_TEST_DELAY"]]],
+                       action="PAUSE", reason_trail=[])
+    assert uuid in c.GetFilters()
+    rule = c.GetFilter(uuid)
+    assert rule["priority"] == 3 and rule["action"] == "PAUSE"
+    c.ReplaceFilter(uuid, priority=3, predicates=[], action="ACCEPT", reason_trail=[])
+    assert c.GetFilter(uuid)["action"] == "ACCEPT"
+    c.DeleteFilter(uuid)
+    assert c.GetFilters() == []
