@@ -394,4 +394,19 @@ json::array UriList(const std::vector<std::string>& names, const std::string& pa
   return out;
 }
 
+json::value CollectionGet(const RapiRequest& req, const std::string& resource,
+                          const std::vector<std::string>& fields, const std::string& name_field,
+                          const std::string& pattern, const char* id_key) {
+  if (req.Bulk()) {
+    json::array out;
+    for (const auto& row : QueryRows(req, resource, fields)) out.push_back(ZipFields(fields, row));
+    return out;
+  }
+  std::vector<std::string> names;
+  for (const auto& row : QueryRows(req, resource, {name_field})) {
+    names.emplace_back(row[0].as_string());
+  }
+  return UriList(names, pattern, id_key);
+}
+
 }  // namespace herd::rapi

@@ -66,5 +66,11 @@ boost::json::object ZipFields(const std::vector<std::string>& fields,
 // [{"id": name, "uri": "/2/<kind>/name"}, ...] as Ganeti's BuildUriList.
 boost::json::array UriList(const std::vector<std::string>& names, const std::string& pattern,
                            const char* id_key = "id");
+// GET of a collection: with ?bulk=1 every item's `fields`, else the URI
+// list of the items named by `name_field` (the first of `fields` need not be it).
+boost::json::value CollectionGet(const RapiRequest& req, const std::string& resource,
+                                 const std::vector<std::string>& fields,
+                                 const std::string& name_field, const std::string& pattern,
+                                 const char* id_key = "id");
 
 }  // namespace herd::rapi

@@ -234,18 +234,7 @@ void AddClusterResources(Router& r) {
                                                           {{"name", "group_name"}})});
            })},
           {"GET", Read([](const RapiRequest& req) -> json::value {
-             if (req.Bulk()) {
-               json::array out;
-               for (const auto& row : QueryRows(req, "group", kGroupFields)) {
-                 out.push_back(ZipFields(kGroupFields, row));
-               }
-               return out;
-             }
-             std::vector<std::string> names;
-             for (const auto& row : QueryRows(req, "group", {"name"})) {
-               names.emplace_back(row[0].as_string());
-             }
-             return UriList(names, "/2/groups/%s", "name");
+             return CollectionGet(req, "group", kGroupFields, "name", "/2/groups/%s", "name");
            })}}});
   r.Add({"/2/groups/*/modify",
          {{"PUT", Write([](const RapiRequest& req) {

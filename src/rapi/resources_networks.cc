@@ -51,18 +51,7 @@ void AddNetworkResources(Router& r) {
                                                           {{"dry_run", req.DryRun()}})});
            })},
           {"GET", Read([](const RapiRequest& req) -> json::value {
-             if (req.Bulk()) {
-               json::array out;
-               for (const auto& row : QueryRows(req, "network", kNetworkFields)) {
-                 out.push_back(ZipFields(kNetworkFields, row));
-               }
-               return out;
-             }
-             std::vector<std::string> names;
-             for (const auto& row : QueryRows(req, "network", {"name"})) {
-               names.emplace_back(row[0].as_string());
-             }
-             return UriList(names, "/2/networks/%s", "name");
+             return CollectionGet(req, "network", kNetworkFields, "name", "/2/networks/%s", "name");
            })}}});
   for (const auto& [path, op_id] : std::initializer_list<std::pair<const char*, const char*>>{
            {"/2/networks/*/connect", "OP_NETWORK_CONNECT"},
@@ -94,18 +83,7 @@ void AddNetworkResources(Router& r) {
              return Luxi(req, "ReplaceFilter", WithFirst(nullptr, FilterArgs(req)));
            })},
           {"GET", Read([](const RapiRequest& req) -> json::value {
-             if (req.Bulk()) {
-               json::array out;
-               for (const auto& row : QueryRows(req, "filter", kFilterFields)) {
-                 out.push_back(ZipFields(kFilterFields, row));
-               }
-               return out;
-             }
-             std::vector<std::string> uuids;
-             for (const auto& row : QueryRows(req, "filter", {"uuid"})) {
-               uuids.emplace_back(row[0].as_string());
-             }
-             return UriList(uuids, "/2/filters/%s", "uuid");
+             return CollectionGet(req, "filter", kFilterFields, "uuid", "/2/filters/%s", "uuid");
            })}}});
   r.Add({"/2/filters/*",
          {{"PUT", Write([](const RapiRequest& req) {

@@ -42,18 +42,7 @@ std::string RoleName(const std::string& letter) {
 
 void AddNodeResources(Router& r) {
   r.Add({"/2/nodes", {{"GET", Read([](const RapiRequest& req) -> json::value {
-                         if (req.Bulk()) {
-                           json::array out;
-                           for (const auto& row : QueryRows(req, "node", kNodeFields)) {
-                             out.push_back(ZipFields(kNodeFields, row));
-                           }
-                           return out;
-                         }
-                         std::vector<std::string> names;
-                         for (const auto& row : QueryRows(req, "node", {"name"})) {
-                           names.emplace_back(row[0].as_string());
-                         }
-                         return UriList(names, "/2/nodes/%s");
+                         return CollectionGet(req, "node", kNodeFields, "name", "/2/nodes/%s");
                        })}}});
   r.Add({"/2/nodes/*", {{"GET", Read([](const RapiRequest& req) -> json::value {
                            return ZipFields(kNodeFields, OneNode(req, kNodeFields));
