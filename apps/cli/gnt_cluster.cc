@@ -290,6 +290,34 @@ class RepairDiskSizes : public Command {
   JobOptions job_;
 };
 
+class Rename : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("new_name", name_, "New cluster name")->required();
+    app.add_flag("-f,--force", force_, "Do not ask for confirmation");
+    AddSubmitOptions(app, job_, false);
+  }
+  int Run() override {
+    const json::value current =
+        Master().Call("QueryConfigValues", json::array{json::array{"cluster_name"}});
+    const std::string old_name(current.as_array()[0].as_string());
+    if (!force_ &&
+        !AskUser("This will rename the cluster from '" + old_name + "' to '" + name_ +
+                 "'. If you are connected over the network to the cluster name, the operation "
+                 "is very dangerous as the IP address will be removed from the node and the "
+                 "change may not go through. Continue?")) {
+      return kExitFailure;
+    }
+    SendJob(job_, {json::object{{"OP_ID", "OP_CLUSTER_RENAME"}, {"name", name_}}});
+    return kExitSuccess;
+  }
+
+ private:
+  std::string name_;
+  bool force_ = false;
+  JobOptions job_;
+};
+
 class GetMaster : public Command {
  public:
   void Declare(CLI::App&) override {}
@@ -659,6 +687,7 @@ int main(int argc, char** argv) {
       Entry<Verify>("verify", "Verify the cluster"),
       Entry<VerifyDisks>("verify-disks", "Check the cluster's disks and activate those needed"),
       Entry<RepairDiskSizes>("repair-disk-sizes", "Updates mismatches in recorded disk sizes"),
+      Entry<Rename>("rename", "Rename the cluster"),
       Entry<GetMaster>("getmaster", "Show the master node"),
       Entry<MasterFailover>("master-failover", "Makes the current node the master",
                             {"masterfailover"}),

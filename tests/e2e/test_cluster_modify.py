@@ -1,7 +1,9 @@
-"""gnt-cluster modify (OP_CLUSTER_SET_PARAMS) through Debian's Python
+"""gnt-cluster modify (OP_CLUSTER_SET_PARAMS) and rename through Debian's Python
 gnt-cluster (unchanged) and Herd's: parameters change and show in the
 cluster's info, Ganeti's checks refuse what cannot be, dry runs change
 nothing."""
+
+import time
 
 import pytest
 
@@ -88,3 +90,35 @@ def test_candidate_pool_growth_promotes_nodes(vc):
     listed = vc.cmd("node1", "gnt-node", "list", "--no-headers", "-o", "name,master_candidate")
     after = dict(line.split() for line in listed.stdout.splitlines())
     assert after == {"node1": "Y", "node2": "Y", "node3": "Y", "node4": "Y"}
+
+
+@pytest.mark.parametrize("cli", ["ganeti", "herd"])
+def test_rename(vc, cli):
+    def rename(name, check=True):
+        if cli == "ganeti":
+            return ganeti_cli(vc, "gnt-cluster", "rename", "-f", name, check=check)
+        return vc.cmd("node1", "gnt-cluster", "rename", "-f", name, check=check)
+
+    same = rename("cluster", check=False)
+    assert same.returncode != 0
+    assert "Neither the name nor the IP address of the cluster has changed" in same.stderr
+    unknown = rename("nosuch-cluster-name", check=False)
+    assert unknown.returncode != 0 and "nosuch-cluster-name" in unknown.stderr
+    # A virtual cluster's names live in its hosts file: the new name at the same address.
+    hosts = vc.path / "hosts"
+    address = next(line.split()[0] for line in hosts.read_text().splitlines()
+                   if line.split()[1:2] == ["cluster"])
+    new_name = f"prod-{cli}"
+    with open(hosts, "a") as f:
+        f.write(f"{address} {new_name}\n")
+    rename(new_name)
+    try:
+        assert info(vc)["name"] == new_name
+        ssconf = vc.node_root("node2") / "var/lib/ganeti/ssconf_cluster_name"
+        deadline = time.monotonic() + 10
+        while ssconf.read_text().strip() != new_name and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ssconf.read_text().strip() == new_name
+    finally:
+        rename("cluster")
+    assert info(vc)["name"] == "cluster"

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "base/errors.h"
+#include "base/hosts.h"
 #include "base/json.h"
 #include "master/cmdlib/common.h"
 
@@ -453,6 +454,58 @@ json::value ClusterDeactivateMasterIp(LuContext& ctx, const json::object&) {
 json::value ClusterPostInit(LuContext& ctx, const json::object&) {
   ctx.op.NotifyStart();
   return true;
+}
+
+json::value ClusterRename(LuContext& ctx, const json::object& op) {
+  const std::string name = RequiredString(op, "name");
+  AcquireBgl(ctx, false);
+  const std::string new_ip = ResolveHostOrThrow(ctx.paths, name);
+  const auto [old_name, old_ip] = ctx.config.Read([](const objects::ConfigData& d) {
+    return std::make_pair(d.cluster.cluster_name, d.cluster.master_ip);
+  });
+  if (name == old_name && new_ip == old_ip) {
+    throw OpPrereqError("Neither the name nor the IP address of the cluster has changed",
+                        kEcodeInval);
+  }
+  if (new_ip != old_ip) {
+    // As Ganeti: the new address must be free, not a node's or another host's.
+    const bool reachable = ctx.config.Read([&](const objects::ConfigData& d) {
+      return std::any_of(d.nodes.begin(), d.nodes.end(),
+                         [&](const auto& n) { return n.second.primary_ip == new_ip; });
+    });
+    if (reachable) {
+      throw OpPrereqError(
+          "The given cluster IP address (" + new_ip + ") is reachable on the network",
+          kEcodeNotUnique);
+    }
+  }
+  ctx.op.NotifyStart();
+  SetMasterIpActive(ctx, false);
+  try {
+    ctx.Commit([&](ConfigTxn& txn) {
+      auto& cluster = txn.MutableCluster();
+      cluster.cluster_name = name;
+      cluster.master_ip = new_ip;
+    });
+  } catch (...) {
+    try {
+      SetMasterIpActive(ctx, true);
+    } catch (const GanetiError& e) {
+      ctx.Feedback(std::string("Warning: Could not re-enable the master role on the master, "
+                               "please restart manually: ") +
+                   (e.args().empty() ? e.what() : e.args()[0]));
+    }
+    throw;
+  }
+  ctx.services.ScheduleSsconfDistribution();
+  try {
+    SetMasterIpActive(ctx, true);
+  } catch (const GanetiError& e) {
+    ctx.Feedback(std::string("Warning: Could not re-enable the master role on the master, "
+                             "please restart manually: ") +
+                 (e.args().empty() ? e.what() : e.args()[0]));
+  }
+  return json::value(name);
 }
 
 }  // namespace herd::master

@@ -20,6 +20,8 @@ boost::json::value ClusterActivateMasterIp(LuContext& ctx, const boost::json::ob
 boost::json::value ClusterDeactivateMasterIp(LuContext& ctx, const boost::json::object& op);
 // Run once after `gnt-cluster init` (Ganeti's post-init hooks): true.
 boost::json::value ClusterPostInit(LuContext& ctx, const boost::json::object& op);
+// OP_CLUSTER_RENAME: the new name (it must resolve; its address becomes the master IP).
+boost::json::value ClusterRename(LuContext& ctx, const boost::json::object& op);
 // OP_CLUSTER_SET_PARAMS.
 boost::json::value ClusterSetParams(LuContext& ctx, const boost::json::object& op);
 }  // namespace herd::master
