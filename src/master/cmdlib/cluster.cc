@@ -437,6 +437,16 @@ void SetMasterIpActive(LuContext& ctx, bool active) {
   }
 }
 
+void ReactivateMasterIp(LuContext& ctx) {
+  try {
+    SetMasterIpActive(ctx, true);
+  } catch (const GanetiError& e) {
+    ctx.Feedback(std::string("Warning: Could not re-enable the master role on the master, "
+                             "please restart manually: ") +
+                 (e.args().empty() ? e.what() : e.args()[0]));
+  }
+}
+
 json::value ClusterActivateMasterIp(LuContext& ctx, const json::object&) {
   AcquireBgl(ctx, true);
   ctx.op.NotifyStart();
@@ -488,23 +498,11 @@ json::value ClusterRename(LuContext& ctx, const json::object& op) {
       cluster.master_ip = new_ip;
     });
   } catch (...) {
-    try {
-      SetMasterIpActive(ctx, true);
-    } catch (const GanetiError& e) {
-      ctx.Feedback(std::string("Warning: Could not re-enable the master role on the master, "
-                               "please restart manually: ") +
-                   (e.args().empty() ? e.what() : e.args()[0]));
-    }
+    ReactivateMasterIp(ctx);
     throw;
   }
   ctx.services.ScheduleSsconfDistribution();
-  try {
-    SetMasterIpActive(ctx, true);
-  } catch (const GanetiError& e) {
-    ctx.Feedback(std::string("Warning: Could not re-enable the master role on the master, "
-                             "please restart manually: ") +
-                 (e.args().empty() ? e.what() : e.args()[0]));
-  }
+  ReactivateMasterIp(ctx);
   return json::value(name);
 }
 

@@ -16,6 +16,8 @@ boost::json::value ClusterDestroy(LuContext& ctx, const boost::json::object& op)
 // The master IP on the master node (on a virtual cluster's loopback it is
 // always there; on a real node Herd does not manage it and says so).
 void SetMasterIpActive(LuContext& ctx, bool active);  // OpExecError on failure
+// Activates the master IP again after a change; a failure is a warning.
+void ReactivateMasterIp(LuContext& ctx);
 boost::json::value ClusterActivateMasterIp(LuContext& ctx, const boost::json::object& op);
 boost::json::value ClusterDeactivateMasterIp(LuContext& ctx, const boost::json::object& op);
 // Run once after `gnt-cluster init` (Ganeti's post-init hooks): true.

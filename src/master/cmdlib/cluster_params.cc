@@ -516,13 +516,7 @@ json::value ClusterSetParams(LuContext& ctx, const json::object& op) {
   ctx.services.ScheduleSsconfDistribution();
   if (netdev_changes) {
     ctx.Feedback("Starting the master ip on the new master netdev");
-    try {
-      SetMasterIpActive(ctx, true);
-    } catch (const GanetiError& e) {
-      ctx.Feedback(std::string("Warning: Could not re-enable the master ip on the master, "
-                               "please restart manually: ") +
-                   (e.args().empty() ? e.what() : e.args()[0]));
-    }
+    ReactivateMasterIp(ctx);
   }
   return nullptr;
 }
