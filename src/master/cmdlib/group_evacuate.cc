@@ -53,6 +53,15 @@ json::value SubmitPlan(LuContext& ctx, const std::vector<std::vector<std::string
   return json::object{{"jobs", std::move(jobs)}};
 }
 
+void CheckAllocatorGiven(const std::string& allocator) {
+  if (allocator.empty()) {
+    throw OpPrereqError(
+        "No iallocator given and no cluster-wide default iallocator found; "
+        "please specify one",
+        kEcodeInval);
+  }
+}
+
 }  // namespace
 
 json::value GroupEvacuate(LuContext& ctx, const json::object& op) {
@@ -85,12 +94,7 @@ json::value GroupEvacuate(LuContext& ctx, const json::object& op) {
     }
   });
   ctx.op.NotifyStart();
-  if (allocator.empty()) {
-    throw OpPrereqError(
-        "No iallocator given and no cluster-wide default iallocator found; "
-        "please specify one",
-        kEcodeInval);
-  }
+  CheckAllocatorGiven(allocator);
   if (instances.empty()) {
     ctx.Feedback("Node group " + group_name + " has no instances to evacuate");
     return json::object{{"jobs", json::array{}}};
@@ -133,12 +137,7 @@ json::value InstanceChangeGroup(LuContext& ctx, const json::object& op) {
     if (targets.empty()) throw OpPrereqError("There are no possible target groups", kEcodeInval);
   });
   ctx.op.NotifyStart();
-  if (allocator.empty()) {
-    throw OpPrereqError(
-        "No iallocator given and no cluster-wide default iallocator found; "
-        "please specify one",
-        kEcodeInval);
-  }
+  CheckAllocatorGiven(allocator);
   const auto plan = ChangeGroupPlan(ctx, allocator, {instance.name}, targets);
   ctx.Feedback("Iallocator returned " + std::to_string(plan.size()) +
                " job(s) for changing group of instance " + instance.name);
