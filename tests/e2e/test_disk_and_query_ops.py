@@ -222,3 +222,25 @@ def test_recreate_and_replace_disks(vc):
         assert "Can only run replace disks for DRBD8-based instances" in replace.stderr
     finally:
         gnt(vc, "gnt-instance", "remove", "-f", "lost1", check=False)
+
+
+def test_herd_gnt_node_storage_and_commands(vc):
+    def herd(*args, check=True):
+        return vc.cmd("node1", "gnt-node", *args, check=check)
+
+    rows = herd("list-storage", "-t", "file", "--no-headers", "--units=m", "--separator=|",
+                "-o", "node,name,allocatable").stdout.split()
+    assert rows == ["node1|/srv/ganeti/file-storage|Y", "node2|/srv/ganeti/file-storage|Y",
+                    "node3|/srv/ganeti/file-storage|Y"]
+    assert herd("list-storage", check=False).returncode != 0
+    commands = vc.node_root("node2") / "etc/ganeti/restricted-commands"
+    commands.mkdir(parents=True, exist_ok=True)
+    commands.chmod(0o755)
+    script = commands / "say-hi"
+    script.write_text("#!/bin/sh\necho hi there\n")
+    script.chmod(0o755)
+    out = herd("restricted-command", "say-hi", "node2").stdout
+    assert "Node: node2" in out and "hi there" in out
+    herd("add-tags", "node2", "rack:r9")
+    assert "rack:r9" in herd("list-tags", "node2").stdout.split()
+    herd("remove-tags", "node2", "rack:r9")

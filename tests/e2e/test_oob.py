@@ -61,3 +61,25 @@ def test_power_cycle_of_a_virtual_node(vc):
     assert listed == ["node2", "Y"]
     gnt(vc, "modify", "--force", "--offline=no", "node2")
     assert gnt(vc, "list", "--no-headers", "-o", "offline", "node2").stdout.strip() == "N"
+
+
+def test_herd_gnt_node_power(vc):
+    def herd(*args, check=True):
+        return vc.cmd("node1", "gnt-node", *args, check=check)
+
+    ganeti_cli(vc, "gnt-cluster", "modify", "--node-parameters", f"oob_program={BIN}/herd-oob")
+    assert herd("power", "status", "node3").stdout.split() == ["Node", "Status", "node3",
+                                                               "powered"]
+    master = herd("power", "-f", "--ignore-status", "off", "node1", check=False)
+    assert master.returncode != 0 and "Operating on the master node node1" in master.stderr
+    pid = noded_pid(vc, "node3")
+    herd("power", "-f", "--auto-promote", "off", "node3")
+    deadline = time.monotonic() + 10
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert herd("power", "--no-headers", "status", "node3").stdout.split() == ["node3",
+                                                                               "unpowered"]
+    herd("power", "on", "node3")
+    assert alive(noded_pid(vc, "node3"))
+    herd("modify", "--offline=no", "node3")
+    assert herd("list", "--no-headers", "-o", "offline,powered", "node3").stdout.split() == ["N", "Y"]
