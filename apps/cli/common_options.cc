@@ -158,6 +158,22 @@ json::object NamedParams(const std::vector<std::string>& values, const std::stri
   return out;
 }
 
+std::vector<std::string> SplitComma(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+json::array StringArray(const std::vector<std::string>& items) {
+  json::array out;
+  for (const auto& i : items) out.emplace_back(i);
+  return out;
+}
+
 std::vector<std::string> TagsWithFile(std::vector<std::string> tags, const std::string& file) {
   if (file.empty()) return tags;
   std::ifstream in_file;

@@ -49,6 +49,11 @@ boost::json::object DiskStateFrom(const std::vector<std::string>& values);
 // "name:k=v,..." repeated options as {name: {k: v}}.
 boost::json::object NamedParams(const std::vector<std::string>& values, const std::string& option);
 
+// "a,b,,c" -> ["a", "b", "c"] (empty items dropped).
+std::vector<std::string> SplitComma(const std::string& text);
+// A JSON list of strings.
+boost::json::array StringArray(const std::vector<std::string>& items);
+
 // --tags-source / --from for the tag commands: tags from a file ("-" is stdin).
 std::vector<std::string> TagsWithFile(std::vector<std::string> tags, const std::string& file);
 

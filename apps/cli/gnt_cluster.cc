@@ -23,16 +23,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 // "a=1,b=2" -> {a: 1, b: 2}
 std::map<std::string, std::string> KeyValues(const std::string& s, const std::string& option) {
   std::map<std::string, std::string> out;
@@ -511,12 +501,6 @@ json::array UidRanges(const std::string& text, const std::string& option) {
       throw OpPrereqError("Invalid user-id range '" + item + "' in " + option, kEcodeInval);
     }
   }
-  return out;
-}
-
-json::array StringArray(const std::vector<std::string>& items) {
-  json::array out;
-  for (const auto& i : items) out.emplace_back(i);
   return out;
 }
 

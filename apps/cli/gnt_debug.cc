@@ -22,7 +22,8 @@ namespace json = boost::json;
 
 namespace {
 
-std::vector<std::string> SplitComma(const std::string& text) {
+// Python's str.split(","): empty items kept, as gnt-debug's options expect.
+std::vector<std::string> SplitKeepingEmpty(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream in(text);
   std::string item;
@@ -191,11 +192,11 @@ class TestAllocator : public Command {
   }
   int Run() override {
     json::array disks;
-    for (const auto& size : SplitComma(disks_)) {
+    for (const auto& size : SplitKeepingEmpty(disks_)) {
       disks.push_back(json::object{{"size", ParseUnit(size)}, {"mode", "rw"}});
     }
     json::array nics;
-    for (const auto& nic : SplitComma(nics_)) {
+    for (const auto& nic : SplitKeepingEmpty(nics_)) {
       std::vector<std::string> parts;
       std::stringstream in(nic);
       std::string part;
@@ -210,7 +211,7 @@ class TestAllocator : public Command {
     json::array names, tags, groups;
     for (const auto& n : instances_) names.emplace_back(n);
     if (!tags_.empty()) {
-      for (const auto& t : SplitComma(tags_)) tags.emplace_back(t);
+      for (const auto& t : SplitKeepingEmpty(tags_)) tags.emplace_back(t);
     }
     for (const auto& g : target_groups_) groups.emplace_back(g);
     json::object op{{"OP_ID", "OP_TEST_ALLOCATOR"},

@@ -20,16 +20,6 @@ namespace json = boost::json;
 
 namespace {
 
-json::array CommaList(const std::string& text) {
-  json::array out;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) out.emplace_back(item);
-  }
-  return out;
-}
-
 json::value OrNull(const std::string& text) {
   return text.empty() ? json::value() : json::value(text);
 }
@@ -68,9 +58,9 @@ class AddNetwork : public Command {
                                 {"network6", OrNull(network6_)},
                                 {"gateway6", OrNull(gateway6_)},
                                 {"mac_prefix", OrNull(mac_prefix_)},
-                                {"add_reserved_ips", CommaList(reserved_)},
+                                {"add_reserved_ips", StringArray(SplitComma(reserved_))},
                                 {"conflicts_check", conflicts_check_},
-                                {"tags", CommaList(tags_)}}});
+                                {"tags", StringArray(SplitComma(tags_))}}});
     return kExitSuccess;
   }
 
@@ -101,8 +91,8 @@ class ModifyNetwork : public Command {
     json::object op{{"OP_ID", "OP_NETWORK_SET_PARAMS"}, {"network_name", name_},
                     {"gateway", OrNull(gateway_)},      {"network6", OrNull(network6_)},
                     {"gateway6", OrNull(gateway6_)},    {"mac_prefix", OrNull(mac_prefix_)}};
-    if (!add_.empty()) op["add_reserved_ips"] = CommaList(add_);
-    if (!remove_.empty()) op["remove_reserved_ips"] = CommaList(remove_);
+    if (!add_.empty()) op["add_reserved_ips"] = StringArray(SplitComma(add_));
+    if (!remove_.empty()) op["remove_reserved_ips"] = StringArray(SplitComma(remove_));
     SendJob(job_, {op});
     return kExitSuccess;
   }

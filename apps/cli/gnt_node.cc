@@ -22,12 +22,6 @@ namespace json = boost::json;
 
 namespace {
 
-json::array StringArray(const std::vector<std::string>& items) {
-  json::array out;
-  for (const auto& i : items) out.emplace_back(i);
-  return out;
-}
-
 class AddNode : public Command {
  public:
   void Declare(CLI::App& app) override {

@@ -58,7 +58,6 @@ def test_network_life(vc, cli):
 
     connected = gnt("remove", name, check=False)
     assert connected.returncode != 0 and "Network still connected" in connected.stdout + connected.stderr
-    gnt("remove", "--dry-run", name, check=False)
     gnt("disconnect", name)  # every group; rack2 was never connected: a warning
     gnt("add-tags", name, "c")
     assert gnt("list-tags", name).stdout.split() == ["a", "b", "c"]

@@ -131,14 +131,7 @@ json::value OsDiagnose(LuContext& ctx, const json::object& op) {
     }
   }
   const QuerySources sources{ctx.paths, ctx.config, ctx.rpc, nullptr, ctx.locks};
-  const json::value definitions = RunFieldsQuery("os", fields);
-  for (const auto& d : definitions.as_object().at("fields").as_array()) {
-    if (d.as_object().at("kind") == "unknown") {
-      throw OpPrereqError(
-          "Unknown output fields selected: " + std::string(d.as_object().at("name").as_string()),
-          kEcodeInval);
-    }
-  }
+  CheckKnownFields("os", fields);
   return PlainRows(RunResourceQuery(
       QueryRequest{"os", fields, filter.size() > 1 ? json::value(filter) : json::value()},
       sources));

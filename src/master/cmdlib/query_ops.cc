@@ -34,16 +34,7 @@ json::value RunQuery(LuContext& ctx, const std::string& resource,
 json::array OldStyleRows(LuContext& ctx, const std::string& resource,
                          const std::vector<std::string>& fields, const json::value& filter) {
   if (fields.empty()) throw OpPrereqError("No output fields requested", kEcodeInval);
-  const json::value definitions = RunFieldsQuery(resource, fields);
-  std::string unknown;
-  for (const auto& d : definitions.as_object().at("fields").as_array()) {
-    if (d.as_object().at("kind") == "unknown") {
-      unknown += (unknown.empty() ? "" : ",") + std::string(d.as_object().at("name").as_string());
-    }
-  }
-  if (!unknown.empty()) {
-    throw OpPrereqError("Unknown output fields selected: " + unknown, kEcodeInval);
-  }
+  CheckKnownFields(resource, fields);
   return PlainRows(RunQuery(ctx, resource, fields, filter));
 }
 

@@ -3,6 +3,7 @@
 #include "master/query/network_queries.h"
 
 #include <boost/json.hpp>
+#include <optional>
 
 #include "base/json.h"
 #include "master/query/resource_queries.h"
@@ -18,10 +19,12 @@ using q::FieldValue;
 using q::ResultStatus;
 
 struct NetworkRow {
-  objects::Network network;  // a copy: the pool fills missing reservation strings
-  json::array groups;        // [group name, mode, link, vlan]
+  objects::Network network;
+  json::array groups;  // [group name, mode, link, vlan]
   json::array instances;
-  bool pool_usable = true;
+  // The address pool's figures, read once; absent when the pool is unreadable.
+  std::optional<int64_t> free_count, reserved_count;
+  std::string map, external_reservations;
 };
 
 FieldValue TextOrUnavail(const std::string& text) {
@@ -29,12 +32,11 @@ FieldValue TextOrUnavail(const std::string& text) {
                       : FieldValue::Of(json::value(text));
 }
 
+// A figure of the row's address pool, unavailable when the pool is unreadable.
 template <typename Fn>
 FieldValue FromPool(const NetworkRow& r, Fn fn) {
-  if (!r.pool_usable) return FieldValue::Status(ResultStatus::kUnavail);
-  objects::Network copy = r.network;
-  objects::AddressPool pool(copy);
-  return FieldValue::Of(fn(pool));
+  if (!r.free_count) return FieldValue::Status(ResultStatus::kUnavail);
+  return FieldValue::Of(fn(r));
 }
 
 const FieldTable<NetworkRow>& Fields() {
@@ -55,16 +57,14 @@ const FieldTable<NetworkRow>& Fields() {
           [](const NetworkRow& r) { return TextOrUnavail(r.network.mac_prefix); });
     t.Add("free_count", "FreeCount", q::kNumber, "Number of available addresses",
           [](const NetworkRow& r) {
-            return FromPool(
-                r, [](const objects::AddressPool& p) { return json::value(p.FreeCount()); });
+            return FromPool(r, [](const NetworkRow& n) { return json::value(*n.free_count); });
           });
     t.Add("map", "Map", q::kText, "Actual mapping", [](const NetworkRow& r) {
-      return FromPool(r, [](const objects::AddressPool& p) { return json::value(p.Map()); });
+      return FromPool(r, [](const NetworkRow& n) { return json::value(n.map); });
     });
     t.Add("reserved_count", "ReservedCount", q::kNumber, "Number of reserved addresses",
           [](const NetworkRow& r) {
-            return FromPool(
-                r, [](const objects::AddressPool& p) { return json::value(p.ReservedCount()); });
+            return FromPool(r, [](const NetworkRow& n) { return json::value(*n.reserved_count); });
           });
     t.Add("group_list", "GroupList", q::kOther,
           "List of nodegroups (group name, NIC mode, NIC link)",
@@ -79,12 +79,8 @@ const FieldTable<NetworkRow>& Fields() {
           }));
     t.Add("external_reservations", "ExternalReservations", q::kText, "External reservations",
           [](const NetworkRow& r) {
-            return FromPool(r, [](const objects::AddressPool& p) {
-              std::string text;
-              for (const auto& ip : p.ExternalReservations())
-                text += (text.empty() ? "" : ", ") + ip;
-              return json::value(text);
-            });
+            return FromPool(
+                r, [](const NetworkRow& n) { return json::value(n.external_reservations); });
           });
     t.Add("ctime", "CTime", q::kTimestamp, "Creation timestamp",
           of([](const NetworkRow& r) { return json::value(r.network.ctime); }));
@@ -117,7 +113,7 @@ json::value QueryNetworks(const QueryRequest& request, const ConfigStore& config
   std::vector<NetworkRow> rows = config.Read([](const objects::ConfigData& d) {
     std::vector<NetworkRow> out;
     for (const auto& [uuid, n] : d.networks) {
-      NetworkRow row{n, {}, {}, true};
+      NetworkRow row{n, {}, {}, {}, {}, {}, {}};
       for (const auto& [gu, g] : d.nodegroups) {
         const auto* params = g.networks.if_contains(uuid);
         if (!params || !params->is_object()) continue;
@@ -132,10 +128,16 @@ json::value QueryNetworks(const QueryRequest& request, const ConfigStore& config
         }
       }
       try {
-        objects::Network copy = n;
-        objects::AddressPool check(copy);
+        objects::Network copy = n;  // the pool fills missing reservation strings
+        objects::AddressPool pool(copy);
+        row.free_count = pool.FreeCount();
+        row.reserved_count = pool.ReservedCount();
+        row.map = pool.Map();
+        for (const auto& ip : pool.ExternalReservations()) {
+          row.external_reservations += (row.external_reservations.empty() ? "" : ", ") + ip;
+        }
       } catch (const std::exception&) {
-        row.pool_usable = false;
+        // unreadable pool: its fields are unavailable
       }
       out.push_back(std::move(row));
     }

@@ -462,6 +462,19 @@ json::value RunResourceQuery(const QueryRequest& request, const QuerySources& so
   throw OpPrereqError("Resource type '" + request.resource + "' unknown", kEcodeInval);
 }
 
+void CheckKnownFields(const std::string& resource, const std::vector<std::string>& fields) {
+  const json::value definitions = RunFieldsQuery(resource, fields);
+  std::string unknown;
+  for (const auto& d : definitions.as_object().at("fields").as_array()) {
+    if (d.as_object().at("kind") == "unknown") {
+      unknown += (unknown.empty() ? "" : ",") + std::string(d.as_object().at("name").as_string());
+    }
+  }
+  if (!unknown.empty()) {
+    throw OpPrereqError("Unknown output fields selected: " + unknown, kEcodeInval);
+  }
+}
+
 json::array PlainRows(const json::value& query_result) {
   json::array rows;
   for (const auto& row : query_result.as_object().at("data").as_array()) {

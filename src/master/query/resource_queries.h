@@ -41,6 +41,10 @@ boost::json::array PlainRows(const boost::json::value& query_result);
 // A filter matching items whose `field` is one of `names` (null when empty).
 boost::json::value AnyNameFilter(const std::string& field, const std::vector<std::string>& names);
 
+// OpPrereqError "Unknown output fields selected: a,b" unless `resource` has
+// every one of `fields` (Ganeti's check for old-style queries).
+void CheckKnownFields(const std::string& resource, const std::vector<std::string>& fields);
+
 // Answers LUXI QueryFields.
 boost::json::value RunFieldsQuery(const std::string& resource,
                                   const std::vector<std::string>& fields);
