@@ -1,5 +1,7 @@
 #include "base/errors.h"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cstring>
 
 namespace herd {
@@ -14,8 +16,38 @@ GanetiError::GanetiError(std::string error_class, std::vector<std::string> args)
       error_class_(std::move(error_class)),
       args_(std::move(args)) {}
 
+GanetiError::GanetiError(std::string error_class, std::vector<std::string> json_args,
+                         bool args_are_json)
+    : GanetiError(std::move(error_class), std::move(json_args)) {
+  args_are_json_ = args_are_json;
+}
+
+namespace {
+// Ganeti's FormatError for HooksAbort: one line per failed script.
+std::string HooksAbortMessage(const std::string& failures_json) {
+  std::string out = "Failure: hooks execution failed:";
+  boost::system::error_code ec;
+  const boost::json::value failures = boost::json::parse(failures_json, ec);
+  if (ec || !failures.is_array()) return out + " " + failures_json;
+  for (const auto& f : failures.get_array()) {
+    const auto* triple = f.if_array();
+    if (!triple || triple->size() != 3) continue;
+    auto text = [&](size_t i) {
+      const auto& v = (*triple)[i];
+      return v.is_string() ? std::string(v.get_string()) : boost::json::serialize(v);
+    };
+    const std::string output = text(2);
+    out.append("\n  node: ").append(text(0)).append(", script: ").append(text(1));
+    out.append(output.empty() ? std::string(" (no output)") : ", output: " + output);
+  }
+  return out;
+}
+}  // namespace
+
 std::string GanetiError::UserMessage() const {
   const std::string msg = FirstOr(args_, "");
+  if (error_class_ == "HooksAbort") return HooksAbortMessage(msg);
+  if (error_class_ == "HooksFailure") return "Failure: hooks general failure: " + msg;
   if (error_class_ == "OpPrereqError")
     return "Failure: prerequisites not met for this operation:\n" +
            (args_.size() > 1 ? "error type: " + args_[1] + ", error details:\n" : "") + msg;
@@ -75,6 +107,14 @@ GanetiError ResolverError(std::string message) {
 }
 GanetiError HypervisorError(std::string message) {
   return GanetiError("HypervisorError", {std::move(message)});
+}
+GanetiError HooksAbort(const std::vector<HookFailure>& failures) {
+  boost::json::array list;
+  for (const auto& f : failures) list.push_back(boost::json::array{f.node, f.script, f.output});
+  return GanetiError("HooksAbort", {boost::json::serialize(list)}, true);
+}
+GanetiError HooksFailure(std::string message) {
+  return GanetiError("HooksFailure", {std::move(message)});
 }
 GanetiError BlockDeviceError(std::string message) {
   return GanetiError("BlockDeviceError", {std::move(message)});

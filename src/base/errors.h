@@ -25,15 +25,20 @@ class GanetiError : public std::runtime_error {
   // `error_class` is Ganeti's class name (e.g. "OpPrereqError"); `args` are the
   // exception arguments, the first being the human-readable message.
   GanetiError(std::string error_class, std::vector<std::string> args);
+  // For the classes whose arguments are not all strings (HooksAbort's list of
+  // failures): each argument is held as JSON text and travels as that JSON.
+  GanetiError(std::string error_class, std::vector<std::string> json_args, bool args_are_json);
 
   const std::string& error_class() const { return error_class_; }
   const std::vector<std::string>& args() const { return args_; }
+  bool args_are_json() const { return args_are_json_; }
   // The message a user sees, formatted as Ganeti's CLI formats this class.
   std::string UserMessage() const;
 
  private:
   std::string error_class_;
   std::vector<std::string> args_;
+  bool args_are_json_ = false;
 };
 
 GanetiError OpPrereqError(std::string message, std::string ecode = kEcodeInval);
@@ -53,6 +58,13 @@ GanetiError ResolverError(std::string message);
 GanetiError LockError(std::string message);
 GanetiError HypervisorError(std::string message);
 GanetiError BlockDeviceError(std::string message);
+
+// A hook script of the pre phase failed: one [node, script, output] per failure.
+struct HookFailure {
+  std::string node, script, output;
+};
+GanetiError HooksAbort(const std::vector<HookFailure>& failures);
+GanetiError HooksFailure(std::string message);
 
 // errno-based failure of a system call on `what`, as Ganeti's EnvironmentError.
 GanetiError SystemError(const std::string& what, int err);

@@ -23,6 +23,11 @@ void MakeDirs(const std::string& path, unsigned mode = 0755);
 void RemoveFile(const std::string& path);  // no error if absent
 void FsyncDirectory(const std::string& dir);
 std::vector<std::string> ListDirectory(const std::string& dir);  // names only
+// A regular file this process may execute.
+bool IsExecutableFile(const std::string& path);
+// Ganeti's EXT_PLUGIN_MASK (^[a-zA-Z0-9_-]+$): the names of hooks, restricted
+// commands and allocators, which cannot escape their directory.
+bool IsPluginName(std::string_view name);
 
 // Reads "PID" from a pid file; 0 if absent or unreadable.
 int ReadPidFile(const std::string& path);

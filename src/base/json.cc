@@ -2,6 +2,7 @@
 
 #include <sys/time.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -127,18 +128,29 @@ bool GetBoolOr(const json::object& o, std::string_view key, bool fallback) {
 
 json::value EncodeError(const GanetiError& e) {
   json::array args;
-  for (size_t i = 0; i < e.args().size(); ++i) args.emplace_back(e.args()[i]);
+  for (const auto& arg : e.args()) {
+    if (e.args_are_json()) {
+      args.push_back(json::parse(arg));
+    } else {
+      args.emplace_back(arg);
+    }
+  }
   return json::array{json::value(e.error_class()), std::move(args)};
 }
 
 GanetiError DecodeError(const json::value& encoded) {
   if (encoded.is_array() && encoded.get_array().size() == 2 && encoded.get_array()[0].is_string() &&
       encoded.get_array()[1].is_array()) {
+    const auto& encoded_args = encoded.get_array()[1].get_array();
+    const bool all_strings = std::all_of(encoded_args.begin(), encoded_args.end(),
+                                         [](const json::value& a) { return a.is_string(); });
     std::vector<std::string> args;
-    for (const auto& a : encoded.get_array()[1].get_array()) {
-      args.push_back(a.is_string() ? std::string(a.get_string()) : json::serialize(a));
+    for (const auto& a : encoded_args) {
+      args.push_back(all_strings ? std::string(a.get_string()) : json::serialize(a));
     }
-    return GanetiError(std::string(encoded.get_array()[0].get_string()), std::move(args));
+    // Structured arguments (HooksAbort's failures) keep their JSON for the next hop.
+    return GanetiError(std::string(encoded.get_array()[0].get_string()), std::move(args),
+                       !all_strings);
   }
   if (encoded.is_string()) return GenericError(std::string(encoded.get_string()));
   return GenericError(json::serialize(encoded));

@@ -18,6 +18,7 @@
 #include "luxi/server.h"
 #include "master/cluster_services.h"
 #include "master/cmdlib/common.h"
+#include "master/cmdlib/hooks.h"
 #include "master/cmdlib/lu_context.h"
 #include "master/config/config_store.h"
 #include "master/filters.h"
@@ -150,7 +151,7 @@ int RunMasterDaemon(int argc, char** argv) {
       } release{locks, ctx.owner};
       spdlog::info("job {}: running {}", op.job_id, op_id);
       try {
-        return (*lu)(ctx, opcode);
+        return RunWithHooks(ctx, opcode, [&] { return (*lu)(ctx, opcode); });
       } catch (const DryRunDone&) {
         return nullptr;
       } catch (const GanetiError& e) {

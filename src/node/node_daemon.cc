@@ -15,6 +15,7 @@
 #include "base/process.h"
 #include "net/https_daemon.h"
 #include "net/https_server.h"
+#include "node/hooks_runner.h"
 #include "node/node_handlers.h"
 #include "rpc/procedures.h"
 
@@ -47,7 +48,10 @@ int RunNodeDaemon(int argc, char** argv) {
     options.pem_file = paths.NodedCertFile();
     options.require_client_certificate = true;
     options.max_body_bytes = 64 * 1024 * 1024;
-    options.runs_long = [](const net::HttpRequest& req) {
+    options.runs_long = [&paths](const net::HttpRequest& req) {
+      if (req.target == "/" + std::string(rpc::procedures::kHooksRunner.name)) {
+        return HooksCallRunsScripts(paths, req.body);
+      }
       return rpc::IsLongRunningProcedure(req.target);
     };
     net::HttpsServer* server_ptr = nullptr;

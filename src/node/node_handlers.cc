@@ -18,6 +18,8 @@
 #include "base/process.h"
 #include "base/watcher_pause.h"
 #include "node/capacity.h"
+#include "node/crypto_tokens.h"
+#include "node/hooks_runner.h"
 #include "node/hypervisor/fake_hypervisor.h"
 #include "node/instance_handlers.h"
 #include "node/master_role_handlers.h"
@@ -362,6 +364,24 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
 
   handlers_["restricted_command"] = [this](const json::array& args) -> json::value {
     return json::value(RunRestrictedCommand(paths_, StringArg(args, 0, "restricted_command")));
+  };
+
+  handlers_["node_crypto_tokens"] = [this](const json::array& args) -> json::value {
+    const json::value& requests = Arg(args, 0, "node_crypto_tokens");
+    if (!requests.is_array()) throw GenericError("node_crypto_tokens: a list of requests");
+    return NodeCryptoTokens(paths_, requests.get_array());
+  };
+
+  handlers_["hooks_runner"] = [this](const json::array& args) -> json::value {
+    const json::value& env_arg = Arg(args, 2, "hooks_runner");
+    if (!env_arg.is_object()) throw GenericError("hooks_runner: the environment must be a dict");
+    std::map<std::string, std::string> env;
+    for (const auto& [key, value] : env_arg.get_object()) {
+      env[std::string(key)] =
+          value.is_string() ? std::string(value.get_string()) : SerializeJson(value);
+    }
+    return RunHooks(paths_, StringArg(args, 0, "hooks_runner"), StringArg(args, 1, "hooks_runner"),
+                    env);
   };
 
   // Ganeti's RunOob: "<program> <command> <node>" within `timeout` seconds;

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include "base/errors.h"
 #include "base/file_lock.h"
+#include "base/files.h"
 #include "base/process.h"
 
 namespace herd {
@@ -33,10 +33,9 @@ std::string CheckOwnerAndMode(const std::string& path) {
 
 // The executable to run, or why not.
 std::string Prepare(const Paths& paths, const std::string& command, std::string* executable) {
-  static const std::regex kName("^[a-zA-Z0-9_-]+$");  // Ganeti's EXT_PLUGIN_MASK
   if (command.find_first_not_of(" \t") == std::string::npos) return "Missing command name";
   if (command.find('/') != std::string::npos) return "Invalid command name";
-  if (!std::regex_match(command, kName)) return "Command name contains forbidden characters";
+  if (!IsPluginName(command)) return "Command name contains forbidden characters";
   const std::string dir = paths.RestrictedCommandsDir();
   if (auto problem = CheckOwnerAndMode(dir); !problem.empty()) return problem;
   struct stat st {};

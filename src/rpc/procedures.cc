@@ -8,7 +8,7 @@ bool IsLongRunningProcedure(std::string_view target) {
        {procedures::kInstanceOsAdd, procedures::kInstanceRunRename, procedures::kOsValidate,
         procedures::kOsDiagnose, procedures::kBlockdevRead, procedures::kBlockdevWrite,
         procedures::kNodeStopMaster, procedures::kNodeStartMasterDaemons, procedures::kTestDelay,
-        procedures::kRestrictedCommand}) {
+        procedures::kRestrictedCommand, procedures::kRunOob}) {
     if (p.name == target) return true;
   }
   return false;

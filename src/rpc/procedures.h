@@ -57,6 +57,9 @@ inline constexpr Procedure kExportList{"export_list", kTimeoutFast};
 inline constexpr Procedure kStorageList{"storage_list", kTimeoutNormal};
 inline constexpr Procedure kRestrictedCommand{"restricted_command", kTimeoutNormal};
 inline constexpr Procedure kRunOob{"run_oob", kTimeoutNormal};
+inline constexpr Procedure kNodeCryptoTokens{"node_crypto_tokens", kTimeoutNormal};
+// Hooks: [hpath, phase, env] -> [[script, status, output], ...].
+inline constexpr Procedure kHooksRunner{"hooks_runner", kTimeoutNormal};
 inline constexpr Procedure kSetWatcherPause{"set_watcher_pause", kTimeoutFast};
 inline constexpr Procedure kTestDelay{"test_delay", kTimeoutNormal};
 inline constexpr Procedure kNodeActivateMasterIp{"node_activate_master_ip", kTimeoutFast};

@@ -122,3 +122,44 @@ def test_rename(vc, cli):
     finally:
         rename("cluster")
     assert info(vc)["name"] == "cluster"
+
+
+def ssconf_certs(vc, node):
+    path = vc.node_root(node) / "var/lib/ganeti/ssconf_master_candidates_certs"
+    if not path.exists():
+        return {}
+    return dict(line.split("=", 1) for line in path.read_text().split())
+
+
+def test_renew_crypto_records_the_candidates_certificate_digests(vc):
+    import subprocess
+    out = subprocess.run(
+        ["openssl", "x509", "-noout", "-fingerprint", "-sha1", "-in",
+         str(vc.node_root("node1") / "var/lib/ganeti/server.pem")],
+        capture_output=True, text=True, check=True).stdout
+    digest = out.strip().split("=", 1)[1]
+    ok, job = luxi_call(master_socket(vc), "SubmitJob",
+                        [[{"OP_ID": "OP_CLUSTER_RENEW_CRYPTO", "node_certificates": True}]])
+    assert ok, job
+    deadline = time.time() + 30
+    while True:
+        ok, status = luxi_call(master_socket(vc), "QueryJobs", [[job], ["status", "opresult"]])
+        assert ok, status
+        if status[0][0] in ("success", "error") or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    assert status[0] == ["success", [None]], status
+    candidates = ganeti_cli(vc, "gnt-node", "list", "--no-headers", "-o", "name,uuid,role").stdout
+    expected = {uuid: digest for name, uuid, role in (l.split() for l in candidates.splitlines())
+                if role in ("M", "C")}
+    deadline = time.time() + 10
+    while ssconf_certs(vc, "node2") != expected and time.time() < deadline:
+        time.sleep(0.2)
+    assert ssconf_certs(vc, "node2") == expected
+
+
+def test_renew_crypto_ssh_keys_as_ganeti_answers_without_ssh_setup(vc):
+    out = ganeti_cli(vc, "gnt-cluster", "renew-crypto", "--new-ssh-keys", "-f")
+    assert ("Cannot renew SSH keys if the cluster is configured to not modify the SSH setup."
+            in out.stdout + out.stderr)
+    assert "All requested certificates and keys have been replaced." in out.stdout

@@ -9,6 +9,7 @@
 #include "base/hosts.h"
 #include "base/json.h"
 #include "master/cmdlib/common.h"
+#include "master/cmdlib/hooks.h"
 
 namespace herd::master {
 namespace {
@@ -19,6 +20,46 @@ void ReportError(LuContext& ctx, bool& ok, const std::string& item_type, const s
   ok = false;
   ctx.Feedback("  - ERROR: " + item_type + (item.empty() ? "" : " " + item) + ": " + msg);
 }
+// Ganeti's cluster-verify post hooks on the group's nodes: a failed script
+// fails the verification and its output is shown (HooksCallBack).
+void RunVerifyHooks(LuContext& ctx, bool& ok, const std::vector<objects::Node>& nodes) {
+  if (nodes.empty()) return;
+  HookEnv env;
+  std::vector<std::string> uuids;
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    std::string tags;
+    for (const auto& t : d.cluster.tags) tags += (tags.empty() ? "" : " ") + t;
+    env["GANETI_POST_CLUSTER_TAGS"] = tags;
+  });
+  for (const auto& n : nodes) {
+    std::string tags;
+    for (const auto& t : n.tags) tags += (tags.empty() ? "" : " ") + t;
+    env["GANETI_POST_NODE_TAGS_" + n.name] = tags;
+    uuids.push_back(n.uuid);
+  }
+  ctx.Feedback("* Hooks Results");
+  for (const auto& r : RunHooksPhase(ctx, "OP_CLUSTER_VERIFY_GROUP", "cluster-verify", "CLUSTER",
+                                     "post", uuids, env)) {
+    if (!r.ok) {
+      ReportError(ctx, ok, "node", r.node, "Communication failure in hooks execution: " + r.error);
+      continue;
+    }
+    for (const auto& entry : r.payload.as_array()) {
+      const auto& triple = entry.as_array();
+      if (triple.size() != 3 || triple[1].to_number<int>() != kHookScriptFailed) continue;
+      ReportError(ctx, ok, "node", r.node,
+                  "Script " + std::string(triple[0].as_string()) + " failed, output:");
+      // Each output line indented by six spaces, as Ganeti shows it.
+      std::string output = "      ";
+      for (char c : std::string(triple[2].as_string())) {
+        output += c;
+        if (c == '\n') output += "      ";
+      }
+      ctx.Feedback(output);
+    }
+  }
+}
+
 }  // namespace
 
 json::object ClusterInfo(const objects::ConfigData& config) {
@@ -367,6 +408,7 @@ json::value ClusterVerifyGroup(LuContext& ctx, const json::object& op) {
     if (n.offline) ctx.Feedback("  - NOTICE: node " + n.name + " is offline, not checked");
   }
   VerifyInstances(ctx, ok, nodes, group_uuid);
+  RunVerifyHooks(ctx, ok, nodes);
   return ok;
 }
 

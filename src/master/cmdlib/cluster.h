@@ -24,6 +24,8 @@ boost::json::value ClusterDeactivateMasterIp(LuContext& ctx, const boost::json::
 boost::json::value ClusterPostInit(LuContext& ctx, const boost::json::object& op);
 // OP_CLUSTER_RENAME: the new name (it must resolve; its address becomes the master IP).
 boost::json::value ClusterRename(LuContext& ctx, const boost::json::object& op);
+// OP_CLUSTER_RENEW_CRYPTO: candidate certificate digests fetched again.
+boost::json::value ClusterRenewCrypto(LuContext& ctx, const boost::json::object& op);
 // OP_CLUSTER_SET_PARAMS.
 boost::json::value ClusterSetParams(LuContext& ctx, const boost::json::object& op);
 }  // namespace herd::master

@@ -135,6 +135,11 @@ std::map<std::string, std::string> ComputeSsconf(const objects::ConfigData& conf
   std::vector<std::string> instances;
   for (const auto& [uuid, i] : config.instances) instances.push_back(i.name);
   const auto& c = config.cluster;
+  std::vector<std::string> candidate_certs;
+  for (const auto& [uuid, digest] : c.candidate_certs) {
+    candidate_certs.push_back(std::string(uuid) + "=" +
+                              (digest.is_string() ? std::string(digest.get_string()) : ""));
+  }
   std::string master_name;
   if (auto it = config.nodes.find(c.master_node); it != config.nodes.end())
     master_name = it->second.name;
@@ -148,6 +153,7 @@ std::map<std::string, std::string> ComputeSsconf(const objects::ConfigData& conf
           {"node_vm_capable", Lines(vm_capable)},
           {"master_candidates", Lines(candidates)},
           {"master_candidates_ips", Lines(candidate_ips)},
+          {"master_candidates_certs", Lines(candidate_certs)},
           {"online_nodes", Lines(online)},
           {"offline_nodes", Lines(offline)},
           {"instance_list", Lines(instances)},

@@ -85,11 +85,6 @@ json::object UpdatedDiskState(const json::object& current, const json::object& c
   return out;
 }
 
-std::string GroupNameOf(const objects::ConfigData& config, const std::string& uuid) {
-  auto it = config.nodegroups.find(uuid);
-  return it == config.nodegroups.end() ? uuid : it->second.name;
-}
-
 // The mirrored (DRBD) instances whose nodes would sit in more than one group
 // after moving `moved` nodes to `target`: those newly split, and those split
 // before that stay so.

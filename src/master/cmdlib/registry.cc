@@ -27,6 +27,7 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_CLUSTER_POST_INIT", ClusterPostInit},
       {"OP_CLUSTER_SET_PARAMS", ClusterSetParams},
       {"OP_CLUSTER_RENAME", ClusterRename},
+      {"OP_CLUSTER_RENEW_CRYPTO", ClusterRenewCrypto},
       {"OP_NODE_ADD", NodeAdd},
       {"OP_NODE_SET_PARAMS", NodeSetParams},
       {"OP_NODE_REMOVE", NodeRemove},

@@ -16,6 +16,7 @@
 #include <filesystem>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/json.h"
 #include "base/paths.h"
 
@@ -34,13 +35,6 @@ std::string RunFailure(const std::string& what) {
 bool IsRegularFile(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
-
-// Ganeti's EXT_PLUGIN_MASK: a plain file name, nothing to escape the search path.
-bool IsPluginName(const std::string& name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '_' || c == '-';
-  });
 }
 
 std::string Join(const std::vector<std::string>& items) {

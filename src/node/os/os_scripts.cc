@@ -32,11 +32,6 @@ std::vector<std::string> NonCommentLines(const std::string& text) {
   return out;
 }
 
-bool IsExecutableFile(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-}
-
 std::pair<std::string, std::string> SplitVariant(const std::string& name) {
   auto plus = name.find('+');
   if (plus == std::string::npos) return {name, ""};

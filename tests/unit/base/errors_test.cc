@@ -32,5 +32,18 @@ TEST(ErrorsTest, UserMessageNamesTheProblem) {
   EXPECT_NE(msg.find("node9"), std::string::npos);
 }
 
+TEST(ErrorsTest, HooksAbortTravelsAsGanetisListOfFailures) {
+  const json::value encoded = EncodeError(HooksAbort(
+      {{"node2", "instance-stop-pre.d/10", "no"}, {"node3", "instance-stop-pre.d/20", ""}}));
+  EXPECT_EQ(SerializeJson(encoded), R"(["HooksAbort",[[["node2","instance-stop-pre.d/10","no"],)"
+                                    R"(["node3","instance-stop-pre.d/20",""]]]])");
+  const GanetiError decoded = DecodeError(encoded);
+  EXPECT_EQ(SerializeJson(EncodeError(decoded)), SerializeJson(encoded));
+  EXPECT_EQ(decoded.UserMessage(),
+            "Failure: hooks execution failed:\n"
+            "  node: node2, script: instance-stop-pre.d/10, output: no\n"
+            "  node: node3, script: instance-stop-pre.d/20 (no output)");
+}
+
 }  // namespace
 }  // namespace herd

@@ -1,0 +1,141 @@
+#include "master/cmdlib/hooks.h"
+
+#include <set>
+
+#include "base/errors.h"
+#include "master/cmdlib/common.h"
+
+namespace herd::master {
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kHooksSearchPath = "/sbin:/bin:/usr/sbin:/usr/bin";  // HOOKS_PATH
+constexpr const char* kHooksVersion = "2";
+constexpr const char* kConfigUpdateHpath = "config-update";
+
+HookEnv Prefixed(const HookEnv& env, const std::string& prefix) {
+  HookEnv out;
+  for (const auto& [key, value] : env) out[prefix + key] = value;
+  return out;
+}
+
+// Ganeti's LogWarning, as the job log shows it.
+void Warn(LuContext& ctx, const std::string& message) { ctx.Feedback(" - WARNING: " + message); }
+
+void RunPrePhase(LuContext& ctx, const HooksPlan& plan) {
+  if (plan.pre_nodes.empty()) return;
+  const auto results = RunHooksPhase(ctx, plan.op_id, plan.hpath, plan.object_type, "pre",
+                                     plan.pre_nodes, Prefixed(plan.pre_env, "GANETI_"));
+  std::vector<HookFailure> failures;
+  for (const auto& r : results) {
+    if (!r.ok) {
+      Warn(ctx, "Communication failure to node " + r.node + ": " + r.error);
+      continue;
+    }
+    for (const auto& entry : r.payload.as_array()) {
+      const auto& triple = entry.as_array();
+      if (triple.size() == 3 && triple[1].to_number<int>() == kHookScriptFailed) {
+        failures.push_back(
+            {r.node, std::string(triple[0].as_string()), std::string(triple[2].as_string())});
+      }
+    }
+  }
+  if (!failures.empty()) throw HooksAbort(failures);
+}
+
+void RunPostPhase(LuContext& ctx, const HooksPlan& plan) {
+  std::vector<std::string> nodes = plan.post_nodes;
+  HookEnv env = Prefixed(plan.pre_env, "GANETI_");
+  ctx.config.Read([&](const objects::ConfigData& data) {
+    if (plan.more_post_nodes) {
+      for (auto& uuid : plan.more_post_nodes(data)) nodes.push_back(std::move(uuid));
+    }
+    std::optional<HookEnv> after = plan.post_env ? plan.post_env(data) : std::nullopt;
+    for (const auto& [key, value] : Prefixed(after.value_or(plan.pre_env), "GANETI_POST_")) {
+      env[key] = value;
+    }
+  });
+  if (nodes.empty()) return;
+  for (const auto& r :
+       RunHooksPhase(ctx, plan.op_id, plan.hpath, plan.object_type, "post", nodes, env)) {
+    if (!r.ok) {
+      Warn(ctx, "Communication failure to node " + r.node + ": " + r.error);
+      continue;
+    }
+    for (const auto& entry : r.payload.as_array()) {
+      const auto& triple = entry.as_array();
+      if (triple.size() != 3 || triple[1].to_number<int>() != kHookScriptFailed) continue;
+      const std::string output(triple[2].as_string());
+      Warn(ctx, "On " + r.node + " script " + std::string(triple[0].as_string()) +
+                    " failed, output: " + (output.empty() ? "(no output)" : output));
+    }
+  }
+}
+
+// Ganeti runs it on the master after any opcode that wrote the config, with
+// the opcode's pre environment; its results are not looked at.
+void RunConfigUpdateHook(LuContext& ctx, const std::string& op_id, const HooksPlan* plan) {
+  const std::string master =
+      ctx.config.Read([](const objects::ConfigData& d) { return d.cluster.master_node; });
+  const HookEnv env = plan ? Prefixed(plan->pre_env, "GANETI_") : HookEnv{};
+  RunHooksPhase(ctx, op_id, kConfigUpdateHpath, plan ? plan->object_type : "", "post", {master},
+                env);
+}
+
+bool ConfigChanged(const LuContext& ctx) {
+  return ctx.config.Committed(ctx.op.job_id, ctx.op.op_index);
+}
+
+}  // namespace
+
+std::vector<rpc::RpcResult> RunHooksPhase(LuContext& ctx, const std::string& op_id,
+                                          const std::string& hpath, const std::string& object_type,
+                                          const std::string& phase,
+                                          const std::vector<std::string>& node_uuids,
+                                          const HookEnv& env) {
+  json::object full{{"PATH", kHooksSearchPath},    {"GANETI_HOOKS_VERSION", kHooksVersion},
+                    {"GANETI_OP_CODE", op_id},     {"GANETI_DATA_DIR", ctx.paths.DataDir()},
+                    {"GANETI_HOOKS_PHASE", phase}, {"GANETI_HOOKS_PATH", hpath}};
+  if (!object_type.empty()) full["GANETI_OBJECT_TYPE"] = object_type;
+  std::vector<rpc::NodeAddress> targets;
+  ctx.config.Read([&](const objects::ConfigData& data) {
+    full["GANETI_CLUSTER"] = data.cluster.cluster_name;
+    if (auto master = data.nodes.find(data.cluster.master_node); master != data.nodes.end()) {
+      full["GANETI_MASTER"] = master->second.name;
+    }
+    std::set<std::string> seen;
+    for (const auto& uuid : node_uuids) {
+      auto node = data.nodes.find(uuid);
+      // Offline nodes are not asked, as in Ganeti.
+      if (node == data.nodes.end() || node->second.offline || !seen.insert(uuid).second) continue;
+      targets.push_back(AddressOf(node->second));
+    }
+  });
+  if (targets.empty()) return {};
+  for (const auto& [key, value] : env) full[key] = value;
+  return ctx.rpc.CallParallel(targets, rpc::procedures::kHooksRunner,
+                              json::array{hpath, phase, std::move(full)});
+}
+
+json::value RunWithHooks(LuContext& ctx, const json::object& opcode,
+                         const std::function<json::value()>& logical_unit) {
+  const std::string op_id(opcode.at("OP_ID").as_string());
+  const std::optional<HooksPlan> plan = ctx.config.Read(
+      [&](const objects::ConfigData& data) { return PlanHooks(data, opcode, ctx.paths); });
+  if (plan) RunPrePhase(ctx, *plan);
+  json::value result;
+  try {
+    result = logical_unit();
+  } catch (const DryRunDone&) {
+    throw;  // a dry run runs no post hooks and changes nothing
+  } catch (...) {
+    if (ConfigChanged(ctx)) RunConfigUpdateHook(ctx, op_id, plan ? &*plan : nullptr);
+    throw;
+  }
+  if (plan) RunPostPhase(ctx, *plan);
+  if (ConfigChanged(ctx)) RunConfigUpdateHook(ctx, op_id, plan ? &*plan : nullptr);
+  return result;
+}
+
+}  // namespace herd::master
