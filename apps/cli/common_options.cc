@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/errors.h"
+#include "base/json.h"
 #include "cli/jobs.h"
 #include "cli/key_values.h"
 
@@ -191,6 +192,53 @@ std::vector<std::string> TagsWithFile(std::vector<std::string> tags, const std::
     tags.push_back(line.substr(start, end - start + 1));
   }
   return tags;
+}
+
+}  // namespace herd::cli
+
+namespace herd::cli {
+
+std::string ValueText(const json::value& v) {
+  if (v.is_null()) return "-";
+  if (v.is_string()) return std::string(v.get_string());
+  if (v.is_bool()) return v.get_bool() ? "True" : "False";
+  return json::serialize(v);
+}
+
+int WaitForSubmittedJobs(const json::value& jobs) {
+  int failed = 0;
+  if (!jobs.is_array()) return failed;
+  for (const auto& entry : jobs.get_array()) {
+    const auto* pair = entry.if_array();
+    if (!pair || pair->size() != 2 || !(*pair)[0].is_bool() || !(*pair)[0].get_bool()) {
+      ++failed;
+      std::cerr << "Job submission failed: "
+                << (pair && pair->size() == 2 && (*pair)[1].is_string()
+                        ? std::string((*pair)[1].get_string())
+                        : json::serialize(entry))
+                << "\n";
+      continue;
+    }
+    const int64_t job_id = (*pair)[1].to_number<int64_t>();
+    const json::value outcome = WaitJob(job_id, true);
+    const auto& answer = outcome.as_array();
+    if (answer[0].as_bool()) continue;
+    ++failed;
+    std::string why = json::serialize(answer[1]);
+    if (answer[1].is_array()) {
+      for (const auto& opresult : answer[1].as_array()) {
+        if (opresult.is_array() && opresult.as_array().size() == 2 &&
+            opresult.as_array()[0].is_string()) {
+          why = DecodeError(opresult).UserMessage();
+          break;
+        }
+      }
+    } else if (answer[1].is_string()) {
+      why = std::string(answer[1].get_string());
+    }
+    std::cerr << "Job " << job_id << " failed: " << why << "\n";
+  }
+  return failed;
 }
 
 }  // namespace herd::cli

@@ -58,3 +58,16 @@ boost::json::array StringArray(const std::vector<std::string>& items);
 std::vector<std::string> TagsWithFile(std::vector<std::string> tags, const std::string& file);
 
 }  // namespace herd::cli
+
+namespace herd::cli {
+
+// Waits for the jobs an opcode submitted (Ganeti's "jobs" result key:
+// [[success, job id or error], ...]), showing their logs; returns how many
+// failed.
+int WaitForSubmittedJobs(const boost::json::value& jobs);
+
+// A value as Ganeti's info output shows it: "-" for none, True/False,
+// strings as they are, anything else as JSON.
+std::string ValueText(const boost::json::value& v);
+
+}  // namespace herd::cli
