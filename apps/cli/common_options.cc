@@ -9,6 +9,7 @@
 #include "base/json.h"
 #include "cli/jobs.h"
 #include "cli/key_values.h"
+#include "cli/listing.h"
 
 namespace herd::cli {
 namespace json = boost::json;
@@ -197,6 +198,31 @@ std::vector<std::string> TagsWithFile(std::vector<std::string> tags, const std::
 }  // namespace herd::cli
 
 namespace herd::cli {
+
+namespace {
+class ResourceFields : public Command {
+ public:
+  explicit ResourceFields(std::string resource) : resource_(std::move(resource)) {}
+  void Declare(CLI::App& app) override {
+    app.add_option("fields", fields_, "Fields (default: all)");
+    app.add_flag("--no-headers", list_.no_headers, "Don't display column headers");
+    app.add_option("--separator", list_.separator, "Separator between output fields");
+  }
+  int Run() override { return ListFields(resource_, fields_, list_); }
+
+ private:
+  std::string resource_;
+  ListOptions list_;
+  std::vector<std::string> fields_;
+};
+}  // namespace
+
+CommandEntry ListFieldsEntry(const std::string& resource, const std::string& description) {
+  return {"list-fields",
+          description,
+          [resource] { return std::make_unique<ResourceFields>(resource); },
+          {}};
+}
 
 std::string ValueText(const json::value& v) {
   if (v.is_null()) return "-";

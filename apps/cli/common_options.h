@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "program.h"
+
 namespace herd::cli {
 
 // --submit, --dry-run, --priority: how a job is sent.
@@ -65,6 +67,9 @@ namespace herd::cli {
 // [[success, job id or error], ...]), showing their logs; returns how many
 // failed.
 int WaitForSubmittedJobs(const boost::json::value& jobs);
+
+// list-fields of a query resource (Ganeti's GenericListFields command).
+CommandEntry ListFieldsEntry(const std::string& resource, const std::string& description);
 
 // A value as Ganeti's info output shows it: "-" for none, True/False,
 // strings as they are, anything else as JSON.

@@ -10,6 +10,7 @@
 #include "base/python_repr.h"
 #include "cli/command.h"
 #include "cli/listing.h"
+#include "common_options.h"
 #include "list_options.h"
 #include "luxi/client.h"
 #include "program.h"
@@ -119,19 +120,6 @@ class ListFilters : public Command {
   std::vector<std::string> uuids_;
 };
 
-class ListFilterFields : public Command {
- public:
-  void Declare(CLI::App& app) override {
-    AddListOptions(&app, list_);
-    app.add_option("fields", fields_, "Fields (default: all)");
-  }
-  int Run() override { return ListFields("filter", fields_, list_); }
-
- private:
-  ListOptions list_;
-  std::vector<std::string> fields_;
-};
-
 class ShowFilter : public Command {
  public:
   void Declare(CLI::App& app) override { app.add_option("uuids", uuids_, "Filters"); }
@@ -172,7 +160,7 @@ int main(int argc, char** argv) {
       argc, argv, "gnt-filter", "Job filter rule administration (Herd)",
       {Entry<AddFilter>("add", "Adds a new filter to the cluster"),
        Entry<ListFilters>("list", "Lists the job filter rules"),
-       Entry<ListFilterFields>("list-fields", "Lists all available fields for filters"),
+       ListFieldsEntry("filter", "Lists all available fields for filters"),
        Entry<ShowFilter>("info", "Shows information about the filter(s)"),
        Entry<ReplaceFilter>("replace", "Replaces a filter, creating it if it does not exist"),
        Entry<DeleteFilter>("delete", "Removes a filter")});

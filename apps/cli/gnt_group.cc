@@ -121,20 +121,6 @@ class ListGroups : public Command {
   std::vector<std::string> names_;
 };
 
-class ListGroupFields : public Command {
- public:
-  void Declare(CLI::App& app) override {
-    app.add_option("fields", fields_, "Fields");
-    app.add_flag("--no-headers", list_.no_headers, "Don't display column headers");
-    app.add_option("--separator", list_.separator, "Separator between output fields");
-  }
-  int Run() override { return ListFields("group", fields_, list_); }
-
- private:
-  ListOptions list_;
-  std::vector<std::string> fields_;
-};
-
 class ModifyGroup : public Command {
  public:
   void Declare(CLI::App& app) override {
@@ -301,7 +287,7 @@ int main(int argc, char** argv) {
       Entry<ListGroups>("list",
                         "Lists the node groups in the cluster. The default list is (in order): "
                         "name, node_cnt, pinst_cnt, alloc_policy, ndparams."),
-      Entry<ListGroupFields>("list-fields", "Lists all available fields for node groups"),
+      ListFieldsEntry("group", "Lists all available fields for node groups"),
       Entry<ModifyGroup>("modify", "Alters the parameters of a node group"),
       Entry<RemoveGroup>("remove", "Remove an (empty) node group from the cluster"),
       Entry<RenameGroup>("rename", "Rename a node group"),

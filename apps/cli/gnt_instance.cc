@@ -113,20 +113,6 @@ class ListInstances : public Command {
   std::vector<std::string> names_;
 };
 
-class ListInstanceFields : public Command {
- public:
-  void Declare(CLI::App& app) override {
-    app.add_option("fields", names_, "Fields");
-    app.add_flag("--no-headers", list_.no_headers, "Don't display column headers");
-    app.add_option("--separator", list_.separator, "Separator");
-  }
-  int Run() override { return ListFields("instance", names_, list_); }
-
- private:
-  ListOptions list_;
-  std::vector<std::string> names_;
-};
-
 class ShowInstance : public Command {
  public:
   void Declare(CLI::App& app) override {
@@ -366,7 +352,7 @@ class ConsoleInstance : public Command {
 int main(int argc, char** argv) {
   std::vector<CommandEntry> commands{
       Entry<ListInstances>("list", "Lists the instances and their status"),
-      Entry<ListInstanceFields>("list-fields", "Lists all available fields for instances"),
+      ListFieldsEntry("instance", "Lists all available fields for instances"),
       Entry<ShowInstance>("info", "Show information on the specified instance(s)", {"show"}),
       Entry<StartupInstance>("startup", "Starts an instance", {"start"}),
       Entry<ShutdownInstance>("shutdown", "Stops an instance", {"stop"}),

@@ -205,19 +205,6 @@ class ListNetworks : public Command {
   std::vector<std::string> names_;
 };
 
-class ListNetworkFields : public Command {
- public:
-  void Declare(CLI::App& app) override {
-    AddListOptions(&app, list_);
-    app.add_option("fields", fields_, "Fields (default: all)");
-  }
-  int Run() override { return ListFields("network", fields_, list_); }
-
- private:
-  ListOptions list_;
-  std::vector<std::string> fields_;
-};
-
 // Ganeti's ShowNetworkConfig.
 class ShowNetwork : public Command {
  public:
@@ -318,7 +305,7 @@ int main(int argc, char** argv) {
   std::vector<CommandEntry> commands{
       Entry<AddNetwork>("add", "Add a new IP network to the cluster"),
       Entry<ListNetworks>("list", "Lists the IP networks in the cluster"),
-      Entry<ListNetworkFields>("list-fields", "Lists all available fields for networks"),
+      ListFieldsEntry("network", "Lists all available fields for networks"),
       Entry<ShowNetwork>("info", "Show information about the network(s)"),
       Entry<ModifyNetwork>("modify", "Alters the parameters of a network"),
       Entry<ConnectCommand>("connect", "Map a given network to the specified node group"),

@@ -13,6 +13,7 @@
 #include "cli/listing.h"
 #include "common_options.h"
 #include "list_options.h"
+#include "node_commands.h"
 #include "program.h"
 #include "tag_commands.h"
 
@@ -65,20 +66,6 @@ class ListNodes : public Command {
         "node", names_,
         {"name", "dtotal", "dfree", "mtotal", "mnode", "mfree", "pinst_cnt", "sinst_cnt"}, list_);
   }
-
- private:
-  ListOptions list_;
-  std::vector<std::string> names_;
-};
-
-class ListNodeFields : public Command {
- public:
-  void Declare(CLI::App& app) override {
-    app.add_option("fields", names_, "Fields");
-    app.add_flag("--no-headers", list_.no_headers, "Don't display column headers");
-    app.add_option("--separator", list_.separator, "Separator");
-  }
-  int Run() override { return ListFields("node", names_, list_); }
 
  private:
   ListOptions list_;
@@ -284,68 +271,48 @@ class PowerNode : public Command {
   TableOptions table_;
 };
 
-// list-storage: OP_NODE_QUERY_STORAGE with Ganeti's columns.
-class ListStorage : public Command {
+// health: OP_OOB_COMMAND health, one line per reported item.
+class NodeHealth : public Command {
  public:
   void Declare(CLI::App& app) override {
     app.add_option("nodes", nodes_, "Nodes (default: all)");
-    app.add_option("-t,--storage-type", type_, "Storage type");
-    app.add_option("-o,--output", fields_, "Fields (comma-separated)");
     app.add_flag("--no-headers", no_headers_, "Don't display column headers");
     app.add_option("--separator", table_.separator, "Separator between output fields");
-    app.add_option("--units", units_, "Units for sizes: h, m, g, t")
-        ->check(CLI::IsMember({"h", "m", "g", "t"}));
+    app.add_option("--oob-timeout", timeout_, "Seconds to wait for the out-of-band program");
   }
   int Run() override {
-    std::vector<std::string> fields{"node", "type", "name", "size", "used", "free", "allocatable"};
-    if (!fields_.empty()) {
-      fields.clear();
-      std::stringstream in(fields_);
-      std::string f;
-      while (std::getline(in, f, ',')) fields.push_back(f);
-    }
-    json::object op{{"OP_ID", "OP_NODE_QUERY_STORAGE"},
-                    {"nodes", StringArray(nodes_)},
-                    {"output_fields", StringArray(fields)}};
-    if (!type_.empty()) op["storage_type"] = type_;
-    const json::value result = SubmitAndWait(json::array{op}, false);
-    static const std::map<std::string, std::string> titles{{"node", "Node"},
-                                                           {"type", "Type"},
-                                                           {"name", "Name"},
-                                                           {"size", "Size"},
-                                                           {"used", "Used"},
-                                                           {"free", "Free"},
-                                                           {"allocatable", "Allocatable"}};
-    std::vector<std::string> headers;
-    std::vector<bool> numeric;
-    for (const auto& f : fields) {
-      headers.push_back(titles.count(f) ? titles.at(f) : f);
-      numeric.push_back(f == "size" || f == "used" || f == "free");
-    }
+    const json::value results =
+        SubmitAndWait(json::array{json::object{{"OP_ID", "OP_OOB_COMMAND"},
+                                               {"node_names", StringArray(nodes_)},
+                                               {"command", "health"},
+                                               {"timeout", timeout_}}},
+                      false);
+    int errors = 0;
     std::vector<std::vector<std::string>> rows;
-    for (const auto& row : result.as_array()[0].as_array()) {
-      std::vector<std::string> cells;
-      for (size_t i = 0; i < fields.size(); ++i) {
-        const auto& v = row.as_array()[i];
-        if (numeric[i] && v.is_number()) {
-          cells.push_back(FormatUnit(v.to_number<double>(), units_));
-        } else if (v.is_bool()) {
-          cells.push_back(v.get_bool() ? "Y" : "N");
-        } else {
-          cells.push_back(PythonStr(v));
-        }
+    for (const auto& entry : results.as_array().back().as_array()) {
+      const std::string node(entry.as_array()[0].as_array()[1].as_string());
+      const auto& data = entry.as_array()[1].as_array();
+      if (data[0].to_number<int64_t>() != 0) {
+        ++errors;
+        rows.push_back({node, StatusText(data[0].to_number<int64_t>())});
+        continue;
       }
-      rows.push_back(std::move(cells));
+      bool first = true;
+      for (const auto& item : data[1].as_array()) {
+        const auto& pair = item.as_array();
+        rows.push_back({first ? node : "", PythonStr(pair[0]) + "=" + PythonStr(pair[1])});
+        first = false;
+      }
     }
     table_.headers = !no_headers_;
-    std::cout << FormatTable(headers, rows, numeric, table_);
-    return kExitSuccess;
+    std::cout << FormatTable({"Node", "Status"}, rows, {false, false}, table_);
+    return errors ? kExitFailure : kExitSuccess;
   }
 
  private:
   std::vector<std::string> nodes_;
-  std::string type_, fields_, units_ = "h";
   bool no_headers_ = false;
+  int timeout_ = 60;
   TableOptions table_;
 };
 
@@ -391,14 +358,17 @@ int main(int argc, char** argv) {
   std::vector<CommandEntry> commands{
       Entry<AddNode>("add", "Add a node to the cluster"),
       Entry<ListNodes>("list", "List nodes"),
-      Entry<ListNodeFields>("list-fields", "List available node fields"),
+      ListFieldsEntry("node", "List available node fields"),
       Entry<ShowNode>("info", "Show node details"),
       Entry<ModifyNode>("modify", "Change a node's parameters"),
       Entry<RemoveNode>("remove", "Remove a node from the cluster"),
       Entry<PowerNode>("power", "Change power state of node by calling out-of-band helper"),
-      Entry<ListStorage>("list-storage", "Lists the storage units of nodes"),
+      Entry<NodeHealth>("health", "List health of node(s) using out-of-band"),
       Entry<RestrictedCommand>("restricted-command", "Executes a restricted command on nodes"),
   };
+  for (auto* group : {&NodeStorageCommands, &NodeInstanceCommands}) {
+    for (auto& entry : (*group)()) commands.push_back(std::move(entry));
+  }
   for (auto& entry : TagCommands("node", "node")) commands.push_back(std::move(entry));
   return RunProgram(argc, argv, "gnt-node", "Node administration (Herd)", commands);
 }

@@ -1,4 +1,5 @@
-// gnt-os: list, info, diagnose (OP_OS_DIAGNOSE, formatted as Ganeti's).
+// gnt-os: OS definitions (OP_OS_DIAGNOSE, formatted as Ganeti's) and their
+// cluster-wide parameters (modify).
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <iostream>
@@ -8,9 +9,13 @@
 #include "base/nice_sort.h"
 #include "cli/command.h"
 #include "cli/jobs.h"
+#include "cli/key_values.h"
+#include "common_options.h"
+#include "program.h"
 
 using namespace herd;
 using namespace herd::cli;
+namespace json = boost::json;
 
 namespace {
 
@@ -37,70 +42,75 @@ std::string Join(const json::array& a, bool first_of_pair = false) {
   return out;
 }
 
-}  // namespace
+class ListOses : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_flag("--no-headers", no_headers, "Don't display column headers");
+  }
+  int Run() override {
+    if (!no_headers) std::cout << "Name\n";
+    for (const auto& row : Diagnose({"name", "variants"})) {
+      const auto& r = row.as_array();
+      if (r[1].as_array().empty()) {
+        std::cout << S(r[0]) << "\n";
+      } else {
+        for (const auto& v : r[1].as_array()) std::cout << S(r[0]) << "+" << S(v) << "\n";
+      }
+    }
+    return kExitSuccess;
+  }
 
-int main(int argc, char** argv) {
-  CLI::App app{"Ganeti OS administration (Herd)", "gnt-os"};
-  app.require_subcommand(1);
+ private:
   bool no_headers = false;
-  std::vector<std::string> names;
-  auto* ls = app.add_subcommand("list", "List the valid OSes");
-  ls->add_flag("--no-headers", no_headers, "Don't display column headers");
-  auto* info = app.add_subcommand("info", "Show details of the OSes");
-  info->add_option("os", names, "OS names (default: all)");
-  app.add_subcommand("diagnose", "Check every OS on every node");
-  CLI11_PARSE(app, argc, argv);
+};
 
-  return RunCommand([&]() -> int {
-    const std::string cmd = app.get_subcommands().front()->get_name();
-    if (cmd == "list") {
-      if (!no_headers) std::cout << "Name\n";
-      for (const auto& row : Diagnose({"name", "variants"})) {
-        const auto& r = row.as_array();
-        if (r[1].as_array().empty()) {
-          std::cout << S(r[0]) << "\n";
-        } else {
-          for (const auto& v : r[1].as_array()) std::cout << S(r[0]) << "+" << S(v) << "\n";
-        }
+class ShowOsInfo : public Command {
+ public:
+  void Declare(CLI::App& app) override { app.add_option("os", names, "OS names (default: all)"); }
+  int Run() override {
+    int missing = 0;
+    auto rows = Diagnose({"name", "valid", "variants", "parameters", "api_versions", "blacklisted",
+                          "hidden", "trusted"});
+    for (const auto& wanted : names) {
+      bool found = false;
+      for (const auto& row : rows) found = found || S(row.as_array()[0]) == wanted;
+      if (!found) {
+        std::cerr << "OS '" << wanted << "' not found on any node\n";
+        ++missing;
       }
-      return kExitSuccess;
     }
-    if (cmd == "info") {
-      int missing = 0;
-      auto rows = Diagnose({"name", "valid", "variants", "parameters", "api_versions",
-                            "blacklisted", "hidden", "trusted"});
-      for (const auto& wanted : names) {
-        bool found = false;
-        for (const auto& row : rows) found = found || S(row.as_array()[0]) == wanted;
-        if (!found) {
-          std::cerr << "OS '" << wanted << "' not found on any node\n";
-          ++missing;
+    for (const auto& row : rows) {
+      const auto& r = row.as_array();
+      if (!names.empty() && std::find(names.begin(), names.end(), S(r[0])) == names.end()) {
+        continue;
+      }
+      std::cout << S(r[0]) << ":\n"
+                << "  - valid: " << B(r[1]) << "\n"
+                << "  - hidden: " << B(r[6]) << "\n"
+                << "  - blacklisted: " << B(r[5]) << "\n";
+      if (r[1].as_bool()) {
+        std::cout << "  - API versions:\n";
+        for (const auto& v : r[4].as_array()) std::cout << "    - " << S(v) << "\n";
+        std::cout << "  - variants:\n";
+        for (const auto& v : r[2].as_array()) std::cout << "    - " << S(v) << "\n";
+        std::cout << "  - parameters:\n";
+        for (const auto& p : r[3].as_array()) {
+          std::cout << "    - " << S(p.as_array()[0]) << ": " << S(p.as_array()[1]) << "\n";
         }
       }
-      for (const auto& row : rows) {
-        const auto& r = row.as_array();
-        if (!names.empty() && std::find(names.begin(), names.end(), S(r[0])) == names.end()) {
-          continue;
-        }
-        std::cout << S(r[0]) << ":\n"
-                  << "  - valid: " << B(r[1]) << "\n"
-                  << "  - hidden: " << B(r[6]) << "\n"
-                  << "  - blacklisted: " << B(r[5]) << "\n";
-        if (r[1].as_bool()) {
-          std::cout << "  - API versions:\n";
-          for (const auto& v : r[4].as_array()) std::cout << "    - " << S(v) << "\n";
-          std::cout << "  - variants:\n";
-          for (const auto& v : r[2].as_array()) std::cout << "    - " << S(v) << "\n";
-          std::cout << "  - parameters:\n";
-          for (const auto& p : r[3].as_array()) {
-            std::cout << "    - " << S(p.as_array()[0]) << ": " << S(p.as_array()[1]) << "\n";
-          }
-        }
-        std::cout << "  - trusted: " << B(r[7]) << "\n\n";
-      }
-      return missing ? kExitFailure : kExitSuccess;
+      std::cout << "  - trusted: " << B(r[7]) << "\n\n";
     }
-    // diagnose
+    return missing ? kExitFailure : kExitSuccess;
+  }
+
+ private:
+  std::vector<std::string> names;
+};
+
+class DiagnoseOses : public Command {
+ public:
+  void Declare(CLI::App&) override {}
+  int Run() override {
     bool has_bad = false;
     for (const auto& row :
          Diagnose({"name", "valid", "variants", "node_status", "hidden", "blacklisted"})) {
@@ -149,5 +159,60 @@ int main(int argc, char** argv) {
       std::cout << "\n";
     }
     return has_bad ? kExitFailure : kExitSuccess;
-  });
+  }
+};
+
+class ModifyOs : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("os", os_, "OS name")->required();
+    app.add_option("-H,--hypervisor-parameters", hvparams_,
+                   "OS-specific hypervisor parameters (hypervisor:key=value,...)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("-O,--os-parameters", osparams_, "OS parameters (key=value,...)");
+    app.add_option("--os-parameters-private", osparams_private_,
+                   "Private OS parameters (key=value,...)");
+    app.add_option("--hidden", hidden_, "Sets the hidden flag on the OS (yes/no)");
+    app.add_option("--blacklisted", blacklisted_, "Sets the blacklisted flag on the OS (yes/no)");
+    AddSubmitOptions(app, job_);
+  }
+  int Run() override {
+    json::object op{{"OP_ID", "OP_CLUSTER_SET_PARAMS"}};
+    if (!hvparams_.empty()) op["os_hvp"] = json::object{{os_, NamedParams(hvparams_, "-H")}};
+    if (!osparams_.empty()) op["osparams"] = json::object{{os_, ParseKeyValues(osparams_, "-O")}};
+    if (!osparams_private_.empty()) {
+      op["osparams_private_cluster"] =
+          json::object{{os_, ParseKeyValues(osparams_private_, "--os-parameters-private")}};
+    }
+    auto flag = [&](const std::string& value, const char* option, const char* key) {
+      if (value.empty()) return;
+      op[key] = json::array{json::array{ParseYesNo(option, value) ? "add" : "remove", os_}};
+    };
+    flag(hidden_, "--hidden", "hidden_os");
+    flag(blacklisted_, "--blacklisted", "blacklisted_os");
+    if (op.size() == 1) {
+      std::cerr << "At least one of OS parameters or hypervisor parameters must be passed\n";
+      return kExitFailure;
+    }
+    SendJob(job_, json::array{op});
+    return kExitSuccess;
+  }
+
+ private:
+  std::string os_, osparams_, osparams_private_, hidden_, blacklisted_;
+  std::vector<std::string> hvparams_;
+  JobOptions job_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return RunProgram(
+      argc, argv, "gnt-os", "OS administration (Herd)",
+      {
+          Entry<ListOses>("list", "Lists all valid operating systems on the cluster"),
+          Entry<DiagnoseOses>("diagnose", "Diagnose all operating systems"),
+          Entry<ShowOsInfo>("info", "Show detailed information about operating systems", {"show"}),
+          Entry<ModifyOs>("modify", "Modify the OS parameters"),
+      });
 }

@@ -355,6 +355,18 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     return names;
   };
 
+  // Ganeti's RemoveExport: the export's directory, whole.
+  handlers_["export_remove"] = [this](const json::array& args) -> json::value {
+    const std::string name = StringArg(args, 0, "export_remove");
+    if (name.empty() || name[0] == '.' || name.find('/') != std::string::npos) {
+      throw GenericError("Invalid export name '" + name + "'");
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(paths_.ExportDir() + "/" + name, ec);
+    if (ec) throw GenericError("Error while removing the export: " + ec.message());
+    return nullptr;
+  };
+
   handlers_["test_delay"] = [](const json::array& args) -> json::value {
     const double seconds = ToNumber(Arg(args, 0, "test_delay"), "delay");
     if (seconds < 0) throw GenericError("test_delay: the duration must not be negative");

@@ -54,6 +54,7 @@ inline constexpr Procedure kBlockdevWrite{"blockdev_write", kTimeoutNormal};
 // OS definitions and scripts (an install may take long: Ganeti's 1-day class).
 inline constexpr Procedure kOsDiagnose{"os_diagnose", kTimeoutFast};
 inline constexpr Procedure kExportList{"export_list", kTimeoutFast};
+inline constexpr Procedure kExportRemove{"export_remove", kTimeoutFast};
 inline constexpr Procedure kStorageList{"storage_list", kTimeoutNormal};
 inline constexpr Procedure kRestrictedCommand{"restricted_command", kTimeoutNormal};
 inline constexpr Procedure kRunOob{"run_oob", kTimeoutNormal};

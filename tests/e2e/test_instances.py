@@ -106,11 +106,11 @@ def test_shutdown_startup_reboot(vc):
 
 
 def test_migrate_and_failover_shared_instance(vc):
-    gi(vc, "migrate", "-n", "node4", "app1")
+    gi(vc, "migrate", "-f", "-n", "node4", "app1")
     assert by_name(vc, "pnode,status")["app1"] == ["node4", "running"]
     assert fake_hv_record(vc, "node4", "app1").exists()
     assert not fake_hv_record(vc, "node3", "app1").exists()
-    gi(vc, "failover", "-n", "node3", "app1")
+    gi(vc, "failover", "-f", "-n", "node3", "app1")
     assert by_name(vc, "pnode,status")["app1"] == ["node3", "running"]
 
 
@@ -118,14 +118,14 @@ def test_migrate_and_failover_without_target_use_the_default_allocator(vc):
     require(HAIL, "ganeti-htools-3.0")
     info = vc.cmd("node1", "gnt-cluster", "info").stdout
     assert "default instance allocator: hail" in info
-    gi(vc, "migrate", "app1")
+    gi(vc, "migrate", "-f", "app1")
     first = by_name(vc, "pnode,status")["app1"]
     assert first[0] != "node3" and first[1] == "running"
-    gi(vc, "failover", "app1")
+    gi(vc, "failover", "-f", "app1")
     second = by_name(vc, "pnode,status")["app1"]
     assert second[0] != first[0] and second[1] == "running"
     if second[0] != "node3":
-        gi(vc, "migrate", "-n", "node3", "app1")
+        gi(vc, "migrate", "-f", "-n", "node3", "app1")
     assert by_name(vc, "pnode")["app1"] == ["node3"]
 
 
@@ -174,7 +174,7 @@ def test_batch_create_places_every_instance(vc, tmp_path):
 
 
 def test_migrate_of_file_instance_is_refused(vc):
-    result = gi(vc, "migrate", "-n", "node5", "db1", check=False)
+    result = gi(vc, "migrate", "-f", "-n", "node5", "db1", check=False)
     assert result.returncode != 0
     assert "does not allow migrations" in result.stderr
 
@@ -185,7 +185,7 @@ def test_migrate_to_node_without_room_changes_nothing(vc):
     gi(vc, "add", "-t", "sharedfile", "--disk", "0:size=1G", "-o", "noop",
        "-B", "memory=1536M", "-n", "node4", "mig1")
     before = by_name(vc, "pnode,status")
-    result = gi(vc, "migrate", "-n", "node5", "mig1", check=False)
+    result = gi(vc, "migrate", "-f", "-n", "node5", "mig1", check=False)
     assert result.returncode != 0
     assert "Not enough memory on node node5" in result.stderr
     assert by_name(vc, "pnode,status") == before
@@ -198,7 +198,7 @@ def test_migrate_to_node_without_room_changes_nothing(vc):
 def test_move_copies_file_disk_to_new_node(vc):
     pnode = by_name(vc, "pnode")["db1"][0]
     target = "node5" if pnode != "node5" else "node4"
-    gi(vc, "move", "-n", target, "db1")
+    gi(vc, "move", "-f", "-n", target, "db1")
     assert by_name(vc, "pnode,status")["db1"] == [target, "running"]
     files = list((vc.node_root(target) / "srv/ganeti/file-storage/db1").iterdir())
     assert files[0].read_bytes()[:10] == b"HERD-IMAGE"

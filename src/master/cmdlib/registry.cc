@@ -2,6 +2,7 @@
 #include <map>
 #include <set>
 
+#include "master/cmdlib/backup.h"
 #include "master/cmdlib/cluster.h"
 #include "master/cmdlib/debug.h"
 #include "master/cmdlib/group.h"
@@ -88,6 +89,7 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_TAGS_SET", TagsSet},
       {"OP_TAGS_DEL", TagsDel},
       {"OP_TAGS_SEARCH", TagsSearch},
+      {"OP_BACKUP_REMOVE", BackupRemove},
   };
   auto it = table.find(op_id);
   return it == table.end() ? nullptr : &it->second;
