@@ -166,24 +166,40 @@ class BatchCreate : public Command {
   JobOptions job_;
 };
 
-// Ganeti's --disk/--net of modify: "add:k=v", "remove", "N:k=v" (modify N).
+// Ganeti's --disk/--net of modify (_ConvertNicDiskModifications): "add:k=v"
+// and "remove" act on the last item; "ID:k=v" modifies item ID (an index or
+// a name), "ID:add,k=v" or "ID:remove" add or remove at ID.
 json::array Modifications(const std::vector<std::string>& values, const std::string& option) {
   json::array changes;
   for (const auto& value : values) {
     const auto colon = value.find(':');
-    const std::string what = value.substr(0, colon);
+    const std::string identifier = value.substr(0, colon);
     json::object params;
     if (colon != std::string::npos) params = ParseKeyValues(value.substr(colon + 1), option);
-    if (what == "add" || what == "remove") {
-      changes.push_back(json::array{what, -1, params});
+    std::string action = "modify";
+    json::value target(identifier);
+    if (identifier == "add" || identifier == "remove") {
+      action = identifier;
+      target = -1;
     } else {
-      try {
-        changes.push_back(json::array{"modify", std::stoi(what), params});
-      } catch (const std::exception&) {
-        throw ParameterError("Invalid " + option + " change '" + value +
-                             "': give add[:params], remove or INDEX:params");
+      int given = 0;
+      for (const char* op : {"add", "remove", "modify"}) {
+        if (params.erase(op)) {
+          action = op;
+          ++given;
+        }
+      }
+      if (given > 1) {
+        throw OpPrereqError(
+            "Cannot do more than one of the following operations at the same time: add, remove, "
+            "modify",
+            kEcodeInval);
       }
     }
+    if (action == "remove" && !params.empty()) {
+      throw OpPrereqError("Not accepting parameters on removal/detach", kEcodeInval);
+    }
+    changes.push_back(json::array{action, target, params});
   }
   return changes;
 }

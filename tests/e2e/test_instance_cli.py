@@ -108,3 +108,33 @@ def test_state_commands_aliases_and_many_instances(vc, cli):
     finally:
         for name in names:
             gnt(vc, cli, "remove", "-f", name, check=False)
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_modify_disks_and_nics(vc, cli):
+    name = f"devices-{cli}"
+    gnt(vc, cli, "add", "-t", "file", "--disk", "0:size=1G", "-o", "noop", "-n", "node2", name)
+    try:
+        out = gnt(vc, cli, "modify", "--disk", "add:size=512M", "--net", "add", name).stdout
+        assert " - disk/1 -> add:size=512,mode=rw" in out
+        assert " - nic.1 -> add:mac=" in out and ",link=xen-br0,network=None" in out
+        assert field(vc, name, "disk.sizes,nic.count") == ["1024,512", "2"]
+        disk_dir = vc.node_root("node2") / "srv/ganeti/file-storage" / name
+        assert len(list(disk_dir.iterdir())) == 2
+        out = gnt(vc, cli, "modify", "--net", "0:link=br7", "--disk", "1:mode=ro,name=data",
+                  name).stdout
+        assert " - nic.link/0 -> br7" in out and " - disk.mode/1 -> ro" in out
+        assert field(vc, name, "nic.links") == ["br7,xen-br0"]
+        running = gnt(vc, cli, "modify", "--disk", "data:remove", name, check=False)
+        assert running.returncode != 0 and "is running" in running.stdout + running.stderr
+        gnt(vc, cli, "shutdown", name)
+        out = gnt(vc, cli, "modify", "--disk", "data:remove", "--net", "remove", name).stdout
+        assert " - disk/1 -> remove" in out and " - nic/1 -> remove" in out
+        assert field(vc, name, "disk.sizes,nic.count") == ["1024", "1"]
+        assert len(list(disk_dir.iterdir())) == 1
+        size = gnt(vc, cli, "modify", "--disk", "0:size=2G", name, check=False)
+        assert "Disk size change not possible, use grow-disk" in size.stdout + size.stderr
+        last = gnt(vc, cli, "modify", "--disk", "0:remove", name, check=False)
+        assert last.returncode != 0
+    finally:
+        gnt(vc, cli, "remove", "-f", name, check=False)

@@ -1,6 +1,5 @@
 // OP_INSTANCE_CREATE and OP_INSTANCE_MULTI_ALLOC.
 #include <algorithm>
-#include <random>
 
 #include "base/errors.h"
 #include "base/hosts.h"
@@ -9,6 +8,7 @@
 #include "master/cmdlib/common.h"
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/instance_common.h"
+#include "master/cmdlib/instance_nics.h"
 #include "master/cmdlib/instance_params.h"
 #include "master/cmdlib/ipolicy.h"
 #include "master/cmdlib/network.h"
@@ -25,22 +25,6 @@ std::string JoinNames(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
   return out;
-}
-
-std::string NewMac(const objects::ConfigData& config) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  for (int attempt = 0; attempt < 64; ++attempt) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%s:%02x:%02x:%02x", config.cluster.mac_prefix.c_str(),
-                  static_cast<unsigned>(rng() & 0xff), static_cast<unsigned>(rng() & 0xff),
-                  static_cast<unsigned>(rng() & 0xff));
-    bool taken = false;
-    for (const auto& [u, inst] : config.instances) {
-      for (const auto& nic : inst.nics) taken = taken || nic.mac == buf;
-    }
-    if (!taken) return buf;
-  }
-  throw OpExecError("Can't generate a unique MAC address");
 }
 
 // What an OP_INSTANCE_CREATE asks for, checked against the cluster.
@@ -148,59 +132,14 @@ CreateRequest ParseCreate(const json::object& op, const objects::ConfigData& con
   return r;
 }
 
-// The instance's NICs; a NIC on a network takes that network's parameters in
-// the primary node's group and an address picked for `owner` (see
-// PickNicAddress).
+// The instance's NICs (see BuildNic).
 std::vector<objects::Nic> BuildNics(const CreateRequest& r, const objects::ConfigData& config,
                                     const std::string& instance_ip, const objects::Node& pnode,
                                     const std::string& owner) {
   std::vector<objects::Nic> nics;
   for (size_t i = 0; i < r.nics.size(); ++i) {
     if (!r.nics[i].is_object()) throw OpPrereqError("Each NIC must be a dictionary", kEcodeInval);
-    const auto& o = r.nics[i].get_object();
-    objects::Nic nic;
-    nic.uuid = NewUuid();
-    nic.name = GetStringOr(o, "name", "");
-    std::string mac = GetStringOr(o, "mac", "auto");
-    nic.mac = mac == "auto" || mac == "generate" || mac.empty() ? NewMac(config) : mac;
-    std::string ip = GetStringOr(o, "ip", "");
-    const std::string network = GetStringOr(o, "network", "");
-    if (ip == "none") ip.clear();
-    if (ip == "pool" && network.empty()) {
-      throw OpPrereqError("if ip=pool, parameter network must be passed too", kEcodeInval);
-    }
-    if (ip == "auto") {
-      if (instance_ip.empty()) {
-        throw OpPrereqError("NIC " + std::to_string(i) +
-                                ": 'auto' IP needs the name check to find the instance's address",
-                            kEcodeInval);
-      }
-      ip = instance_ip;
-    }
-    for (const char* key : {"mode", "link", "vlan"}) {
-      if (auto it = o.find(key); it != o.end() && it->value().is_string()) {
-        nic.nicparams[key] = it->value();
-      }
-    }
-    if (!network.empty()) {
-      if (nic.nicparams.contains("mode") || nic.nicparams.contains("link")) {
-        throw OpPrereqError("If network is given, no mode or link is allowed to be passed",
-                            kEcodeInval);
-      }
-      nic.network = LookupNetwork(config, network);
-      const auto& group = config.nodegroups.at(pnode.group);
-      const auto* params = group.networks.if_contains(nic.network);
-      if (!params || !params->is_object()) {
-        throw OpPrereqError("No netparams found for network " +
-                                config.networks.at(nic.network).name +
-                                ". Probably not connected to node's " + pnode.name + " nodegroup",
-                            kEcodeInval);
-      }
-      nic.nicparams = params->get_object();
-      if (!ip.empty()) ip = PickNicAddress(config, nic.network, ip, owner);
-    }
-    nic.ip = ip;
-    nics.push_back(std::move(nic));
+    nics.push_back(BuildNic(r.nics[i].get_object(), i, config, instance_ip, pnode, owner));
   }
   return nics;
 }

@@ -4,16 +4,12 @@
 #include "master/cmdlib/common.h"
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/instance_common.h"
+#include "master/cmdlib/instance_devices.h"
 #include "master/cmdlib/instance_params.h"
 #include "master/cmdlib/param_types.h"
 
 namespace herd::master {
 namespace {
-
-bool NonEmptyList(const json::object& op, const char* key) {
-  auto it = op.find(key);
-  return it != op.end() && it->value().is_array() && !it->value().get_array().empty();
-}
 
 // Ganeti's "default" value removes an instance-level override.
 void Merge(json::object& target, const json::object& changes, const char* prefix,
@@ -32,12 +28,7 @@ void Merge(json::object& target, const json::object& changes, const char* prefix
 }  // namespace
 
 json::value InstanceSetParams(LuContext& ctx, const json::object& op) {
-  if (NonEmptyList(op, "disks") || NonEmptyList(op, "nics")) {
-    throw OpPrereqError(
-        "Adding, removing or changing disks and NICs of an existing instance is "
-        "not supported yet; change backend, hypervisor or OS parameters",
-        kEcodeInval);
-  }
+  const bool devices = HasDeviceChanges(op);
   json::object be_given = DictParam(op, "beparams");
   json::object hv_given = DictParam(op, "hvparams");
   json::object os_given = DictParam(op, "osparams");
@@ -45,8 +36,9 @@ json::value InstanceSetParams(LuContext& ctx, const json::object& op) {
   auto os_name = OptionalString(op, "os_name");
   auto runtime_mem_it = op.find("runtime_mem");
   bool runtime_mem = runtime_mem_it != op.end() && !runtime_mem_it->value().is_null();
-  if (be_given.empty() && hv_given.empty() && os_given.empty() && !offline && !os_name &&
-      !runtime_mem) {
+  const bool other_changes = !be_given.empty() || !hv_given.empty() || !os_given.empty() ||
+                             offline || os_name || runtime_mem;
+  if (!devices && !other_changes) {
     throw OpPrereqError("No changes submitted", kEcodeInval);
   }
   const bool force = BoolParam(op, "force", false);
@@ -55,6 +47,14 @@ json::value InstanceSetParams(LuContext& ctx, const json::object& op) {
   ctx.op.NotifyStart();
   objects::Node pnode = ctx.config.Read(
       [&](const objects::ConfigData& d) { return d.nodes.at(instance.primary_node); });
+  json::array report;
+  if (devices) {
+    const bool running = !pnode.offline && LiveInstanceInfo(ctx, pnode, instance.name);
+    ModifyInstanceDevices(ctx, instance, pnode, running, op, report);
+    if (!other_changes) return report;
+    instance = ctx.config.Read(
+        [&](const objects::ConfigData& d) { return d.instances.at(instance.uuid); });
+  }
 
   // Backend parameters "default" pass through unchecked; the others are typed.
   json::object be_checked;
@@ -81,7 +81,6 @@ json::value InstanceSetParams(LuContext& ctx, const json::object& op) {
   }
 
   json::object new_be = instance.beparams;
-  json::array report;
   Merge(new_be, be_checked, "be/", report);
   auto filled = ctx.config.Read(
       [&](const objects::ConfigData& d) { return objects::FilledBeParams(d, new_be); });
