@@ -7,6 +7,7 @@
 
 #include "base/errors.h"
 #include "base/json.h"
+#include "base/python_repr.h"
 #include "cli/jobs.h"
 #include "cli/key_values.h"
 #include "cli/listing.h"
@@ -222,6 +223,15 @@ CommandEntry ListFieldsEntry(const std::string& resource, const std::string& des
           description,
           [resource] { return std::make_unique<ResourceFields>(resource); },
           {}};
+}
+
+void PrintChanges(const json::array& changes) {
+  for (const auto& change : changes) {
+    const auto& pair = change.as_array();
+    std::string param = ValueText(pair[0]);
+    if (param.size() < 5) param.resize(5, ' ');
+    std::cout << " - " << param << " -> " << PythonStr(pair[1]) << "\n";
+  }
 }
 
 std::string ValueText(const json::value& v) {

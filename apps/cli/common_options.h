@@ -68,6 +68,10 @@ namespace herd::cli {
 // failed.
 int WaitForSubmittedJobs(const boost::json::value& jobs);
 
+// A modify opcode's [[parameter, new value], ...] as Ganeti prints them
+// (" - %-5s -> %s").
+void PrintChanges(const boost::json::array& changes);
+
 // list-fields of a query resource (Ganeti's GenericListFields command).
 CommandEntry ListFieldsEntry(const std::string& resource, const std::string& description);
 

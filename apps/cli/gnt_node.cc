@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/format.h"
 #include "cli/jobs.h"
+#include "cli/key_values.h"
 #include "cli/listing.h"
 #include "common_options.h"
 #include "list_options.h"
@@ -125,9 +126,19 @@ class ModifyNode : public Command {
     app.add_option("--vm-capable", vm_capable_, "yes/no");
     app.add_flag("--auto-promote", auto_promote_, "Promote other nodes if needed");
     app.add_flag("-f,--force", force_, "Force the operation");
-    app.add_flag("--submit", submit_, "Submit the job and return its id");
+    app.add_option("-s,--secondary-ip", secondary_ip_, "Secondary IP address");
+    AddNodeParamsOption(app, ndparams_);
+    AddSubmitOptions(app, job_);
   }
   int Run() override {
+    if (offline_ == "no" && !force_ &&
+        !AskUser("You are setting this node online manually. If the configuration has changed, "
+                 "this can cause issues such as split brain. To safely bring a node back online, "
+                 "please use --readd instead. If you are confident that the configuration "
+                 "hasn't changed, continue?",
+                 false)) {
+      return kExitFailure;
+    }
     json::object op{{"OP_ID", "OP_NODE_SET_PARAMS"},
                     {"node_name", node_},
                     {"force", force_},
@@ -139,26 +150,28 @@ class ModifyNode : public Command {
       op["master_capable"] = ParseYesNo("--master-capable", master_capable_);
     }
     if (!vm_capable_.empty()) op["vm_capable"] = ParseYesNo("--vm-capable", vm_capable_);
+    if (!secondary_ip_.empty()) op["secondary_ip"] = secondary_ip_;
+    if (!ndparams_.empty()) op["ndparams"] = ParseKeyValues(ndparams_, "--node-parameters");
     if (op.size() == 4) {
-      throw OpPrereqError("Please give at least one of the parameters.", kEcodeInval);
+      std::cerr << "Please give at least one of the parameters.\n";
+      return kExitFailure;
     }
-    json::value result = SubmitAndWait(json::array{op}, submit_);
-    if (!submit_ && result.is_array() && !result.as_array().empty()) {
+    const json::value result = SendJob(job_, json::array{op});
+    if (!job_.submit && result.is_array() && !result.as_array().empty()) {
       const auto& changes = result.as_array()[0];
       if (changes.is_array() && !changes.as_array().empty()) {
         std::cout << "Modified node " << node_ << "\n";
-        for (const auto& c : changes.as_array()) {
-          std::cout << " - " << std::string(c.as_array()[0].as_string()) << " -> "
-                    << std::string(c.as_array()[1].as_string()) << "\n";
-        }
+        PrintChanges(changes.as_array());
       }
     }
     return kExitSuccess;
   }
 
  private:
-  std::string node_, candidate_, drained_, offline_, master_capable_, vm_capable_;
-  bool auto_promote_ = false, force_ = false, submit_ = false;
+  std::string node_, candidate_, drained_, offline_, master_capable_, vm_capable_, secondary_ip_,
+      ndparams_;
+  bool auto_promote_ = false, force_ = false;
+  JobOptions job_;
 };
 
 class RemoveNode : public Command {

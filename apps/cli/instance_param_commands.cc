@@ -243,11 +243,7 @@ class ModifyInstance : public Command {
     const auto& changes = result.as_array()[0];
     if (changes.is_array() && !changes.as_array().empty()) {
       std::cout << "Modified instance " << instance_ << "\n";
-      for (const auto& c : changes.as_array()) {
-        std::string param = ValueText(c.as_array()[0]);
-        if (param.size() < 5) param.resize(5, ' ');  // Ganeti's "%-5s"
-        std::cout << " - " << param << " -> " << PythonStr(c.as_array()[1]) << "\n";
-      }
+      PrintChanges(changes.as_array());
       std::cout << "Please don't forget that most parameters take effect only at the next "
                    "(re)start of the instance initiated by ganeti; restarting from within the "
                    "instance will not be enough.\n";

@@ -10,7 +10,7 @@ namespace herd::cli {
 
 // list-storage, modify-storage, repair-storage, volumes.
 std::vector<CommandEntry> NodeStorageCommands();
-// evacuate, migrate: the node's instances moved away.
+// evacuate, migrate, failover: the node's instances moved away.
 std::vector<CommandEntry> NodeInstanceCommands();
 
 }  // namespace herd::cli

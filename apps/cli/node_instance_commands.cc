@@ -1,4 +1,4 @@
-// gnt-node evacuate and migrate: a node's instances moved elsewhere, as
+// gnt-node evacuate, migrate and failover: a node's instances moved elsewhere, as
 // jobs the opcode submits.
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
@@ -156,6 +156,55 @@ class MigrateNode : public Command {
   JobOptions job_;
 };
 
+class FailoverNode : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("node", node_, "Node name")->required();
+    app.add_flag("-f,--force", force_, "Do not ask for confirmation");
+    app.add_flag("--ignore-consistency", ignore_consistency_,
+                 "Ignore the consistency of the disks on the secondary");
+    app.add_option("-I,--iallocator", iallocator_, "Allocator choosing the target nodes");
+    app.add_option("--priority", priority_, "Priority for opcode processing")
+        ->check(CLI::IsMember({"low", "normal", "high"}));
+  }
+  int Run() override {
+    const auto instances = InstancesOf(node_, {"pinst_list"});
+    if (instances.empty()) {
+      std::cerr << "No primary instances on node " << node_ << ", exiting.\n";
+      return kExitSuccess;
+    }
+    std::string quoted;
+    for (const auto& name : instances) quoted += (quoted.empty() ? "'" : ",'") + name + "'";
+    if (!force_ && !AskUser("Fail over instance(s) " + quoted + "?", false)) {
+      return 2;  // Ganeti's EXIT_CONFIRMATION
+    }
+    // One job per instance, as Ganeti's JobExecutor submits them.
+    JobOptions job;
+    job.priority = priority_;
+    json::array jobs;
+    for (const auto& name : instances) {
+      json::object op{{"OP_ID", "OP_INSTANCE_FAILOVER"},
+                      {"instance_name", name},
+                      {"ignore_consistency", ignore_consistency_}};
+      if (!iallocator_.empty()) op["iallocator"] = iallocator_;
+      ApplyJobOptions(job, op);
+      jobs.push_back(json::array{op});
+    }
+    const int failed = WaitForSubmittedJobs(Master().Call("SubmitManyJobs", json::array{jobs}));
+    if (failed == 0) {
+      std::cout << "All " << instances.size() << " instance(s) failed over successfully.\n";
+    } else {
+      std::cout << "There were errors during the failover:\n"
+                << failed << " error(s) out of " << instances.size() << " instance(s).\n";
+    }
+    return kExitSuccess;  // as Ganeti's gnt-node failover
+  }
+
+ private:
+  std::string node_, iallocator_, priority_;
+  bool force_ = false, ignore_consistency_ = false;
+};
+
 }  // namespace
 
 std::vector<CommandEntry> NodeInstanceCommands() {
@@ -163,6 +212,9 @@ std::vector<CommandEntry> NodeInstanceCommands() {
       Entry<EvacuateNode>("evacuate",
                           "Relocate the primary and/or secondary instances from a node"),
       Entry<MigrateNode>("migrate", "Migrate all the primary instance on a node away from it"),
+      Entry<FailoverNode>("failover",
+                          "Stops the primary instances on a node and start them on their "
+                          "secondary node (only for instances with drbd disk template)"),
   };
 }
 

@@ -127,3 +127,32 @@ def test_job_commands(vc, cli):
     assert job not in gnt(vc, cli, "gnt-job", "list", "--no-headers", "-o", "id").stdout.split()
     auto = gnt(vc, cli, "gnt-job", "autoarchive", "1w").stdout
     assert auto.startswith("Archived ") and "unchecked left" in auto
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_node_failover_and_modify(vc, cli):
+    name = f"shared-{cli}"
+    vc.cmd("node1", "gnt-instance", "add", "-t", "sharedfile", "--disk", "0:size=1G", "-o",
+           "noop", "-n", "node3", name)
+    try:
+        out = gnt(vc, cli, "gnt-node", "failover", "-f", "node3")
+        assert "All 1 instance(s) failed over successfully." in out.stdout
+        assert pnodes(vc, [name])[name] != "node3"
+        empty = gnt(vc, cli, "gnt-node", "failover", "-f", "node3")
+        assert "No primary instances on node node3, exiting." in empty.stderr
+    finally:
+        vc.cmd("node1", "gnt-instance", "remove", "-f", name, check=False)
+    nothing = gnt(vc, cli, "gnt-node", "modify", "node3", check=False)
+    assert nothing.returncode == 1
+    assert "Please give at least one of the parameters." in nothing.stderr
+    out = gnt(vc, cli, "gnt-node", "modify", "--drained=yes", "node3").stdout
+    lines = out.splitlines()
+    assert "Modified node node3" in lines and " - drained -> True" in lines
+    gnt(vc, cli, "gnt-node", "modify", "--drained=no", "node3")
+    gnt(vc, cli, "gnt-node", "modify", "--offline=yes", "node3")
+    unconfirmed = gnt(vc, cli, "gnt-node", "modify", "--offline=no", "node3", check=False)
+    assert unconfirmed.returncode == 1  # nobody answered Ganeti's split-brain question
+    gnt(vc, cli, "gnt-node", "modify", "-f", "--offline=no", "node3")
+    roles = vc.cmd("node1", "gnt-node", "list", "--no-headers", "-o", "name,offline",
+                   "node3").stdout.split()
+    assert roles == ["node3", "N"]
