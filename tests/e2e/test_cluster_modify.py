@@ -163,3 +163,40 @@ def test_renew_crypto_ssh_keys_as_ganeti_answers_without_ssh_setup(vc):
     assert ("Cannot renew SSH keys if the cluster is configured to not modify the SSH setup."
             in out.stdout + out.stderr)
     assert "All requested certificates and keys have been replaced." in out.stdout
+
+
+@pytest.mark.parametrize("cli", ["ganeti", "herd"])
+def test_hypervisor_parameters_are_checked(vc, cli):
+    def modify(*args, check=True):
+        if cli == "ganeti":
+            return ganeti_cli(vc, "gnt-cluster", "modify", *args, check=check)
+        return vc.cmd("node1", "gnt-cluster", "modify", *args, check=check)
+
+    bogus = modify("-H", "fake:bogus=1", check=False)
+    assert bogus.returncode != 0
+    # Ganeti's client checks names itself; the master checks them for every client.
+    assert "nknown" in bogus.stdout + bogus.stderr and "'bogus'" in bogus.stdout + bogus.stderr
+    wrong = modify("-H", "fake:migration_mode=sideways", check=False)
+    assert wrong.returncode != 0 and "migration_mode" in wrong.stdout + wrong.stderr
+    mode = "non-live" if cli == "ganeti" else "live"
+    modify("-H", f"fake:migration_mode={mode}")
+    assert info(vc)["hvparams"]["fake"]["migration_mode"] == mode
+
+
+def test_master_checks_hypervisor_parameters_of_any_client(vc):
+    for hvparams, os_hvp in (({"fake": {"bogus": 1}}, None), (None, {"noop": {"fake": {"x": 1}}})):
+        op = {"OP_ID": "OP_CLUSTER_SET_PARAMS"}
+        if hvparams:
+            op["hvparams"] = hvparams
+        if os_hvp:
+            op["os_hvp"] = os_hvp
+        ok, job = luxi_call(master_socket(vc), "SubmitJob", [[op]])
+        assert ok, job
+        deadline = time.time() + 30
+        while True:
+            ok, status = luxi_call(master_socket(vc), "QueryJobs", [[job], ["status", "opresult"]])
+            if status[0][0] in ("success", "error") or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        assert status[0][0] == "error"
+        assert "Unknown hypervisor parameter" in str(status[0][1])

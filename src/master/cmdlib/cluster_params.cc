@@ -43,6 +43,22 @@ std::string Joined(const std::vector<std::string>& items) {
   return out;
 }
 
+// {hypervisor: {key: value}} with Herd's hypervisors only and each one's own
+// parameter names and types.
+json::object CheckedPerHypervisor(const json::object& changes) {
+  json::object checked;
+  for (const auto& [hv, params] : changes) {
+    const std::string name(hv);
+    if (!kSupportedHypervisors.count(name)) {
+      throw OpPrereqError("Hypervisor '" + name + "' is not supported by Herd's nodes (fake)",
+                          kEcodeInval);
+    }
+    checked[hv] =
+        params.is_object() ? json::value(CheckedHvParams(name, params.get_object())) : params;
+  }
+  return checked;
+}
+
 // {name: {key: value}} updates merged into `current` per name (hvparams,
 // diskparams): a new name takes its dict as is.
 json::object MergedPerName(const json::object& current, const json::object& changes) {
@@ -331,17 +347,16 @@ json::value ClusterSetParams(LuContext& ctx, const json::object& op) {
       c.enabled_hypervisors = hypervisors;
     }
     if (Given(op, "hvparams")) {
-      const json::object changes = DictParam(op, "hvparams");
-      for (const auto& kv : changes) {
-        if (!kSupportedHypervisors.count(std::string(kv.key()))) {
-          throw OpPrereqError(
-              "Hypervisor '" + std::string(kv.key()) + "' is not supported by Herd's nodes (fake)",
-              kEcodeInval);
-        }
-      }
-      c.hvparams = MergedPerName(c.hvparams, changes);
+      c.hvparams = MergedPerName(c.hvparams, CheckedPerHypervisor(DictParam(op, "hvparams")));
     }
-    if (Given(op, "os_hvp")) c.os_hvp = UpdatedOsHvp(c.os_hvp, DictParam(op, "os_hvp"));
+    if (Given(op, "os_hvp")) {
+      json::object checked;
+      for (const auto& [os, per_hv] : DictParam(op, "os_hvp")) {
+        checked[os] =
+            per_hv.is_object() ? json::value(CheckedPerHypervisor(per_hv.get_object())) : per_hv;
+      }
+      c.os_hvp = UpdatedOsHvp(c.os_hvp, checked);
+    }
     if (Given(op, "osparams")) c.osparams = UpdatedOsParams(c.osparams, DictParam(op, "osparams"));
     if (Given(op, "osparams_private_cluster")) {
       c.osparams_private_cluster =
