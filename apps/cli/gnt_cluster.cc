@@ -413,6 +413,60 @@ class DeactivateMasterIp : public Command {
   bool confirmed_ = false;
 };
 
+// renew-crypto: the parts Ganeti's master does (OP_CLUSTER_RENEW_CRYPTO).
+class RenewCrypto : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_flag("--new-node-certificates", node_certificates_,
+                 "Generate new node certificates (for all nodes)");
+    app.add_flag("--new-ssh-keys", ssh_keys_, "Generate new node SSH keys (for all nodes)");
+    app.add_option("--ssh-key-type", ssh_key_type_, "Type of SSH key to generate")
+        ->check(CLI::IsMember({"rsa", "dsa", "ecdsa"}));
+    app.add_option("--ssh-key-bits", ssh_key_bits_, "Length of SSH key to generate");
+    for (const char* unsupported :
+         {"--new-cluster-certificate", "--new-rapi-certificate", "--new-spice-certificate",
+          "--new-confd-hmac-key", "--new-cluster-domain-secret"}) {
+      app.add_flag_callback(
+          unsupported, [this, unsupported] { unsupported_.push_back(unsupported); },
+          "Not supported by Herd yet");
+    }
+    app.add_flag("-f,--force", force_, "Do not ask for confirmation");
+  }
+  int Run() override {
+    if (!unsupported_.empty()) {
+      std::string names;
+      for (const auto& u : unsupported_) names += (names.empty() ? "" : ", ") + u;
+      throw OpPrereqError("Herd cannot replace these yet: " + names +
+                              "; only --new-node-certificates and --new-ssh-keys are supported",
+                          kEcodeInval);
+    }
+    std::cout << "Updating certificates now. Running \"gnt-cluster verify\"  is recommended "
+                 "after this operation.\n";
+    if (!force_ && !AskUser("Updating certificate and keys requires restarting all daemons "
+                            "on all nodes and may take some time. Continue?",
+                            false)) {
+      return kExitFailure;
+    }
+    if (node_certificates_ || ssh_keys_) {
+      json::object op{{"OP_ID", "OP_CLUSTER_RENEW_CRYPTO"},
+                      {"node_certificates", node_certificates_},
+                      {"renew_ssh_keys", ssh_keys_}};
+      if (!ssh_key_type_.empty()) op["ssh_key_type"] = ssh_key_type_;
+      if (ssh_key_bits_ > 0) op["ssh_key_bits"] = ssh_key_bits_;
+      SubmitAndWait(json::array{op}, false);
+    }
+    std::cout << "All requested certificates and keys have been replaced. Running \"gnt-cluster "
+                 "verify\" now is recommended.\n";
+    return kExitSuccess;
+  }
+
+ private:
+  bool node_certificates_ = false, ssh_keys_ = false, force_ = false;
+  std::string ssh_key_type_;
+  int ssh_key_bits_ = 0;
+  std::vector<std::string> unsupported_;
+};
+
 class Destroy : public Command {
  public:
   void Declare(CLI::App& app) override {
@@ -680,6 +734,7 @@ int main(int argc, char** argv) {
       Entry<SingleOpcode<kRedistConf>>("redist-conf", "Push the configuration to all nodes"),
       Entry<SingleOpcode<kActivateMasterIp>>("activate-master-ip", "Activates the master IP"),
       Entry<DeactivateMasterIp>("deactivate-master-ip", "Deactivates the master IP"),
+      Entry<RenewCrypto>("renew-crypto", "Renews cluster certificates, keys and secrets"),
       Entry<Queue>("queue", "Queue operations"),
       Entry<Watcher>("watcher", "Watcher operations"),
       Entry<SearchTags>("search-tags", "Searches the tags on all objects of the cluster"),

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "base/errors.h"
 #include "base/json.h"
@@ -13,6 +14,7 @@
 #include "cli/jobs.h"
 #include "cli/key_values.h"
 #include "common_options.h"
+#include "list_options.h"
 #include "luxi/client.h"
 #include "program.h"
 
@@ -267,6 +269,51 @@ class TestOsParams : public Command {
   JobOptions job_;
 };
 
+// locks: the lock query of the master daemon, formatted as Ganeti's ListLocks.
+class ListLocks : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    AddListOptions(&app, list_);
+    app.add_option("--interval", interval_, "Repeat the listing every this many seconds");
+  }
+  int Run() override {
+    auto dash_if_none = [](std::function<std::string(const json::value&)> format) {
+      return [format](const json::value& v) {
+        const bool none = v.is_null() || (v.is_array() && v.get_array().empty()) ||
+                          (v.is_string() && v.get_string().empty());
+        return none ? std::string("-") : format(v);
+      };
+    };
+    list_.format_override["mode"] = dash_if_none([](const json::value& v) { return ValueText(v); });
+    list_.format_override["owner"] = dash_if_none([](const json::value& v) {
+      std::string out;
+      for (const auto& o : v.as_array()) out += (out.empty() ? "" : ",") + ValueText(o);
+      return out;
+    });
+    list_.format_override["pending"] = dash_if_none([](const json::value& v) {
+      std::string out;
+      for (const auto& entry : v.as_array()) {
+        const auto& pair = entry.as_array();
+        std::string threads;
+        for (const auto& t : pair[1].as_array())
+          threads += (threads.empty() ? "" : ",") + ValueText(t);
+        out += (out.empty() ? "" : ", ") + ValueText(pair[0]) + ":" + threads;
+      }
+      return out;
+    });
+    while (true) {
+      const int rc = GenericList("lock", {}, {"name", "mode", "owner", "pending"}, list_);
+      if (rc != kExitSuccess || interval_ <= 0) return rc;
+      std::cout << "\n" << std::flush;
+      std::this_thread::sleep_for(std::chrono::duration<double>(interval_));
+    }
+  }
+
+ private:
+  ListOptions list_;
+  double interval_ = 0;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -277,5 +324,6 @@ int main(int argc, char** argv) {
                              "Submits jobs built from json files containing a list of "
                              "serialized opcodes"),
        Entry<TestAllocator>("iallocator", "Executes a TestAllocator OpCode", {"allocator"}),
-       Entry<TestOsParams>("test-osparams", "Test secret os parameter transmission")});
+       Entry<TestOsParams>("test-osparams", "Test secret os parameter transmission"),
+       Entry<ListLocks>("locks", "Show a list of locks in the master daemon")});
 }

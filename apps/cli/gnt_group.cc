@@ -278,6 +278,44 @@ class GroupInfo : public Command {
   std::vector<std::string> names_;
 };
 
+class EvacuateGroup : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("group", group_, "Node group")->required();
+    app.add_option("-I,--iallocator", iallocator_, "Allocator computing the moves");
+    app.add_option("--to", to_, "Group to move the instances to (repeatable)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_flag("--early-release", early_release_, "Release the locks early");
+    app.add_flag("--sequential", sequential_, "Evacuate the instances one by one");
+    app.add_flag("--force-failover", force_failover_, "Fail over instances instead of migrating");
+    AddSubmitOptions(app, job_, false);
+  }
+  int Run() override {
+    json::object op{{"OP_ID", "OP_GROUP_EVACUATE"},
+                    {"group_name", group_},
+                    {"early_release", early_release_},
+                    {"sequential", sequential_},
+                    {"force_failover", force_failover_}};
+    if (!iallocator_.empty()) op["iallocator"] = iallocator_;
+    if (!to_.empty()) op["target_groups"] = StringArray(to_);
+    const json::value result = SendJob(job_, json::array{op});
+    if (job_.submit) return kExitSuccess;
+    const int failed = WaitForSubmittedJobs(result.as_array().at(0).as_object().at("jobs"));
+    if (failed == 0) {
+      std::cout << "All instances evacuated successfully.\n";
+      return kExitSuccess;
+    }
+    std::cout << "There were " << failed << " errors during the evacuation.\n";
+    return kExitFailure;
+  }
+
+ private:
+  std::string group_, iallocator_;
+  std::vector<std::string> to_;
+  bool early_release_ = false, sequential_ = false, force_failover_ = false;
+  JobOptions job_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -292,6 +330,7 @@ int main(int argc, char** argv) {
       Entry<RemoveGroup>("remove", "Remove an (empty) node group from the cluster"),
       Entry<RenameGroup>("rename", "Rename a node group"),
       Entry<GroupInfo>("info", "Show group information"),
+      Entry<EvacuateGroup>("evacuate", "Evacuate all instances within a group"),
   };
   for (auto& entry : TagCommands("nodegroup", "group")) commands.push_back(std::move(entry));
   return RunProgram(argc, argv, "gnt-group", "Ganeti node group administration (Herd)", commands);

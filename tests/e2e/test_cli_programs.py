@@ -12,7 +12,7 @@ CLIS = ["ganeti", "herd"]
 @pytest.fixture(scope="module")
 def vc():
     require(GANETI_SHARE / "gnt-job", "ganeti-3.0")
-    with temporary_cluster("herd-cliprog-", nodes=3) as cluster:
+    with temporary_cluster("herd-cliprog-", nodes=4) as cluster:
         yield cluster
 
 
@@ -156,3 +156,46 @@ def test_node_failover_and_modify(vc, cli):
     roles = vc.cmd("node1", "gnt-node", "list", "--no-headers", "-o", "name,offline",
                    "node3").stdout.split()
     assert roles == ["node3", "N"]
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_debug_locks_shows_held_locks(vc, cli):
+    import time
+    job = vc.cmd("node1", "gnt-debug", "delay", "--submit", "-n", "node2", "3").stdout.split()[-1]
+    deadline = time.time() + 10
+    rows = []
+    while time.time() < deadline:
+        rows = gnt(vc, cli, "gnt-debug", "locks", "--no-headers", "-o",
+                   "name,mode,owner").stdout.splitlines()
+        if any("node2" in r or "node/" in r for r in rows):
+            break
+        time.sleep(0.2)
+    assert any(f"job/{job}" in r or job in r for r in rows), rows
+    vc.cmd("node1", "gnt-job", "wait", job)
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_group_evacuate(vc, cli):
+    group = f"evac-{cli}"
+    vc.cmd("node1", "gnt-group", "add", group)
+    vc.cmd("node1", "gnt-group", "assign-nodes", group, "node3", "node4")
+    name = f"evacuee-{cli}"
+    vc.cmd("node1", "gnt-instance", "add", "-t", "diskless", "-o", "noop", "-n", "node3", name)
+    try:
+        out = gnt(vc, cli, "gnt-group", "evacuate", "--to", "default", group)
+        assert "All instances evacuated successfully." in out.stdout
+        assert pnodes(vc, [name])[name] in ("node1", "node2")
+    finally:
+        vc.cmd("node1", "gnt-instance", "remove", "-f", name, check=False)
+        vc.cmd("node1", "gnt-group", "assign-nodes", "default", "node3", "node4")
+        vc.cmd("node1", "gnt-group", "remove", group)
+
+
+def test_herd_renew_crypto(vc):
+    out = vc.cmd("node1", "gnt-cluster", "renew-crypto", "-f", "--new-node-certificates").stdout
+    assert "All requested certificates and keys have been replaced." in out
+    certs = (vc.node_root("node2") / "var/lib/ganeti/ssconf_master_candidates_certs").read_text()
+    assert certs.count("=") >= 1
+    refused = vc.cmd("node1", "gnt-cluster", "renew-crypto", "-f", "--new-confd-hmac-key",
+                     check=False)
+    assert refused.returncode != 0 and "cannot replace these yet" in refused.stderr
