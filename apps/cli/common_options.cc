@@ -8,6 +8,7 @@
 #include "base/errors.h"
 #include "base/json.h"
 #include "base/python_repr.h"
+#include "cli/command.h"
 #include "cli/jobs.h"
 #include "cli/key_values.h"
 #include "cli/listing.h"
@@ -241,40 +242,50 @@ std::string ValueText(const json::value& v) {
   return json::serialize(v);
 }
 
-int WaitForSubmittedJobs(const json::value& jobs) {
-  int failed = 0;
-  if (!jobs.is_array()) return failed;
-  for (const auto& entry : jobs.get_array()) {
+std::vector<json::value> WaitForSubmittedJobs(const json::value& jobs, bool print_log) {
+  std::vector<json::value> outcomes;
+  for (const auto& entry : jobs.as_array()) {
     const auto* pair = entry.if_array();
     if (!pair || pair->size() != 2 || !(*pair)[0].is_bool() || !(*pair)[0].get_bool()) {
-      ++failed;
-      std::cerr << "Job submission failed: "
-                << (pair && pair->size() == 2 && (*pair)[1].is_string()
-                        ? std::string((*pair)[1].get_string())
-                        : json::serialize(entry))
-                << "\n";
+      const json::value why = pair && pair->size() == 2 ? (*pair)[1] : entry;
+      std::cerr << "Job submission failed: " << ValueText(why) << "\n";
+      outcomes.push_back(json::array{false, why});
       continue;
     }
     const int64_t job_id = (*pair)[1].to_number<int64_t>();
-    const json::value outcome = WaitJob(job_id, true);
+    json::value outcome = WaitJob(job_id, print_log);
     const auto& answer = outcome.as_array();
-    if (answer[0].as_bool()) continue;
-    ++failed;
-    std::string why = json::serialize(answer[1]);
-    if (answer[1].is_array()) {
-      for (const auto& opresult : answer[1].as_array()) {
-        if (opresult.is_array() && opresult.as_array().size() == 2 &&
-            opresult.as_array()[0].is_string()) {
-          why = DecodeError(opresult).UserMessage();
-          break;
+    if (!answer[0].as_bool()) {
+      std::string why = json::serialize(answer[1]);
+      if (answer[1].is_array()) {
+        for (const auto& opresult : answer[1].as_array()) {
+          if (opresult.is_array() && opresult.as_array().size() == 2 &&
+              opresult.as_array()[0].is_string()) {
+            why = DecodeError(opresult).UserMessage();
+            break;
+          }
         }
+      } else if (answer[1].is_string()) {
+        why = std::string(answer[1].get_string());
       }
-    } else if (answer[1].is_string()) {
-      why = std::string(answer[1].get_string());
+      std::cerr << "Job " << job_id << " failed: " << why << "\n";
     }
-    std::cerr << "Job " << job_id << " failed: " << why << "\n";
+    outcomes.push_back(std::move(outcome));
   }
+  return outcomes;
+}
+
+int CountFailed(const std::vector<json::value>& outcomes) {
+  int failed = 0;
+  for (const auto& o : outcomes) failed += o.as_array()[0].as_bool() ? 0 : 1;
   return failed;
+}
+
+int ReportSubmittedJobs(const json::value& opcode_result, const std::string& success,
+                        const std::function<std::string(int)>& failure) {
+  const int failed = CountFailed(WaitForSubmittedJobs(opcode_result.as_object().at("jobs")));
+  std::cout << (failed == 0 ? success : failure(failed)) << "\n";
+  return failed == 0 ? kExitSuccess : kExitFailure;
 }
 
 }  // namespace herd::cli

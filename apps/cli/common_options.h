@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -64,9 +65,17 @@ std::vector<std::string> TagsWithFile(std::vector<std::string> tags, const std::
 namespace herd::cli {
 
 // Waits for the jobs an opcode submitted (Ganeti's "jobs" result key:
-// [[success, job id or error], ...]), showing their logs; returns how many
-// failed.
-int WaitForSubmittedJobs(const boost::json::value& jobs);
+// [[success, job id or error], ...]), showing their logs unless told not to;
+// returns their outcomes in order as [success, opresults or error]. A job
+// that failed, or could not be submitted, is reported on stderr.
+std::vector<boost::json::value> WaitForSubmittedJobs(const boost::json::value& jobs,
+                                                     bool print_log = true);
+// How many of those outcomes are failures.
+int CountFailed(const std::vector<boost::json::value>& outcomes);
+// Ganeti's JobExecutor ending: waits for the jobs of `opcode_result`
+// ({"jobs": ...}), prints `success` or `failure(count)`, returns the exit code.
+int ReportSubmittedJobs(const boost::json::value& opcode_result, const std::string& success,
+                        const std::function<std::string(int)>& failure);
 
 // A modify opcode's [[parameter, new value], ...] as Ganeti prints them
 // (" - %-5s -> %s").

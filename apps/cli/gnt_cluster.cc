@@ -163,24 +163,6 @@ class Info : public Command {
   }
 };
 
-// Waits for the jobs an opcode submitted ({"jobs": [[ok, id or error]...]});
-// returns their results, in order, as [success, opresults] pairs; a job that
-// could not be submitted is reported and counts as failed.
-std::vector<json::value> WaitForSubmittedJobs(const json::value& opcode_result,
-                                              bool print_log = true) {
-  std::vector<json::value> results;
-  for (const auto& job : opcode_result.as_object().at("jobs").as_array()) {
-    const auto& pair = job.as_array();
-    if (!pair[0].as_bool()) {
-      std::cout << "Failed to submit job: " << Text(pair[1]) << "\n";
-      results.push_back(json::array{false, pair[1]});
-      continue;
-    }
-    results.push_back(WaitJob(ToInt(pair[1], "job id"), print_log));
-  }
-  return results;
-}
-
 class Verify : public Command {
  public:
   void Declare(CLI::App&) override {}
@@ -188,7 +170,7 @@ class Verify : public Command {
     json::value result =
         SubmitAndWait(json::array{json::object{{"OP_ID", "OP_CLUSTER_VERIFY"}}}, false);
     int bad = 0;
-    for (const auto& r : WaitForSubmittedJobs(result.as_array()[0])) {
+    for (const auto& r : WaitForSubmittedJobs(result.as_array()[0].as_object().at("jobs"))) {
       const auto& res = r.as_array();
       if (!res[0].as_bool() || !res[1].is_array() || res[1].as_array().empty() ||
           !res[1].as_array()[0].is_bool() || !res[1].as_array()[0].get_bool()) {
@@ -211,7 +193,7 @@ class VerifyDisks : public Command {
     if (!group_.empty()) op["group_name"] = group_;
     json::value result = SubmitAndWait(json::array{op}, false);
     int rc = kExitSuccess;
-    for (const auto& r : WaitForSubmittedJobs(result.as_array()[0])) {
+    for (const auto& r : WaitForSubmittedJobs(result.as_array()[0].as_object().at("jobs"))) {
       const auto& res = r.as_array();
       if (!res[0].as_bool()) {
         std::cout << "Job failed: " << Text(res[1]) << "\n";

@@ -300,13 +300,10 @@ class EvacuateGroup : public Command {
     if (!to_.empty()) op["target_groups"] = StringArray(to_);
     const json::value result = SendJob(job_, json::array{op});
     if (job_.submit) return kExitSuccess;
-    const int failed = WaitForSubmittedJobs(result.as_array().at(0).as_object().at("jobs"));
-    if (failed == 0) {
-      std::cout << "All instances evacuated successfully.\n";
-      return kExitSuccess;
-    }
-    std::cout << "There were " << failed << " errors during the evacuation.\n";
-    return kExitFailure;
+    return ReportSubmittedJobs(
+        result.as_array().at(0), "All instances evacuated successfully.", [](int failed) {
+          return "There were " + std::to_string(failed) + " errors during the evacuation.";
+        });
   }
 
  private:

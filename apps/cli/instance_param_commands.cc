@@ -152,7 +152,7 @@ class BatchCreate : public Command {
     for (const auto& f : r.at("allocation_failed").as_array()) {
       std::cerr << "Instance " << ValueText(f) << " could not be allocated\n";
     }
-    bad += WaitForSubmittedJobs(r.at("jobs"));
+    bad += CountFailed(WaitForSubmittedJobs(r.at("jobs")));
     if (bad == 0) {
       std::cout << "All instances created successfully.\n";
       return kExitSuccess;

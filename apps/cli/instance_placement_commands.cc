@@ -178,14 +178,12 @@ class ChangeGroup : public Command {
     if (!iallocator_.empty()) op["iallocator"] = iallocator_;
     const json::value result = SendJob(job_, json::array{op});
     if (job_.submit) return kExitSuccess;
-    const int failed = WaitForSubmittedJobs(result.as_array().at(0).as_object().at("jobs"));
-    if (failed == 0) {
-      std::cout << "Instance '" << instance_ << "' changed group successfully.\n";
-      return kExitSuccess;
-    }
-    std::cout << "There were " << failed << " errors while changing group of instance '"
-              << instance_ << "'.\n";
-    return kExitFailure;
+    return ReportSubmittedJobs(
+        result.as_array().at(0), "Instance '" + instance_ + "' changed group successfully.",
+        [this](int failed) {
+          return "There were " + std::to_string(failed) +
+                 " errors while changing group of instance '" + instance_ + "'.";
+        });
   }
 
  private:

@@ -87,13 +87,10 @@ class EvacuateNode : public Command {
     if (!iallocator_.empty()) op["iallocator"] = iallocator_;
     const json::value result = SendJob(job_, json::array{op});
     if (job_.submit) return kExitSuccess;
-    const int failed = WaitForSubmittedJobs(result.as_array().at(0).as_object().at("jobs"));
-    if (failed == 0) {
-      std::cout << "All instances evacuated successfully.\n";
-      return kExitSuccess;
-    }
-    std::cout << "There were " << failed << " errors during the evacuation.\n";
-    return kExitFailure;
+    return ReportSubmittedJobs(
+        result.as_array().at(0), "All instances evacuated successfully.", [](int failed) {
+          return "There were " + std::to_string(failed) + " errors during the evacuation.";
+        });
   }
 
  private:
@@ -141,13 +138,10 @@ class MigrateNode : public Command {
     if (!iallocator_.empty()) op["iallocator"] = iallocator_;
     const json::value result = SendJob(job_, json::array{op});
     if (job_.submit) return kExitSuccess;
-    const int failed = WaitForSubmittedJobs(result.as_array().at(0).as_object().at("jobs"));
-    if (failed == 0) {
-      std::cout << "All instances migrated successfully.\n";
-      return kExitSuccess;
-    }
-    std::cout << "There were " << failed << " errors during the node migration.\n";
-    return kExitFailure;
+    return ReportSubmittedJobs(
+        result.as_array().at(0), "All instances migrated successfully.", [](int failed) {
+          return "There were " + std::to_string(failed) + " errors during the node migration.";
+        });
   }
 
  private:
@@ -190,7 +184,8 @@ class FailoverNode : public Command {
       ApplyJobOptions(job, op);
       jobs.push_back(json::array{op});
     }
-    const int failed = WaitForSubmittedJobs(Master().Call("SubmitManyJobs", json::array{jobs}));
+    const int failed =
+        CountFailed(WaitForSubmittedJobs(Master().Call("SubmitManyJobs", json::array{jobs})));
     if (failed == 0) {
       std::cout << "All " << instances.size() << " instance(s) failed over successfully.\n";
     } else {
