@@ -1,6 +1,7 @@
 #include "rapi/rapi_request.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <set>
 
 #include "base/errors.h"
@@ -13,7 +14,8 @@ namespace json = boost::json;
 namespace {
 
 // Parameters each opcode takes ('s' string, 'b' bool, 'i' integer, 'd'
-// dictionary, 'l' list, 'a' anything), as Ganeti's opcode definitions.
+// dictionary, 'l' list, 'a' anything; upper case where the parameter is
+// required and may not be null), as Ganeti's opcode definitions.
 using ParamTable = std::map<std::string, char>;
 
 const ParamTable& CommonParams() {
@@ -151,6 +153,18 @@ const std::map<std::string, ParamTable>& OpcodeParams() {
                                                 {"absolute", 'b'},
                                                 {"ignore_ipolicy", 'b'}})},
       {"OP_INSTANCE_CONSOLE", instance},
+      {"OP_INSTANCE_ACTIVATE_DISKS",
+       with(instance, {{"ignore_size", 'b'}, {"wait_for_sync", 'b'}})},
+      {"OP_INSTANCE_DEACTIVATE_DISKS", with(instance, {{"force", 'b'}})},
+      {"OP_INSTANCE_RECREATE_DISKS",
+       with(instance, {{"disks", 'l'}, {"nodes", 'l'}, {"node_uuids", 'l'}, {"iallocator", 's'}})},
+      {"OP_INSTANCE_REPLACE_DISKS", with(instance, {{"early_release", 'b'},
+                                                    {"ignore_ipolicy", 'b'},
+                                                    {"mode", 'S'},
+                                                    {"disks", 'l'},
+                                                    {"remote_node", 's'},
+                                                    {"remote_node_uuid", 's'},
+                                                    {"iallocator", 's'}})},
       {"OP_NODE_SET_PARAMS",
        {{"node_name", 's'},
         {"node_uuid", 's'},
@@ -166,6 +180,20 @@ const std::map<std::string, ParamTable>& OpcodeParams() {
         {"secondary_ip", 's'},
         {"ndparams", 'd'},
         {"powered", 'b'}}},
+      {"OP_NODE_QUERY_STORAGE",
+       {{"output_fields", 'L'}, {"storage_type", 's'}, {"nodes", 'l'}, {"name", 's'}}},
+      {"OP_NODE_MODIFY_STORAGE",
+       {{"node_name", 'S'},
+        {"node_uuid", 's'},
+        {"storage_type", 'S'},
+        {"name", 's'},
+        {"changes", 'D'}}},
+      {"OP_REPAIR_NODE_STORAGE",
+       {{"node_name", 'S'},
+        {"node_uuid", 's'},
+        {"storage_type", 'S'},
+        {"name", 's'},
+        {"ignore_consistency", 'b'}}},
       {"OP_NODE_MIGRATE",
        {{"node_name", 's'},
         {"node_uuid", 's'},
@@ -191,6 +219,51 @@ const std::map<std::string, ParamTable>& OpcodeParams() {
       {"OP_GROUP_RENAME", {{"group_name", 's'}, {"new_name", 's'}}},
       {"OP_GROUP_REMOVE", {{"group_name", 's'}}},
       {"OP_CLUSTER_REDIST_CONF", {}},
+      {"OP_CLUSTER_SET_PARAMS",
+       {{"force", 'b'},
+        {"hv_state", 'd'},
+        {"disk_state", 'd'},
+        {"vg_name", 's'},
+        {"enabled_hypervisors", 'l'},
+        {"hvparams", 'd'},
+        {"beparams", 'd'},
+        {"os_hvp", 'd'},
+        {"osparams", 'd'},
+        {"osparams_private_cluster", 'd'},
+        {"diskparams", 'd'},
+        {"candidate_pool_size", 'i'},
+        {"max_running_jobs", 'i'},
+        {"max_tracked_jobs", 'i'},
+        {"uid_pool", 'l'},
+        {"add_uids", 'l'},
+        {"remove_uids", 'l'},
+        {"maintain_node_health", 'b'},
+        {"prealloc_wipe_disks", 'b'},
+        {"nicparams", 'd'},
+        {"ndparams", 'd'},
+        {"ipolicy", 'd'},
+        {"drbd_helper", 's'},
+        {"default_iallocator", 's'},
+        {"default_iallocator_params", 'd'},
+        {"mac_prefix", 's'},
+        {"master_netdev", 's'},
+        {"master_netmask", 'i'},
+        {"reserved_lvs", 'l'},
+        {"hidden_os", 'l'},
+        {"blacklisted_os", 'l'},
+        {"use_external_mip_script", 'b'},
+        {"enabled_disk_templates", 'l'},
+        {"modify_etc_hosts", 'b'},
+        {"file_storage_dir", 's'},
+        {"shared_file_storage_dir", 's'},
+        {"gluster_storage_dir", 's'},
+        {"install_image", 's'},
+        {"instance_communication_network", 's'},
+        {"zeroing_image", 's'},
+        {"compression_tools", 'l'},
+        {"enabled_user_shutdown", 'b'},
+        {"enabled_data_collectors", 'd'},
+        {"data_collector_interval", 'd'}}},
       {"OP_NETWORK_ADD",
        {{"network_name", 's'},
         {"network", 's'},
@@ -224,9 +297,11 @@ const std::map<std::string, ParamTable>& OpcodeParams() {
   return table;
 }
 
+bool Required(char type) { return std::isupper(static_cast<unsigned char>(type)) != 0; }
+
 bool HasType(const json::value& v, char type) {
-  if (v.is_null()) return true;  // optional parameters take None
-  switch (type) {
+  if (v.is_null()) return !Required(type);  // optional parameters take None
+  switch (std::tolower(static_cast<unsigned char>(type))) {
     case 's':
       return v.is_string();
     case 'b':
@@ -243,7 +318,7 @@ bool HasType(const json::value& v, char type) {
 }
 
 const char* TypeName(char type) {
-  switch (type) {
+  switch (std::tolower(static_cast<unsigned char>(type))) {
     case 's':
       return "a string";
     case 'b':
@@ -334,6 +409,13 @@ json::object FillOpcode(const std::string& op_id, const json::object& body,
   }
   for (const auto& kv : fixed) op[kv.key()] = kv.value();
   op["OP_ID"] = op_id;
+  for (const auto& [key, type] : table) {
+    const auto* value = op.if_contains(key);
+    if (Required(type) && (!value || value->is_null())) {
+      throw HttpError(
+          400, "Invalid body parameters: required parameter '" + op_id + "." + key + "' missing");
+    }
+  }
   for (const auto& kv : op) {
     std::string key(kv.key());
     auto it = table.find(key);
@@ -352,6 +434,18 @@ json::object FillOpcode(const std::string& op_id, const json::object& body,
     }
   }
   return op;
+}
+
+json::array CommaList(const std::string& text) {
+  json::array parts;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = text.find(',', start);
+    parts.push_back(json::value(text.substr(start, comma - start)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
 }
 
 std::vector<std::vector<json::value>> QueryRows(const RapiRequest& req, const std::string& resource,

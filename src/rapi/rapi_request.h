@@ -51,10 +51,14 @@ boost::json::value SubmitJob(const RapiRequest& req, boost::json::array opcodes)
 
 // Builds an opcode from request parameters as Ganeti's FillOpcode: `body`
 // (renamed keys applied), then `fixed` values the client may not set; keys
-// the opcode does not take and values of the wrong type are a 400.
+// the opcode does not take, values of the wrong type and required
+// parameters missing or null are a 400.
 boost::json::object FillOpcode(const std::string& op_id, const boost::json::object& body,
                                const boost::json::object& fixed,
                                const std::map<std::string, std::string>& rename = {});
+
+// "a,b,c" as the list ["a", "b", "c"] (Python's str.split(",")).
+boost::json::array CommaList(const std::string& text);
 
 // Query (query2) rows as plain values (null where a field has no value).
 std::vector<std::vector<boost::json::value>> QueryRows(const RapiRequest& req,

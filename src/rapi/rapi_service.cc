@@ -64,7 +64,9 @@ RapiService::RapiService(const Paths& paths, bool require_authentication)
       require_authentication_(require_authentication) {
   AddClusterResources(router_);
   AddNodeResources(router_);
+  AddNodeStorageResources(router_);
   AddInstanceResources(router_);
+  AddInstanceDiskResources(router_);
   AddNetworkResources(router_);
 }
 

@@ -1,5 +1,5 @@
 // Cluster-wide resources: /, /version, /2/info, /2/features, /2/os, /2/tags,
-// /2/redistribute-config, /2/jobs..., /2/query/..., /2/groups...
+// /2/modify, /2/redistribute-config, /2/jobs..., /2/query/..., /2/groups...
 #include <boost/json.hpp>
 
 #include "base/json.h"
@@ -76,15 +76,7 @@ json::array QueryFieldsArg(const RapiRequest& req, const json::value& from_body)
   if (!from_body.is_null()) throw HttpError(400, "The 'fields' parameter must be a list");
   std::string text = req.QueryString("fields");
   if (text.empty()) throw HttpError(400, "Missing 'fields' query argument");
-  json::array fields;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    fields.push_back(json::value(text.substr(start, comma - start)));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return fields;
+  return CommaList(text);
 }
 
 json::value RunQueryResource(const RapiRequest& req, const json::value& fields,
@@ -141,6 +133,16 @@ void AddClusterResources(Router& r) {
                       return out;
                     })}}});
   r.Add(TagsResource("/2/tags", "cluster"));
+  r.Add({"/2/modify",
+         {{"PUT", Write([](const RapiRequest& req) {
+             // Ganeti keeps the compression tools out of RAPI's reach.
+             if (req.query.count("compression_tools") ||
+                 req.BodyObject().contains("compression_tools")) {
+               throw HttpError(403, "The parameter compression_tools cannot be set via RAPI");
+             }
+             return SubmitJob(
+                 req, json::array{FillOpcode("OP_CLUSTER_SET_PARAMS", req.BodyObject(), {})});
+           })}}});
   r.Add({"/2/redistribute-config",
          {{"PUT", Write([](const RapiRequest& req) {
              return SubmitJob(req, json::array{FillOpcode("OP_CLUSTER_REDIST_CONF", {},

@@ -65,14 +65,6 @@ json::object With(json::object base, const json::object& more) {
   return base;
 }
 
-ResourceHandler Submit(const char* op_id, bool use_body,
-                       std::function<json::object(const RapiRequest&)> fixed) {
-  return [=](const RapiRequest& req) {
-    json::object body = use_body ? req.BodyObject() : json::object();
-    return SubmitJob(req, json::array{FillOpcode(op_id, body, fixed(req))});
-  };
-}
-
 }  // namespace
 
 void AddInstanceResources(Router& r) {
@@ -133,27 +125,27 @@ void AddInstanceResources(Router& r) {
              if (rows.empty()) throw HttpError(404, "Instance '" + req.items[0] + "' not known");
              return WithMemory(ZipFields(kInstanceFields, rows[0]));
            })},
-          {"DELETE", Write(Submit("OP_INSTANCE_REMOVE", true, [](const RapiRequest& req) {
+          {"DELETE", Write(OpcodeHandler("OP_INSTANCE_REMOVE", true, [](const RapiRequest& req) {
              return With(Instance(req), {{"ignore_failures", false}, {"dry_run", req.DryRun()}});
            }))}}});
   r.Add({"/2/instances/*/info",
-         {{"GET", Read(Submit("OP_INSTANCE_QUERY_DATA", false, [](const RapiRequest& req) {
+         {{"GET", Read(OpcodeHandler("OP_INSTANCE_QUERY_DATA", false, [](const RapiRequest& req) {
              return json::object{{"instances", json::array{json::value(req.items[0])}},
                                  {"static", req.QueryInt("static") != 0}};
            }))}}});
   r.Add({"/2/instances/*/startup",
-         {{"PUT", Write(Submit("OP_INSTANCE_STARTUP", false, [](const RapiRequest& req) {
+         {{"PUT", Write(OpcodeHandler("OP_INSTANCE_STARTUP", false, [](const RapiRequest& req) {
              return With(Instance(req), {{"force", req.Force()},
                                          {"dry_run", req.DryRun()},
                                          {"no_remember", req.QueryInt("no_remember") != 0}});
            }))}}});
   r.Add({"/2/instances/*/shutdown",
-         {{"PUT", Write(Submit("OP_INSTANCE_SHUTDOWN", true, [](const RapiRequest& req) {
+         {{"PUT", Write(OpcodeHandler("OP_INSTANCE_SHUTDOWN", true, [](const RapiRequest& req) {
              return With(Instance(req), {{"no_remember", req.QueryInt("no_remember") != 0},
                                          {"dry_run", req.DryRun()}});
            }))}}});
   r.Add({"/2/instances/*/reboot",
-         {{"POST", Write(Submit("OP_INSTANCE_REBOOT", true, [](const RapiRequest& req) {
+         {{"POST", Write(OpcodeHandler("OP_INSTANCE_REBOOT", true, [](const RapiRequest& req) {
              return With(Instance(req),
                          {{"reboot_type", req.QueryString("type", "hard")},
                           {"ignore_secondaries", req.QueryInt("ignore_secondaries") != 0},
@@ -195,30 +187,17 @@ void AddInstanceResources(Router& r) {
              return SubmitJob(req, std::move(ops));
            })}}});
   r.Add({"/2/instances/*/migrate",
-         {{"PUT", Write(Submit("OP_INSTANCE_MIGRATE", true,
-                               [](const RapiRequest& req) { return Instance(req); }))}}});
+         {{"PUT", Write(OpcodeHandler("OP_INSTANCE_MIGRATE", true,
+                                      [](const RapiRequest& req) { return Instance(req); }))}}});
   r.Add({"/2/instances/*/failover",
-         {{"PUT", Write(Submit("OP_INSTANCE_FAILOVER", true,
-                               [](const RapiRequest& req) { return Instance(req); }))}}});
+         {{"PUT", Write(OpcodeHandler("OP_INSTANCE_FAILOVER", true,
+                                      [](const RapiRequest& req) { return Instance(req); }))}}});
   r.Add({"/2/instances/*/rename",
-         {{"PUT", Write(Submit("OP_INSTANCE_RENAME", true,
-                               [](const RapiRequest& req) { return Instance(req); }))}}});
+         {{"PUT", Write(OpcodeHandler("OP_INSTANCE_RENAME", true,
+                                      [](const RapiRequest& req) { return Instance(req); }))}}});
   r.Add({"/2/instances/*/modify",
-         {{"PUT", Write(Submit("OP_INSTANCE_SET_PARAMS", true,
-                               [](const RapiRequest& req) { return Instance(req); }))}}});
-  r.Add({"/2/instances/*/disk/*/grow",
-         {{"POST", Write([](const RapiRequest& req) {
-             int64_t disk = 0;
-             try {
-               size_t used = 0;
-               disk = std::stoll(req.items[1], &used);
-               if (used != req.items[1].size()) throw std::invalid_argument(req.items[1]);
-             } catch (const std::exception&) {
-               throw HttpError(400, "Invalid disk index '" + req.items[1] + "'");
-             }
-             return SubmitJob(req, json::array{FillOpcode("OP_INSTANCE_GROW_DISK", req.BodyObject(),
-                                                          With(Instance(req), {{"disk", disk}}))});
-           })}}});
+         {{"PUT", Write(OpcodeHandler("OP_INSTANCE_SET_PARAMS", true,
+                                      [](const RapiRequest& req) { return Instance(req); }))}}});
   r.Add({"/2/instances/*/console",
          {{"GET", Write([](const RapiRequest& req) -> json::value {
              json::value id =

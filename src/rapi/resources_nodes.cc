@@ -96,12 +96,13 @@ void AddNodeResources(Router& r) {
                                        "OP_NODE_EVACUATE", req.BodyObject(),
                                        {{"node_name", req.items[0]}, {"dry_run", req.DryRun()}})});
            })}}});
-  r.Add({"/2/nodes/*/powercycle", {{"POST", Write([](const RapiRequest& req) -> json::value {
-                                      throw HttpError(501,
-                                                      "Powercycling node " + req.items[0] +
-                                                          " is not supported: the node has no "
-                                                          "out-of-band management (virtual node)");
-                                    })}}});
+  // Ganeti's OP_NODE_POWERCYCLE; masterd answers why a virtual node cannot be.
+  r.Add({"/2/nodes/*/powercycle",
+         {{"POST", Write([](const RapiRequest& req) -> json::value {
+             return SubmitJob(req, json::array{json::object{{"OP_ID", "OP_NODE_POWERCYCLE"},
+                                                            {"node_name", req.items[0]},
+                                                            {"force", req.Force()}}});
+           })}}});
   r.Add(TagsResource("/2/nodes/*/tags", "node"));
 }
 

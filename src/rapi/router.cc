@@ -44,6 +44,21 @@ const Resource* Router::Match(const std::string& path, std::vector<std::string>&
   return nullptr;
 }
 
+ResourceHandler OpcodeHandler(std::string op_id, bool use_body,
+                              std::function<json::object(const RapiRequest&)> fixed) {
+  return [op_id = std::move(op_id), use_body, fixed = std::move(fixed)](const RapiRequest& req) {
+    json::object body;
+    if (use_body) {
+      body = req.BodyObject();
+    } else if (const auto* given = req.body.if_object()) {
+      if (const auto* depends = given->if_contains("depends"); depends && !depends->is_null()) {
+        body["depends"] = *depends;
+      }
+    }
+    return SubmitJob(req, json::array{FillOpcode(op_id, body, fixed(req))});
+  };
+}
+
 Resource TagsResource(const std::string& pattern, const std::string& kind) {
   auto name_of = [kind](const RapiRequest& req) {
     return kind == "cluster" ? std::string() : req.items.at(0);

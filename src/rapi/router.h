@@ -2,6 +2,7 @@
 // HTTP method, the handler and whether it needs a user with write access.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
 #include <map>
@@ -37,12 +38,20 @@ class Router {
 // Every resource Herd's RAPI serves.
 void AddClusterResources(Router& router);
 void AddNodeResources(Router& router);
+void AddNodeStorageResources(Router& router);
 void AddInstanceResources(Router& router);
+void AddInstanceDiskResources(Router& router);
 void AddNetworkResources(Router& router);
 
 // The write handlers for GET, PUT, POST, DELETE in one place.
 inline MethodHandler Read(ResourceHandler h) { return {std::move(h), false}; }
 inline MethodHandler Write(ResourceHandler h) { return {std::move(h), true}; }
+
+// A handler submitting a job of one `op_id` opcode: the request's body (when
+// `use_body`; otherwise only its "depends", as Ganeti copies it for every
+// opcode resource) plus the static parameters `fixed` takes from the request.
+ResourceHandler OpcodeHandler(std::string op_id, bool use_body,
+                              std::function<boost::json::object(const RapiRequest&)> fixed);
 
 // /tags resources of a kind ("cluster", "node", "instance", "nodegroup").
 Resource TagsResource(const std::string& pattern, const std::string& kind);

@@ -180,9 +180,11 @@ def test_node_migrate_and_evacuate(c):
     assert c.GetInstance("mig1")["status"] == "running"
     wait_children(c, c.EvacuateNode("node5", iallocator="hail", mode="primary-only"))
     assert c.GetInstance("evac1")["pnode"] != "node5"
-    with pytest.raises(rc.GanetiApiError) as err:
-        c.PowercycleNode("node5")
-    assert err.value.code == 501
+    job = c.PowercycleNode("node5", force=True)
+    assert not c.WaitForJobCompletion(job, period=0.2, retries=300)
+    status = c.GetJobStatus(job)
+    assert status["status"] == "error"
+    assert "Cannot powercycle node node5" in str(status["opresult"])
 
 
 def test_multi_alloc_wait_for_job_change_and_redistribute(c):
