@@ -142,16 +142,21 @@ def luxi_ok(vc, method, *args, node="node1"):
     return result
 
 
+def node_address(vc, node="node1"):
+    """The node's own address, from the virtual cluster's hosts file."""
+    for line in (vc.path / "hosts").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1] == node:
+            return parts[0]
+    raise AssertionError(f"{node} not in the hosts file")
+
+
 def rapi_client(vc):
     """Ganeti's own Python RAPI client, as admin, to the cluster's master."""
     from ganeti.rapi import client as rc
     users = (vc.node_root("node1") / "var/lib/ganeti/rapi/users").read_text()
     password = re.search(r"^admin (\S+)", users, re.M).group(1)
-    for line in (vc.path / "hosts").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[1] == "node1":
-            return rc.GanetiRapiClient(parts[0], port=5080, username="admin", password=password)
-    raise AssertionError("node1 not in the hosts file")
+    return rc.GanetiRapiClient(node_address(vc), port=5080, username="admin", password=password)
 
 
 def ganeti_cli(vc, *args, check=True, node="node1"):

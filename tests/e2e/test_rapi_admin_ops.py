@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from herd_e2e import temporary_cluster
+from herd_e2e import temporary_cluster, node_address
 
 try:
     from ganeti.rapi import client as rc
@@ -27,11 +27,7 @@ def vc():
 
 
 def master_address(vc):
-    for line in (vc.path / "hosts").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[1] == "node1":
-            return parts[0]
-    raise AssertionError("node1 not in the hosts file")
+    return node_address(vc, "node1")
 
 
 def users_file(vc):

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from herd_e2e import VirtualCluster
+from herd_e2e import VirtualCluster, node_address
 
 try:
     from ganeti.rapi import client as rc
@@ -26,11 +26,7 @@ def users_file(vc):
 
 
 def master_address(vc):
-    for line in (vc.path / "hosts").read_text().splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and parts[1] == "node1":
-            return parts[0]
-    raise AssertionError("node1 not in the hosts file")
+    return node_address(vc, "node1")
 
 
 def client(vc, user="admin", password=None):
