@@ -1,8 +1,51 @@
 #include "program.h"
 
+#include <algorithm>
+
 #include "cli/command.h"
 
 namespace herd::cli {
+namespace {
+
+// Python's optparse, which Ganeti's CLI uses, takes any unambiguous prefix
+// of a long option ("--mem" for "--memory"); CLI11 wants the whole name.
+// Expands such prefixes for the chosen subcommand; ambiguous or unknown ones
+// are left for CLI11 to report.
+std::vector<std::string> ExpandOptionPrefixes(CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  CLI::App* sub = nullptr;
+  for (size_t i = 1; i < args.size() && !sub; ++i) {
+    if (args[i].rfind("-", 0) == 0) continue;
+    for (CLI::App* candidate : app.get_subcommands({})) {
+      if (candidate->check_name(args[i])) sub = candidate;
+    }
+    if (!sub) return args;
+  }
+  if (!sub) return args;
+  std::vector<std::string> long_names;
+  for (const CLI::Option* opt : sub->get_options()) {
+    for (const auto& name : opt->get_lnames()) long_names.push_back(name);
+  }
+  for (auto& arg : args) {
+    if (arg == "--") break;
+    if (arg.rfind("--", 0) != 0 || arg.size() <= 2) continue;
+    const auto eq = arg.find('=');
+    const std::string given = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    if (std::find(long_names.begin(), long_names.end(), given) != long_names.end()) continue;
+    std::string match;
+    int matches = 0;
+    for (const auto& name : long_names) {
+      if (name.rfind(given, 0) == 0) {
+        match = name;
+        ++matches;
+      }
+    }
+    if (matches == 1) arg = "--" + match + (eq == std::string::npos ? "" : arg.substr(eq));
+  }
+  return args;
+}
+
+}  // namespace
 
 int RunProgram(int argc, char** argv, const std::string& program, const std::string& description,
                const std::vector<CommandEntry>& commands) {
@@ -16,8 +59,11 @@ int RunProgram(int argc, char** argv, const std::string& program, const std::str
     command->Declare(*sub);
     declared.emplace_back(sub, std::move(command));
   }
+  std::vector<std::string> args = ExpandOptionPrefixes(app, argc, argv);
+  std::reverse(args.begin() + 1, args.end());  // CLI11 takes them last to first
+  args.erase(args.begin());
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -199,3 +199,16 @@ def test_herd_renew_crypto(vc):
     refused = vc.cmd("node1", "gnt-cluster", "renew-crypto", "-f", "--new-confd-hmac-key",
                      check=False)
     assert refused.returncode != 0 and "cannot replace these yet" in refused.stderr
+
+
+def test_long_option_prefixes_as_optparse(vc):
+    # Ganeti's optparse takes unambiguous prefixes of long options.
+    full = vc.cmd("node1", "gnt-node", "list", "--no-headers", "--separator=|", "-o", "name")
+    short = vc.cmd("node1", "gnt-node", "list", "--no-head", "--sep=|", "-o", "name")
+    assert short.stdout == full.stdout and full.stdout.split() == ["node1", "node2", "node3",
+                                                                   "node4"]
+    out = vc.cmd("node1", "gnt-debug", "allocator", "--dir", "in", "--mode", "allocate",
+                 "--mem", "512", "-t", "diskless", "-o", "noop", "new1").stdout
+    assert '"memory":512' in out
+    unknown = vc.cmd("node1", "gnt-node", "list", "--bogus", check=False)
+    assert unknown.returncode == 2
