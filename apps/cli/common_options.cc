@@ -1,5 +1,6 @@
 #include "common_options.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <fstream>
 #include <iostream>
@@ -224,6 +225,47 @@ CommandEntry ListFieldsEntry(const std::string& resource, const std::string& des
           description,
           [resource] { return std::make_unique<ResourceFields>(resource); },
           {}};
+}
+
+namespace {
+// "k=v,..." of a spec dict, keys sorted, values as Python prints them.
+std::string SpecsParameters(const json::object& specs) {
+  std::vector<std::string> keys;
+  for (const auto& kv : specs) keys.emplace_back(kv.key());
+  std::sort(keys.begin(), keys.end());
+  std::string out;
+  for (const auto& key : keys) {
+    out += (out.empty() ? "" : ",") + key + "=" + PythonStr(specs.at(key));
+  }
+  return out;
+}
+}  // namespace
+
+std::string IPolicySpecsOptions(const json::object& ipolicy, bool is_group) {
+  std::string out;
+  if (!is_group) {
+    if (const auto* std_specs = ipolicy.if_contains("std");
+        std_specs && std_specs->is_object() && !std_specs->get_object().empty()) {
+      out += " --ipolicy-std-specs " + SpecsParameters(std_specs->get_object());
+    }
+  }
+  bool first = true;
+  if (const auto* minmaxes = ipolicy.if_contains("minmax"); minmaxes && minmaxes->is_array()) {
+    for (const auto& entry : minmaxes->get_array()) {
+      const auto* minmax = entry.if_object();
+      const auto* min = minmax ? minmax->if_contains("min") : nullptr;
+      const auto* max = minmax ? minmax->if_contains("max") : nullptr;
+      if (!min || !max || !min->is_object() || !max->is_object() || min->get_object().empty() ||
+          max->get_object().empty()) {
+        continue;
+      }
+      out += first ? " --ipolicy-bounds-specs " : "//";
+      first = false;
+      out += "min:" + SpecsParameters(min->get_object()) +
+             "/max:" + SpecsParameters(max->get_object());
+    }
+  }
+  return out;
 }
 
 void PrintChanges(const json::array& changes) {

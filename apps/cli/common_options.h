@@ -81,6 +81,11 @@ int ReportSubmittedJobs(const boost::json::value& opcode_result, const std::stri
 // (" - %-5s -> %s").
 void PrintChanges(const boost::json::array& changes);
 
+// Ganeti's PrintIPolicyCommand: the --ipolicy-std-specs (not for a group)
+// and --ipolicy-bounds-specs options that recreate the policy's specs,
+// each preceded by a space.
+std::string IPolicySpecsOptions(const boost::json::object& ipolicy, bool is_group);
+
 // list-fields of a query resource (Ganeti's GenericListFields command).
 CommandEntry ListFieldsEntry(const std::string& resource, const std::string& description);
 

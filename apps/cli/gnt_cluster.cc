@@ -395,6 +395,19 @@ class DeactivateMasterIp : public Command {
   bool confirmed_ = false;
 };
 
+// show-ispecs-cmd: the init command that recreates the policy's specs.
+class ShowIspecsCommand : public Command {
+ public:
+  void Declare(CLI::App&) override {}
+  int Run() override {
+    const json::value info = Master().Call("QueryClusterInfo", json::array{});
+    const auto& o = info.as_object();
+    std::cout << "gnt-cluster init" << IPolicySpecsOptions(o.at("ipolicy").as_object(), false)
+              << " " << ValueText(o.at("name")) << "\n";
+    return kExitSuccess;
+  }
+};
+
 // renew-crypto: the parts Ganeti's master does (OP_CLUSTER_RENEW_CRYPTO).
 class RenewCrypto : public Command {
  public:
@@ -717,6 +730,7 @@ int main(int argc, char** argv) {
       Entry<SingleOpcode<kActivateMasterIp>>("activate-master-ip", "Activates the master IP"),
       Entry<DeactivateMasterIp>("deactivate-master-ip", "Deactivates the master IP"),
       Entry<RenewCrypto>("renew-crypto", "Renews cluster certificates, keys and secrets"),
+      Entry<ShowIspecsCommand>("show-ispecs-cmd", "Show the command line to re-create the cluster"),
       Entry<Queue>("queue", "Queue operations"),
       Entry<Watcher>("watcher", "Watcher operations"),
       Entry<SearchTags>("search-tags", "Searches the tags on all objects of the cluster"),

@@ -6,6 +6,7 @@
 #include "base/python_repr.h"
 #include "cli/command.h"
 #include "cli/key_values.h"
+#include "cli/listing.h"
 #include "common_options.h"
 #include "list_options.h"
 #include "program.h"
@@ -278,6 +279,27 @@ class GroupInfo : public Command {
   std::vector<std::string> names_;
 };
 
+// show-ispecs-cmd: the add commands that recreate the groups' policy specs.
+class ShowIspecsCommand : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("groups", groups_, "Node groups (default: all)");
+    app.add_flag("--include-defaults", include_defaults_, "Include default values");
+  }
+  int Run() override {
+    const std::string policy = include_defaults_ ? "ipolicy" : "custom_ipolicy";
+    for (const auto& row : QueryValues("group", {"name", policy}, groups_)) {
+      std::cout << "gnt-group add" << IPolicySpecsOptions(row[1].as_object(), true) << " "
+                << ValueText(row[0]) << "\n";
+    }
+    return kExitSuccess;
+  }
+
+ private:
+  std::vector<std::string> groups_;
+  bool include_defaults_ = false;
+};
+
 class EvacuateGroup : public Command {
  public:
   void Declare(CLI::App& app) override {
@@ -328,6 +350,7 @@ int main(int argc, char** argv) {
       Entry<RenameGroup>("rename", "Rename a node group"),
       Entry<GroupInfo>("info", "Show group information"),
       Entry<EvacuateGroup>("evacuate", "Evacuate all instances within a group"),
+      Entry<ShowIspecsCommand>("show-ispecs-cmd", "Show the command line to re-create a group"),
   };
   for (auto& entry : TagCommands("nodegroup", "group")) commands.push_back(std::move(entry));
   return RunProgram(argc, argv, "gnt-group", "Ganeti node group administration (Herd)", commands);

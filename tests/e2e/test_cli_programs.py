@@ -212,3 +212,20 @@ def test_long_option_prefixes_as_optparse(vc):
     assert '"memory":512' in out
     unknown = vc.cmd("node1", "gnt-node", "list", "--bogus", check=False)
     assert unknown.returncode == 2
+
+
+def test_show_ispecs_cmd_as_ganeti_prints_it(vc):
+    vc.cmd("node1", "gnt-group", "add", "specs", "--ipolicy-bounds-specs",
+           "min:cpu-count=1,disk-count=1,disk-size=512,memory-size=64,nic-count=1,spindle-use=1"
+           "/max:cpu-count=4,disk-count=4,disk-size=4096,memory-size=1024,nic-count=2,"
+           "spindle-use=4")
+    try:
+        for program, args in (("gnt-cluster", []), ("gnt-group", []),
+                              ("gnt-group", ["--include-defaults", "specs"])):
+            ganeti = ganeti_cli(vc, program, "show-ispecs-cmd", *args).stdout
+            herd = vc.cmd("node1", program, "show-ispecs-cmd", *args).stdout
+            assert herd == ganeti
+        assert "gnt-group add --ipolicy-bounds-specs min:cpu-count=1,disk-count=1,disk-size=512" \
+            in herd
+    finally:
+        vc.cmd("node1", "gnt-group", "remove", "specs")
