@@ -284,6 +284,34 @@ class PowerNode : public Command {
   TableOptions table_;
 };
 
+class PowercycleNode : public Command {
+ public:
+  void Declare(CLI::App& app) override {
+    app.add_option("node", node_, "Node name")->required();
+    app.add_flag("--yes", confirmed_, "Do not require confirmation");
+    app.add_flag("-f,--force", force_, "Force the operation (also on the master)");
+    AddSubmitOptions(app, job_);
+  }
+  int Run() override {
+    if (!confirmed_ &&
+        !AskUser("Are you sure you want to hard powercycle node " + node_ + "?", false)) {
+      return 2;  // Ganeti's EXIT_CONFIRMATION
+    }
+    const json::value result = SendJob(
+        job_, json::array{json::object{
+                  {"OP_ID", "OP_NODE_POWERCYCLE"}, {"node_name", node_}, {"force", force_}}});
+    if (result.is_array() && !result.as_array().empty() && !result.as_array()[0].is_null()) {
+      std::cerr << ValueText(result.as_array()[0]) << "\n";
+    }
+    return kExitSuccess;
+  }
+
+ private:
+  std::string node_;
+  bool confirmed_ = false, force_ = false;
+  JobOptions job_;
+};
+
 // health: OP_OOB_COMMAND health, one line per reported item.
 class NodeHealth : public Command {
  public:
@@ -377,6 +405,7 @@ int main(int argc, char** argv) {
       Entry<RemoveNode>("remove", "Remove a node from the cluster"),
       Entry<PowerNode>("power", "Change power state of node by calling out-of-band helper"),
       Entry<NodeHealth>("health", "List health of node(s) using out-of-band"),
+      Entry<PowercycleNode>("powercycle", "Tries to forcefully powercycle a node"),
       Entry<RestrictedCommand>("restricted-command", "Executes a restricted command on nodes"),
   };
   for (auto* group : {&NodeStorageCommands, &NodeInstanceCommands}) {

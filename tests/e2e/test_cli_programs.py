@@ -229,3 +229,14 @@ def test_show_ispecs_cmd_as_ganeti_prints_it(vc):
             in herd
     finally:
         vc.cmd("node1", "gnt-group", "remove", "specs")
+
+
+@pytest.mark.parametrize("cli", CLIS)
+def test_node_powercycle(vc, cli):
+    unconfirmed = gnt(vc, cli, "gnt-node", "powercycle", "node2", check=False)
+    assert unconfirmed.returncode == 2
+    master = gnt(vc, cli, "gnt-node", "powercycle", "--yes", "node1", check=False)
+    assert master.returncode != 0
+    assert "The node is the master and the force parameter was not set" in master.stderr
+    other = gnt(vc, cli, "gnt-node", "powercycle", "--yes", "node2", check=False)
+    assert other.returncode != 0 and "Cannot powercycle node node2" in other.stderr
