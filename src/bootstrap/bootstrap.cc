@@ -56,8 +56,10 @@ void InitCluster(const Paths& paths, const InitOptions& options) {
   if (!FileExists(paths.RapiCertFile())) {
     net::GenerateSelfSignedCertificate(paths.RapiCertFile(), options.cluster_name);
   }
+  // As Ganeti's GenerateHmacKey: 20 random bytes in hex and a newline, all
+  // of it the key.
   if (!FileExists(paths.ConfdHmacKey()))
-    WriteFileAtomic(paths.ConfdHmacKey(), RandomHex(32) + "\n", 0400);
+    WriteFileAtomic(paths.ConfdHmacKey(), RandomHex(20) + "\n", 0400);
   if (!FileExists(paths.ClusterDomainSecretFile())) {
     WriteFileAtomic(paths.ClusterDomainSecretFile(), RandomHex(32) + "\n", 0400);
   }

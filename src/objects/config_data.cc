@@ -109,4 +109,42 @@ json::value ToJson(const ConfigData& c) {
   return WriteObject<ConfigData>(c, kConfigFields, std::move(computed));
 }
 
+namespace {
+template <typename T, typename FromJson>
+void ApplyKind(std::map<std::string, T>& objects, const json::object& record, const char* kind,
+               FromJson from_json) {
+  if (const json::value* upserts = record.if_contains("upsert")) {
+    if (const json::value* some = upserts->as_object().if_contains(kind)) {
+      for (const auto& [uuid, object] : some->as_object()) {
+        objects.insert_or_assign(std::string(uuid), from_json(object));
+      }
+    }
+  }
+  if (const json::value* removals = record.if_contains("remove")) {
+    if (const json::value* some = removals->as_object().if_contains(kind)) {
+      for (const auto& uuid : some->as_array()) objects.erase(std::string(uuid.as_string()));
+    }
+  }
+}
+}  // namespace
+
+bool ApplyJournalRecord(ConfigData& config, const json::object& record) {
+  const int64_t serial = GetInt(record, "serial", "config journal record");
+  if (serial <= config.serial_no) return false;
+  if (const json::value* cluster = record.if_contains("cluster")) {
+    config.cluster = ClusterFromJson(*cluster);
+  }
+  if (const json::value* filters = record.if_contains("filters")) {
+    config.extra["filters"] = *filters;
+  }
+  ApplyKind(config.nodes, record, "nodes", NodeFromJson);
+  ApplyKind(config.nodegroups, record, "nodegroups", NodeGroupFromJson);
+  ApplyKind(config.instances, record, "instances", InstanceFromJson);
+  ApplyKind(config.disks, record, "disks", DiskFromJson);
+  ApplyKind(config.networks, record, "networks", NetworkFromJson);
+  config.serial_no = serial;
+  config.mtime = GetNumberOr(record, "mtime", config.mtime);
+  return true;
+}
+
 }  // namespace herd::objects

@@ -48,6 +48,11 @@ json::value ToJson(const ConfigData& config);
 // Throws ConfigurationError naming the object and field at fault.
 ConfigData ConfigDataFromJson(const json::value& v);
 
+// Applies one record of the master's config journal (see ConfigStore: its
+// "serial", "cluster", "filters", "upsert" and "remove" of objects by kind,
+// "mtime"); false, and nothing changed, when `config` already holds it.
+bool ApplyJournalRecord(ConfigData& config, const json::object& record);
+
 // The instance's disk template: the stored one, else that of its first disk
 // ("diskless" without disks), as Ganeti derives it since config 2.16.
 std::string DiskTemplateOf(const ConfigData& config, const Instance& instance);

@@ -20,6 +20,7 @@
 #include "base/pid_file.h"
 #include "base/process.h"
 #include "bootstrap/bootstrap.h"
+#include "confd/placement.h"
 #include "luxi/client.h"
 #include "net/tls.h"
 #include "node/ssconf.h"
@@ -111,6 +112,36 @@ void StartMasterDaemons(const std::string& dir, const std::string& bin_dir,
     StartDaemons(dir, bin_dir, {node}, "ganeti-rapi", false);
 }
 
+// ganeti-confd on the given master candidates (where it is built).
+void StartConfdDaemons(const std::string& dir, const std::string& bin_dir,
+                       const std::vector<std::string>& candidates, bool progress) {
+  if (!FileExists(bin_dir + "/" + confd::kConfdDaemon)) return;
+  StartDaemons(dir, bin_dir, candidates, confd::kConfdDaemon, progress);
+}
+
+// The master candidates as the nodes' own ssconf names them (a cluster at rest).
+std::vector<std::string> CandidatesBySsconf(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& n : ReadNodes(dir)) {
+    if (confd::ConfdRunsOn(Paths(dir + "/" + n.name, n.name))) names.push_back(n.name);
+  }
+  return names;
+}
+
+// The master candidates as the master's configuration has them (ssconf
+// reaches the nodes a moment after their node-add jobs finished).
+std::vector<std::string> CandidatesByConfig(luxi::Client& client) {
+  json::array args{"node", json::array{"name", "master_candidate"}, nullptr};
+  json::value result = client.Call("Query", args);
+  std::vector<std::string> names;
+  for (const auto& row : result.as_object().at("data").as_array()) {
+    const auto& cells = row.as_array();
+    if (cells[1].as_array()[1] == json::value(true))
+      names.emplace_back(cells[0].as_array()[1].as_string());
+  }
+  return names;
+}
+
 void StartCluster(const std::string& dir, const std::string& bin_dir, bool progress) {
   auto nodes = ReadNodes(dir);
   std::vector<std::string> names;
@@ -133,6 +164,7 @@ void StartCluster(const std::string& dir, const std::string& bin_dir, bool progr
     }
   }
   if (serving == 0 && refused) throw *refused;
+  StartConfdDaemons(dir, bin_dir, CandidatesBySsconf(dir), progress);
 }
 
 void StopCluster(const std::string& dir) {
@@ -146,7 +178,9 @@ void StopCluster(const std::string& dir) {
   WaitForDaemonsToStop(waiting, 30);  // masterd finishes its running opcodes first
   waiting.clear();
   for (const auto& n : nodes) {
-    AskDaemonToStop(Paths(dir + "/" + n.name, n.name).PidFile("ganeti-noded"), waiting);
+    Paths p(dir + "/" + n.name, n.name);
+    AskDaemonToStop(p.PidFile(confd::kConfdDaemon), waiting);
+    AskDaemonToStop(p.PidFile("ganeti-noded"), waiting);
   }
   WaitForDaemonsToStop(waiting, 10);
 }
@@ -314,6 +348,10 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
     }
     if (failed) throw GenericError(std::to_string(failed) + " node(s) could not be added");
   }
+  {
+    luxi::Client client(Paths(dir + "/" + master, master).MasterSocket(), 600);
+    StartConfdDaemons(dir, bin_dir, CandidatesByConfig(client), !quiet);
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "Virtual cluster '" << cluster_name << "' with " << nodes.size()
             << " node(s) created in " << dir << " (" << std::fixed << std::setprecision(1)
@@ -354,6 +392,10 @@ int Status(const std::string& dir) {
       std::cout << " masterd:" << (masterd ? "running" : "stopped")
                 << " rapi:" << (rapi ? "running" : "stopped");
       if (!masterd) ++down;
+    }
+    if (confd::ConfdRunsOn(p)) {
+      bool confd = RunningDaemonPid(p.PidFile(confd::kConfdDaemon)) > 0;
+      std::cout << " confd:" << (confd ? "running" : "stopped");
     }
     std::cout << "\n";
     if (!noded) ++down;

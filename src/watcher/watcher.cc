@@ -11,6 +11,7 @@
 #include "base/pid_file.h"
 #include "base/process.h"
 #include "base/watcher_pause.h"
+#include "confd/placement.h"
 #include "luxi/client.h"
 #include "node/ssconf.h"
 
@@ -144,11 +145,29 @@ int WatchMaster(const Paths& paths, const WatcherOptions& options) {
   return rc;
 }
 
+// confd runs on master candidates only: started on a node that became one,
+// stopped on a node that is one no longer.
+bool WatchConfd(const Paths& paths) {
+  if (!FileExists(ExecutableDir() + "/" + confd::kConfdDaemon)) return true;
+  if (confd::ConfdRunsOn(paths)) {
+    return EnsureDaemon(paths, confd::kConfdDaemon) == DaemonState::kRunning;
+  }
+  if (RunningDaemonPid(paths.PidFile(confd::kConfdDaemon)) > 0) {
+    std::cout << "Stopping " << confd::kConfdDaemon << " on " << paths.hostname()
+              << ": not a master candidate\n";
+    std::vector<StoppingDaemon> stopping;
+    AskDaemonToStop(paths.PidFile(confd::kConfdDaemon), stopping);
+    WaitForDaemonsToStop(stopping, 10);
+  }
+  return true;
+}
+
 }  // namespace
 
 int RunWatcher(const Paths& paths, const WatcherOptions& options) {
   if (WatcherPausedUntil(paths)) return 0;  // "gnt-cluster watcher pause": nothing to do
   int rc = EnsureDaemon(paths, "ganeti-noded") == DaemonState::kRunning ? 0 : 1;
+  if (!WatchConfd(paths)) rc = 1;
   auto master = ReadSsconfValue(paths, kSsconfMasterNode);
   if (!master) return rc;  // not (yet) in a cluster
   std::string master_name = *master;

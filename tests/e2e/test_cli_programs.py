@@ -194,8 +194,12 @@ def test_group_evacuate(vc, cli):
 def test_herd_renew_crypto(vc):
     out = vc.cmd("node1", "gnt-cluster", "renew-crypto", "-f", "--new-node-certificates").stdout
     assert "All requested certificates and keys have been replaced." in out
-    certs = (vc.node_root("node2") / "var/lib/ganeti/ssconf_master_candidates_certs").read_text()
-    assert certs.count("=") >= 1
+    import time
+    path = vc.node_root("node2") / "var/lib/ganeti/ssconf_master_candidates_certs"
+    deadline = time.time() + 10  # ssconf reaches the nodes in the background
+    while (not path.exists() or "=" not in path.read_text()) and time.time() < deadline:
+        time.sleep(0.1)
+    assert path.read_text().count("=") >= 1
     refused = vc.cmd("node1", "gnt-cluster", "renew-crypto", "-f", "--new-confd-hmac-key",
                      check=False)
     assert refused.returncode != 0 and "cannot replace these yet" in refused.stderr

@@ -81,5 +81,5 @@ def test_herd_gnt_node_power(vc):
                                                                                "unpowered"]
     herd("power", "on", "node3")
     assert alive(noded_pid(vc, "node3"))
-    herd("modify", "--offline=no", "node3")
+    herd("modify", "--force", "--offline=no", "node3")
     assert herd("list", "--no-headers", "-o", "offline,powered", "node3").stdout.split() == ["N", "Y"]

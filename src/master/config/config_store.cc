@@ -220,44 +220,15 @@ void ConfigStore::Load() {
   if (journal_fd_ < 0) throw SystemError("open " + paths_.ConfigJournal(), errno);
 }
 
-namespace {
-template <typename T, typename FromJson>
-void ApplyKind(std::map<std::string, T>& objects, const json::object& record, const char* kind,
-               FromJson from_json) {
-  if (auto up = record.find("upsert"); up != record.end()) {
-    if (auto it = up->value().as_object().find(kind); it != up->value().as_object().end()) {
-      for (const auto& kv : it->value().as_object())
-        objects[std::string(kv.key())] = from_json(kv.value());
-    }
-  }
-  if (auto rm = record.find("remove"); rm != record.end()) {
-    if (auto it = rm->value().as_object().find(kind); it != rm->value().as_object().end()) {
-      for (const auto& uuid : it->value().as_array()) objects.erase(std::string(uuid.as_string()));
-    }
-  }
-}
-}  // namespace
-
 void ConfigStore::ApplyJournalLine(const std::string& line) {
   json::value v = ParseJson(line, "config journal record");
   const auto& record = AsObject(v, "config journal record");
-  int64_t serial = GetInt(record, "serial", "config journal record");
   if (auto job = record.find("job"); job != record.end()) {
     const auto& fields = AsArray(job->value(), "config journal record job");
     RememberTag({fields.at(0).to_number<int64_t>(), fields.at(1).to_number<int>(),
                  fields.size() > 2 && fields[2] == json::value("undo")});
   }
-  if (serial <= data_.serial_no) return;  // already in the snapshot
-  if (auto c = record.find("cluster"); c != record.end())
-    data_.cluster = objects::ClusterFromJson(c->value());
-  if (auto f = record.find("filters"); f != record.end()) data_.extra["filters"] = f->value();
-  ApplyKind(data_.nodes, record, "nodes", objects::NodeFromJson);
-  ApplyKind(data_.nodegroups, record, "nodegroups", objects::NodeGroupFromJson);
-  ApplyKind(data_.instances, record, "instances", objects::InstanceFromJson);
-  ApplyKind(data_.disks, record, "disks", objects::DiskFromJson);
-  ApplyKind(data_.networks, record, "networks", objects::NetworkFromJson);
-  data_.serial_no = serial;
-  data_.mtime = GetNumberOr(record, "mtime", data_.mtime);
+  objects::ApplyJournalRecord(data_, record);  // skipped when already in the snapshot
 }
 
 void ConfigStore::RememberTag(const CommitTag& tag) {
