@@ -23,12 +23,14 @@ std::optional<int64_t> ParseInteger(std::string_view text) {
   return value;
 }
 
-// A dictionary query; false when a key holds the wrong type.
+// A dictionary query; false when a key holds the wrong type. A null value
+// counts as absent, as Ganeti's server reads optional fields (its own
+// confd-client sends {"2": null} for an empty IP list).
 bool ParseDictQuery(const json::object& dict, Query& query) {
   query.kind = Query::Kind::kDict;
   for (const auto& [key, value] : dict) {
+    if (value.is_null()) continue;
     if (key == "0" || key == "1") {
-      if (value.is_null()) continue;
       if (!value.is_string()) return false;
       (key == "0" ? query.link : query.ip) = std::string(value.get_string());
     } else if (key == "2") {

@@ -190,6 +190,21 @@ def test_ganeti_client_gets_address_lists(vc):
     assert ask(vc, (DRBD, "no-such-node"))[0]["status"] == 1
 
 
+def test_ganetis_confd_client_tool_passes(vc):
+    # Ganeti's own confd test tool (tools/confd-client): every query answered
+    # and checked, then timing runs.
+    tool = GANETI_SHARE / "confd-client"
+    env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root("node1")), GANETI_HOSTNAME="node1")
+    out = subprocess.run(["/usr/bin/python3", str(tool), "-a", addresses(vc)["node1"], "-r", "5"],
+                         env=env, cwd=GANETI_SHARE, capture_output=True, text=True, timeout=120)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert "Did not receive all expected confd replies" not in text
+    for line in ("- Ping: OK", "- Node role for master: OK", "- Instance IP to node IP query: OK",
+                 "ms per ping request", "ms per instance ips request"):
+        assert line in text, text
+
+
 def test_bad_hmac_and_stale_salt_get_no_reply(vc):
     key = (vc.node_root("node2") / "var/lib/ganeti/hmac.key").read_bytes()
     assert len(key) == 41 and key.endswith(b"\n"), key

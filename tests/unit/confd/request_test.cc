@@ -91,5 +91,14 @@ TEST(ConfdRequestTest, RequestMessageParsesBack) {
   EXPECT_EQ(parsed->query.fields, request.query.fields);
 }
 
+TEST(ConfdRequestTest, NullQueryValuesCountAsAbsent) {
+  // Ganeti's own confd-client sends {"2": null} when it found no instance IP.
+  auto request = ParseRequestMessage(
+      R"({"protocol":1,"type":2,"query":{"2":null,"3":null},"rsalt":"r"})", nullptr);
+  ASSERT_TRUE(request);
+  EXPECT_TRUE(request->query.ip_list.empty());
+  EXPECT_TRUE(request->query.fields.empty());
+}
+
 }  // namespace
 }  // namespace herd::confd
