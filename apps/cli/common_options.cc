@@ -277,6 +277,13 @@ void PrintChanges(const json::array& changes) {
   }
 }
 
+int ReportEvacuation(const json::value& opcode_result) {
+  return ReportSubmittedJobs(
+      opcode_result, "All instances evacuated successfully.", [](int failed) {
+        return "There were " + std::to_string(failed) + " errors during the evacuation.";
+      });
+}
+
 std::string ValueText(const json::value& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return std::string(v.get_string());

@@ -76,6 +76,8 @@ int CountFailed(const std::vector<boost::json::value>& outcomes);
 // ({"jobs": ...}), prints `success` or `failure(count)`, returns the exit code.
 int ReportSubmittedJobs(const boost::json::value& opcode_result, const std::string& success,
                         const std::function<std::string(int)>& failure);
+// The same for an evacuation (of a node or a group), in Ganeti's words.
+int ReportEvacuation(const boost::json::value& opcode_result);
 
 // A modify opcode's [[parameter, new value], ...] as Ganeti prints them
 // (" - %-5s -> %s").

@@ -322,10 +322,7 @@ class EvacuateGroup : public Command {
     if (!to_.empty()) op["target_groups"] = StringArray(to_);
     const json::value result = SendJob(job_, json::array{op});
     if (job_.submit) return kExitSuccess;
-    return ReportSubmittedJobs(
-        result.as_array().at(0), "All instances evacuated successfully.", [](int failed) {
-          return "There were " + std::to_string(failed) + " errors during the evacuation.";
-        });
+    return ReportEvacuation(result.as_array().at(0));
   }
 
  private:
