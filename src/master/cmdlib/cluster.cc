@@ -38,25 +38,20 @@ void RunVerifyHooks(LuContext& ctx, bool& ok, const std::vector<objects::Node>& 
     uuids.push_back(n.uuid);
   }
   ctx.Feedback("* Hooks Results");
-  for (const auto& r : RunHooksPhase(ctx, "OP_CLUSTER_VERIFY_GROUP", "cluster-verify", "CLUSTER",
-                                     "post", uuids, env)) {
-    if (!r.ok) {
-      ReportError(ctx, ok, "node", r.node, "Communication failure in hooks execution: " + r.error);
-      continue;
+  const HookPhaseOutcome outcome = OutcomeOf(RunHooksPhase(
+      ctx, "OP_CLUSTER_VERIFY_GROUP", "cluster-verify", "CLUSTER", "post", uuids, env));
+  for (const auto& [node, error] : outcome.unreachable) {
+    ReportError(ctx, ok, "node", node, "Communication failure in hooks execution: " + error);
+  }
+  for (const auto& f : outcome.failed) {
+    ReportError(ctx, ok, "node", f.node, "Script " + f.script + " failed, output:");
+    // Each output line indented by six spaces, as Ganeti shows it.
+    std::string output = "      ";
+    for (char c : f.output) {
+      output += c;
+      if (c == '\n') output += "      ";
     }
-    for (const auto& entry : r.payload.as_array()) {
-      const auto& triple = entry.as_array();
-      if (triple.size() != 3 || triple[1].to_number<int>() != kHookScriptFailed) continue;
-      ReportError(ctx, ok, "node", r.node,
-                  "Script " + std::string(triple[0].as_string()) + " failed, output:");
-      // Each output line indented by six spaces, as Ganeti shows it.
-      std::string output = "      ";
-      for (char c : std::string(triple[2].as_string())) {
-        output += c;
-        if (c == '\n') output += "      ";
-      }
-      ctx.Feedback(output);
-    }
+    ctx.Feedback(output);
   }
 }
 

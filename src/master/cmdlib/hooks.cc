@@ -23,25 +23,19 @@ HookEnv Prefixed(const HookEnv& env, const std::string& prefix) {
 // Ganeti's LogWarning, as the job log shows it.
 void Warn(LuContext& ctx, const std::string& message) { ctx.Feedback(" - WARNING: " + message); }
 
+void WarnUnreachable(LuContext& ctx, const HookPhaseOutcome& outcome) {
+  for (const auto& [node, error] : outcome.unreachable) {
+    Warn(ctx, "Communication failure to node " + node + ": " + error);
+  }
+}
+
 void RunPrePhase(LuContext& ctx, const HooksPlan& plan) {
   if (plan.pre_nodes.empty()) return;
-  const auto results = RunHooksPhase(ctx, plan.op_id, plan.hpath, plan.object_type, "pre",
-                                     plan.pre_nodes, Prefixed(plan.pre_env, "GANETI_"));
-  std::vector<HookFailure> failures;
-  for (const auto& r : results) {
-    if (!r.ok) {
-      Warn(ctx, "Communication failure to node " + r.node + ": " + r.error);
-      continue;
-    }
-    for (const auto& entry : r.payload.as_array()) {
-      const auto& triple = entry.as_array();
-      if (triple.size() == 3 && triple[1].to_number<int>() == kHookScriptFailed) {
-        failures.push_back(
-            {r.node, std::string(triple[0].as_string()), std::string(triple[2].as_string())});
-      }
-    }
-  }
-  if (!failures.empty()) throw HooksAbort(failures);
+  const HookPhaseOutcome outcome =
+      OutcomeOf(RunHooksPhase(ctx, plan.op_id, plan.hpath, plan.object_type, "pre", plan.pre_nodes,
+                              Prefixed(plan.pre_env, "GANETI_")));
+  WarnUnreachable(ctx, outcome);
+  if (!outcome.failed.empty()) throw HooksAbort(outcome.failed);
 }
 
 void RunPostPhase(LuContext& ctx, const HooksPlan& plan) {
@@ -57,19 +51,12 @@ void RunPostPhase(LuContext& ctx, const HooksPlan& plan) {
     }
   });
   if (nodes.empty()) return;
-  for (const auto& r :
-       RunHooksPhase(ctx, plan.op_id, plan.hpath, plan.object_type, "post", nodes, env)) {
-    if (!r.ok) {
-      Warn(ctx, "Communication failure to node " + r.node + ": " + r.error);
-      continue;
-    }
-    for (const auto& entry : r.payload.as_array()) {
-      const auto& triple = entry.as_array();
-      if (triple.size() != 3 || triple[1].to_number<int>() != kHookScriptFailed) continue;
-      const std::string output(triple[2].as_string());
-      Warn(ctx, "On " + r.node + " script " + std::string(triple[0].as_string()) +
-                    " failed, output: " + (output.empty() ? "(no output)" : output));
-    }
+  const HookPhaseOutcome outcome =
+      OutcomeOf(RunHooksPhase(ctx, plan.op_id, plan.hpath, plan.object_type, "post", nodes, env));
+  WarnUnreachable(ctx, outcome);
+  for (const auto& f : outcome.failed) {
+    Warn(ctx, "On " + f.node + " script " + f.script +
+                  " failed, output: " + (f.output.empty() ? "(no output)" : f.output));
   }
 }
 
@@ -88,6 +75,25 @@ bool ConfigChanged(const LuContext& ctx) {
 }
 
 }  // namespace
+
+HookPhaseOutcome OutcomeOf(const std::vector<rpc::RpcResult>& results) {
+  constexpr int kScriptFailed = 1;  // Ganeti's HKR_FAIL
+  HookPhaseOutcome outcome;
+  for (const auto& r : results) {
+    if (!r.ok) {
+      outcome.unreachable.emplace_back(r.node, r.error);
+      continue;
+    }
+    for (const auto& entry : r.payload.as_array()) {
+      const auto& triple = entry.as_array();
+      if (triple.size() == 3 && triple[1].to_number<int>() == kScriptFailed) {
+        outcome.failed.push_back(
+            {r.node, std::string(triple[0].as_string()), std::string(triple[2].as_string())});
+      }
+    }
+  }
+  return outcome;
+}
 
 std::vector<rpc::RpcResult> RunHooksPhase(LuContext& ctx, const std::string& op_id,
                                           const std::string& hpath, const std::string& object_type,

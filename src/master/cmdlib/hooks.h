@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "base/errors.h"
 #include "master/cmdlib/lu_context.h"
 #include "objects/config_data.h"
 #include "rpc/node_rpc_client.h"
@@ -56,7 +57,12 @@ std::vector<rpc::RpcResult> RunHooksPhase(LuContext& ctx, const std::string& op_
                                           const std::vector<std::string>& node_uuids,
                                           const HookEnv& env);
 
-// Ganeti's HKR_FAIL, the status of a failed script.
-inline constexpr int kHookScriptFailed = 1;
+// What a phase's results report: the scripts that failed ([node, script,
+// output]) and the nodes that could not be asked ([node, error]).
+struct HookPhaseOutcome {
+  std::vector<HookFailure> failed;
+  std::vector<std::pair<std::string, std::string>> unreachable;
+};
+HookPhaseOutcome OutcomeOf(const std::vector<rpc::RpcResult>& results);
 
 }  // namespace herd::master

@@ -436,13 +436,12 @@ std::optional<HooksPlan> PlanInstanceHooks(const ConfigData& d, const json::obje
   const auto* inst = d.FindInstanceByName(OpString(op, "instance_name"));
   if (!inst) return std::nullopt;
   HooksPlan p = NewPlan(op_id, entry->second.hpath, "INSTANCE");
-  p.pre_env = InstanceEnv(d, *inst);
+  // The planner gives the nodes and the opcode's own variables; the
+  // instance's variables are computed once and added under them.
   entry->second.plan(p, d, *inst, op);
-  const HookEnv extras = [&] {
-    HookEnv only_op = p.pre_env;
-    for (const auto& [key, value] : InstanceEnv(d, *inst)) only_op.erase(key);
-    return only_op;
-  }();
+  const HookEnv extras = p.pre_env;
+  p.pre_env = InstanceEnv(d, *inst);
+  for (const auto& [key, value] : extras) p.pre_env[key] = value;
   const std::string uuid = inst->uuid;
   p.post_env = [uuid, extras](const ConfigData& after) -> std::optional<HookEnv> {
     auto it = after.instances.find(uuid);
