@@ -21,6 +21,8 @@
 #include "node/crypto_tokens.h"
 #include "node/hooks_runner.h"
 #include "node/hypervisor/fake_hypervisor.h"
+#include "node/impexp/exports.h"
+#include "node/impexp_handlers.h"
 #include "node/instance_handlers.h"
 #include "node/master_role_handlers.h"
 #include "node/restricted_commands.h"
@@ -344,14 +346,11 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   };
 
   // The exports this node holds: the visible entries of its export
-  // directory, sorted (Ganeti's ListExports).
+  // directory, sorted (Ganeti's ListExports); an unfinished "<name>.new" is
+  // never one.
   handlers_["export_list"] = [this](const json::array&) -> json::value {
     json::array names;
-    auto entries = ListDirectory(paths_.ExportDir());  // none when the directory is absent
-    std::sort(entries.begin(), entries.end());
-    for (const auto& name : entries) {
-      if (!name.empty() && name[0] != '.') names.emplace_back(name);
-    }
+    for (const auto& name : impexp::ListExports(paths_)) names.emplace_back(name);
     return names;
   };
 
@@ -431,6 +430,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     return nullptr;
   };
   RegisterInstanceHandlers(paths_, handlers_);
+  RegisterImportExportHandlers(paths_, handlers_);
   RegisterMasterRoleHandlers(paths_, handlers_);
 }
 

@@ -8,7 +8,8 @@ bool IsLongRunningProcedure(std::string_view target) {
        {procedures::kInstanceOsAdd, procedures::kInstanceRunRename, procedures::kOsValidate,
         procedures::kOsDiagnose, procedures::kBlockdevRead, procedures::kBlockdevWrite,
         procedures::kNodeStopMaster, procedures::kNodeStartMasterDaemons, procedures::kTestDelay,
-        procedures::kRestrictedCommand, procedures::kRunOob}) {
+        procedures::kRestrictedCommand, procedures::kRunOob, procedures::kImportStart,
+        procedures::kExportStart, procedures::kImpexpCleanup, procedures::kFinalizeExport}) {
     if (p.name == target) return true;
   }
   return false;

@@ -55,6 +55,17 @@ inline constexpr Procedure kBlockdevWrite{"blockdev_write", kTimeoutNormal};
 inline constexpr Procedure kOsDiagnose{"os_diagnose", kTimeoutFast};
 inline constexpr Procedure kExportList{"export_list", kTimeoutFast};
 inline constexpr Procedure kExportRemove{"export_remove", kTimeoutFast};
+// Export and import: transfers run by a helper the node starts
+// (Ganeti's import-export daemon), driven by the master through these.
+inline constexpr Procedure kImportStart{"import_start", kTimeoutNormal};
+inline constexpr Procedure kExportStart{"export_start", kTimeoutNormal};
+inline constexpr Procedure kImpexpStatus{"impexp_status", kTimeoutFast};
+inline constexpr Procedure kImpexpAbort{"impexp_abort", kTimeoutNormal};
+inline constexpr Procedure kImpexpCleanup{"impexp_cleanup", kTimeoutNormal};
+inline constexpr Procedure kFinalizeExport{"finalize_export", kTimeoutNormal};
+inline constexpr Procedure kExportInfo{"export_info", kTimeoutFast};
+inline constexpr Procedure kX509CertCreate{"x509_cert_create", kTimeoutNormal};
+inline constexpr Procedure kX509CertRemove{"x509_cert_remove", kTimeoutNormal};
 inline constexpr Procedure kStorageList{"storage_list", kTimeoutNormal};
 inline constexpr Procedure kRestrictedCommand{"restricted_command", kTimeoutNormal};
 inline constexpr Procedure kRunOob{"run_oob", kTimeoutNormal};

@@ -196,10 +196,10 @@ void OsScripts::Validate(const std::string& full_name, const json::object& ospar
   }
 }
 
-void OsScripts::Run(const rpc::InstanceSpec& inst, const std::string& script,
-                    const std::string& action, std::map<std::string, std::string> env,
-                    int debug_level) const {
-  OsDefinition os = Get(inst.os);
+std::map<std::string, std::string> OsScripts::Environment(const rpc::InstanceSpec& inst,
+                                                          const OsDefinition& os,
+                                                          int debug_level) const {
+  std::map<std::string, std::string> env;
   auto [name, variant] = SplitVariant(inst.os);
   if (variant.empty() && !os.variants.empty()) variant = os.variants.front();
   int api = *std::max_element(os.api_versions.begin(), os.api_versions.end());
@@ -243,6 +243,31 @@ void OsScripts::Run(const rpc::InstanceSpec& inst, const std::string& script,
   for (const auto& kv : inst.hvparams) {
     env["INSTANCE_HV_" + std::string(kv.key())] = ParamText(kv.value());
   }
+  return env;
+}
+
+OsScriptCommand OsScripts::TransferScript(const rpc::InstanceSpec& inst, bool is_export,
+                                          int disk_index, const std::string& device,
+                                          int debug_level) const {
+  OsDefinition os = Get(inst.os);
+  OsScriptCommand command;
+  command.program = os.path + (is_export ? "/export" : "/import");
+  command.cwd = os.path;
+  command.env = Environment(inst, os, debug_level);
+  const std::string prefix = is_export ? "EXPORT_" : "IMPORT_";
+  command.env[prefix + "DEVICE"] = device;
+  command.env[prefix + "DISK_PATH"] = device;
+  command.env[prefix + "INDEX"] = std::to_string(disk_index);
+  return command;
+}
+
+void OsScripts::Run(const rpc::InstanceSpec& inst, const std::string& script,
+                    const std::string& action, std::map<std::string, std::string> extra_env,
+                    int debug_level) const {
+  OsDefinition os = Get(inst.os);
+  const std::string name = SplitVariant(inst.os).first;
+  std::map<std::string, std::string> env = Environment(inst, os, debug_level);
+  env.merge(extra_env);  // the common variables win, as before
 
   std::string log_dir = paths_.LogDir() + "/os";
   MakeDirs(log_dir, 0750);

@@ -1,0 +1,3 @@
+#include "node/impexp/helper.h"
+
+int main(int argc, char** argv) { return herd::impexp::RunImportExportHelper(argc, argv); }
