@@ -21,15 +21,6 @@ using namespace herd;
 using namespace herd::cli;
 namespace json = boost::json;
 
-namespace herd::cli {
-
-bool ConfirmInstanceOperation(const std::string& question, bool force) {
-  // As Ganeti's AskUser: without a terminal to answer, the answer is no.
-  return force || AskUser(question, false);
-}
-
-}  // namespace herd::cli
-
 namespace {
 
 void PrintParams(const char* title, const json::object& actual, const json::object& own) {

@@ -51,12 +51,27 @@ json::array IndexedList(const std::vector<std::string>& values, const std::strin
   return list;
 }
 
-class AddInstance : public Command {
+// gnt-instance add and gnt-backup import (Ganeti's GenericInstanceCreate):
+// an import takes its OS, disks and NICs from the export unless given.
+class CreateInstance : public Command {
  public:
+  explicit CreateInstance(bool importing) : importing_(importing) {}
   void Declare(CLI::App& app) override {
     app.add_option("instance", instance_, "Instance name")->required();
-    app.add_option("-t,--disk-template", disk_template_, "Custom disk setup")->required();
-    app.add_option("-o,--os-type", os_, "What OS to run");
+    auto* tmpl = app.add_option("-t,--disk-template", disk_template_, "Custom disk setup");
+    if (!importing_) {
+      tmpl->required();
+      app.add_option("-o,--os-type", os_, "What OS to run");
+      app.add_flag("--no-start", no_start_, "Don't start the instance after creation");
+      app.add_flag("--no-install", no_install_, "Do not install the OS (will enable no-start)");
+    } else {
+      app.add_option("--src-node", src_node_, "Source node");
+      app.add_option("--src-dir", src_dir_, "Source directory");
+      app.add_option("--compress", compress_, "Compression tool for the transfer");
+      app.add_flag("--identify-defaults", identify_defaults_,
+                   "Identify which saved instance parameters are equal to the current cluster "
+                   "defaults and set them as such, instead of marking them as overridden");
+    }
     app.add_option("--disk", disks_, "Disk parameters (N:size=SIZE[,mode=rw|ro][,name=NAME])")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("-s,--os-size", single_disk_, "Disk size, as in --disk 0:size=SIZE");
@@ -66,8 +81,6 @@ class AddInstance : public Command {
     app.add_option("--net", nics_, "NIC parameters (N:ip=IP,mac=MAC,mode=MODE,link=LINK,...)")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_flag("--no-nics", no_nics_, "Do not create any network cards for the instance");
-    app.add_flag("--no-start", no_start_, "Don't start the instance after creation");
-    app.add_flag("--no-install", no_install_, "Do not install the OS (will enable no-start)");
     app.add_flag("--no-name-check", no_name_check_, "Don't check that the name resolves");
     app.add_flag("--no-ip-check", no_ip_check_, "Don't check that the IP is not in use");
     app.add_option("--tags", tags_, "Comma-separated tags");
@@ -81,17 +94,31 @@ class AddInstance : public Command {
     AddSubmitOptions(app, job_);
   }
   int Run() override {
-    json::object op{
-        {"OP_ID", "OP_INSTANCE_CREATE"},       {"instance_name", instance_},
-        {"disk_template", disk_template_},     {"mode", "create"},
-        {"start", !no_start_ && !no_install_}, {"no_install", no_install_},
-        {"name_check", !no_name_check_},       {"ip_check", !no_ip_check_ && !no_name_check_},
-        {"file_driver", file_driver_},         {"ignore_ipolicy", ignore_ipolicy_},
-        {"wait_for_sync", wait_for_sync_}};
-    if (!os_.empty()) op["os_type"] = os_;
+    json::object op{{"OP_ID", "OP_INSTANCE_CREATE"},
+                    {"instance_name", instance_},
+                    {"mode", importing_ ? "import" : "create"},
+                    {"start", !importing_ && !no_start_ && !no_install_},
+                    {"name_check", !no_name_check_},
+                    {"ip_check", !no_ip_check_ && !no_name_check_},
+                    {"file_driver", file_driver_},
+                    {"ignore_ipolicy", ignore_ipolicy_},
+                    {"wait_for_sync", wait_for_sync_}};
+    if (!disk_template_.empty()) op["disk_template"] = disk_template_;
+    if (importing_) {
+      if (!src_node_.empty()) op["src_node"] = src_node_;
+      if (!src_dir_.empty()) op["src_path"] = src_dir_;
+      op["compress"] = compress_;
+      op["identify_defaults"] = identify_defaults_;
+    } else {
+      op["no_install"] = no_install_;
+      if (!os_.empty()) op["os_type"] = os_;
+    }
     if (!file_storage_dir_.empty()) op["file_storage_dir"] = file_storage_dir_;
+    if (disk_template_ == "diskless" && (!disks_.empty() || !single_disk_.empty())) {
+      throw ParameterError("Diskless instance but disk information passed");
+    }
     if (!single_disk_.empty()) {
-      if (!disks_.empty()) throw ParameterError("Give either --disk or -s, not both");
+      if (!disks_.empty()) throw ParameterError("Please use either the '--disk' or '-s' option");
       op["disks"] = json::array{json::object{{"size", single_disk_}}};
     } else {
       op["disks"] = IndexedList(disks_, "--disk", "disk");
@@ -100,7 +127,8 @@ class AddInstance : public Command {
       throw ParameterError("Give either --net or --no-nics, not both");
     }
     json::array nics = no_nics_ ? json::array{} : IndexedList(nics_, "--net", "NIC");
-    if (!no_nics_ && nics.empty()) nics.push_back(json::object{});
+    // A new instance gets one NIC by default; an import, the export's.
+    if (!importing_ && !no_nics_ && nics.empty()) nics.push_back(json::object{});
     op["nics"] = nics;
     if (!params_.beparams.empty()) op["beparams"] = ParseKeyValues(params_.beparams, "-B");
     if (!params_.osparams.empty()) op["osparams"] = ParseKeyValues(params_.osparams, "-O");
@@ -121,12 +149,14 @@ class AddInstance : public Command {
   }
 
  private:
+  bool importing_;
   std::string instance_, disk_template_, os_, single_disk_, node_, iallocator_, tags_,
-      file_driver_ = "loop", file_storage_dir_;
+      file_driver_ = "loop", file_storage_dir_, src_node_, src_dir_, compress_ = "none";
   std::vector<std::string> disks_, nics_;
   InstanceParamOptions params_;
   bool no_nics_ = false, no_start_ = false, no_install_ = false, no_name_check_ = false,
-       no_ip_check_ = false, ignore_ipolicy_ = false, wait_for_sync_ = true;
+       no_ip_check_ = false, ignore_ipolicy_ = false, wait_for_sync_ = true,
+       identify_defaults_ = false;
   JobOptions job_;
 };
 
@@ -297,9 +327,14 @@ class ReinstallInstance : public Command {
 
 }  // namespace
 
+CommandEntry InstanceCreateEntry(bool importing, std::string name, std::string description) {
+  return {std::move(name), std::move(description),
+          [importing] { return std::make_unique<CreateInstance>(importing); }};
+}
+
 std::vector<CommandEntry> InstanceParamCommands() {
   return {
-      Entry<AddInstance>("add", "Creates and adds a new instance to the cluster"),
+      InstanceCreateEntry(false, "add", "Creates and adds a new instance to the cluster"),
       Entry<BatchCreate>("batch-create", "Create a bunch of instances based on specs in the file"),
       Entry<ModifyInstance>("modify", "Change instance parameters"),
       Entry<ReinstallInstance>("reinstall", "Reinstall a stopped instance"),

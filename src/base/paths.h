@@ -37,6 +37,10 @@ class Paths {
   // store); a candidate's node daemon merges its journal only when it is free.
   std::string ConfigLockFile() const { return DataDir() + "/config.lock"; }
   std::string WatcherPauseFile() const { return DataDir() + "/watcher.pause"; }
+  // gnt-cluster upgrade's record of an upgrade under way (Ganeti's INTENT_TO_UPGRADE).
+  std::string IntentToUpgradeFile() const { return DataDir() + "/intent-to-upgrade"; }
+  // Backups of the data directory taken before an upgrade (Ganeti's BACKUP_DIR).
+  std::string BackupDir() const { return DataDir() + "/backup"; }
   std::string QueueDir() const { return DataDir() + "/queue"; }
   std::string QueueArchiveDir() const { return QueueDir() + "/archive"; }
   std::string QueueSerialFile() const { return QueueDir() + "/serial"; }
@@ -59,7 +63,9 @@ class Paths {
   std::string SharedFileStorageDir() const;
   std::string OsSearchDir() const { return Prefixed("/srv/ganeti/os"); }
   // Instance exports, one directory each (Ganeti's EXPORT_DIR).
-  std::string ExportDir() const { return Prefixed("/srv/ganeti/export"); }
+  std::string ExportDir() const { return Prefixed(kExportDir); }
+  // Ganeti's EXPORT_DIR as the master names it to nodes (each maps it under its root).
+  static constexpr const char* kExportDir = "/srv/ganeti/export";
   // The first directory of the iallocator search path (Ganeti's IALLOCATOR_SEARCH_PATH).
   std::string IallocatorDir() const { return Prefixed("/usr/lib/ganeti/iallocators"); }
   std::string HooksDir() const { return ConfDir() + "/hooks"; }

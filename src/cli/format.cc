@@ -11,24 +11,6 @@
 
 namespace herd::cli {
 
-std::string FormatUnit(double mib, const std::string& units) {
-  char buf[64];
-  if (units == "m") {
-    std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(std::llround(mib)));
-  } else if (units == "g") {
-    std::snprintf(buf, sizeof(buf), "%.1f", mib / 1024);
-  } else if (units == "t") {
-    std::snprintf(buf, sizeof(buf), "%.1f", mib / 1024 / 1024);
-  } else if (mib < 1024) {
-    std::snprintf(buf, sizeof(buf), "%lldM", static_cast<long long>(std::llround(mib)));
-  } else if (mib < 1024 * 1024) {
-    std::snprintf(buf, sizeof(buf), "%.1fG", mib / 1024);
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.1fT", mib / 1024 / 1024);
-  }
-  return buf;
-}
-
 int64_t ParseUnit(const std::string& text) {
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);

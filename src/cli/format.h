@@ -5,10 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "base/units.h"
+
 namespace herd::cli {
 
-// Ganeti's FormatUnit: `units` is "h" (human: 512M, 4.0G, 1.2T), "m", "g" or "t".
-std::string FormatUnit(double mebibytes, const std::string& units);
+using ::herd::FormatUnit;  // Ganeti's FormatUnit (base/units.h)
 // Parses "512", "512M", "4G", "1.5T" into MiB; throws OpPrereqError.
 int64_t ParseUnit(const std::string& text);
 

@@ -67,6 +67,7 @@ RapiService::RapiService(const Paths& paths, bool require_authentication)
   AddNodeStorageResources(router_);
   AddInstanceResources(router_);
   AddInstanceDiskResources(router_);
+  AddExportResources(router_);
   AddNetworkResources(router_);
 }
 

@@ -41,6 +41,7 @@ void AddNodeResources(Router& router);
 void AddNodeStorageResources(Router& router);
 void AddInstanceResources(Router& router);
 void AddInstanceDiskResources(Router& router);
+void AddExportResources(Router& router);
 void AddNetworkResources(Router& router);
 
 // The write handlers for GET, PUT, POST, DELETE in one place.

@@ -336,6 +336,26 @@ const std::map<std::string, InstanceHooks>& InstanceHookTable() {
           p.pre_nodes = {d.cluster.master_node};
           AddOpValues(p, op, {{"SHUTDOWN_TIMEOUT", "shutdown_timeout", "120"}});
         }}},
+      {"OP_BACKUP_EXPORT",
+       {"instance-export",
+        [](HooksPlan& p, const ConfigData& d, const objects::Instance& i, const json::object& op) {
+          p.pre_nodes = {d.cluster.master_node, i.primary_node};
+          const std::string mode = OpString(op, "mode").empty() ? "local" : OpString(op, "mode");
+          std::string target = OpString(op, "target_node");
+          if (mode == "local") {
+            if (const auto* n = d.FindNodeByName(target)) {
+              p.pre_nodes.push_back(n->uuid);
+              target = n->name;
+            }
+          }
+          p.post_nodes = p.pre_nodes;
+          p.pre_env["EXPORT_MODE"] = mode;
+          p.pre_env["EXPORT_NODE"] = mode == "local" ? target : OpStr(op, "target_node");
+          AddOpValues(p, op,
+                      {{"EXPORT_DO_SHUTDOWN", "shutdown", "True"},
+                       {"SHUTDOWN_TIMEOUT", "shutdown_timeout", "120"},
+                       {"REMOVE_INSTANCE", "remove_instance", "False"}});
+        }}},
       {"OP_INSTANCE_MIGRATE",
        {"instance-migrate",
         [](HooksPlan& p, const ConfigData& d, const objects::Instance& i, const json::object& op) {

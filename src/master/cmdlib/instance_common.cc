@@ -187,9 +187,9 @@ void StartInstanceAfterCommit(LuContext& ctx, const objects::Instance& instance,
 }
 
 void ShutdownInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
-                            const objects::Node& node) {
+                            const objects::Node& node, int timeout_seconds) {
   auto result = ctx.rpc.Call(AddressOf(node), rpc::procedures::kInstanceShutdown,
-                             json::array{json::value(instance.name), 120});
+                             json::array{json::value(instance.name), timeout_seconds});
   if (!result.ok) {
     throw OpExecError("Could not shutdown instance " + instance.name + " on node " + node.name +
                       ": " + result.error);

@@ -66,7 +66,13 @@ void StartInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
 void StartInstanceAfterCommit(LuContext& ctx, const objects::Instance& instance,
                               const objects::Node& node);
 void ShutdownInstanceOnNode(LuContext& ctx, const objects::Instance& instance,
-                            const objects::Node& node);
+                            const objects::Node& node, int timeout_seconds = 120);
+
+// Removes the (stopped) instance's disks and then the instance from the
+// config (Ganeti's RemoveInstance); a disk that cannot be removed is an
+// OpExecError unless `ignore_failures`.
+void RemoveInstanceAndDisks(LuContext& ctx, const objects::Instance& instance,
+                            bool ignore_failures);
 
 // Records the admin state ("up", "down", "offline") in the config.
 void SetAdminState(LuContext& ctx, const std::string& instance_uuid, const std::string& state);

@@ -6,6 +6,8 @@
 #include "base/json.h"
 #include "master/cmdlib/allocation.h"
 #include "master/cmdlib/common.h"
+#include "master/cmdlib/disk_transfer.h"
+#include "master/cmdlib/export_config.h"
 #include "master/cmdlib/instance.h"
 #include "master/cmdlib/instance_common.h"
 #include "master/cmdlib/instance_nics.h"
@@ -13,6 +15,7 @@
 #include "master/cmdlib/ipolicy.h"
 #include "master/cmdlib/network.h"
 #include "master/cmdlib/node_live_cache.h"
+#include "master/cmdlib/remote_export.h"
 
 namespace herd::master {
 namespace {
@@ -36,17 +39,75 @@ struct CreateRequest {
   json::array nics;
   std::vector<std::string> tags;
   bool start = true, name_check = true, ip_check = true, no_install = false;
+  bool importing = false;  // mode "import": the disks' data comes from an export
 };
+
+// Where an import reads from: the export's node, directory and config.ini.
+struct ImportSource {
+  objects::Node node;
+  std::string path;  // the export's directory, as the node names it
+  IniFile info;
+  std::string old_name;  // the exported instance's name
+};
+
+// Ganeti's _ReadExportInfo: the export named by src_node / src_path (the
+// instance name by default; a relative path is under the export directory,
+// looked for on every node when no node is given).
+ImportSource FindImportSource(LuContext& ctx, const json::object& op) {
+  ImportSource source;
+  std::string path = OptionalString(op, "src_path").value_or("");
+  if (path.empty()) path = RequiredString(op, "instance_name");
+  const std::string node_name = OptionalString(op, "src_node").value_or("");
+  const bool absolute = path.front() == '/';
+  if (node_name.empty()) {
+    if (absolute) {
+      throw OpPrereqError("Importing an instance from a path requires a source node option",
+                          kEcodeInval);
+    }
+    const auto nodes = ctx.config.Read([](const objects::ConfigData& d) { return OnlineNodes(d); });
+    const auto addresses = AddressesOf(nodes);
+    const auto listed = ctx.rpc.CallParallel(addresses, rpc::procedures::kExportList, {});
+    for (size_t i = 0; i < listed.size() && source.node.uuid.empty(); ++i) {
+      if (!listed[i].ok || !listed[i].payload.is_array()) continue;
+      for (const auto& name : listed[i].payload.get_array()) {
+        if (name == json::value(path)) source.node = *nodes[i];
+      }
+    }
+    if (source.node.uuid.empty()) {
+      throw OpPrereqError("No export found for relative path " + path, kEcodeInval);
+    }
+  } else {
+    source.node =
+        ctx.config.Read([&](const objects::ConfigData& d) { return ExpandNode(d, node_name); });
+  }
+  source.path = absolute ? path : std::string(Paths::kExportDir) + "/" + path;
+  CheckNodeOnline(source.node, "as source node");
+  auto info = ctx.rpc.Call(AddressOf(source.node), rpc::procedures::kExportInfo,
+                           json::array{json::value(source.path)});
+  if (!info.ok || !info.payload.is_string()) {
+    throw OpPrereqError("No export or invalid export found in dir " + source.path + ": " +
+                            (info.ok ? "malformed answer" : info.error),
+                        kEcodeEnviron);
+  }
+  source.info = ParseExportConfig(std::string(info.payload.get_string()),
+                                  source.path + " on node " + source.node.name);
+  source.old_name = source.info.Get("instance", "name").value_or("");
+  return source;
+}
 
 CreateRequest ParseCreate(const json::object& op, const objects::ConfigData& config) {
   CreateRequest r;
   r.name = RequiredString(op, "instance_name");
   std::string mode = OptionalString(op, "mode").value_or("create");
-  if (mode != "create") {
-    throw OpPrereqError("Instance creation mode '" + mode + "' is not supported (only 'create')",
-                        kEcodeInval);
+  if (mode != "create" && mode != "import" && mode != "remote-import") {
+    throw OpPrereqError("Invalid instance creation mode '" + mode + "'", kEcodeInval);
   }
-  r.disk_template = RequiredString(op, "disk_template");
+  r.importing = mode == "import";
+  // Ganeti's default: the first enabled disk template.
+  r.disk_template = OptionalString(op, "disk_template")
+                        .value_or(config.cluster.enabled_disk_templates.empty()
+                                      ? "diskless"
+                                      : config.cluster.enabled_disk_templates.front());
   if (!Contains(config.cluster.enabled_disk_templates, r.disk_template)) {
     throw OpPrereqError("Cannot create an instance with disk template '" + r.disk_template +
                             "', as it is not enabled in the cluster. Enabled disk templates are: " +
@@ -54,7 +115,7 @@ CreateRequest ParseCreate(const json::object& op, const objects::ConfigData& con
                         kEcodeState);
   }
   r.os = OptionalString(op, "os_type").value_or("");
-  r.no_install = BoolParam(op, "no_install", false);
+  r.no_install = !r.importing && BoolParam(op, "no_install", false);
   if (r.os.empty()) throw OpPrereqError("No guest OS or OS image specified", kEcodeInval);
   r.hypervisor = OptionalString(op, "hypervisor")
                      .value_or(config.cluster.enabled_hypervisors.empty()
@@ -194,9 +255,181 @@ int64_t NodeFreeStorage(LuContext& ctx, const objects::Node& node, const std::st
   return GetInt(AsObject(units[0], "storage unit"), "storage_free", "storage info");
 }
 
+// What a remote import (from another cluster) is told by its source:
+// checked as Ganeti's CheckArguments does.
+struct RemoteImportSource {
+  std::string cds, ca_pem, instance_name;
+  int64_t shutdown_timeout = 120;
+};
+
+RemoteImportSource CheckRemoteImportSource(const Paths& paths, const json::object& op) {
+  RemoteImportSource source;
+  source.cds = ClusterDomainSecret(paths);
+  auto handshake = op.find("source_handshake");
+  if (handshake == op.end() || handshake->value().is_null()) {
+    throw OpPrereqError("Missing source handshake", kEcodeInval);
+  }
+  if (auto why = CheckRemoteExportHandshake(source.cds, handshake->value())) {
+    throw OpPrereqError("Invalid handshake: " + *why, kEcodeInval);
+  }
+  const std::string signed_ca = OptionalString(op, "source_x509_ca").value_or("");
+  if (signed_ca.empty()) throw OpPrereqError("Missing source X509 CA", kEcodeInval);
+  try {
+    source.ca_pem = LoadSignedX509Certificate(signed_ca, source.cds);
+  } catch (const GanetiError& e) {
+    throw OpPrereqError(std::string("Unable to load source X509 CA (") + e.what() + ")",
+                        kEcodeInval);
+  }
+  source.instance_name = OptionalString(op, "source_instance_name").value_or("");
+  if (source.instance_name.empty()) {
+    throw OpPrereqError("Missing source instance name", kEcodeInval);
+  }
+  source.shutdown_timeout = static_cast<int64_t>(NumberParam(op, "source_shutdown_timeout", 120));
+  return source;
+}
+
+// The new disks' destinations on the primary: the OS import script, or the
+// raw disk for an instance without OS.
+json::array ImportDestination(const rpc::InstanceSpec& spec, const objects::Disk& disk,
+                              size_t index) {
+  const json::value d = rpc::ToJson(DiskSpecOf(disk));
+  return spec.os.empty() ? json::array{json::value("raw"), json::array{d}}
+                         : json::array{json::value("script"), json::array{d, index}};
+}
+
+void RunRenameScript(LuContext& ctx, const objects::Node& pnode, const rpc::InstanceSpec& spec,
+                     const std::string& old_name) {
+  if (spec.os.empty()) return;
+  ctx.Feedback("Running rename script for " + spec.name);
+  auto renamed = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kInstanceRunRename,
+                              json::array{rpc::ToJson(spec), json::value(old_name), 0});
+  if (!renamed.ok) {
+    ctx.Feedback(" - WARNING: Failed to run rename script for " + spec.name + " on node " +
+                 pnode.name + ": " + renamed.error);
+  }
+}
+
+void ThrowUnlessImported(const std::vector<bool>& results, const std::vector<std::string>& labels,
+                         const std::string& instance, const std::string& from,
+                         const std::string& to) {
+  std::string failed;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i]) failed += (failed.empty() ? "" : ", ") + labels[i];
+  }
+  if (!failed.empty()) {
+    throw OpExecError("Could not import " + failed + " of instance " + instance + " from " + from +
+                      " to node " + to + "; the instance was not created");
+  }
+}
+
+// Ganeti's RemoteImport: one listening helper per disk with a certificate
+// made for this import, their signed addresses sent to the source cluster
+// through the job log ("remote-import"), then the data from its exports.
+void ReceiveRemoteImport(LuContext& ctx, const RemoteImportSource& source,
+                         const objects::Node& pnode, const std::vector<objects::Disk>& disks,
+                         const rpc::InstanceSpec& spec, const std::string& compress) {
+  ctx.Feedback("* preparing remote import...");
+  auto created = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kX509CertCreate,
+                              json::array{kRieCertValiditySeconds});
+  const auto& pair = created.Get("Can't create X509 key and certificate");
+  if (!pair.is_array() || pair.as_array().size() != 2) {
+    throw OpExecError("Can't create X509 key and certificate on " + pnode.name);
+  }
+  const std::string key_name(pair.as_array()[0].as_string());
+  struct RemoveCert {
+    LuContext& ctx;
+    const objects::Node& node;
+    const std::string& name;
+    ~RemoveCert() {
+      auto removed = ctx.rpc.Call(AddressOf(node), rpc::procedures::kX509CertRemove,
+                                  json::array{json::value(name)});
+      if (!removed.ok) {
+        ctx.Feedback(" - WARNING: Can't remove X509 key and certificate on " + node.name + ": " +
+                     removed.error);
+      }
+    }
+  } remove_cert{ctx, pnode, key_name};
+  const std::string signed_cert =
+      SignX509Certificate(std::string(pair.as_array()[1].as_string()), source.cds, RandomSecret(8));
+  std::vector<json::array> destinations;
+  std::vector<std::string> labels;
+  for (size_t i = 0; i < disks.size(); ++i) {
+    destinations.push_back(ImportDestination(spec, disks[i], i));
+    labels.push_back("disk/" + std::to_string(i));
+  }
+  json::object opts{{"key_name", key_name},
+                    {"ca_pem", source.ca_pem},
+                    {"compress", compress},
+                    {"ipv6", false},
+                    {"connect_timeout", kRieConnectTimeoutSeconds + source.shutdown_timeout}};
+  const std::string salt = RandomSecret(8);
+  const auto results = ReceiveRemoteDisks(
+      ctx, pnode, spec, destinations, opts,
+      [&](const std::vector<std::pair<int64_t, std::string>>& listening) {
+        json::array infos;
+        for (size_t i = 0; i < listening.size(); ++i) {
+          infos.push_back(RemoteImportDiskInfo(source.cds, salt, i, pnode.primary_ip,
+                                               listening[i].first, listening[i].second));
+        }
+        ctx.op.FeedbackJsonOfType(
+            "remote-import",
+            SerializeJson(json::object{{"disks", std::move(infos)}, {"x509_ca", signed_cert}}));
+      });
+  ThrowUnlessImported(results, labels, spec.name, "the source cluster", pnode.name);
+}
+
+std::vector<std::string> WithSourceNode(std::vector<std::string> nodes,
+                                        const std::optional<ImportSource>& source) {
+  if (source && source->node.uuid != nodes.front()) nodes.push_back(source->node.uuid);
+  return nodes;
+}
+
+// Fills the new disks from the export's images (Ganeti: the OS import
+// script on the new primary, or the raw disk for an instance without OS),
+// then runs the OS rename script from the exported name. Throws, leaving
+// the disks to the caller, when a disk could not be imported.
+void ImportDiskData(LuContext& ctx, const ImportSource& source, const objects::Node& pnode,
+                    const std::vector<objects::Disk>& disks, const rpc::InstanceSpec& spec,
+                    const std::string& compress) {
+  ctx.Feedback("* running the instance OS import scripts...");
+  const auto images = ExportDiskImages(source.info, disks.size());
+  std::vector<std::optional<DiskTransfer>> transfers;
+  for (size_t i = 0; i < disks.size(); ++i) {
+    if (images[i].empty()) continue;  // not in the export: left empty, as Ganeti does
+    DiskTransfer t;
+    t.label = "disk/" + std::to_string(i);
+    t.source_io =
+        json::array{json::value("file"), json::array{json::value(source.path + "/" + images[i])}};
+    t.dest_io = ImportDestination(spec, disks[i], i);
+    transfers.push_back(std::move(t));
+  }
+  const auto results = TransferInstanceData(ctx, source.node, pnode, compress, spec, transfers);
+  std::vector<std::string> labels;
+  for (const auto& t : transfers) labels.push_back(t->label);
+  ThrowUnlessImported(results, labels, spec.name, "node " + source.node.name, pnode.name);
+  RunRenameScript(ctx, pnode, spec, source.old_name);
+}
+
 }  // namespace
 
-json::value InstanceCreate(LuContext& ctx, const json::object& op) {
+json::value InstanceCreate(LuContext& ctx, const json::object& given_op) {
+  std::optional<ImportSource> source;
+  json::object op = given_op;
+  if (OptionalString(given_op, "mode").value_or("create") == "import") {
+    source = FindImportSource(ctx, given_op);
+    op = ctx.config.Read(
+        [&](const objects::ConfigData& d) { return WithExportParams(given_op, source->info, d); });
+    ctx.config.Read([&](const objects::ConfigData& d) {
+      CheckCompressionTool(d, OptionalString(op, "compress").value_or("none"));
+    });
+    if (BoolParam(given_op, "no_install", false)) {
+      ctx.Feedback("No-installation mode has no effect during import");
+    }
+  }
+  std::optional<RemoteImportSource> remote_source;
+  if (OptionalString(given_op, "mode").value_or("create") == "remote-import") {
+    remote_source = CheckRemoteImportSource(ctx.paths, given_op);
+  }
   CreateRequest req =
       ctx.config.Read([&](const objects::ConfigData& d) { return ParseCreate(op, d); });
 
@@ -239,7 +472,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
   if (!req.pnode.empty()) {
     pnode_uuid = ctx.config.Read(
         [&](const objects::ConfigData& d) { return ExpandNode(d, req.pnode).uuid; });
-    LockNodes(ctx, {pnode_uuid});
+    LockNodes(ctx, WithSourceNode({pnode_uuid}, source));
     auto needs = ctx.config.Read([&](const objects::ConfigData& d) { return NeedsOf(req, d); });
     auto deciding = allocations.DecideAlone();  // allocations see it from now on
     allocations.Reserve(ctx.owner, ReservationFor(pnode_uuid, needs));
@@ -270,7 +503,7 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
         ctx.config.Read([&](const objects::ConfigData& d) { return ExpandNode(d, chosen).uuid; });
     ctx.Feedback("Selected node " + chosen + " for instance " + req.name + " using iallocator " +
                  allocator);
-    LockNodes(ctx, {pnode_uuid});
+    LockNodes(ctx, WithSourceNode({pnode_uuid}, source));
   }
 
   objects::Node pnode;
@@ -367,7 +600,20 @@ json::value InstanceCreate(LuContext& ctx, const json::object& op) {
     for (const auto& disk : disks) view.disks[disk.uuid] = disk;
     spec = InstanceSpecOf(view, instance);
   }
-  if (!req.no_install) {
+  if (source || remote_source) {
+    try {
+      const std::string compress = OptionalString(op, "compress").value_or("none");
+      if (source) {
+        ImportDiskData(ctx, *source, pnode, disks, spec, compress);
+      } else {
+        ReceiveRemoteImport(ctx, *remote_source, pnode, disks, spec, compress);
+        RunRenameScript(ctx, pnode, spec, remote_source->instance_name);
+      }
+    } catch (...) {
+      cleanup_disks();
+      throw;
+    }
+  } else if (!req.no_install) {
     ctx.Feedback("* running the instance OS create scripts...");
     auto result = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kInstanceOsAdd,
                                json::array{rpc::ToJson(spec), false, 0});

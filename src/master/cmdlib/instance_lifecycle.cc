@@ -29,6 +29,25 @@ objects::Node NodeOf(LuContext& ctx, const std::string& uuid) {
 
 }  // namespace
 
+void RemoveInstanceAndDisks(LuContext& ctx, const objects::Instance& instance,
+                            bool ignore_failures) {
+  ctx.Feedback("Removing block devices for instance " + instance.name);
+  bool removed = RemoveDisks(ctx, ctx.config.Read([&](const objects::ConfigData& d) {
+    return InstanceDisks(d, instance);
+  }));
+  if (!removed && !ignore_failures) {
+    throw OpExecError("Can't remove instance's disks; use --ignore-failures to remove anyway");
+  }
+  ctx.Feedback("Removing instance " + instance.name + " out of cluster config");
+  ctx.Commit([&](ConfigTxn& txn) {
+    for (const auto& d : instance.disks) {
+      if (txn.data().disks.count(d)) txn.RemoveDisk(d);
+    }
+    ReleaseNicAddresses(txn, txn.data().instances.at(instance.uuid).nics);
+    txn.RemoveInstance(instance.uuid);
+  });
+}
+
 json::value InstanceRemove(LuContext& ctx, const json::object& op) {
   objects::Instance instance = LockInstance(ctx, RequiredString(op, "instance_name"));
   const bool ignore_failures = BoolParam(op, "ignore_failures", false);
@@ -48,21 +67,7 @@ json::value InstanceRemove(LuContext& ctx, const json::object& op) {
       ctx.Feedback(std::string("Warning: ") + e.what());
     }
   }
-  ctx.Feedback("Removing block devices for instance " + instance.name);
-  bool removed = RemoveDisks(ctx, ctx.config.Read([&](const objects::ConfigData& d) {
-    return InstanceDisks(d, instance);
-  }));
-  if (!removed && !ignore_failures) {
-    throw OpExecError("Can't remove instance's disks; use --ignore-failures to remove anyway");
-  }
-  ctx.Feedback("Removing instance " + instance.name + " out of cluster config");
-  ctx.Commit([&](ConfigTxn& txn) {
-    for (const auto& d : instance.disks) {
-      if (txn.data().disks.count(d)) txn.RemoveDisk(d);
-    }
-    ReleaseNicAddresses(txn, txn.data().instances.at(instance.uuid).nics);
-    txn.RemoveInstance(instance.uuid);
-  });
+  RemoveInstanceAndDisks(ctx, instance, ignore_failures);
   return nullptr;
 }
 

@@ -90,6 +90,8 @@ const LogicalUnit* FindLogicalUnit(const std::string& op_id) {
       {"OP_TAGS_DEL", TagsDel},
       {"OP_TAGS_SEARCH", TagsSearch},
       {"OP_BACKUP_REMOVE", BackupRemove},
+      {"OP_BACKUP_PREPARE", BackupPrepare},
+      {"OP_BACKUP_EXPORT", BackupExport},
   };
   auto it = table.find(op_id);
   return it == table.end() ? nullptr : &it->second;

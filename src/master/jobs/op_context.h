@@ -38,6 +38,10 @@ class OpContext {
   // cancel arrived while waiting.
   virtual void NotifyStart() {}
   virtual bool CancelRequested() const { return false; }
+  // While set, a cancel request reaches this running opcode too (Ganeti
+  // cancels only opcodes still waiting): for long data transfers that can
+  // stop cleanly at any point and check CancelRequested as they go.
+  virtual void SetCancelableWhileRunning(bool cancelable) {}
   void CheckCancel() const {
     if (CancelRequested()) throw OpCanceled();
   }

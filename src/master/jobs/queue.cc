@@ -34,6 +34,7 @@ struct JobEntry {
   uint64_t version = 0;             // guarded by Impl::mu; bumped on every change
   bool archived = false;            // guarded by Impl::mu; no more writes once set
   bool blocked = false;             // guarded by Impl::mu; waits for a job it depends on
+  bool cancelable_running = false;  // guarded by Impl::mu; see SetCancelableWhileRunning
   std::condition_variable changed;  // waited on with Impl::mu
   std::mutex write_mu;              // serializes this job's file writes; taken before Impl::mu
   uint64_t written = 0;             // guarded by write_mu; version last on disk
@@ -197,6 +198,11 @@ class QueueOpContext : public OpContext {
   bool CancelRequested() const override {
     std::lock_guard lk(mu_);
     return entry_.job.ops[static_cast<size_t>(op_index)].status == Status::kCanceling;
+  }
+
+  void SetCancelableWhileRunning(bool cancelable) override {
+    std::lock_guard lk(mu_);
+    entry_.cancelable_running = cancelable;
   }
 
  private:
@@ -627,6 +633,13 @@ std::pair<bool, std::string> JobQueue::Cancel(JobId id) {
           break;
         }
         // The executor sees it at NotifyStart / CheckCancel.
+        job.MarkUnfinishedOps(Status::kCanceling, nullptr);
+        answer = {true, JobText(id) + " will be canceled"};
+        break;
+      case Status::kRunning:
+        if (!e->cancelable_running) {
+          return {false, JobText(id) + " is no longer waiting in the queue"};
+        }
         job.MarkUnfinishedOps(Status::kCanceling, nullptr);
         answer = {true, JobText(id) + " will be canceled"};
         break;
