@@ -13,6 +13,7 @@
 #include "cli/format.h"
 #include "cli/jobs.h"
 #include "cli/key_values.h"
+#include "cluster_commands.h"
 #include "common_options.h"
 #include "program.h"
 #include "tag_commands.h"
@@ -735,6 +736,9 @@ int main(int argc, char** argv) {
       Entry<Watcher>("watcher", "Watcher operations"),
       Entry<SearchTags>("search-tags", "Searches the tags on all objects of the cluster"),
   };
+  for (auto* group : {&ClusterRemoteCommands, &ClusterEpoCommands, &ClusterUpgradeCommands}) {
+    for (auto& entry : (*group)()) commands.push_back(std::move(entry));
+  }
   for (auto& entry : TagCommands("cluster", "cluster")) commands.push_back(std::move(entry));
   return RunProgram(argc, argv, "gnt-cluster", "Cluster administration (Herd)", commands);
 }

@@ -1,5 +1,6 @@
 // gnt-debug: Ganeti's debugging commands (delay, submit-job, iallocator,
-// test-osparams) on Ganeti's test opcodes.
+// test-osparams, locks here; test-jobqueue, wconfd, metad and Herd's confd
+// query in their own files).
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
@@ -14,6 +15,8 @@
 #include "cli/jobs.h"
 #include "cli/key_values.h"
 #include "common_options.h"
+#include "confd_commands.h"
+#include "debug_commands.h"
 #include "list_options.h"
 #include "luxi/client.h"
 #include "program.h"
@@ -317,13 +320,16 @@ class ListLocks : public Command {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return RunProgram(
-      argc, argv, "gnt-debug", "Debugging commands (Herd)",
-      {Entry<Delay>("delay", "Executes a TestDelay OpCode"),
-       Entry<SubmitJobFiles>("submit-job",
-                             "Submits jobs built from json files containing a list of "
-                             "serialized opcodes"),
-       Entry<TestAllocator>("iallocator", "Executes a TestAllocator OpCode", {"allocator"}),
-       Entry<TestOsParams>("test-osparams", "Test secret os parameter transmission"),
-       Entry<ListLocks>("locks", "Show a list of locks in the master daemon")});
+  std::vector<CommandEntry> commands{
+      Entry<Delay>("delay", "Executes a TestDelay OpCode"),
+      Entry<SubmitJobFiles>("submit-job",
+                            "Submits jobs built from json files containing a list of "
+                            "serialized opcodes"),
+      Entry<TestAllocator>("iallocator", "Executes a TestAllocator OpCode", {"allocator"}),
+      Entry<TestOsParams>("test-osparams", "Test secret os parameter transmission"),
+      Entry<ListLocks>("locks", "Show a list of locks in the master daemon")};
+  for (auto* group : {&DebugJobqueueCommands, &DebugDaemonCommands, &DebugConfdCommands}) {
+    for (auto& entry : (*group)()) commands.push_back(std::move(entry));
+  }
+  return RunProgram(argc, argv, "gnt-debug", "Debugging commands (Herd)", commands);
 }

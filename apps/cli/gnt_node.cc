@@ -13,6 +13,7 @@
 #include "cli/key_values.h"
 #include "cli/listing.h"
 #include "common_options.h"
+#include "confd_commands.h"
 #include "list_options.h"
 #include "node_commands.h"
 #include "program.h"
@@ -408,7 +409,7 @@ int main(int argc, char** argv) {
       Entry<PowercycleNode>("powercycle", "Tries to forcefully powercycle a node"),
       Entry<RestrictedCommand>("restricted-command", "Executes a restricted command on nodes"),
   };
-  for (auto* group : {&NodeStorageCommands, &NodeInstanceCommands}) {
+  for (auto* group : {&NodeStorageCommands, &NodeInstanceCommands, &NodeConfdCommands}) {
     for (auto& entry : (*group)()) commands.push_back(std::move(entry));
   }
   for (auto& entry : TagCommands("node", "node")) commands.push_back(std::move(entry));

@@ -26,12 +26,11 @@ std::vector<std::string> ExpandOptionPrefixes(CLI::App& app, int argc, char** ar
   for (const CLI::Option* opt : sub->get_options()) {
     for (const auto& name : opt->get_lnames()) long_names.push_back(name);
   }
-  for (auto& arg : args) {
-    if (arg == "--") break;
-    if (arg.rfind("--", 0) != 0 || arg.size() <= 2) continue;
+  auto expand = [&long_names](std::string& arg) {
+    if (arg.rfind("--", 0) != 0 || arg.size() <= 2) return;
     const auto eq = arg.find('=');
     const std::string given = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    if (std::find(long_names.begin(), long_names.end(), given) != long_names.end()) continue;
+    if (std::find(long_names.begin(), long_names.end(), given) != long_names.end()) return;
     std::string match;
     int matches = 0;
     for (const auto& name : long_names) {
@@ -41,6 +40,30 @@ std::vector<std::string> ExpandOptionPrefixes(CLI::App& app, int argc, char** ar
       }
     }
     if (matches == 1) arg = "--" + match + (eq == std::string::npos ? "" : arg.substr(eq));
+  };
+  // A command that runs another (gnt-cluster command) ends its own options
+  // at the first word that is no option's value, or at "--": the rest is the
+  // command's, untouched.
+  const bool prefix = sub->get_prefix_command();
+  bool after_sub = false, option_value = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string& arg = args[i];
+    if (arg == "--") {
+      if (prefix && after_sub) args.erase(args.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+    const bool is_option = arg.rfind("-", 0) == 0;
+    if (prefix && after_sub && !is_option) {
+      if (!option_value) break;
+      option_value = false;
+      continue;
+    }
+    if (!after_sub && sub->check_name(arg)) after_sub = true;
+    expand(arg);
+    if (prefix && after_sub && is_option) {
+      const CLI::Option* opt = sub->get_option_no_throw(arg.substr(0, arg.find('=')));
+      option_value = opt && opt->get_items_expected_min() > 0 && arg.find('=') == std::string::npos;
+    }
   }
   return args;
 }

@@ -61,6 +61,31 @@ bool AskUser(const std::string& question, bool without_terminal) {
   return answer == "y" || answer == "yes";
 }
 
+bool ConfirmOperation(const std::vector<std::string>& names, const std::string& list_type,
+                      const std::string& text, const std::string& extra) {
+  const std::string message = "The " + text + " will operate on " + std::to_string(names.size()) +
+                              " " + list_type + ".\n" + extra + "Do you want to continue?";
+  std::string affected = "\nAffected " + list_type + ":";
+  for (const auto& name : names) affected += "\n  " + name;
+  if (!::isatty(0)) return false;
+  bool offer_view = names.size() > 20;
+  for (;;) {
+    std::cout << message << (offer_view ? "" : affected) << "\n"
+              << (offer_view ? "y/v/[n]/?: " : "y/[n]/?: ") << std::flush;
+    std::string answer;
+    if (!std::getline(std::cin, answer)) return false;
+    if (answer == "y") return true;
+    if (answer == "n" || answer.empty()) return false;
+    if (answer == "v" && offer_view) {
+      offer_view = false;
+    } else if (answer == "?") {
+      std::cout << " y - Yes, execute the " << text << "\n"
+                << (offer_view ? " v - View the list of affected " + list_type + "\n" : "")
+                << " n - No, abort the " << text << "\n\n";
+    }
+  }
+}
+
 bool ParseYesNo(const std::string& option, const std::string& value) {
   if (value == "yes" || value == "true" || value == "True") return true;
   if (value == "no" || value == "false" || value == "False") return false;

@@ -11,6 +11,10 @@
 namespace herd::cli {
 
 json::value WaitJob(int64_t job_id, bool print_log) {
+  return WaitJob(job_id, [print_log](int64_t, const json::array&) { return !print_log; });
+}
+
+json::value WaitJob(int64_t job_id, const JobLogHandler& on_log) {
   json::value prev_info = nullptr;
   int64_t prev_serial = -1;
   json::array fields{"status"};
@@ -25,7 +29,7 @@ json::value WaitJob(int64_t job_id, bool print_log) {
     for (const auto& entry : pair[1].as_array()) {
       const auto& e = entry.as_array();  // [serial, timestamp, type, message]
       prev_serial = std::max(prev_serial, ToInt(e[0], "log serial"));
-      if (print_log) {
+      if (!on_log(job_id, e)) {
         std::string msg = e[3].is_string() ? std::string(e[3].get_string()) : SerializeJson(e[3]);
         std::cout << FormatTimestamp(e[1]) << " " << msg << std::endl;
       }
@@ -53,16 +57,20 @@ json::value SubmitAndWait(const json::array& opcodes, bool submit_only) {
   json::value r = WaitJob(job_id);
   const auto& pair = r.as_array();
   if (pair[0].as_bool()) return pair[1];
-  // The first failed opcode's encoded error becomes the raised error.
-  if (pair[1].is_array()) {
-    for (const auto& opresult : pair[1].as_array()) {
+  throw JobError(job_id, pair[1]);
+}
+
+GanetiError JobError(int64_t job_id, const json::value& failure) {
+  // The first failed opcode's encoded error is the job's error.
+  if (failure.is_array()) {
+    for (const auto& opresult : failure.as_array()) {
       if (opresult.is_array() && opresult.as_array().size() == 2 &&
           opresult.as_array()[0].is_string()) {
-        throw DecodeError(opresult);
+        return DecodeError(opresult);
       }
     }
   }
-  throw OpExecError("Job " + std::to_string(job_id) + " failed: " + SerializeJson(pair[1]));
+  return OpExecError("Job " + std::to_string(job_id) + " failed: " + SerializeJson(failure));
 }
 
 }  // namespace herd::cli

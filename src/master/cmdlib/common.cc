@@ -7,6 +7,7 @@
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/json.h"
+#include "base/uuid.h"
 #include "rpc/procedures.h"
 
 namespace herd::master {
@@ -178,16 +179,7 @@ std::string NormalizedMacPrefix(const std::string& prefix) {
   return out;
 }
 
-std::string NewUuid() {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng(), b = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                static_cast<unsigned long long>(b & 0xffffffffffffULL));
-  return buf;
-}
+std::string NewUuid() { return RandomUuid(); }
 
 std::vector<std::string> UploadAncillaryFiles(const Paths& master_paths, rpc::NodeRpcClient& rpc,
                                               const std::vector<rpc::NodeAddress>& nodes) {

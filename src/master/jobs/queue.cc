@@ -105,10 +105,10 @@ struct JobQueue::Impl {
     return first;
   }
 
-  void CheckAccepting() const {
+  void CheckAccepting(bool even_drained = false) const {
     std::lock_guard lk(mu);
     if (stopping) throw JobQueueError("Job queue is shutting down, refusing job");
-    if (drained) throw JobQueueDrainError("Job queue is drained, refusing job");
+    if (drained && !even_drained) throw JobQueueDrainError("Job queue is drained, refusing job");
   }
 
   // Stores a new job durably; the caller enqueues it.
@@ -529,8 +529,8 @@ void JobQueue::Shutdown() {
   impl_->workers.clear();
 }
 
-JobId JobQueue::Submit(const json::array& opcodes) {
-  impl_->CheckAccepting();
+JobId JobQueue::Submit(const json::array& opcodes, bool even_drained) {
+  impl_->CheckAccepting(even_drained);
   Job::Validate(opcodes);
   EntryPtr e = impl_->Create(impl_->AllocateIds(1), opcodes);
   impl_->Enqueue({e});

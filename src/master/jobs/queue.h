@@ -48,8 +48,9 @@ class JobQueue {
   JobQueue& operator=(const JobQueue&) = delete;
 
   // Validates the opcodes, writes the job file (fsync) and queues it.
-  // Throws JobQueueDrainError when drained, GenericError on invalid opcodes.
-  JobId Submit(const json::array& opcodes);
+  // Throws JobQueueDrainError when drained (unless `even_drained`: Ganeti's
+  // SubmitJobToDrainedQueue), GenericError on invalid opcodes.
+  JobId Submit(const json::array& opcodes, bool even_drained = false);
   // Ganeti's SubmitManyJobs answer: [[true, id] or [false, message], ...]
   // (false where a job could not be stored). Jobs get consecutive ids; one
   // invalid job refuses the whole call (GenericError) and queues nothing.

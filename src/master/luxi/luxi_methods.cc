@@ -65,7 +65,7 @@ json::value LuxiMethods::Call(const std::string& method, const json::array& args
   if (method == "SubmitJob" || method == "SubmitJobToDrainedQueue") {
     const auto& ops = Arg(args, 0, method);
     if (!ops.is_array()) throw LuxiError("SubmitJob needs a list of opcodes");
-    return queue_.Submit(ops.get_array());
+    return queue_.Submit(ops.get_array(), method == "SubmitJobToDrainedQueue");
   }
   if (method == "SubmitManyJobs") {
     const auto& jobs = Arg(args, 0, method);
