@@ -26,7 +26,10 @@ constexpr int kConnectTimeoutSeconds = 60;
 // virtual nodes are short, so more often).
 constexpr auto kProgressInterval = std::chrono::seconds(5);
 constexpr auto kMinPoll = std::chrono::milliseconds(100);
-constexpr auto kMaxPoll = std::chrono::milliseconds(1000);
+// Ganeti polls every 1-20 s; a status call costs a node little, and a
+// transfer between virtual nodes ends sooner after its data when polled
+// more often.
+constexpr auto kMaxPoll = std::chrono::milliseconds(250);
 
 // Ganeti's _GetInstDiskMagic: ties a stream to its instance and disk.
 std::string DiskMagic(const std::string& base, const std::string& instance, size_t index) {
@@ -170,6 +173,10 @@ class TransferLoop {
       }
       PollImports();
       PollExports();
+      if (std::all_of(transfers_.begin(), transfers_.end(),
+                      [](const Transfer* t) { return t->Done(); })) {
+        break;
+      }
       std::this_thread::sleep_for(delay);
       delay = std::min(kMaxPoll, delay * 2);
     }

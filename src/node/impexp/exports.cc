@@ -1,10 +1,15 @@
 #include "node/impexp/exports.h"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -94,8 +99,9 @@ void FinalizeExport(const Paths& paths, const std::string& name, const std::stri
   // old or the new export under its name for as short a time as possible
   // with neither, and no half-deleted one.
   std::error_code ec;
-  const std::string old_aside = dir + "/." + name + ".old";
-  fs::remove_all(old_aside, ec);
+  static std::atomic<uint64_t> asides{0};
+  const std::string old_aside =
+      dir + "/." + name + ".old-" + std::to_string(::getpid()) + "-" + std::to_string(asides++);
   if (fs::exists(final_dir, ec) && ::rename(final_dir.c_str(), old_aside.c_str()) != 0) {
     throw SystemError("moving the older export " + final_dir + " aside", errno);
   }
@@ -103,8 +109,14 @@ void FinalizeExport(const Paths& paths, const std::string& name, const std::stri
     throw SystemError("renaming " + staging + " to " + final_dir, errno);
   }
   FsyncDirectory(dir);
-  fs::remove_all(old_aside, ec);
-  if (ec) throw GenericError("removing the older export of " + name + ": " + ec.message());
+  // The older copy (hidden, never listed) goes after the answer: deleting
+  // a large image takes a while and the new export is already in place.
+  std::thread([old_aside] {
+    std::error_code removal;
+    fs::remove_all(old_aside, removal);
+    if (removal)
+      spdlog::warn("Could not remove the older export {}: {}", old_aside, removal.message());
+  }).detach();
 }
 
 std::string ExportInfo(const Paths& paths, const std::string& path) {
