@@ -151,7 +151,7 @@ int RunMasterDaemon(int argc, char** argv) {
       } release{locks, ctx.owner};
       spdlog::info("job {}: running {}", op.job_id, op_id);
       try {
-        return RunWithHooks(ctx, opcode, [&] { return (*lu)(ctx, opcode); });
+        return RunWithHooks(ctx, opcode, [&](LuContext& hooked) { return (*lu)(hooked, opcode); });
       } catch (const DryRunDone&) {
         return nullptr;
       } catch (const GanetiError& e) {

@@ -124,21 +124,65 @@ std::vector<rpc::RpcResult> RunHooksPhase(LuContext& ctx, const std::string& op_
                               json::array{hpath, phase, std::move(full)});
 }
 
+namespace {
+
+// The job's context as the logical unit sees it: once the unit holds its
+// locks (NotifyStart), the pre hooks run, as Ganeti runs them after the
+// unit's locking and checks and before its work.
+class PreHooksAtStart : public jobs::OpContext {
+ public:
+  PreHooksAtStart(jobs::OpContext& job, std::function<void()> pre_phase)
+      : OpContext(job.job_id, job.op_index), job_(job), pre_phase_(std::move(pre_phase)) {}
+  void FeedbackOfType(std::string_view type, std::string_view msg) override {
+    job_.FeedbackOfType(type, msg);
+  }
+  void FeedbackJsonOfType(std::string_view type, std::string_view json_text) override {
+    job_.FeedbackJsonOfType(type, json_text);
+  }
+  void NotifyStart() override {
+    job_.NotifyStart();
+    if (started_) return;
+    started_ = true;
+    pre_phase_();
+  }
+  bool CancelRequested() const override { return job_.CancelRequested(); }
+  void SetCancelableWhileRunning(bool cancelable) override {
+    job_.SetCancelableWhileRunning(cancelable);
+  }
+  bool started() const { return started_; }
+
+ private:
+  jobs::OpContext& job_;
+  std::function<void()> pre_phase_;
+  bool started_ = false;
+};
+
+}  // namespace
+
 json::value RunWithHooks(LuContext& ctx, const json::object& opcode,
-                         const std::function<json::value()>& logical_unit) {
+                         const std::function<json::value(LuContext&)>& logical_unit) {
   const std::string op_id(opcode.at("OP_ID").as_string());
-  const std::optional<HooksPlan> plan = ctx.config.Read(
-      [&](const objects::ConfigData& data) { return PlanHooks(data, opcode, ctx.paths); });
-  if (plan) RunPrePhase(ctx, *plan);
+  std::optional<HooksPlan> plan;
+  auto make_plan = [&] {
+    plan = ctx.config.Read(
+        [&](const objects::ConfigData& data) { return PlanHooks(data, opcode, ctx.paths); });
+  };
+  PreHooksAtStart op(ctx.op, [&] {
+    make_plan();  // from the config as it is under the unit's locks
+    if (plan) RunPrePhase(ctx, *plan);
+  });
+  LuContext hooked{ctx.paths, ctx.config,   ctx.locks, ctx.rpc,
+                   op,        ctx.services, ctx.owner, ctx.dry_run};
   json::value result;
   try {
-    result = logical_unit();
+    result = logical_unit(hooked);
   } catch (const DryRunDone&) {
     throw;  // a dry run runs no post hooks and changes nothing
   } catch (...) {
     if (ConfigChanged(ctx)) RunConfigUpdateHook(ctx, op_id, plan ? &*plan : nullptr);
     throw;
   }
+  if (!op.started()) make_plan();  // a unit that never waited for locks
   if (plan) RunPostPhase(ctx, *plan);
   if (ConfigChanged(ctx)) RunConfigUpdateHook(ctx, op_id, plan ? &*plan : nullptr);
   return result;

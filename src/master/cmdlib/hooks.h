@@ -41,12 +41,13 @@ std::optional<HooksPlan> PlanHooks(const objects::ConfigData& config,
                                    const boost::json::object& opcode, const Paths& paths);
 
 // Runs the logical unit between its hooks as Ganeti's processor does: the
-// pre phase (a failed script aborts with HooksAbort, nothing done), the
+// pre phase once the unit holds its locks (its NotifyStart; a failed script
+// aborts with HooksAbort before the unit does its work), the rest of the
 // logical unit, the post phase (failures are warnings in the job log; none
 // in a dry run) and the "config-update" hook on the master when the opcode
 // changed the config.
 boost::json::value RunWithHooks(LuContext& ctx, const boost::json::object& opcode,
-                                const std::function<boost::json::value()>& logical_unit);
+                                const std::function<boost::json::value(LuContext&)>& logical_unit);
 
 // Runs one hooks phase on the nodes (uuids; offline ones are left out) with
 // Ganeti's common variables added to `env` (already prefixed). One result
