@@ -147,6 +147,8 @@ struct JobQueue::Impl {
   void RecoverInterruptedJob(JobEntry& e);
   void WorkerLoop();
   void RunJob(const EntryPtr& e);
+  // Ends a job whose file could not be written as failed, in memory.
+  void FailForStorage(const EntryPtr& e, const std::string& why);
 };
 
 namespace {
@@ -375,6 +377,24 @@ EntryPtr JobQueue::Impl::PickNext(std::vector<EntryPtr>& rejected) {
   return nullptr;
 }
 
+void JobQueue::Impl::FailForStorage(const EntryPtr& e, const std::string& why) {
+  {
+    std::lock_guard lk(mu);
+    Job& job = e->job;
+    if (IsFinalized(job.CalcStatus())) return;
+    job.MarkUnfinishedOps(Status::kError,
+                          EncodeError(OpExecError("Could not write the job's file: " + why)));
+    job.Finalize();
+    WakeDependents(job.id);
+    Changed(*e);
+  }
+  try {
+    Persist(e);
+  } catch (const std::exception& err) {
+    spdlog::error("Job {} could not be written either: {}", e->job.id, err.what());
+  }
+}
+
 void JobQueue::Impl::WorkerLoop() {
   for (;;) {
     EntryPtr e;
@@ -388,13 +408,22 @@ void JobQueue::Impl::WorkerLoop() {
       });
       if (stopping) return;
     }
-    for (const auto& r : rejected) Persist(r);
+    for (const auto& r : rejected) {
+      try {
+        Persist(r);
+      } catch (const std::exception& err) {  // final in memory already
+        spdlog::error("Job {} could not be written: {}", r->job.id, err.what());
+      }
+    }
     if (!e) continue;
     try {
       RunJob(e);
     } catch (const std::exception& err) {
-      // Only storage failures get here; the job stays as last written.
+      // Only storage failures get here (a full disk): the job ends as failed
+      // for whoever waits on it, rather than staying unfinished forever; its
+      // file stays as last written, which a restart takes up again safely.
       spdlog::error("Processing job {} failed: {}", e->job.id, err.what());
+      FailForStorage(e, err.what());
     }
     {
       std::lock_guard lk(mu);
