@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/json.h"
 #include "bootstrap/bootstrap.h"
 #include "bootstrap/failover.h"
@@ -15,6 +16,7 @@
 #include "cli/key_values.h"
 #include "cluster_commands.h"
 #include "common_options.h"
+#include "net/tls.h"
 #include "program.h"
 #include "tag_commands.h"
 
@@ -409,44 +411,122 @@ class ShowIspecsCommand : public Command {
   }
 };
 
-// renew-crypto: the parts Ganeti's master does (OP_CLUSTER_RENEW_CRYPTO).
+// renew-crypto: as Ganeti's, the file-based secrets are made here, on the
+// master; the master daemon then copies them to the nodes and replaces the
+// cluster certificate over node RPC (OP_CLUSTER_RENEW_CRYPTO), with every
+// daemon running: each reads its files again when they change.
 class RenewCrypto : public Command {
  public:
   void Declare(CLI::App& app) override {
+    app.add_flag("--new-cluster-certificate", cluster_certificate_,
+                 "Generate new cluster certificate");
+    app.add_flag("--new-rapi-certificate", rapi_certificate_, "Generate new RAPI certificate");
+    app.add_option("--rapi-certificate", rapi_certificate_file_,
+                   "File containing new RAPI certificate");
+    app.add_flag("--new-spice-certificate", spice_certificate_, "Generate new SPICE certificate");
+    app.add_option("--spice-certificate", spice_certificate_file_,
+                   "File containing new SPICE certificate");
+    app.add_option("--spice-ca-certificate", spice_ca_certificate_file_,
+                   "File containing the certificate of the CA which signed the SPICE "
+                   "certificate");
+    app.add_flag("--new-confd-hmac-key", confd_hmac_key_, "Create a new HMAC key for confd");
+    app.add_flag("--new-cluster-domain-secret", cluster_domain_secret_,
+                 "Create a new cluster domain secret");
+    app.add_option("--cluster-domain-secret", cluster_domain_secret_file_,
+                   "Load new cluster domain secret from file");
     app.add_flag("--new-node-certificates", node_certificates_,
                  "Generate new node certificates (for all nodes)");
     app.add_flag("--new-ssh-keys", ssh_keys_, "Generate new node SSH keys (for all nodes)");
     app.add_option("--ssh-key-type", ssh_key_type_, "Type of SSH key to generate")
         ->check(CLI::IsMember({"rsa", "dsa", "ecdsa"}));
     app.add_option("--ssh-key-bits", ssh_key_bits_, "Length of SSH key to generate");
-    for (const char* unsupported :
-         {"--new-cluster-certificate", "--new-rapi-certificate", "--new-spice-certificate",
-          "--new-confd-hmac-key", "--new-cluster-domain-secret"}) {
-      app.add_flag_callback(
-          unsupported, [this, unsupported] { unsupported_.push_back(unsupported); },
-          "Not supported by Herd yet");
-    }
     app.add_flag("-f,--force", force_, "Do not ask for confirmation");
   }
+
   int Run() override {
-    if (!unsupported_.empty()) {
-      std::string names;
-      for (const auto& u : unsupported_) names += (names.empty() ? "" : ", ") + u;
-      throw OpPrereqError("Herd cannot replace these yet: " + names +
-                              "; only --new-node-certificates and --new-ssh-keys are supported",
-                          kEcodeInval);
-    }
     std::cout << "Updating certificates now. Running \"gnt-cluster verify\"  is recommended "
                  "after this operation.\n";
-    if (!force_ && !AskUser("Updating certificate and keys requires restarting all daemons "
-                            "on all nodes and may take some time. Continue?",
-                            false)) {
+    if (const char* problem = OptionConflict()) {
+      std::cerr << problem << "\n";
       return kExitFailure;
     }
-    if (node_certificates_ || ssh_keys_) {
+    if (spice_certificate_ || !spice_certificate_file_.empty()) {
+      // Ganeti makes the SPICE files whatever the hypervisor; Herd has no
+      // hypervisor with SPICE, so nothing would ever use them.
+      std::cerr << "SPICE is not supported: Herd's only hypervisor (fake) has no SPICE "
+                   "console, so there is no SPICE certificate to renew\n";
+      return kExitFailure;
+    }
+    const Paths paths = NodePaths();
+    const std::string master = paths.SsconfMaster();
+    if (master != paths.hostname()) {
+      throw OpPrereqError("This command must be run on the master node (" +
+                              (master.empty() ? std::string("unknown") : master) +
+                              "): it renews the master's files",
+                          kEcodeInval);
+    }
+    std::string rapi_pem, domain_secret;
+    if (!rapi_certificate_file_.empty()) {
+      std::string problem;
+      try {
+        rapi_pem = ReadFile(rapi_certificate_file_);
+        problem = net::CertificateProblem(rapi_pem, true);
+      } catch (const GanetiError& e) {
+        problem = e.what();
+      }
+      if (!problem.empty()) {
+        std::cerr << "Unable to load X509 certificate from " << rapi_certificate_file_ << ": "
+                  << problem << "\n";
+        return kExitFailure;
+      }
+    }
+    if (!cluster_domain_secret_file_.empty()) {
+      std::string problem;
+      try {
+        domain_secret = ReadFile(cluster_domain_secret_file_);
+        if (domain_secret.find_first_not_of(" \t\r\n") == std::string::npos) {
+          problem = "the file is empty";
+        }
+      } catch (const GanetiError& e) {
+        problem = e.what();
+      }
+      if (!problem.empty()) {
+        std::cerr << "Can't load new cluster domain secret from " << cluster_domain_secret_file_
+                  << ": " << problem << "\n";
+        return kExitFailure;
+      }
+    }
+    if (!force_ && !AskUser("This requires all daemons on all nodes to be restarted and may "
+                            "take some time. Continue?")) {
+      return kExitFailure;
+    }
+
+    const bool new_rapi = rapi_certificate_ || !rapi_pem.empty();
+    const bool new_domain_secret = cluster_domain_secret_ || !domain_secret.empty();
+    if (new_rapi || confd_hmac_key_ || new_domain_secret) {
+      std::cout << "Updating certificates and keys\n";
+      if (rapi_certificate_) {
+        const json::value info = Master().Call("QueryClusterInfo", json::array{});
+        bootstrap::WriteNewRapiCertificate(paths, ValueText(info.as_object().at("name")));
+      } else if (!rapi_pem.empty()) {
+        WriteFileAtomic(paths.RapiCertFile(), rapi_pem, 0400);
+      }
+      if (confd_hmac_key_) bootstrap::WriteNewConfdHmacKey(paths);
+      if (cluster_domain_secret_) {
+        bootstrap::WriteNewClusterDomainSecret(paths);
+      } else if (!domain_secret.empty()) {
+        WriteFileAtomic(paths.ClusterDomainSecretFile(), domain_secret, 0400);
+      }
+    }
+    if (new_rapi || confd_hmac_key_ || new_domain_secret || cluster_certificate_ ||
+        node_certificates_ || ssh_keys_) {
       json::object op{{"OP_ID", "OP_CLUSTER_RENEW_CRYPTO"},
-                      {"node_certificates", node_certificates_},
-                      {"renew_ssh_keys", ssh_keys_}};
+                      {"node_certificates", node_certificates_ || cluster_certificate_},
+                      {"renew_ssh_keys", ssh_keys_},
+                      {"new_cluster_certificate", cluster_certificate_},
+                      {"new_rapi_certificate", new_rapi},
+                      {"new_confd_hmac_key", confd_hmac_key_},
+                      {"new_cluster_domain_secret", new_domain_secret}};
       if (!ssh_key_type_.empty()) op["ssh_key_type"] = ssh_key_type_;
       if (ssh_key_bits_ > 0) op["ssh_key_bits"] = ssh_key_bits_;
       SubmitAndWait(json::array{op}, false);
@@ -457,10 +537,34 @@ class RenewCrypto : public Command {
   }
 
  private:
+  // Ganeti's checks of options that exclude each other, with its messages.
+  const char* OptionConflict() const {
+    if (rapi_certificate_ && !rapi_certificate_file_.empty()) {
+      return "Only one of the --new-rapi-certificate and --rapi-certificate options can be "
+             "specified at the same time.";
+    }
+    if (cluster_domain_secret_ && !cluster_domain_secret_file_.empty()) {
+      return "Only one of the --new-cluster-domain-secret and --cluster-domain-secret options "
+             "can be specified at the same time.";
+    }
+    if (spice_certificate_ &&
+        (!spice_certificate_file_.empty() || !spice_ca_certificate_file_.empty())) {
+      return "When using --new-spice-certificate, the --spice-certificate and "
+             "--spice-ca-certificate must not be used.";
+    }
+    if (spice_certificate_file_.empty() != spice_ca_certificate_file_.empty()) {
+      return "Both --spice-certificate and --spice-ca-certificate must be specified.";
+    }
+    return nullptr;
+  }
+
+  bool cluster_certificate_ = false, rapi_certificate_ = false, spice_certificate_ = false;
+  bool confd_hmac_key_ = false, cluster_domain_secret_ = false;
   bool node_certificates_ = false, ssh_keys_ = false, force_ = false;
+  std::string rapi_certificate_file_, spice_certificate_file_, spice_ca_certificate_file_;
+  std::string cluster_domain_secret_file_;
   std::string ssh_key_type_;
   int ssh_key_bits_ = 0;
-  std::vector<std::string> unsupported_;
 };
 
 class Destroy : public Command {

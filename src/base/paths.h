@@ -45,6 +45,10 @@ class Paths {
   std::string QueueArchiveDir() const { return QueueDir() + "/archive"; }
   std::string QueueSerialFile() const { return QueueDir() + "/serial"; }
   std::string NodedCertFile() const { return DataDir() + "/server.pem"; }
+  // A cluster certificate renewal under way: the next certificate, and the
+  // previous one, both still trusted by the node daemon until it finishes.
+  std::string NodedNextCertFile() const { return DataDir() + "/server.pem.next"; }
+  std::string NodedPreviousCertFile() const { return DataDir() + "/server.pem.previous"; }
   std::string RapiCertFile() const { return DataDir() + "/rapi.pem"; }
   std::string ConfdHmacKey() const { return DataDir() + "/hmac.key"; }
   std::string ClusterDomainSecretFile() const { return DataDir() + "/cluster-domain-secret"; }

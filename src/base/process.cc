@@ -53,9 +53,14 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
   const std::string input = stdin_file.empty() ? std::string("/dev/null") : stdin_file;
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SystemError("pipe", errno);
+  sigset_t no_signals;
+  sigemptyset(&no_signals);
   pid_t pid = ::fork();
   if (pid < 0) throw SystemError("fork", errno);
   if (pid == 0) {
+    // The caller's blocked signals (a daemon keeps SIGTERM for its signal
+    // thread) are not the command's: a daemon it starts must obey SIGTERM.
+    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
     ::dup2(pipefd[1], 1);
     ::dup2(pipefd[1], 2);
     // Nothing else of the parent's (a daemon's listening socket, say) may

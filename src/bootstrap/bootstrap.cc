@@ -36,6 +36,20 @@ std::string RandomHex(size_t bytes) {
 
 }  // namespace
 
+void WriteNewRapiCertificate(const Paths& paths, const std::string& cluster_name) {
+  net::GenerateSelfSignedCertificate(paths.RapiCertFile(), cluster_name);
+}
+
+// As Ganeti's GenerateHmacKey: 20 random bytes in hex and a newline, all of
+// it the key.
+void WriteNewConfdHmacKey(const Paths& paths) {
+  WriteFileAtomic(paths.ConfdHmacKey(), RandomHex(20) + "\n", 0400);
+}
+
+void WriteNewClusterDomainSecret(const Paths& paths) {
+  WriteFileAtomic(paths.ClusterDomainSecretFile(), RandomHex(32) + "\n", 0400);
+}
+
 void InitCluster(const Paths& paths, const InitOptions& options) {
   if (options.cluster_name.empty()) throw OpPrereqError("A cluster name is required", kEcodeInval);
   if (FileExists(paths.ConfigFile())) {
@@ -53,16 +67,9 @@ void InitCluster(const Paths& paths, const InitOptions& options) {
   if (!FileExists(paths.NodedCertFile())) {
     net::GenerateSelfSignedCertificate(paths.NodedCertFile(), options.cluster_name);
   }
-  if (!FileExists(paths.RapiCertFile())) {
-    net::GenerateSelfSignedCertificate(paths.RapiCertFile(), options.cluster_name);
-  }
-  // As Ganeti's GenerateHmacKey: 20 random bytes in hex and a newline, all
-  // of it the key.
-  if (!FileExists(paths.ConfdHmacKey()))
-    WriteFileAtomic(paths.ConfdHmacKey(), RandomHex(20) + "\n", 0400);
-  if (!FileExists(paths.ClusterDomainSecretFile())) {
-    WriteFileAtomic(paths.ClusterDomainSecretFile(), RandomHex(32) + "\n", 0400);
-  }
+  if (!FileExists(paths.RapiCertFile())) WriteNewRapiCertificate(paths, options.cluster_name);
+  if (!FileExists(paths.ConfdHmacKey())) WriteNewConfdHmacKey(paths);
+  if (!FileExists(paths.ClusterDomainSecretFile())) WriteNewClusterDomainSecret(paths);
 
   objects::NewClusterOptions o;
   const auto search_path = master::iallocator::AllocatorSearchPath(paths);

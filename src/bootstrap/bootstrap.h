@@ -24,6 +24,12 @@ struct InitOptions {
   std::string default_iallocator;
 };
 
+// The cluster's secrets on this node, made as gnt-cluster init makes them and
+// gnt-cluster renew-crypto renews them (Ganeti's GenerateClusterCrypto).
+void WriteNewRapiCertificate(const Paths& paths, const std::string& cluster_name);
+void WriteNewConfdHmacKey(const Paths& paths);
+void WriteNewClusterDomainSecret(const Paths& paths);
+
 // Throws OpPrereqError when a cluster already exists or a value is invalid.
 void InitCluster(const Paths& paths, const InitOptions& options);
 

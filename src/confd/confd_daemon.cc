@@ -1,5 +1,7 @@
 #include "confd/confd_daemon.h"
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -54,6 +56,7 @@ int RunConfdDaemon(int argc, char** argv) {
     server_options.port = static_cast<uint16_t>(port);
     // The whole file, newline included, is the key (as Ganeti reads it).
     server_options.hmac_key = ReadFile(paths.ConfdHmacKey());
+    server_options.hmac_key_file = paths.ConfdHmacKey();
     ConfigFollower follower(paths);
     UdpServer server(server_options, follower);
     DaemonStart start =
@@ -62,6 +65,13 @@ int RunConfdDaemon(int argc, char** argv) {
     InitDaemonLogging(paths, kDaemon, options.debug, options.foreground);
     spdlog::info("{} serving on {}:{}/udp", kDaemon, bind_address, port);
     start.Ready();
+    // SIGTERM and SIGINT reach the server's signal set even when the starter
+    // (a node daemon, say) had them blocked.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    ::sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
     server.Run(true);
     RemoveFile(paths.PidFile(kDaemon));
     spdlog::info("{} stopped", kDaemon);

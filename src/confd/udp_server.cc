@@ -1,6 +1,7 @@
 #include "confd/udp_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <ctime>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "confd/config_follower.h"
 #include "confd/protocol.h"
 #include "confd/responder.h"
@@ -60,8 +62,31 @@ struct UdpServer::Impl {
     if (ec) spdlog::warn("cannot answer {}: {}", peer.address().to_string(), ec.message());
   }
 
+  std::string key_signature;  // of hmac_key_file when the key was read
+
+  static std::string FileSignature(const std::string& file) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) return "";
+    return std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+           std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  }
+
+  void ReloadKeyIfChanged() {
+    if (options.hmac_key_file.empty()) return;
+    std::string signature = FileSignature(options.hmac_key_file);
+    if (signature.empty() || signature == key_signature) return;
+    std::string key = ReadFile(options.hmac_key_file);
+    if (key.empty()) return;  // being replaced: keep the last key
+    if (!key_signature.empty() && key != options.hmac_key) {
+      spdlog::info("HMAC key {} reloaded", options.hmac_key_file);
+    }
+    options.hmac_key = std::move(key);
+    key_signature = std::move(signature);
+  }
+
   void PollConfig() {
     try {
+      ReloadKeyIfChanged();
       follower.Poll();
     } catch (const std::exception& e) {
       spdlog::error("reading the configuration failed: {}", e.what());

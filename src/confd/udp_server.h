@@ -15,6 +15,9 @@ struct UdpServerOptions {
   std::string address = "0.0.0.0";
   uint16_t port = 0;  // 0: any free port (tests)
   std::string hmac_key;
+  // Where the key came from: read again when it changes (gnt-cluster
+  // renew-crypto --new-confd-hmac-key), checked as often as the config.
+  std::string hmac_key_file;
   std::chrono::milliseconds config_poll_interval{250};
 };
 

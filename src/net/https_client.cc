@@ -23,6 +23,7 @@
 #include <unordered_map>
 
 #include "base/errors.h"
+#include "net/certificate_pinning.h"
 
 namespace herd::net {
 namespace asio = boost::asio;
@@ -170,7 +171,10 @@ asio::awaitable<void> Exchange(TlsConnection& conn, const OutgoingRequest& req, 
 // other peer resumes its TLS session (a few hundred bytes kept per peer)
 // instead of a full handshake.
 struct HttpsClient::Impl {
-  std::unique_ptr<asio::ssl::context> ssl;
+  std::shared_ptr<asio::ssl::context> ssl;  // guarded by pool_mu; replaced on Reload
+  // Contexts replaced by Reload, kept: a connection made with one may still
+  // be verifying its peer through the context's callback.
+  std::vector<std::shared_ptr<asio::ssl::context>> retired;
   size_t max_idle_total = 0;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
@@ -235,6 +239,11 @@ struct HttpsClient::Impl {
     }
   }
 
+  std::shared_ptr<asio::ssl::context> Context() {
+    std::lock_guard lock(pool_mu);
+    return ssl;
+  }
+
   // A new reference to the peer's last TLS session, or null.
   SSL_SESSION* Session(const std::string& peer) {
     std::lock_guard lock(pool_mu);
@@ -262,26 +271,50 @@ struct HttpsClient::Impl {
   }
 };
 
-HttpsClient::HttpsClient(std::string pem_file, std::string ca_file, size_t max_idle_connections)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->max_idle_total = max_idle_connections;
-  impl_->ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-  auto& ssl = *impl_->ssl;
+namespace {
+
+std::shared_ptr<asio::ssl::context> ClientContext(const std::string& pem_file,
+                                                  const std::vector<std::string>& ca_files) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  auto& ssl = *context;
   SSL_CTX_set_mode(ssl.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  std::string current = pem_file;
   try {
     if (!pem_file.empty()) {
       ssl.use_certificate_chain_file(pem_file);
       ssl.use_private_key_file(pem_file, asio::ssl::context::pem);
     }
-    if (!ca_file.empty()) {
+    for (const auto& ca_file : ca_files) {
+      current = ca_file;
       ssl.load_verify_file(ca_file);
-      ssl.set_verify_mode(asio::ssl::verify_peer);
-    } else {
-      ssl.set_verify_mode(asio::ssl::verify_none);
     }
+    if (!ca_files.empty()) PinPeerCertificates(ssl, PinnedCertificates(ca_files));
+    ssl.set_verify_mode(ca_files.empty() ? asio::ssl::verify_none : asio::ssl::verify_peer);
   } catch (const boost::system::system_error& e) {
-    throw GenericError("cannot load client certificate " + pem_file + ": " + e.code().message());
+    throw GenericError("cannot load client certificate " + current + ": " + e.code().message());
   }
+  return context;
+}
+
+}  // namespace
+
+HttpsClient::HttpsClient(std::string pem_file, std::string ca_file, size_t max_idle_connections)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->max_idle_total = max_idle_connections;
+  impl_->ssl = ClientContext(
+      pem_file, ca_file.empty() ? std::vector<std::string>{} : std::vector<std::string>{ca_file});
+}
+
+void HttpsClient::Reload(const std::string& pem_file, const std::vector<std::string>& ca_files) {
+  auto context = ClientContext(pem_file, ca_files);
+  std::list<Impl::Idle> closed;  // closed outside the lock
+  std::lock_guard lock(impl_->pool_mu);
+  impl_->retired.push_back(std::move(impl_->ssl));
+  impl_->ssl = std::move(context);
+  closed.splice(closed.end(), impl_->idle);
+  impl_->idle_by_peer.clear();
+  for (auto& [peer, session] : impl_->sessions) SSL_SESSION_free(session);
+  impl_->sessions.clear();
 }
 
 HttpsClient::~HttpsClient() = default;
@@ -315,7 +348,7 @@ asio::awaitable<void> DoRequest(HttpsClient::Impl& impl, const OutgoingRequest& 
     const bool reused = conn != nullptr;
     try {
       if (!conn) {
-        conn = std::make_unique<TlsConnection>(executor, impl.ssl->native_handle());
+        conn = std::make_unique<TlsConnection>(executor, impl.Context()->native_handle());
         active = conn.get();
         tcp::endpoint ep(asio::ip::make_address(req.address), req.port);
         co_await conn->socket().async_connect(ep, asio::use_awaitable);

@@ -45,6 +45,11 @@ class HttpsClient {
   HttpsClient(std::string pem_file, std::string ca_file, size_t max_idle_connections = 64);
   ~HttpsClient();
 
+  // From now on presents `pem_file` and accepts servers presenting any of
+  // `ca_files`' certificates; kept connections and sessions are dropped.
+  // Requests under way finish with the certificates they started with.
+  void Reload(const std::string& pem_file, const std::vector<std::string>& ca_files);
+
   std::vector<HttpResult> RequestParallel(const std::vector<OutgoingRequest>& requests,
                                           std::chrono::milliseconds timeout) const;
   HttpResult Request(const OutgoingRequest& request, std::chrono::milliseconds timeout) const;

@@ -1,6 +1,7 @@
 #include "net/https_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "base/errors.h"
+#include "net/certificate_pinning.h"
 
 namespace herd::net {
 namespace asio = boost::asio;
@@ -28,8 +30,79 @@ struct HttpsServer::Impl {
   HttpsServerOptions options;
   HttpHandler handler;
   asio::io_context io{1};
-  asio::ssl::context ssl{asio::ssl::context::tls_server};
+  // Replaced (never changed) on a certificate reload; sessions keep theirs.
+  std::shared_ptr<asio::ssl::context> ssl;
+  std::string certificate_signature;  // of the files `ssl` was built from
   tcp::acceptor acceptor{io};
+
+  std::vector<std::string> CertificateFiles() const {
+    std::vector<std::string> files{options.pem_file};
+    files.insert(files.end(), options.extra_trusted_files.begin(),
+                 options.extra_trusted_files.end());
+    return files;
+  }
+
+  // Identity, size and time of each certificate file: changes when one is replaced.
+  std::string CertificateSignature() const {
+    std::string out;
+    for (const auto& file : CertificateFiles()) {
+      struct stat st {};
+      if (::stat(file.c_str(), &st) != 0) {
+        out += "-;";
+        continue;
+      }
+      out += std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+             std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ";";
+    }
+    return out;
+  }
+
+  std::shared_ptr<asio::ssl::context> BuildContext() const {
+    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    auto& c = *context;
+    const auto& pem = options.pem_file;
+    try {
+      c.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                    asio::ssl::context::no_tlsv1_1);
+      c.use_certificate_chain_file(pem);
+      c.use_private_key_file(pem, asio::ssl::context::pem);
+      // Clients resume sessions (one ticket each) instead of full handshakes.
+      SSL_CTX* native = c.native_handle();
+      SSL_CTX_set_num_tickets(native, 1);
+      static const unsigned char kSessionContext[] = "herd";
+      SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
+      if (options.require_client_certificate) {
+        // Only peers holding the cluster certificate itself (or, during a
+        // renewal, the next or previous one) are accepted.
+        std::vector<std::string> trusted{pem};
+        for (const auto& extra : options.extra_trusted_files) {
+          struct stat st {};
+          if (::stat(extra.c_str(), &st) == 0) trusted.push_back(extra);
+        }
+        for (const auto& file : trusted) c.load_verify_file(file);
+        PinPeerCertificates(c, PinnedCertificates(trusted));
+        c.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+      }
+    } catch (const boost::system::system_error& e) {
+      throw GenericError("cannot load certificate " + pem + ": " + e.code().message());
+    }
+    return context;
+  }
+
+  // A certificate file replaced since the last connection: serve with the new one.
+  void ReloadIfChanged() {
+    std::string signature = CertificateSignature();
+    if (signature == certificate_signature) return;
+    try {
+      ssl = BuildContext();
+      certificate_signature = std::move(signature);
+      spdlog::info("certificate {} reloaded", options.pem_file);
+    } catch (const GanetiError& e) {
+      // Half-written by someone else, say: keep serving with the last good one.
+      spdlog::error("keeping the current certificate: {}", e.what());
+    }
+  }
 
   HttpResponse CallHandler(const HttpRequest& request) {
     try {
@@ -43,8 +116,8 @@ struct HttpsServer::Impl {
     }
   }
 
-  asio::awaitable<void> Session(tcp::socket socket) {
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ssl);
+  asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> context) {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *context);
     std::string peer;
     boost::system::error_code ec;
     auto ep = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
@@ -125,7 +198,8 @@ struct HttpsServer::Impl {
         spdlog::warn("accept failed: {}", ec.message());
         continue;
       }
-      asio::co_spawn(io, Session(std::move(socket)), asio::detached);
+      if (options.reload_on_change) ReloadIfChanged();
+      asio::co_spawn(io, Session(std::move(socket), ssl), asio::detached);
     }
   }
 };
@@ -139,27 +213,8 @@ HttpsServer::HttpsServer(HttpsServerOptions options, HttpHandler handler)
 HttpsServer::~HttpsServer() = default;
 
 void HttpsServer::Bind() {
-  auto& ssl = impl_->ssl;
-  const auto& pem = impl_->options.pem_file;
-  try {
-    ssl.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                    asio::ssl::context::no_tlsv1_1);
-    ssl.use_certificate_chain_file(pem);
-    ssl.use_private_key_file(pem, asio::ssl::context::pem);
-    // Clients resume sessions (one ticket each) instead of full handshakes.
-    SSL_CTX* native = ssl.native_handle();
-    SSL_CTX_set_num_tickets(native, 1);
-    static const unsigned char kSessionContext[] = "herd";
-    SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
-    if (impl_->options.require_client_certificate) {
-      // Only peers holding the cluster certificate itself are accepted.
-      ssl.load_verify_file(pem);
-      ssl.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
-    }
-  } catch (const boost::system::system_error& e) {
-    throw GenericError("cannot load certificate " + pem + ": " + e.code().message());
-  }
+  impl_->certificate_signature = impl_->CertificateSignature();
+  impl_->ssl = impl_->BuildContext();
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(impl_->options.address, ec);
   if (ec) throw GenericError("invalid bind address '" + impl_->options.address + "'");

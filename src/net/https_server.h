@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "net/http_types.h"
 
@@ -16,6 +17,12 @@ struct HttpsServerOptions {
   uint16_t port = 0;
   std::string pem_file;                     // certificate and key
   bool require_client_certificate = false;  // peer must present `pem_file`'s certificate
+  // Further certificates accepted from clients, where these files exist (a
+  // certificate renewal under way).
+  std::vector<std::string> extra_trusted_files;
+  // Before each new connection, the certificate files are looked at again and
+  // reloaded when they changed: a renewed certificate is served at once.
+  bool reload_on_change = false;
   size_t max_body_bytes = 64 * 1024 * 1024;
   int threads = 1;
   // Requests for which this returns true (an OS script, say) are handled on

@@ -72,4 +72,20 @@ std::string CertificateDigest(const std::string& pem_path) {
   return out;
 }
 
+std::string CertificateProblem(const std::string& pem, bool need_key) {
+  BioPtr cert_bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  X509Ptr cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) return "Unable to load certificate: no PEM certificate found";
+  if (!need_key) return "";
+  BioPtr key_bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  // No pass phrase prompt: an encrypted key is refused like a missing one.
+  pem_password_cb* no_pass_phrase = [](char*, int, int, void*) -> int { return 0; };
+  EvpKey key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_pass_phrase, nullptr));
+  if (!key) return "Unable to load private key: no PEM private key found";
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    return "Private key does not match the certificate";
+  }
+  return "";
+}
+
 }  // namespace herd::net

@@ -13,4 +13,8 @@ void GenerateSelfSignedCertificate(const std::string& pem_path, const std::strin
 // SHA-1 digest of the certificate in `pem_path`, "AA:BB:..." as Ganeti prints it.
 std::string CertificateDigest(const std::string& pem_path);
 
+// Checks that `pem` holds a certificate and, with `need_key`, the private key
+// that belongs to it; returns why not ("" when it does).
+std::string CertificateProblem(const std::string& pem, bool need_key);
+
 }  // namespace herd::net

@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "base/pid_file.h"
 #include "base/process.h"
+#include "confd/placement.h"
 #include "node/rpc_args.h"
 
 namespace herd {
@@ -56,12 +57,39 @@ json::value MasterIp(const Paths& paths, const std::string& action) {
                      "configure it by other means");
 }
 
+// A promotion to master candidate starts the node's confd at once, a demotion
+// stops it (the watcher would, at its next run).
+json::value Confd(const Paths& paths, bool run) {
+  const std::string pid_file = paths.PidFile(confd::kConfdDaemon);
+  if (!run) {
+    std::vector<StoppingDaemon> stopping;
+    AskDaemonToStop(pid_file, stopping);
+    WaitForDaemonsToStop(std::move(stopping), 10);
+    return nullptr;
+  }
+  if (RunningDaemonPid(pid_file) > 0) return nullptr;
+  std::map<std::string, std::string> env;
+  if (paths.is_virtual()) {
+    env["GANETI_ROOTDIR"] = paths.root();
+    env["GANETI_HOSTNAME"] = paths.hostname();
+  }
+  auto started = RunCommand({ExecutableDir() + "/" + confd::kConfdDaemon}, env, "", 60);
+  if (started.failed()) {
+    throw GenericError("Could not start " + std::string(confd::kConfdDaemon) + ": " +
+                       started.output);
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 void RegisterMasterRoleHandlers(const Paths& paths, std::map<std::string, RpcHandler>& handlers) {
   handlers["node_stop_master"] = [paths](const json::array&) { return StopMasterDaemons(paths); };
   handlers["node_start_master_daemons"] = [paths](const json::array& args) {
     return StartMasterDaemons(paths, !args.empty() && args[0] == json::value(true));
+  };
+  handlers["herd_confd"] = [paths](const json::array& args) {
+    return Confd(paths, !args.empty() && args[0] == json::value(true));
   };
   handlers["node_activate_master_ip"] = [paths](const json::array&) {
     return MasterIp(paths, "activate");

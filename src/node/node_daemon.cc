@@ -47,6 +47,9 @@ int RunNodeDaemon(int argc, char** argv) {
     options.port = static_cast<uint16_t>(port);
     options.pem_file = paths.NodedCertFile();
     options.require_client_certificate = true;
+    // A cluster certificate renewal replaces server.pem while the daemon runs.
+    options.extra_trusted_files = {paths.NodedNextCertFile(), paths.NodedPreviousCertFile()};
+    options.reload_on_change = true;
     options.max_body_bytes = 64 * 1024 * 1024;
     options.runs_long = [&paths](const net::HttpRequest& req) {
       if (req.target == "/" + std::string(rpc::procedures::kHooksRunner.name)) {

@@ -18,6 +18,7 @@
 #include "base/process.h"
 #include "base/watcher_pause.h"
 #include "node/capacity.h"
+#include "node/cluster_certificate_handlers.h"
 #include "node/crypto_tokens.h"
 #include "node/hooks_runner.h"
 #include "node/hypervisor/fake_hypervisor.h"
@@ -432,6 +433,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
   RegisterInstanceHandlers(paths_, handlers_);
   RegisterImportExportHandlers(paths_, handlers_);
   RegisterMasterRoleHandlers(paths_, handlers_);
+  RegisterClusterCertificateHandlers(paths_, handlers_);
 }
 
 net::HttpResponse NodeHandlers::Answer(const net::HttpRequest& req) const {

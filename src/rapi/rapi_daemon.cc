@@ -48,6 +48,7 @@ int RunRapiDaemon(int argc, char** argv) {
     options.address = bind_address;
     options.port = static_cast<uint16_t>(port);
     options.pem_file = paths.RapiCertFile();
+    options.reload_on_change = true;  // gnt-cluster renew-crypto --new-rapi-certificate
     options.max_body_bytes = 4 * 1024 * 1024;
     options.threads = 2;
     // Every handler talks to the master daemon and may wait for it.

@@ -18,6 +18,11 @@ class HttpsNodeRpcClient : public NodeRpcClient {
   // few KiB, a new one a TLS handshake.
   explicit HttpsNodeRpcClient(const std::string& cert) : client_(cert, cert, 4096) {}
 
+  void ReloadCertificates(const std::string& cert_file,
+                          const std::vector<std::string>& trusted_files) override {
+    client_.Reload(cert_file, trusted_files);
+  }
+
   std::vector<RpcResult> CallParallel(const std::vector<NodeAddress>& nodes,
                                       const Procedure& procedure,
                                       const json::array& args) override {

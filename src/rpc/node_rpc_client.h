@@ -35,6 +35,13 @@ class NodeRpcClient {
   virtual std::vector<RpcResult> CallParallel(const std::vector<NodeAddress>& nodes,
                                               const Procedure& procedure,
                                               const boost::json::array& args) = 0;
+  // Switches the certificates of later calls: present `cert_file`, accept
+  // nodes presenting any of `trusted_files`' (a cluster certificate renewal).
+  virtual void ReloadCertificates(const std::string& cert_file,
+                                  const std::vector<std::string>& trusted_files) {
+    (void)cert_file;
+    (void)trusted_files;
+  }
   RpcResult Call(const NodeAddress& node, const Procedure& procedure,
                  const boost::json::array& args) {
     return CallParallel({node}, procedure, args).front();

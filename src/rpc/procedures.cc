@@ -7,9 +7,10 @@ bool IsLongRunningProcedure(std::string_view target) {
   for (const auto& p :
        {procedures::kInstanceOsAdd, procedures::kInstanceRunRename, procedures::kOsValidate,
         procedures::kOsDiagnose, procedures::kBlockdevRead, procedures::kBlockdevWrite,
-        procedures::kNodeStopMaster, procedures::kNodeStartMasterDaemons, procedures::kTestDelay,
-        procedures::kRestrictedCommand, procedures::kRunOob, procedures::kImportStart,
-        procedures::kExportStart, procedures::kImpexpCleanup, procedures::kFinalizeExport}) {
+        procedures::kNodeStopMaster, procedures::kNodeStartMasterDaemons, procedures::kHerdConfd,
+        procedures::kTestDelay, procedures::kRestrictedCommand, procedures::kRunOob,
+        procedures::kImportStart, procedures::kExportStart, procedures::kImpexpCleanup,
+        procedures::kFinalizeExport}) {
     if (p.name == target) return true;
   }
   return false;

@@ -70,6 +70,12 @@ inline constexpr Procedure kStorageList{"storage_list", kTimeoutNormal};
 inline constexpr Procedure kRestrictedCommand{"restricted_command", kTimeoutNormal};
 inline constexpr Procedure kRunOob{"run_oob", kTimeoutNormal};
 inline constexpr Procedure kNodeCryptoTokens{"node_crypto_tokens", kTimeoutNormal};
+// Herd's: a cluster certificate renewal step on the node, [action, pem]:
+// "stage" (pem: the next certificate), "activate", "finish" or "abort".
+inline constexpr Procedure kHerdClusterCertificate{"herd_cluster_certificate", kTimeoutFast};
+// Herd's: [run] starts (true) or stops (false) the node's ganeti-confd now,
+// on a promotion to master candidate or a demotion.
+inline constexpr Procedure kHerdConfd{"herd_confd", kTimeoutFast};
 // Hooks: [hpath, phase, env] -> [[script, status, output], ...].
 inline constexpr Procedure kHooksRunner{"hooks_runner", kTimeoutNormal};
 inline constexpr Procedure kSetWatcherPause{"set_watcher_pause", kTimeoutFast};

@@ -1,8 +1,9 @@
 """ganeti-confd on a virtual cluster, judged by Ganeti's own confd client
 (Debian's Python ganeti.confd.client, run with GANETI_ROOTDIR of a node): the
 answers match the cluster, bad datagrams get no reply and do not hurt the
-daemon, configuration changes show within seconds, and the watcher keeps
-confd running on exactly the master candidates."""
+daemon, configuration changes show within seconds, masterd starts confd on
+a node it promotes to master candidate and stops it on one it demotes, and
+the watcher keeps confd running on exactly the master candidates."""
 
 import hashlib
 import hmac
@@ -265,18 +266,30 @@ def test_watcher_restarts_confd_and_follows_candidacy(vc):
     assert confd_pid(vc, "node2") not in (0, killed) and alive(confd_pid(vc, "node2"))
     assert len(ask_ok(vc, PING, node="node2")["every_answer"]) == 4
 
-    # A node that is no candidate any more runs no confd; back as one, it does.
+    # A demotion stops confd at once, a promotion starts it (masterd asks the
+    # node): the watcher finds nothing to do about it.
+    running = confd_pid(vc, "node3")
     vc.cmd("node1", "gnt-node", "modify", "-C", "no", "node3")
-    demoted = confd_pid(vc, "node3")
+    assert not alive(running)
     out = run([vc.path / "watcher-all"], timeout=120).stdout
-    assert "Stopping ganeti-confd on node3" in out, out
-    assert not alive(demoted)
+    assert "confd" not in out, out
+    assert not alive(confd_pid(vc, "node3"))
     vc.cmd("node1", "gnt-node", "modify", "-C", "yes", "node3")
-    out = run([vc.path / "watcher-all"], timeout=120).stdout
-    assert "Restarting ganeti-confd on node3" in out, out
     assert alive(confd_pid(vc, "node3"))
     again = run([vc.path / "watcher-all"], timeout=120).stdout
     assert "confd" not in again, again
+    # A confd left running on a node that is no candidate (one started by
+    # hand, say) is stopped by the watcher.
+    vc.cmd("node1", "gnt-node", "modify", "-C", "no", "node3")
+    env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root("node3")), GANETI_HOSTNAME="node3")
+    run([BIN / "ganeti-confd"], env=env, timeout=60)
+    stray = confd_pid(vc, "node3")
+    assert alive(stray)
+    out = run([vc.path / "watcher-all"], timeout=120).stdout
+    assert "Stopping ganeti-confd on node3" in out, out
+    assert not alive(stray)
+    vc.cmd("node1", "gnt-node", "modify", "-C", "yes", "node3")
+    assert alive(confd_pid(vc, "node3"))
 
 
 def test_stop_all_stops_confd_and_start_all_brings_it_back(vc):

@@ -529,6 +529,7 @@ json::value ClusterSetParams(LuContext& ctx, const json::object& op) {
   });
   for (const auto& uuid : promoted) ctx.services.SendFullConfig(uuid);
   ctx.services.ScheduleSsconfDistribution();
+  SetConfdRunning(ctx, promoted, true);
   if (netdev_changes) {
     ctx.Feedback("Starting the master ip on the new master netdev");
     ReactivateMasterIp(ctx);

@@ -196,4 +196,23 @@ std::vector<std::string> UploadAncillaryFiles(const Paths& master_paths, rpc::No
   return failures;
 }
 
+void SetConfdRunning(LuContext& ctx, const std::vector<std::string>& node_uuids, bool run) {
+  if (node_uuids.empty()) return;
+  std::vector<rpc::NodeAddress> nodes;
+  ctx.config.Read([&](const objects::ConfigData& d) {
+    for (const auto& uuid : node_uuids) {
+      auto it = d.nodes.find(uuid);
+      if (it != d.nodes.end() && !it->second.offline) nodes.push_back(AddressOf(it->second));
+    }
+  });
+  for (const auto& r :
+       ctx.rpc.CallParallel(nodes, rpc::procedures::kHerdConfd, json::array{json::value(run)})) {
+    if (!r.ok) {
+      ctx.Feedback(std::string("Warning: could not ") + (run ? "start" : "stop") +
+                   " ganeti-confd on node " + r.node + ": " + r.error +
+                   "; its watcher will try again");
+    }
+  }
+}
+
 }  // namespace herd::master

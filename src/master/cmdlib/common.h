@@ -44,6 +44,11 @@ std::vector<std::string> UploadAncillaryFiles(const Paths& master_paths, rpc::No
 
 // Acquires the Big Ganeti Lock (exclusive or shared) for the job.
 void AcquireBgl(LuContext& ctx, bool shared);
+// Starts (`run`) or stops ganeti-confd on these nodes now, after their
+// promotion to master candidate or their demotion (offline nodes are left
+// alone); a node that cannot is a warning in the job's log, and its watcher
+// tries again.
+void SetConfdRunning(LuContext& ctx, const std::vector<std::string>& node_uuids, bool run);
 
 // A three-octet MAC prefix ("aa:00:00"), lower case; OpPrereqError if malformed.
 std::string NormalizedMacPrefix(const std::string& prefix);

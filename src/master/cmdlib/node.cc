@@ -124,6 +124,7 @@ json::value NodeAdd(LuContext& ctx, const json::object& op) {
   });
   if (is_candidate) ctx.services.SendFullConfig(node_uuid);
   ctx.services.ScheduleSsconfDistribution();
+  if (is_candidate) SetConfdRunning(ctx, {node_uuid}, true);
   return nullptr;
 }
 
@@ -153,10 +154,11 @@ json::value NodeSetParams(LuContext& ctx, const json::object& op) {
 
   json::array changes;
   std::vector<std::string> promoted;
-  bool became_candidate = false;
+  bool became_candidate = false, demoted = false;
   ctx.Commit([&](ConfigTxn& txn) {
     const auto& data = txn.data();
     const auto& current = data.nodes.at(uuid);
+    const bool was_candidate = current.master_candidate;
     const bool is_master = uuid == data.cluster.master_node;
     if (is_master && (candidate == false || offline == true || drained == true)) {
       throw OpPrereqError("The master role can be changed only via master-failover", kEcodeInval);
@@ -226,11 +228,16 @@ json::value NodeSetParams(LuContext& ctx, const json::object& op) {
       node.master_candidate = false;
       record("master_candidate", false);
     }
+    demoted = was_candidate && !node.master_candidate;
     if (demoting && auto_promote) FillCandidatePool(txn, uuid, promoted);
   });
   if (became_candidate) ctx.services.SendFullConfig(uuid);
   for (const auto& p : promoted) ctx.services.SendFullConfig(p);
   if (!changes.empty()) ctx.services.ScheduleSsconfDistribution();
+  std::vector<std::string> started = promoted;
+  if (became_candidate) started.push_back(uuid);
+  SetConfdRunning(ctx, started, true);
+  if (demoted) SetConfdRunning(ctx, {uuid}, false);
   return changes;
 }
 
@@ -261,6 +268,7 @@ json::value NodeRemove(LuContext& ctx, const json::object& op) {
     if (was_candidate) FillCandidatePool(txn, uuid, promoted);
   });
   for (const auto& p : promoted) ctx.services.SendFullConfig(p);
+  SetConfdRunning(ctx, promoted, true);
   // The node forgets the cluster and its daemon exits; a node already down
   // is removed anyway (as Ganeti does), with a warning.
   auto result = ctx.rpc.Call(address, rpc::procedures::kNodeLeaveCluster, json::array{false});

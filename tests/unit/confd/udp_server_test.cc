@@ -54,9 +54,12 @@ class ConfdUdpServerTest : public ::testing::Test {
 
   // The reply datagram, or "" when none came.
   std::string Exchange(const std::string& datagram) {
+    return ExchangeWith(server_->bound_port(), datagram);
+  }
+  std::string ExchangeWith(uint16_t port, const std::string& datagram) {
     sockaddr_in to{};
     to.sin_family = AF_INET;
-    to.sin_port = htons(server_->bound_port());
+    to.sin_port = htons(port);
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ::sendto(client_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to),
              sizeof(to));
@@ -96,6 +99,33 @@ TEST_F(ConfdUdpServerTest, AnswersSignedRequests) {
   EXPECT_EQ(master.answer, boost::json::value("node1"));
   Reply role = Decode(Exchange(Request(1, "\"node1\"", now)));
   EXPECT_EQ(role.answer, boost::json::value(0));
+}
+
+// gnt-cluster renew-crypto --new-confd-hmac-key replaces the key file: the
+// running server answers the new key and no longer the old one.
+TEST_F(ConfdUdpServerTest, FollowsARenewedKeyFile) {
+  WriteFileAtomic(paths_->ConfdHmacKey(), kKey, 0400);
+  UdpServerOptions options;
+  options.address = "127.0.0.1";
+  options.hmac_key = kKey;
+  options.hmac_key_file = paths_->ConfdHmacKey();
+  options.config_poll_interval = std::chrono::milliseconds(20);
+  UdpServer server(options, *follower_);
+  server.Bind();
+  std::thread thread([&server] { server.Run(false); });
+  const int64_t now = std::time(nullptr);
+  EXPECT_NE(ExchangeWith(server.bound_port(), Request(0, "null", now)), "");
+  const std::string renewed = "ffeeddccbbaa99887766554433221100ffeeddcc\n";
+  WriteFileAtomic(paths_->ConfdHmacKey(), renewed, 0400);
+  std::string answer;
+  for (int i = 0; i < 50 && answer.empty(); ++i) {
+    answer = ExchangeWith(server.bound_port(), Request(0, "null", now, renewed));
+  }
+  EXPECT_NE(answer, "");
+  EXPECT_TRUE(Open(answer, renewed, nullptr));
+  EXPECT_EQ(ExchangeWith(server.bound_port(), Request(0, "null", now)), "");
+  server.Stop();
+  thread.join();
 }
 
 TEST_F(ConfdUdpServerTest, DropsBadDatagramsAndKeepsServing) {
