@@ -6,6 +6,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <chrono>
+#include <thread>
+
 #include "impexp_cluster.h"
 #include "node/impexp/exports.h"
 #include "node/node_handlers.h"
@@ -46,6 +49,12 @@ TEST_F(ImpexpExportsTest, FinalizeReplacesAnOlderExport) {
   node1().Call("finalize_export", {json::value("inst1"), json::value(kConfig)});
   EXPECT_FALSE(fs::exists(node1().Local("/srv/ganeti/export/inst1/old-disk")));
   EXPECT_EQ(ReadFile(node1().Local("/srv/ganeti/export/inst1/new-disk")), "new");
+  // The older copy, hidden at once, is deleted just after the answer.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (ListDirectory(node1().paths.ExportDir()).size() > 1 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(ListDirectory(node1().paths.ExportDir()), std::vector<std::string>{"inst1"});
 }
 
