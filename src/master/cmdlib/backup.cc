@@ -35,8 +35,7 @@ json::value BackupRemove(LuContext& ctx, const json::object& op) {
   bool found = false;
   for (const auto& listed : ctx.rpc.CallParallel(nodes, rpc::procedures::kExportList, {})) {
     if (!listed.ok) {
-      ctx.Feedback(" - WARNING: Failed to query node " + listed.node +
-                   " (continuing): " + listed.error);
+      ctx.LogWarning("Failed to query node " + listed.node + " (continuing): " + listed.error);
       continue;
     }
     bool here = false;
@@ -52,8 +51,8 @@ json::value BackupRemove(LuContext& ctx, const json::object& op) {
     if (!removed.ok) {
       spdlog::error("Could not remove export for instance {} on node {}: {}", name, listed.node,
                     removed.error);
-      ctx.Feedback(" - WARNING: Could not remove export for instance " + name + " on node " +
-                   listed.node + ": " + removed.error);
+      ctx.LogWarning("Could not remove export for instance " + name + " on node " + listed.node +
+                     ": " + removed.error);
     }
   }
   if (!known_instance && !found) {
@@ -72,8 +71,6 @@ namespace {
 std::string ExportImagePath(const std::string& instance_name, const std::string& disk_uuid) {
   return std::string(Paths::kExportDir) + "/" + instance_name + ".new/" + disk_uuid;
 }
-
-std::string Warning(const std::string& text) { return " - WARNING: " + text; }
 
 // Ganeti's _CleanupExports: the instance's older exports on other nodes go.
 void RemoveOlderExports(LuContext& ctx, const std::string& instance_name,
@@ -95,8 +92,8 @@ void RemoveOlderExports(LuContext& ctx, const std::string& instance_name,
     auto removed = ctx.rpc.Call(nodes[i], rpc::procedures::kExportRemove,
                                 json::array{json::value(instance_name)});
     if (!removed.ok) {
-      ctx.Feedback(Warning("Could not remove older export for instance " + instance_name +
-                           " on node " + nodes[i].name + ": " + removed.error));
+      ctx.LogWarning("Could not remove older export for instance " + instance_name + " on node " +
+                     nodes[i].name + ": " + removed.error);
     }
   }
 }
@@ -187,36 +184,23 @@ json::value BackupPrepare(LuContext& ctx, const json::object& op) {
       [&](const objects::ConfigData& d) { return d.nodes.at(instance.primary_node); });
   const std::string salt = RandomSecret(8);
   ctx.Feedback("Generating X509 certificate on " + pnode.name);
-  auto created = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kX509CertCreate,
-                              json::array{kRieCertValiditySeconds});
-  const auto& pair = created.Get("Can't create X509 key and certificate");
-  if (!pair.is_array() || pair.as_array().size() != 2 || !pair.as_array()[0].is_string() ||
-      !pair.as_array()[1].is_string()) {
-    throw OpExecError("Can't create X509 key and certificate on " + pnode.name +
-                      ": unexpected answer " + SerializeJson(pair));
-  }
-  const std::string name(pair.as_array()[0].get_string());
-  const std::string cert(pair.as_array()[1].get_string());
+  const NodeX509Certificate cert = CreateNodeX509Certificate(ctx, pnode);
+  const std::string& name = cert.name;
   return json::object{
       {"handshake", RemoteExportHandshake(cds)},
       {"x509_key_name", json::array{json::value(name), json::value(SaltedSha1Hmac(cds, name, salt)),
                                     json::value(salt)}},
-      {"x509_ca", SignX509Certificate(cert, cds, salt)}};
+      {"x509_ca", SignX509Certificate(cert.cert_pem, cds, salt)}};
 }
 
 namespace {
 
-// The disks' sources on the instance's node: its OS's export script, or the
-// raw disk for an instance without OS (Ganeti's IEIO_SCRIPT / IEIO_RAW_DISK).
+// The disks' sources on the instance's node.
 std::vector<json::array> ExportSources(const objects::Instance& instance,
                                        const std::vector<objects::Disk>& disks) {
   std::vector<json::array> sources;
-  for (size_t i = 0; i < disks.size(); ++i) {
-    const json::value disk = rpc::ToJson(DiskSpecOf(disks[i]));
-    sources.push_back(instance.os.empty()
-                          ? json::array{json::value("raw"), json::array{disk}}
-                          : json::array{json::value("script"), json::array{disk, i}});
-  }
+  for (size_t i = 0; i < disks.size(); ++i)
+    sources.push_back(InstanceDiskIo(instance.os, disks[i], i));
   return sources;
 }
 
@@ -305,8 +289,8 @@ std::pair<bool, std::vector<bool>> ExportLocally(LuContext& ctx, const ExportReq
   const std::vector<bool> disk_results =
       TransferInstanceData(ctx, pnode, target, req.compress, spec, transfers);
   if (!std::all_of(disk_results.begin(), disk_results.end(), [](bool ok) { return ok; })) {
-    ctx.Feedback(Warning("Some disk exports have failed; there may be leftover data for instance " +
-                         instance.name + " on node " + target.name));
+    ctx.LogWarning("Some disk exports have failed; there may be leftover data for instance " +
+                   instance.name + " on node " + target.name);
     return {false, disk_results};
   }
   ctx.Feedback("Finalizing export on " + target.name);
@@ -317,8 +301,8 @@ std::pair<bool, std::vector<bool>> ExportLocally(LuContext& ctx, const ExportReq
                              json::array{json::value(instance.name), json::value(config_text)});
   unfinished.armed = !result.ok;
   if (!result.ok) {
-    ctx.Feedback(Warning("Could not finalize export for instance " + instance.name + " on node " +
-                         target.name + ": " + result.error));
+    ctx.LogWarning("Could not finalize export for instance " + instance.name + " on node " +
+                   target.name + ": " + result.error);
   }
   return {result.ok, disk_results};
 }
@@ -403,7 +387,7 @@ json::value BackupExport(LuContext& ctx, const json::object& op) {
         ctx.Feedback("Starting instance " + instance.name);
         StartInstanceOnNode(ctx, instance, pnode);
       } catch (const std::exception& e) {
-        ctx.Feedback(Warning(std::string("Failed to start instance: ") + e.what()));
+        ctx.LogWarning(std::string("Failed to start instance: ") + e.what());
       }
     }
   } restart_guard{ctx, instance, pnode, restart};

@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "base/units.h"
 #include "master/cmdlib/common.h"
+#include "master/cmdlib/instance_common.h"
 #include "master/cmdlib/remote_export.h"
 
 namespace herd::master {
@@ -357,8 +358,8 @@ class TransferLoop {
     auto cleaned =
         ctx_.rpc.Call(node, rpc::procedures::kImpexpCleanup, json::array{json::value(end.name)});
     if (!cleaned.ok) {
-      ctx_.Feedback(" - WARNING: Could not clean up " + end.name + " on node " + node.name + ": " +
-                    cleaned.error);
+      ctx_.LogWarning("Could not clean up " + end.name + " on node " + node.name + ": " +
+                      cleaned.error);
     }
   }
 
@@ -412,6 +413,25 @@ bool CheckIntegrity(LuContext& ctx, const Transfer& t) {
 }
 
 }  // namespace
+
+json::array InstanceDiskIo(const std::string& os, const objects::Disk& disk, size_t index) {
+  const json::value d = rpc::ToJson(DiskSpecOf(disk));
+  return os.empty() ? json::array{json::value("raw"), json::array{d}}
+                    : json::array{json::value("script"), json::array{d, index}};
+}
+
+NodeX509Certificate CreateNodeX509Certificate(LuContext& ctx, const objects::Node& node) {
+  auto created = ctx.rpc.Call(AddressOf(node), rpc::procedures::kX509CertCreate,
+                              json::array{kRieCertValiditySeconds});
+  const auto& pair = created.Get("Can't create X509 key and certificate");
+  if (!pair.is_array() || pair.as_array().size() != 2 || !pair.as_array()[0].is_string() ||
+      !pair.as_array()[1].is_string()) {
+    throw OpExecError("Can't create X509 key and certificate on " + node.name +
+                      ": unexpected answer " + SerializeJson(pair));
+  }
+  return {std::string(pair.as_array()[0].get_string()),
+          std::string(pair.as_array()[1].get_string())};
+}
 
 void CheckCompressionTool(const objects::ConfigData& config, const std::string& tool) {
   const auto& allowed = config.cluster.compression_tools;

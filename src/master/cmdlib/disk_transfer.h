@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "master/cmdlib/lu_context.h"
+#include "objects/disk.h"
 #include "objects/node.h"
 #include "rpc/instance_spec.h"
 
@@ -57,6 +58,18 @@ std::vector<bool> SendRemoteDisks(LuContext& ctx, const objects::Node& node,
                                   const std::vector<boost::json::array>& source_ios,
                                   const std::vector<RemoteTarget>& targets,
                                   const boost::json::object& opts);
+
+// A disk's end on its instance's node (Ganeti's IEIO_SCRIPT, or
+// IEIO_RAW_DISK for an instance without OS): what an export reads and an
+// import writes.
+boost::json::array InstanceDiskIo(const std::string& os, const objects::Disk& disk, size_t index);
+
+struct NodeX509Certificate {
+  std::string name, cert_pem;
+};
+// A new key and certificate on `node` for a transfer between clusters
+// (x509_cert_create, valid for Ganeti's RIE_CERT_VALIDITY).
+NodeX509Certificate CreateNodeX509Certificate(LuContext& ctx, const objects::Node& node);
 
 // OpPrereqError unless `tool` is "none" or one of the cluster's compression tools.
 void CheckCompressionTool(const objects::ConfigData& config, const std::string& tool);

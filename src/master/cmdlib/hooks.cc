@@ -21,11 +21,10 @@ HookEnv Prefixed(const HookEnv& env, const std::string& prefix) {
 }
 
 // Ganeti's LogWarning, as the job log shows it.
-void Warn(LuContext& ctx, const std::string& message) { ctx.Feedback(" - WARNING: " + message); }
 
 void WarnUnreachable(LuContext& ctx, const HookPhaseOutcome& outcome) {
   for (const auto& [node, error] : outcome.unreachable) {
-    Warn(ctx, "Communication failure to node " + node + ": " + error);
+    ctx.LogWarning("Communication failure to node " + node + ": " + error);
   }
 }
 
@@ -55,8 +54,8 @@ void RunPostPhase(LuContext& ctx, const HooksPlan& plan) {
       OutcomeOf(RunHooksPhase(ctx, plan.op_id, plan.hpath, plan.object_type, "post", nodes, env));
   WarnUnreachable(ctx, outcome);
   for (const auto& f : outcome.failed) {
-    Warn(ctx, "On " + f.node + " script " + f.script +
-                  " failed, output: " + (f.output.empty() ? "(no output)" : f.output));
+    ctx.LogWarning("On " + f.node + " script " + f.script +
+                   " failed, output: " + (f.output.empty() ? "(no output)" : f.output));
   }
 }
 

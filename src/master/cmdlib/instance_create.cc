@@ -288,15 +288,6 @@ RemoteImportSource CheckRemoteImportSource(const Paths& paths, const json::objec
   return source;
 }
 
-// The new disks' destinations on the primary: the OS import script, or the
-// raw disk for an instance without OS.
-json::array ImportDestination(const rpc::InstanceSpec& spec, const objects::Disk& disk,
-                              size_t index) {
-  const json::value d = rpc::ToJson(DiskSpecOf(disk));
-  return spec.os.empty() ? json::array{json::value("raw"), json::array{d}}
-                         : json::array{json::value("script"), json::array{d, index}};
-}
-
 void RunRenameScript(LuContext& ctx, const objects::Node& pnode, const rpc::InstanceSpec& spec,
                      const std::string& old_name) {
   if (spec.os.empty()) return;
@@ -304,8 +295,8 @@ void RunRenameScript(LuContext& ctx, const objects::Node& pnode, const rpc::Inst
   auto renamed = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kInstanceRunRename,
                               json::array{rpc::ToJson(spec), json::value(old_name), 0});
   if (!renamed.ok) {
-    ctx.Feedback(" - WARNING: Failed to run rename script for " + spec.name + " on node " +
-                 pnode.name + ": " + renamed.error);
+    ctx.LogWarning("Failed to run rename script for " + spec.name + " on node " + pnode.name +
+                   ": " + renamed.error);
   }
 }
 
@@ -329,13 +320,8 @@ void ReceiveRemoteImport(LuContext& ctx, const RemoteImportSource& source,
                          const objects::Node& pnode, const std::vector<objects::Disk>& disks,
                          const rpc::InstanceSpec& spec, const std::string& compress) {
   ctx.Feedback("* preparing remote import...");
-  auto created = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kX509CertCreate,
-                              json::array{kRieCertValiditySeconds});
-  const auto& pair = created.Get("Can't create X509 key and certificate");
-  if (!pair.is_array() || pair.as_array().size() != 2) {
-    throw OpExecError("Can't create X509 key and certificate on " + pnode.name);
-  }
-  const std::string key_name(pair.as_array()[0].as_string());
+  const NodeX509Certificate cert = CreateNodeX509Certificate(ctx, pnode);
+  const std::string& key_name = cert.name;
   struct RemoveCert {
     LuContext& ctx;
     const objects::Node& node;
@@ -344,17 +330,16 @@ void ReceiveRemoteImport(LuContext& ctx, const RemoteImportSource& source,
       auto removed = ctx.rpc.Call(AddressOf(node), rpc::procedures::kX509CertRemove,
                                   json::array{json::value(name)});
       if (!removed.ok) {
-        ctx.Feedback(" - WARNING: Can't remove X509 key and certificate on " + node.name + ": " +
-                     removed.error);
+        ctx.LogWarning("Can't remove X509 key and certificate on " + node.name + ": " +
+                       removed.error);
       }
     }
   } remove_cert{ctx, pnode, key_name};
-  const std::string signed_cert =
-      SignX509Certificate(std::string(pair.as_array()[1].as_string()), source.cds, RandomSecret(8));
+  const std::string signed_cert = SignX509Certificate(cert.cert_pem, source.cds, RandomSecret(8));
   std::vector<json::array> destinations;
   std::vector<std::string> labels;
   for (size_t i = 0; i < disks.size(); ++i) {
-    destinations.push_back(ImportDestination(spec, disks[i], i));
+    destinations.push_back(InstanceDiskIo(spec.os, disks[i], i));
     labels.push_back("disk/" + std::to_string(i));
   }
   json::object opts{{"key_name", key_name},
@@ -400,7 +385,7 @@ void ImportDiskData(LuContext& ctx, const ImportSource& source, const objects::N
     t.label = "disk/" + std::to_string(i);
     t.source_io =
         json::array{json::value("file"), json::array{json::value(source.path + "/" + images[i])}};
-    t.dest_io = ImportDestination(spec, disks[i], i);
+    t.dest_io = InstanceDiskIo(spec.os, disks[i], i);
     transfers.push_back(std::move(t));
   }
   const auto results = TransferInstanceData(ctx, source.node, pnode, compress, spec, transfers);

@@ -281,8 +281,8 @@ void ModifyDisks(LuContext& ctx, const objects::Instance& instance, const object
         inst.serial_no += 1;
       });
       if (!RemoveDisks(ctx, {disks[index]})) {
-        ctx.Feedback(" - WARNING: Could not remove the data of disk/" + std::to_string(index) +
-                     "; remove it by hand");
+        ctx.LogWarning("Could not remove the data of disk/" + std::to_string(index) +
+                       "; remove it by hand");
       }
       report.push_back(json::array{"disk/" + std::to_string(index), "remove"});
       continue;

@@ -55,6 +55,8 @@ struct LuContext {
   bool dry_run = false;  // the opcode's dry_run: checks only (see Commit)
 
   void Feedback(const std::string& msg) { op.Feedback(msg); }
+  // Ganeti's LogWarning: " - WARNING: ..." in the job log.
+  void LogWarning(const std::string& msg) { op.Feedback(" - WARNING: " + msg); }
   // Commits this opcode's config change, tagged with its job and opcode, as
   // the opcode's last step that may fail (see CommitTag).
   // The candidates hold the change before the opcode goes on: a candidate
