@@ -210,11 +210,12 @@ void MasterServices::SsconfLoop() {
       cv_.wait_for(lock, std::chrono::seconds(5));
     } else {
       last_ssconf_ = values;
-      // A push costs every node a few file writes, so a burst of changes (a
-      // thousand node adds) must not trigger one push each: the loop rests
-      // as long as the push took, which keeps pushes to at most half of the
-      // time whatever the cluster size, and gathers the changes meanwhile.
-      cv_.wait_for(lock, push_time, [this] { return stopping_; });
+      // A push costs every node a few file writes and syncs, so a burst of
+      // changes (a thousand node adds) must not trigger one push each: the
+      // loop rests three times as long as the push took, which keeps pushes
+      // to a quarter of the time whatever the cluster size, and gathers the
+      // changes meanwhile.
+      cv_.wait_for(lock, 3 * push_time, [this] { return stopping_; });
     }
   }
 }

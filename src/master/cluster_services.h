@@ -15,6 +15,7 @@
 #include "master/cmdlib/lu_context.h"
 #include "master/cmdlib/node_live_cache.h"
 #include "master/config/config_store.h"
+#include "master/hooks_fanout.h"
 #include "master/jobs/queue.h"
 #include "master/queue_replicator.h"
 #include "rpc/node_rpc_client.h"
@@ -41,6 +42,10 @@ class MasterServices : public ClusterServices {
   void FlushReplication(int timeout_ms) override;
   void WaitConfigReplicated(int timeout_ms) override;
   NodeLiveCache& AllocatorLiveData() override { return live_cache_; }
+  std::vector<rpc::RpcResult> RunHooks(const std::vector<rpc::NodeAddress>& targets,
+                                       const boost::json::array& args) override {
+    return hooks_.Run(targets, args);
+  }
   bool shutdown_requested() const { return shutdown_requested_; }
 
  private:
@@ -67,6 +72,7 @@ class MasterServices : public ClusterServices {
   std::thread replication_thread_, ssconf_thread_;
   // Figures a few seconds old are as good as new for an allocation.
   NodeLiveCache live_cache_{std::chrono::seconds(3)};
+  HooksFanout hooks_{rpc_};
 };
 
 }  // namespace herd::master

@@ -28,16 +28,41 @@ std::string HooksSubdir(const std::string& hpath, const std::string& phase) {
 
 }  // namespace
 
+bool HooksDirectoryHasScripts(const Paths& paths, const std::string& hpath,
+                              const std::string& phase) {
+  return IsPluginName(hpath) &&
+         !ListDirectory(paths.HooksDir() + "/" + HooksSubdir(hpath, phase)).empty();
+}
+
+namespace {
+
+// [hpath, phase, ...] -> whether those hooks have scripts to run.
+bool CallRunsScripts(const Paths& paths, const boost::json::value& call) {
+  const auto* list = call.if_array();
+  if (!list || list->size() < 2 || !(*list)[0].is_string() || !(*list)[1].is_string()) {
+    return false;  // answered (with its error) at once
+  }
+  return HooksDirectoryHasScripts(paths, std::string((*list)[0].get_string()),
+                                  std::string((*list)[1].get_string()));
+}
+
+}  // namespace
+
 bool HooksCallRunsScripts(const Paths& paths, const std::string& body) {
   boost::system::error_code ec;
   const boost::json::value args = boost::json::parse(body, ec);
+  return !ec && CallRunsScripts(paths, args);
+}
+
+bool HooksBatchRunsScripts(const Paths& paths, const std::string& body) {
+  boost::system::error_code ec;
+  const boost::json::value args = boost::json::parse(body, ec);
   const auto* list = args.if_array();
-  if (ec || !list || list->size() < 2 || !(*list)[0].is_string() || !(*list)[1].is_string()) {
-    return false;  // answered (with its error) at once
+  if (ec || !list || list->size() < 2 || !(*list)[1].is_array()) return false;
+  for (const auto& call : (*list)[1].get_array()) {
+    if (CallRunsScripts(paths, call)) return true;
   }
-  const std::string hpath((*list)[0].get_string()), phase((*list)[1].get_string());
-  return IsPluginName(hpath) &&
-         !ListDirectory(paths.HooksDir() + "/" + HooksSubdir(hpath, phase)).empty();
+  return false;
 }
 
 boost::json::array RunHooks(const Paths& paths, const std::string& hpath, const std::string& phase,

@@ -55,6 +55,9 @@ int RunNodeDaemon(int argc, char** argv) {
       if (req.target == "/" + std::string(rpc::procedures::kHooksRunner.name)) {
         return HooksCallRunsScripts(paths, req.body);
       }
+      if (req.target == "/" + std::string(rpc::procedures::kHerdHooksRunnerBatch.name)) {
+        return HooksBatchRunsScripts(paths, req.body);
+      }
       return rpc::IsLongRunningProcedure(req.target);
     };
     net::HttpsServer* server_ptr = nullptr;

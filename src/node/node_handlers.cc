@@ -396,6 +396,32 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
                     env);
   };
 
+  handlers_["herd_hooks_runner_batch"] = [this](const json::array& args) -> json::value {
+    // [common env, [[hpath, phase, env], ...]]: each call's environment is
+    // the common one plus its own; each is answered as hooks_runner alone
+    // would answer it. Hooks without scripts (the usual case) are answered
+    // without building their environment.
+    const auto& common = AsObject(Arg(args, 0, "herd_hooks_runner_batch"), "common environment");
+    const auto& calls = AsArray(Arg(args, 1, "herd_hooks_runner_batch"), "hooks_runner calls");
+    json::array answers;
+    for (const auto& call : calls) {
+      answers.push_back(Outcome("hooks_runner", [&]() -> json::value {
+        const auto& list = AsArray(call, "hooks_runner arguments");
+        const std::string hpath = StringArg(list, 0, "hooks_runner");
+        const std::string phase = StringArg(list, 1, "hooks_runner");
+        const auto& own = AsObject(Arg(list, 2, "hooks_runner"), "hooks_runner environment");
+        if ((phase == "pre" || phase == "post") && IsPluginName(hpath) &&
+            !HooksDirectoryHasScripts(paths_, hpath, phase)) {
+          return json::array{};
+        }
+        json::object env = common;
+        for (const auto& [key, value] : own) env[key] = value;
+        return Dispatch("hooks_runner", json::array{hpath, phase, std::move(env)});
+      }));
+    }
+    return answers;
+  };
+
   // Ganeti's RunOob: "<program> <command> <node>" within `timeout` seconds;
   // health and power-status answer JSON.
   handlers_["run_oob"] = [](const json::array& args) -> json::value {
@@ -449,20 +475,25 @@ net::HttpResponse NodeHandlers::Answer(const net::HttpRequest& req) const {
     res.body = "{\"message\": \"Unknown procedure\"}";
     return res;
   }
-  json::array answer;
-  try {
+  res.body = SerializeJson(Outcome(name, [&] {
     json::value args = ParseJson(req.body, "RPC arguments of " + name);
     if (!args.is_array()) throw GenericError("RPC arguments must be a JSON list");
-    answer = {true, Dispatch(name, args.get_array())};
+    return Dispatch(name, args.get_array());
+  }));
+  return res;
+}
+
+json::array NodeHandlers::Outcome(const std::string& name,
+                                  const std::function<json::value()>& call) const {
+  try {
+    return {true, call()};
   } catch (const GanetiError& e) {
     spdlog::warn("RPC {} failed: {}", name, e.what());
-    answer = {false, e.args().empty() ? std::string(e.what()) : e.args()[0]};
+    return {false, e.args().empty() ? std::string(e.what()) : e.args()[0]};
   } catch (const std::exception& e) {
     spdlog::error("RPC {} failed unexpectedly: {}", name, e.what());
-    answer = {false, std::string("Error while executing ") + name + ": " + e.what()};
+    return {false, std::string("Error while executing ") + name + ": " + e.what()};
   }
-  res.body = SerializeJson(answer);
-  return res;
 }
 
 json::value NodeHandlers::Dispatch(const std::string& name, const json::array& args) const {

@@ -27,6 +27,10 @@ class NodeHandlers {
   net::HttpResponse Answer(const net::HttpRequest& request) const;
 
  private:
+  // [true, call()] or [false, message]: a procedure's answer.
+  boost::json::array Outcome(const std::string& name,
+                             const std::function<boost::json::value()>& call) const;
+
   Paths paths_;
   std::function<void()> request_shutdown_;
   std::unique_ptr<ConfigReplica> replica_;  // this node's copy of the config

@@ -78,6 +78,9 @@ inline constexpr Procedure kHerdClusterCertificate{"herd_cluster_certificate", k
 inline constexpr Procedure kHerdConfd{"herd_confd", kTimeoutFast};
 // Hooks: [hpath, phase, env] -> [[script, status, output], ...].
 inline constexpr Procedure kHooksRunner{"hooks_runner", kTimeoutNormal};
+// Herd's: several hooks_runner calls in one, run in order:
+// [[[hpath, phase, env], ...]] -> [[true, hooks_runner's result] or [false, error], ...].
+inline constexpr Procedure kHerdHooksRunnerBatch{"herd_hooks_runner_batch", kTimeoutNormal};
 inline constexpr Procedure kSetWatcherPause{"set_watcher_pause", kTimeoutFast};
 inline constexpr Procedure kTestDelay{"test_delay", kTimeoutNormal};
 inline constexpr Procedure kNodeActivateMasterIp{"node_activate_master_ip", kTimeoutFast};
@@ -91,8 +94,9 @@ inline constexpr Procedure kJobqueueReplicate{"herd_jobqueue_replicate", kTimeou
 inline constexpr Procedure kConfigJournalAppend{"herd_config_journal_append", kTimeoutUrgent};
 }  // namespace procedures
 
-// Procedures that run scripts or move data (by name, or "/name" as an HTTP
-// target): a node daemon runs them on a thread of their own.
+// Procedures that run scripts, move data or sync files (by name, or "/name"
+// as an HTTP target): a node daemon runs them on a thread of their own, so
+// that a disk busy with its syncs does not hold up the node's other calls.
 bool IsLongRunningProcedure(std::string_view target);
 
 // Node daemon protocol version, Ganeti's PROTOCOL_VERSION for 3.0.

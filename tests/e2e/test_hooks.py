@@ -6,10 +6,11 @@ the config-update hook and gnt-cluster verify's hooks."""
 
 import os
 import pathlib
+import time
 
 import pytest
 
-from herd_e2e import GANETI_SHARE, ganeti_cli, require, temporary_cluster
+from herd_e2e import BIN, GANETI_SHARE, ganeti_cli, luxi_ok, require, run, temporary_cluster
 
 NODES = ("node1", "node2", "node3")
 
@@ -187,3 +188,49 @@ def test_instance_remove_pre_on_master_only_post_on_its_nodes(vc):
     assert [pre[n].exists() for n in NODES] == [True, False, False]
     assert [post[n].exists() for n in NODES] == [True, True, False]
     assert read_env(post["node2"])["GANETI_INSTANCE_NAME"] == "hooked1"
+
+
+def test_concurrent_node_adds_run_every_hook_with_its_own_environment():
+    """Node adds run side by side and their hook phases reach each node in
+    one call: every existing node still runs each add's pre and post hooks
+    once, each with its own node's variables and the common ones."""
+    with temporary_cluster("herd-hooks-adds-", nodes=6) as cluster:
+        added = ("node4", "node5", "node6")
+        for node in added:
+            cluster.cmd("node1", "gnt-node", "remove", node)
+        for node in added:
+            pidfile = cluster.node_root(node) / "var/run/ganeti/ganeti-noded.pid"
+            deadline = time.time() + 10
+            while pidfile.exists() and time.time() < deadline:
+                time.sleep(0.05)
+        run([BIN / "herd-vcluster", "start", cluster.path])
+        line = ('echo "$GANETI_HOOKS_PHASE $GANETI_NODE_NAME $GANETI_NODE_PIP '
+                '$GANETI_OP_CODE $GANETI_CLUSTER $GANETI_HOOKS_PATH" >> {}\n')
+        logs = {}
+        for node in NODES:
+            logs[node] = cluster.node_root(node) / "node-add-hooks.log"
+            for phase in ("pre", "post"):
+                # A slow pre hook lets the other adds' phases gather meanwhile.
+                body = ("sleep 0.3\n" if phase == "pre" else "") + line.format(logs[node])
+                add_script(cluster, node, "node-add", phase, "10-log", body)
+        ops = [[{"OP_ID": "OP_NODE_ADD", "node_name": n, "readd": False}] for n in added]
+        jobs = [job for ok, job in luxi_ok(cluster, "SubmitManyJobs", ops) if ok]
+        assert len(jobs) == len(added)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            statuses = [row[0] for row in luxi_ok(cluster, "QueryJobs", jobs, ["status"])]
+            if all(s in ("success", "error", "canceled") for s in statuses):
+                break
+            time.sleep(0.1)
+        assert statuses == ["success"] * len(added)
+        hosts = dict(line.split()[:2][::-1] for line in
+                     (cluster.path / "hosts").read_text().splitlines() if line.strip()
+                     and not line.startswith("#"))
+        for node in NODES:
+            entries = sorted(logs[node].read_text().splitlines())
+            expected = sorted(f"{phase} {n} {hosts[n]} OP_NODE_ADD cluster node-add"
+                              for n in added for phase in ("pre", "post"))
+            assert entries == expected, node
+        # The new nodes ran their own post hooks only (none installed there).
+        names = cluster.cmd("node1", "gnt-node", "list", "--no-headers", "-o", "name").stdout
+        assert set(added) <= set(names.split())

@@ -119,8 +119,7 @@ std::vector<rpc::RpcResult> RunHooksPhase(LuContext& ctx, const std::string& op_
   });
   if (targets.empty()) return {};
   for (const auto& [key, value] : env) full[key] = value;
-  return ctx.rpc.CallParallel(targets, rpc::procedures::kHooksRunner,
-                              json::array{hpath, phase, std::move(full)});
+  return ctx.services.RunHooks(targets, json::array{hpath, phase, std::move(full)});
 }
 
 namespace {

@@ -38,6 +38,10 @@ class ClusterServices {
   virtual void WaitConfigReplicated(int timeout_ms) = 0;
   // The node figures allocations share (see NodeLiveCache).
   virtual NodeLiveCache& AllocatorLiveData() = 0;
+  // hooks_runner(`args`) on `targets`, sent together with the hook phases
+  // of other jobs under way (see HooksFanout); results in targets' order.
+  virtual std::vector<rpc::RpcResult> RunHooks(const std::vector<rpc::NodeAddress>& targets,
+                                               const boost::json::array& args) = 0;
 };
 
 // Thrown by LuContext::Commit in a dry run once the change passed its checks:

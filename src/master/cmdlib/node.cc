@@ -42,13 +42,15 @@ void FillCandidatePool(ConfigTxn& txn, const std::string& except_uuid,
 json::value NodeAdd(LuContext& ctx, const json::object& op) {
   const std::string name = RequiredString(op, "node_name");
   const bool readd = BoolParam(op, "readd", false);
-  AcquireBgl(ctx, false);
-  ctx.op.NotifyStart();
-
+  // Unlike Ganeti, node adds share the BGL: many at once (as a virtual
+  // cluster's creation submits them) run side by side and their hooks go
+  // out together (see HooksFanout). Their checks are made again in the
+  // commit, so two adds never take the same name or address.
+  AcquireBgl(ctx, true);
   const std::string ip = ResolveHostOrThrow(ctx.paths, name);
   std::string secondary_ip = OptionalString(op, "secondary_ip").value_or(ip);
   std::string existing_uuid, group;
-  ctx.config.Read([&](const objects::ConfigData& data) {
+  auto check = [&](const objects::ConfigData& data) {
     const auto* existing = data.FindNodeByName(name);
     if (existing && !readd) {
       throw OpPrereqError("Node " + name + " is already in the configuration", kEcodeExists);
@@ -66,7 +68,7 @@ json::value NodeAdd(LuContext& ctx, const json::object& op) {
                             kEcodeNotUnique);
       }
     }
-    if (existing) existing_uuid = existing->uuid;
+    existing_uuid = existing ? existing->uuid : "";
     if (auto g = OptionalString(op, "group")) {
       const auto* grp = data.FindGroupByName(*g);
       if (!grp) throw OpPrereqError("Node group '" + *g + "' not found", kEcodeNoEnt);
@@ -74,7 +76,11 @@ json::value NodeAdd(LuContext& ctx, const json::object& op) {
     } else {
       group = existing ? existing->group : DefaultGroup(data);
     }
-  });
+  };
+  ctx.config.Read(check);
+  // A node added again is not changed by others meanwhile.
+  if (readd) ctx.locks.Acquire(ctx.owner, locking::Level::kNode, {existing_uuid}, false);
+  ctx.op.NotifyStart();
 
   // The new node must run a node daemon of our protocol version.
   auto version = ctx.rpc.Call({name, ip, rpc::kDefaultNodedPort}, rpc::procedures::kVersion, {});
@@ -98,6 +104,7 @@ json::value NodeAdd(LuContext& ctx, const json::object& op) {
   std::string node_uuid;
   ctx.Commit([&](ConfigTxn& txn) {
     const auto& data = txn.data();
+    check(data);
     const bool master_capable = BoolParam(op, "master_capable", true);
     is_candidate = master_capable && CountCandidates(data) < data.cluster.candidate_pool_size;
     if (readd) {
