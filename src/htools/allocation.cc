@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -13,6 +14,13 @@
 #include "htools/moves.h"
 
 namespace herd::htools {
+
+int PolicyRank(const std::string& policy) {
+  if (policy == "preferred") return 0;
+  if (policy == "last_resort") return 1;
+  return 2;
+}
+
 namespace {
 
 // Ganeti's instCompareISpec: `sign` 1 fails above the spec, -1 below it.
@@ -45,12 +53,6 @@ bool TemplateMovable(const std::string& t) {
 }
 
 bool GroupAllocable(const Group& g) { return g.alloc_policy != "unallocable"; }
-
-int PolicyRank(const std::string& policy) {
-  if (policy == "preferred") return 0;
-  if (policy == "last_resort") return 1;
-  return 2;
-}
 
 // A candidate placement that fits: its score and where it goes.
 struct Candidate {
@@ -125,11 +127,32 @@ void Collapse(const Cluster& c, const InstanceState& inst, Collection& col,
   for (int m = 0; m < kFailModeCount; ++m) sol.failures[m] += col.failures[m];
   sol.failure_total += col.failure_total;
   if (col.fits.empty()) return;
-  // Later candidates win ties, as Ganeti's solutions list is built in reverse.
-  std::vector<int> order(col.fits.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(order.size() - 1 - i);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int a, int b) { return col.fits[a].score < col.fits[b].score; });
+  // Later candidates win ties, as Ganeti's solutions list is built in
+  // reverse; NaN scores (no order) are sorted as Haskell's sortBy does.
+  std::vector<int> order;
+  const bool nan = std::any_of(col.fits.begin(), col.fits.end(),
+                               [](const Candidate& f) { return std::isnan(f.score); });
+  if (capacity || nan) {
+    order.resize(col.fits.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(order.size() - 1 - i);
+    if (nan) {
+      HaskellSortBy(order, [&](int a, int b) {
+        return HaskellCompare(col.fits[a].score, col.fits[b].score);
+      });
+    } else {
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int a, int b) { return col.fits[a].score < col.fits[b].score; });
+    }
+    if (!capacity) order.resize(1);
+  } else {
+    // Only the first of that order is taken: the lowest score, the latest
+    // candidate on ties.
+    size_t first = 0;
+    for (size_t i = 1; i < col.fits.size(); ++i) {
+      if (!(col.fits[first].score < col.fits[i].score)) first = i;
+    }
+    order.push_back(static_cast<int>(first));
+  }
   int dropped = 0;
   std::optional<Placed> chosen;
   const Candidate* best = nullptr;
@@ -169,6 +192,20 @@ InstanceState NamedCopy(const InstanceState& inst, int depth, int idx) {
 bool AnyFailure(const FailCounts& f, FailMode m) { return f[static_cast<int>(m)] > 0; }
 
 }  // namespace
+
+size_t GanetiBestCandidate(const std::vector<double>& scores) {
+  if (std::none_of(scores.begin(), scores.end(), [](double d) { return std::isnan(d); })) {
+    size_t best = 0;
+    for (size_t i = 1; i < scores.size(); ++i) {
+      if (!(scores[best] < scores[i])) best = i;
+    }
+    return best;
+  }
+  std::vector<size_t> order(scores.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = order.size() - 1 - i;
+  HaskellSortBy(order, [&](size_t a, size_t b) { return HaskellCompare(scores[a], scores[b]); });
+  return order.front();
+}
 
 std::optional<FailMode> InstanceMatchesPolicy(const InstanceState& inst, const IPolicy& policy,
                                               bool exclusive_storage) {
@@ -224,10 +261,13 @@ AllocNodes GenAllocNodes(const Cluster& c, int required, bool drop_unallocable,
 
 namespace {
 
-// Pairs beyond which a DRBD allocation tries a shortlist first (about 100
-// nodes in one group): every pair would cost O(nodes^2) per instance.
+// Pairs beyond which hspace's DRBD placements try a shortlist first (about
+// 100 nodes in one group): every pair would cost O(nodes^2) per instance.
 constexpr size_t kExhaustivePairs = 10'000;
 constexpr size_t kShortlistSize = 32;
+// Pairs beyond which even hail's capacity-checked DRBD allocation tries the
+// shortlist first (about 200 nodes in one group).
+constexpr size_t kCapacityExhaustivePairs = 40'000;
 
 // The best primaries and secondaries, each scored alone (a secondary as if
 // the primary were not yet its peer), then every pair of those exactly.
@@ -324,20 +364,39 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
     if (nodes.pairs.empty()) throw ParameterError("Not enough online nodes");
     size_t pair_count = 0;
     for (const auto& [p, ss] : nodes.pairs) pair_count += ss.size();
-    if (pair_count > kExhaustivePairs &&
-        TryAllocShortlist(c, inst, nodes, options, stats, metrics, sol)) {
+    // With the capacity check, every pair is only tried up to about 200
+    // nodes (Ganeti's hail needs some twenty minutes there; each primary's
+    // best pair costs a check of the whole cluster).
+    const bool shortlist = options.pair_shortlist
+                               ? pair_count > kExhaustivePairs
+                               : options.capacity && pair_count > kCapacityExhaustivePairs;
+    if (shortlist && TryAllocShortlist(c, inst, nodes, options, stats, metrics, sol)) {
       return sol;
     }
     // A node refusing the secondary with no peer reservation refuses it for
     // every primary, in the same way (only the N+1 reservation depends on
     // the primary, and it only grows): test each node once.
+    // Its new state is the same for every primary it holds no memory for
+    // yet: the state and metrics of each node taking the secondary are
+    // computed once, for the nodes that are secondaries of some primary.
     std::vector<std::optional<FailMode>> secondary_fail(c.nodes.size());
+    std::vector<std::optional<NodeState>> probe_state(c.nodes.size());
+    std::vector<NodeMetrics> probe_metrics(c.nodes.size());
     {
       InstanceState probe = inst;
       probe.location_score = 0;
+      std::vector<char> secondary(c.nodes.size(), 0);
+      for (const auto& [p, ss] : nodes.pairs) {
+        for (int s : ss) secondary[s] = 1;
+      }
       for (size_t n = 0; n < c.nodes.size(); ++n) {
+        if (!secondary[n]) continue;
         NodeState trial = c.nodes[n];
         secondary_fail[n] = trial.AddSecondary(probe, -1);
+        if (!secondary_fail[n]) {
+          probe_metrics[n] = ComputeNodeMetrics(trial);
+          probe_state[n].emplace(std::move(trial));
+        }
       }
     }
     for (const auto& [p, ss] : nodes.pairs) {
@@ -353,6 +412,8 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
       const bool per_pair = !tp.fixed().location_tags.empty();
       std::optional<NodeState> shared_p;
       std::optional<FailMode> shared_fail;
+      NodeMetrics shared_metrics;
+      ClusterStatistics::Partial partial;
       InstanceState placed = inst;
       placed.pnode = p;
       if (!per_pair) {
@@ -365,8 +426,30 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
           Collapse(c, inst, col, options, options.capacity, sol);
           continue;
         }
+        shared_metrics = ComputeNodeMetrics(*shared_p);
+        if (options.exact_scores) {
+          partial = stats.SequentialAfter({&tp, &metrics[p], &*shared_p, &shared_metrics});
+        }
       }
+      col.fits.reserve(ss.size());
       for (int s : ss) {
+        if (!per_pair && !secondary_fail[s] && c.nodes[s].PeerMemory(p) == 0) {
+          // The secondary's state and metrics as computed without a peer;
+          // the primary's location tags, none, leave the tag map as it is.
+          const NodeState& ts = c.nodes[s];
+          const ClusterStatistics::Change second{&ts, &metrics[s], &*probe_state[s],
+                                                 &probe_metrics[s]};
+          double score;
+          if (options.exact_scores) {
+            score = stats.SequentialScoreFrom(partial, second);
+          } else {
+            const ClusterStatistics::Change changes[2] = {
+                {&tp, &metrics[p], &*shared_p, &shared_metrics}, second};
+            score = stats.ScoreWith(changes, 2);
+          }
+          col.fits.push_back({score, p, s});
+          continue;
+        }
         const NodeState& ts = c.nodes[s];
         std::optional<NodeState> local_p;
         const NodeState* new_p;
@@ -428,7 +511,13 @@ AllocSolution TryAlloc(const Cluster& c, const InstanceState& inst, const AllocN
 
 std::string DescribeAllocSolution(const Cluster& c, const AllocSolution& sol) {
   char score[64];
-  std::snprintf(score, sizeof score, "%.8f", sol.score);
+  if (std::isnan(sol.score)) {
+    std::snprintf(score, sizeof score, "NaN");  // Haskell's printf
+  } else if (std::isinf(sol.score)) {
+    std::snprintf(score, sizeof score, "%sInfinity", sol.score < 0 ? "-" : "");
+  } else {
+    std::snprintf(score, sizeof score, "%.8f", sol.score);
+  }
   return DescribeAllocSolution(c, sol, score);
 }
 
@@ -568,6 +657,7 @@ class Evacuation {
       std::optional<NodeState> best;
       int best_node = -1;
       double best_score = 0;
+      std::vector<std::pair<double, int>> tried;
       for (int t : escape) {
         const NodeState& tn = nodes_[t];
         if (InstanceMatchesPolicy(inst, tn.policy(), tn.exclusive_storage())) continue;
@@ -576,6 +666,7 @@ class Evacuation {
         const NodeMetrics before = ComputeNodeMetrics(tn);
         const ClusterStatistics::Change change{&tn, &before, &after};
         const double score = stats.ScoreWith(&change, 1);
+        tried.emplace_back(score, t);
         if (!best || !(best_score < score)) {
           best = std::move(after);
           best_node = t;
@@ -583,6 +674,15 @@ class Evacuation {
         }
       }
       if (!best) return false;
+      if (std::any_of(tried.begin(), tried.end(),
+                      [](const auto& e) { return std::isnan(e.first); })) {
+        // NaN scores: the node Ganeti's sort puts first.
+        std::vector<double> scores;
+        for (const auto& [score, t] : tried) scores.push_back(score);
+        best_node = tried[GanetiBestCandidate(scores)].second;
+        best = nodes_[best_node];
+        best->AddPrimary(inst, true);
+      }
       SetNode(best_node, std::move(*best));
     }
     return true;
@@ -949,15 +1049,7 @@ std::optional<GroupAllocation> TryMultiGroupAlloc(const Cluster& c, const Instan
     }
     return std::nullopt;
   }
-  // Later groups win ties (Ganeti reverses the list before a stable sort).
-  std::reverse(good.begin(), good.end());
-  std::stable_sort(good.begin(), good.end(), [&](const auto& a, const auto& b) {
-    const int ra = PolicyRank(c.group(a.group).alloc_policy),
-              rb = PolicyRank(c.group(b.group).alloc_policy);
-    if (ra != rb) return ra < rb;
-    return a.solution.score < b.solution.score;
-  });
-  GroupAllocation best = std::move(good.front());
+  GroupAllocation best = std::move(good[BestGroupIndex(c, good)]);
   best.log.push_back("Selected group: " + c.group(best.group).name);
   for (auto& l : log) best.log.push_back(std::move(l));
   return best;

@@ -3,6 +3,7 @@
 // (standard) and tiered allocations of hspace.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <string>
@@ -29,9 +30,85 @@ struct AllocOptions {
   // placement (hail; the incremental scores may differ in the last digits,
   // enough to part ties otherwise).
   bool exact_scores = false;
+  // On groups of more than 10,000 node pairs, a DRBD placement first tries
+  // only the pairs of the best-scoring primaries and secondaries (hspace's
+  // thousands of placements); Ganeti, and hail, try every pair.
+  bool pair_shortlist = false;
 };
 
 using FailCounts = std::array<int, kFailModeCount>;
+
+// Haskell's `compare` of two Doubles: -1 (LT), 0 (EQ) or 1 (GT), GT whenever
+// one is NaN (neither < nor ==).
+inline int HaskellCompare(double a, double b) { return a < b ? -1 : a == b ? 0 : 1; }
+
+// A group's alloc_policy as Ganeti orders groups: preferred, last_resort, the rest.
+int PolicyRank(const std::string& policy);
+
+// GHC's Data.List.sortBy: a merge sort of the ascending and descending runs
+// of `items`. `cmp` returns -1, 0 or 1; with a total order this is a stable
+// sort, and it orders as Haskell does when NaN scores make it none.
+template <typename T, typename Cmp>
+void HaskellSortBy(std::vector<T>& items, Cmp cmp) {
+  if (items.size() < 2) return;
+  std::vector<std::vector<T>> runs;
+  for (size_t i = 0; i < items.size();) {
+    std::vector<T> run{items[i]};
+    size_t j = i + 1;
+    if (j < items.size() && cmp(items[i], items[j]) > 0) {
+      while (j < items.size() && cmp(run.back(), items[j]) > 0) run.push_back(items[j++]);
+      std::reverse(run.begin(), run.end());
+    } else {
+      while (j < items.size() && cmp(run.back(), items[j]) <= 0) run.push_back(items[j++]);
+    }
+    runs.push_back(std::move(run));
+    i = j;
+  }
+  while (runs.size() > 1) {
+    std::vector<std::vector<T>> merged;
+    for (size_t k = 0; k + 1 < runs.size(); k += 2) {
+      const auto &a = runs[k], &b = runs[k + 1];
+      std::vector<T> out;
+      out.reserve(a.size() + b.size());
+      size_t x = 0, y = 0;
+      while (x < a.size() && y < b.size()) {
+        if (cmp(a[x], b[y]) > 0) {
+          out.push_back(b[y++]);
+        } else {
+          out.push_back(a[x++]);
+        }
+      }
+      out.insert(out.end(), a.begin() + x, a.end());
+      out.insert(out.end(), b.begin() + y, b.end());
+      merged.push_back(std::move(out));
+    }
+    if (runs.size() % 2) merged.push_back(std::move(runs.back()));
+    runs = std::move(merged);
+  }
+  items = std::move(runs.front());
+}
+
+// The best of the groups an allocation fits in (`good`, each with .group and
+// .solution.score), as Ganeti picks it: the list reversed, then sorted by
+// policy and score (stably, so later groups win ties; NaN as in Haskell).
+template <typename GroupCandidate>
+size_t BestGroupIndex(const Cluster& c, std::vector<GroupCandidate>& good) {
+  std::reverse(good.begin(), good.end());
+  std::vector<size_t> order(good.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  HaskellSortBy(order, [&](size_t a, size_t b) {
+    const int ra = PolicyRank(c.group(good[a].group).alloc_policy),
+              rb = PolicyRank(c.group(good[b].group).alloc_policy);
+    if (ra != rb) return ra < rb ? -1 : 1;
+    return HaskellCompare(good[a].solution.score, good[b].solution.score);
+  });
+  return order.front();
+}
+
+// Ganeti's choice among candidates scored in the order they were tried:
+// the first of its solutions list (built in reverse) sorted by score. The
+// lowest score, the latest on ties; NaN scores sort as in Haskell.
+size_t GanetiBestCandidate(const std::vector<double>& scores);
 
 // Ganeti's instMatchesPolicy: min/max specs, then the disk template.
 std::optional<FailMode> InstanceMatchesPolicy(const InstanceState& inst, const IPolicy& policy,

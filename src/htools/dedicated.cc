@@ -82,12 +82,6 @@ void Offer(Best& best, InstanceState placed, NodeState p, std::optional<NodeStat
   best.solution.secondary = std::move(s);
 }
 
-int PolicyRank(const std::string& policy) {
-  if (policy == "preferred") return 0;
-  if (policy == "last_resort") return 1;
-  return 2;
-}
-
 using Scored = std::pair<LoggedAllocation, std::optional<Metric>>;
 
 // Ganeti's Dedicated.findAllocation on the nodes of group `g`.

@@ -9,12 +9,6 @@
 namespace herd::htools {
 namespace {
 
-int PolicyRank(const std::string& policy) {
-  if (policy == "preferred") return 0;
-  if (policy == "last_resort") return 1;
-  return 2;
-}
-
 std::string ErrorText(const GanetiError& e) {
   return e.args().empty() ? std::string(e.what()) : e.args()[0];
 }
@@ -112,16 +106,7 @@ LoggedAllocation FindBestAllocGroup(const Cluster& c,
     }
     throw ParameterError(joined);
   }
-  // Ganeti collects the good groups in reverse, then sorts stably: later
-  // groups win ties.
-  std::reverse(good.begin(), good.end());
-  std::stable_sort(good.begin(), good.end(), [&](const auto& a, const auto& b) {
-    const int ra = PolicyRank(c.group(a.group).alloc_policy),
-              rb = PolicyRank(c.group(b.group).alloc_policy);
-    if (ra != rb) return ra < rb;
-    return a.solution.score < b.solution.score;
-  });
-  LoggedAllocation best = std::move(good.front());
+  LoggedAllocation best = std::move(good[BestGroupIndex(c, good)]);
   best.log = std::move(messages);
   return best;
 }

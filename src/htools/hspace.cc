@@ -476,6 +476,7 @@ int Run(int argc, char** argv) {
 
   AllocOptions alg;
   alg.capacity = !o.no_capacity;
+  alg.pair_shortlist = true;  // thousands of placements on large groups
   alg.accept_existing = o.accept_existing;
   const auto bad_nodes = nl.BadItems().first;
   const auto& groups = nl.statics().groups;

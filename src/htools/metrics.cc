@@ -189,6 +189,19 @@ double ClusterStatistics::ScoreWith(const Change* changes, int count) const {
 
 namespace {
 
+// One node's metric going from x to y, applied to a running statistic
+// (count n, sum, variance) as Ganeti's updateCStats does, one change at a time.
+template <typename Statistic>
+void ApplySequentialChange(Statistic& s, double x, double y, bool std_dev) {
+  const double ds = y - x;
+  if (std_dev) {
+    const double dss = y * y - x * x;
+    const double dnnvar = (s.n * dss - 2 * s.sum * ds) - ds * ds;
+    s.var = std::max(0.0, s.var + dnnvar / (s.n * s.n));
+  }
+  s.sum += ds;
+}
+
 const NodeMetrics& AfterMetrics(const ClusterStatistics::Change& change, NodeMetrics& computed) {
   if (change.metrics_after) return *change.metrics_after;
   computed = ComputeNodeMetrics(*change.after);
@@ -218,14 +231,48 @@ double ClusterStatistics::SequentialScoreWith(const Change* changes, int count) 
       Stat s = stats_[m];
       for (int c = 0; c < count; ++c) {
         if (changes[c].before->offline() == info[m].online) continue;
-        const double x = (*changes[c].metrics_before)[m], y = (*after[c])[m];
-        const double ds = y - x;
-        if (info[m].std_dev) {
-          const double dss = y * y - x * x;
-          const double dnnvar = (s.n * dss - 2 * s.sum * ds) - ds * ds;
-          s.var = std::max(0.0, s.var + dnnvar / (s.n * s.n));
-        }
-        s.sum += ds;
+        ApplySequentialChange(s, (*changes[c].metrics_before)[m], (*after[c])[m], info[m].std_dev);
+      }
+      value = info[m].std_dev ? std::sqrt(s.var) : s.sum;
+    }
+    score += info[m].weight * value;
+  }
+  return score;
+}
+
+ClusterStatistics::Partial ClusterStatistics::SequentialAfter(const Change& first) const {
+  const auto& info = Metrics();
+  Partial out;
+  out.empty = stats_[0].n == 0;
+  out.map_value = MapStatistic(tag_map_);
+  NodeMetrics computed;
+  const NodeMetrics& after = AfterMetrics(first, computed);
+  for (int m = 0; m < kMetricCount; ++m) {
+    const Stat& s = stats_[m];
+    Partial::Entry e{s.n, s.sum, s.var};
+    if (m != kLocationExclusionMetric && first.before->offline() != info[m].online) {
+      ApplySequentialChange(e, (*first.metrics_before)[m], after[m], info[m].std_dev);
+    }
+    out.stats[m] = e;
+  }
+  return out;
+}
+
+double ClusterStatistics::SequentialScoreFrom(const Partial& partial, const Change& second) const {
+  const auto& info = Metrics();
+  if (partial.empty) return 0;
+  NodeMetrics computed;
+  const NodeMetrics& after = AfterMetrics(second, computed);
+  const bool offline = second.before->offline();
+  double score = 0;
+  for (int m = 0; m < kMetricCount; ++m) {
+    double value;
+    if (m == kLocationExclusionMetric) {
+      value = partial.map_value;
+    } else {
+      Partial::Entry s = partial.stats[m];
+      if (offline != info[m].online) {
+        ApplySequentialChange(s, (*second.metrics_before)[m], after[m], info[m].std_dev);
       }
       value = info[m].std_dev ? std::sqrt(s.var) : s.sum;
     }

@@ -46,6 +46,21 @@ class ClusterStatistics {
   // after the other (updateClusterStatisticsTwice for a DRBD pair), each
   // clamping the variance at zero, and the weighted sum in Ganeti's order.
   double SequentialScoreWith(const Change* changes, int count) const;
+  // SequentialScoreWith in two steps, for many second changes after one
+  // first (the pairs of one primary): the statistics after `first`, then
+  // the score with `second` made too, bit for bit as SequentialScoreWith
+  // of both. Neither change may alter the location exclusion tag map (a
+  // primary without location tags).
+  struct Partial {
+    struct Entry {
+      double n = 0, sum = 0, var = 0;
+    };
+    std::array<Entry, kMetricCount> stats;
+    double map_value = 0;
+    bool empty = false;
+  };
+  Partial SequentialAfter(const Change& first) const;
+  double SequentialScoreFrom(const Partial& partial, const Change& second) const;
   // Ganeti's compCV of `nodes` with `change` made, recomputed from scratch
   // in two passes as Ganeti scores a single-node allocation. `metrics` are
   // the nodes' current metrics; O(nodes), where ScoreWith takes O(1).

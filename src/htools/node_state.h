@@ -119,9 +119,10 @@ class NodeState {
   // the many trial copies of a move search free of allocations.
   using PeerMap = boost::container::small_vector<std::pair<int, int>, 14>;
   const PeerMap& peers() const { return peers_; }
+  // The memory reserved for `pnode`'s instances (0 when none).
+  int PeerMemory(int pnode) const;
 
  private:
-  int PeerMemory(int pnode) const;
   void SetPeerMemory(int pnode, int mem);
   int MaxPeerMemory() const;
   double ComputePDsk(int free_spindles, int free_disk) const;

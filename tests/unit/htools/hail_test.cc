@@ -4,12 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/json.h"
 #include "ganeti_reference.h"
+#include "htools/metrics.h"
 #include "htools/node_table.h"
 
 namespace herd::htools {
@@ -291,6 +294,109 @@ TEST(HailTest, DisklessInstancesNeedNoDisk) {
   EXPECT_EQ(plain.at("info").as_string(),
             "Request failed: Group default (preferred): No valid allocation solutions, failure "
             "reasons: FailDisk: 2");
+}
+
+TEST(HailTest, LargeGroupsTryEveryDrbdPair) {
+  // 101 equal nodes, 10,100 pairs: Ganeti scores every pair, counts each
+  // one, and the last of the equally good pairs wins.
+  Request r;
+  r.Group("g1", "default");
+  for (int k = 1; k <= 101; ++k) {
+    char name[8];
+    std::snprintf(name, sizeof name, "n%03d", k);
+    r.Node(name, "g1", 4096, 40960);
+  }
+  for (const bool capacity : {true, false}) {
+    AllocOptions options;
+    options.capacity = capacity;
+    const auto a = Answer(r, Allocate(Request::New("x", "drbd", 512, {1024})), nullptr, options);
+    EXPECT_EQ(a.at("info").as_string(),
+              "Request successful: Selected group: default, Group default (preferred): score: "
+              "0.52494064, successes 10100, failures 0 () for node(s) n101/n100");
+  }
+}
+
+TEST(HailTest, PairScoresInTwoStepsAreTheSequentialScores) {
+  // A primary's change, then each secondary's, as SequentialScoreWith of
+  // both: to the bit.
+  Request r;
+  r.Group("g1", "default");
+  r.Node("a", "g1", 4096, 40960, false, 1024, 2048);
+  r.Node("b", "g1", 8192, 40960);
+  r.Node("c", "g1", 6144, 81920, false, 512, 1024);
+  r.Instance("i1", "drbd", 1024, {2048}, {"a", "c"});
+  const IAllocatorRequest parsed = ParseIAllocatorRequest(
+      r.Document(Allocate(Request::New("x", "drbd", 512, {1024}))), "request.json");
+  const Cluster c = Cluster::Build(parsed.cluster);
+  std::vector<NodeMetrics> metrics;
+  for (const auto& n : c.nodes) metrics.push_back(ComputeNodeMetrics(n));
+  const ClusterStatistics stats(c.nodes, metrics);
+  InstanceState inst = NewInstanceState(std::get<AllocateRequest>(parsed.request).instance, {},
+                                        static_cast<int>(c.instances.size()));
+  for (size_t p = 0; p < c.nodes.size(); ++p) {
+    NodeState np = c.nodes[p];
+    inst.pnode = static_cast<int>(p);
+    ASSERT_FALSE(np.AddPrimary(inst));
+    const NodeMetrics mp = ComputeNodeMetrics(np);
+    const auto partial = stats.SequentialAfter({&c.nodes[p], &metrics[p], &np, &mp});
+    for (size_t s = 0; s < c.nodes.size(); ++s) {
+      if (s == p) continue;
+      NodeState ns = c.nodes[s];
+      ASSERT_FALSE(ns.AddSecondary(inst, static_cast<int>(p)));
+      const ClusterStatistics::Change changes[2] = {{&c.nodes[p], &metrics[p], &np},
+                                                    {&c.nodes[s], &metrics[s], &ns}};
+      EXPECT_EQ(stats.SequentialScoreFrom(partial, changes[1]),
+                stats.SequentialScoreWith(changes, 2));
+    }
+  }
+}
+
+TEST(HailTest, NanScoresChooseAsGanetisSort) {
+  // A node with exclusive storage but no spindles makes its spindle ratio
+  // 0/0: every score is NaN. Haskell's sort of NaN scores reverses its
+  // (reversed) solutions list, so the first node tried wins, and printf
+  // shows "NaN".
+  Request r;
+  r.Group("g1", "default");
+  r.Node("a", "g1", 4096, 40960);
+  r.Node("b", "g1", 4096, 40960, true, 0, 0, 0);
+  r.Node("c", "g1", 8192, 40960);
+  for (const bool capacity : {true, false}) {
+    AllocOptions options;
+    options.capacity = capacity;
+    for (const char* t : {"diskless", "plain"}) {
+      const auto a = Answer(r, Allocate(Request::New("x", t, 512, {1024})), nullptr, options);
+      EXPECT_EQ(a.at("info").as_string(),
+                "Request successful: Selected group: default, Group default (preferred): score: "
+                "NaN, successes 2, failures 1 (FailSpindles: 1) for node(s) a")
+          << t;
+    }
+  }
+}
+
+TEST(HailTest, HaskellSortByOrdersAsGhc) {
+  // A total order: a stable sort.
+  std::vector<std::pair<int, int>> v{{3, 0}, {1, 1}, {3, 2}, {2, 3}, {1, 4}};
+  HaskellSortBy(
+      v, [](const auto& a, const auto& b) { return a.first < b.first ? -1 : a.first > b.first; });
+  EXPECT_EQ(v, (std::vector<std::pair<int, int>>{{1, 1}, {1, 4}, {2, 3}, {3, 0}, {3, 2}}));
+  // Everything "greater": one descending run, reversed.
+  std::vector<int> all{1, 2, 3, 4};
+  HaskellSortBy(all, [](int, int) { return 1; });
+  EXPECT_EQ(all, (std::vector<int>{4, 3, 2, 1}));
+  // NaN among numbers, as GHC's sortBy (compare) orders them.
+  const double nan = std::nan("");
+  std::vector<double> d{2.0, nan, 1.0, 3.0, nan, 0.5};
+  HaskellSortBy(d, HaskellCompare);
+  // GHC's runs: [2,NaN,1] descending (each "greater" than the next), so
+  // [1,NaN,2]; [3,NaN,0.5] likewise [0.5,NaN,3]; merged: 0.5 NaN 1 3 NaN 2.
+  ASSERT_EQ(d.size(), 6u);
+  EXPECT_EQ(d[0], 0.5);
+  EXPECT_TRUE(std::isnan(d[1]));
+  EXPECT_EQ(d[2], 1.0);
+  EXPECT_EQ(d[3], 3.0);
+  EXPECT_TRUE(std::isnan(d[4]));
+  EXPECT_EQ(d[5], 2.0);
 }
 
 TEST(HailTest, TheClustersInstancesKeepTheirDisks) {
