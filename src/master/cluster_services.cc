@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "base/errors.h"
@@ -187,29 +188,56 @@ void MasterServices::SsconfLoop() {
       targets = AddressesOf(OnlineNodes(d));
     });
     // Most changes (a drained flag, say) leave ssconf as it was: nothing to send.
-    if (values == last_ssconf_) {
+    const bool all_in_step = std::all_of(targets.begin(), targets.end(), [&](const auto& t) {
+      return last_ssconf_nodes_.count(t.name + "/" + t.address) != 0;
+    });
+    if (values == last_ssconf_ && all_in_step) {
       lock.lock();
       continue;
     }
+    // Nodes that got the last push get only the keys that changed since (an
+    // instance creation changes the instance list alone); the others get
+    // every key.
+    json::object changed;
+    for (const auto& [key, value] : values) {
+      auto it = last_ssconf_.find(key);
+      if (it == last_ssconf_.end() || it->value() != value) changed[key] = value;
+    }
+    std::vector<rpc::NodeAddress> in_step, behind;
+    for (auto& t : targets) {
+      (last_ssconf_nodes_.count(t.name + "/" + t.address) ? in_step : behind).push_back(t);
+    }
     const auto push_start = std::chrono::steady_clock::now();
-    auto results =
-        rpc_.CallParallel(targets, rpc::procedures::kWriteSsconfFiles, json::array{values});
+    std::vector<rpc::RpcResult> results;
+    if (changed.empty()) {
+      for (const auto& t : in_step) results.push_back({t.name, true, nullptr, "", false});
+    } else {
+      results =
+          rpc_.CallParallel(in_step, rpc::procedures::kWriteSsconfFiles, json::array{changed});
+    }
+    auto full = rpc_.CallParallel(behind, rpc::procedures::kWriteSsconfFiles, json::array{values});
     const auto push_time = std::chrono::steady_clock::now() - push_start;
+    results.insert(results.end(), std::make_move_iterator(full.begin()),
+                   std::make_move_iterator(full.end()));
+    in_step.insert(in_step.end(), behind.begin(), behind.end());
     int failed = 0;
-    for (const auto& r : results) {
-      if (!r.ok) {
+    std::set<std::string> reached;
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok) {
         ++failed;
-        spdlog::warn("writing ssconf files on {} failed: {}", r.node, r.error);
+        spdlog::warn("writing ssconf files on {} failed: {}", results[i].node, results[i].error);
+      } else {
+        reached.insert(in_step[i].name + "/" + in_step[i].address);
       }
     }
     lock.lock();
+    last_ssconf_ = values;
+    last_ssconf_nodes_ = std::move(reached);
     if (failed) {
-      // Retry the nodes that missed it after a pause.
-      last_ssconf_ = {};
+      // The nodes that missed it get every key after a pause.
       ssconf_dirty_ = true;
       cv_.wait_for(lock, std::chrono::seconds(5));
     } else {
-      last_ssconf_ = values;
       // A push costs every node a few file writes and syncs, so a burst of
       // changes (a thousand node adds) must not trigger one push each: the
       // loop rests three times as long as the push took, which keeps pushes

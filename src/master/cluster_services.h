@@ -68,7 +68,8 @@ class MasterServices : public ClusterServices {
   std::set<std::string> needs_full_;  // candidates whose replica must be resent whole
   static constexpr int kRetrySeconds = 3;
   bool ssconf_dirty_ = false;
-  boost::json::object last_ssconf_;  // what every online node got last time
+  boost::json::object last_ssconf_;          // what the last push sent
+  std::set<std::string> last_ssconf_nodes_;  // "name/address" of the nodes it reached
   std::thread replication_thread_, ssconf_thread_;
   // Figures a few seconds old are as good as new for an allocation.
   NodeLiveCache live_cache_{std::chrono::seconds(3)};

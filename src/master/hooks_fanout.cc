@@ -33,7 +33,7 @@ std::vector<rpc::RpcResult> HooksFanout::Run(const std::vector<rpc::NodeAddress>
     // No round on its way: this caller sends everything waiting, its own
     // phase included; the others wake up with their results.
     sending_ = true;
-    if (last_round_size_ > 1) {
+    if (last_round_size_ >= kBurstRound) {
       // A burst (jobs released by the last round come back with their next
       // phase within milliseconds): gather them, so that a thousand node
       // adds cost tens of rounds, not hundreds.

@@ -38,8 +38,11 @@ class HooksFanout {
   std::vector<std::shared_ptr<Phase>> waiting_;  // for the next round
   bool sending_ = false;                         // a round is on its way
   size_t last_round_size_ = 0;
-  static constexpr std::chrono::milliseconds kQuietGap{20};
-  static constexpr std::chrono::milliseconds kGatherAtMost{250};
+  // A round this large marks a burst, whose next round is gathered until
+  // no phase arrived for kQuietGap (at most kGatherAtMost).
+  static constexpr size_t kBurstRound = 16;
+  static constexpr std::chrono::milliseconds kQuietGap{10};
+  static constexpr std::chrono::milliseconds kGatherAtMost{200};
 };
 
 }  // namespace herd::master

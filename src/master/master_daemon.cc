@@ -84,7 +84,7 @@ bool StillMaster(const Paths& paths) {
 int RunMasterDaemon(int argc, char** argv) {
   CLI::App app{"Ganeti master daemon (Herd)", "ganeti-masterd"};
   bool foreground = false, debug = false, no_voting = false, yes_do_it = false;
-  int workers = 128;
+  int workers = 25;
   app.add_flag("-f,--foreground", foreground, "Don't detach from the current terminal");
   app.add_flag("-d,--debug", debug, "Enable debug messages");
   app.add_option("--workers", workers, "Job worker threads")->check(CLI::Range(1, 256));

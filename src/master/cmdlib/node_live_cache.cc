@@ -1,5 +1,7 @@
 #include "master/cmdlib/node_live_cache.h"
 
+#include <algorithm>
+
 #include "objects/config_data.h"
 
 namespace herd::master {
@@ -34,7 +36,12 @@ void SubtractNewDisks(const objects::ConfigData& config, const iallocator::NodeI
 namespace {
 bool Usable(const NodeLiveCache::Entry& e, const iallocator::NodeInfoQuery& query,
             std::chrono::milliseconds max_age) {
-  if (std::chrono::steady_clock::now() - e.fetched > max_age) return false;
+  // Asking every node must not take most of the time either: on a large or
+  // busy cluster, figures are kept ten times as long as their fetch took.
+  constexpr int kFetchCostFactor = 10;
+  const auto age_limit =
+      std::max<std::chrono::steady_clock::duration>(max_age, kFetchCostFactor * e.fetch_duration);
+  if (std::chrono::steady_clock::now() - e.fetched > age_limit) return false;
   for (const auto& uuid : query.node_uuids) {
     auto it = e.data.find(uuid);
     if (it == e.data.end() || !it->second.answered) return false;  // new or failed node
@@ -81,6 +88,7 @@ iallocator::NodeLiveData NodeLiveCache::Get(const objects::ConfigData& config,
   entry.fetched = std::chrono::steady_clock::now();
   for (const auto& [uuid, instance] : config.instances) entry.instances.insert(uuid);
   entry.data = fetch(query.node_uuids);
+  entry.fetch_duration = std::chrono::steady_clock::now() - entry.fetched;
   iallocator::NodeLiveData out = entry.data;
   std::lock_guard lock(mu_);
   entry.generation = ++fetches_;

@@ -92,6 +92,7 @@ class NodeLiveCache {
   // One fetch's figures, as kept.
   struct Entry {
     std::chrono::steady_clock::time_point fetched;
+    std::chrono::steady_clock::duration fetch_duration{};  // how long asking the nodes took
     iallocator::NodeLiveData data;
     std::set<std::string> instances;  // uuids of the instances configured at the fetch
     uint64_t generation = 0;
