@@ -72,6 +72,19 @@ void MasterServices::ScheduleSsconfDistribution() {
 
 void MasterServices::SendFullConfig(const std::string& node_uuid) {
   if (replicator_) replicator_->ScheduleFullCopy(node_uuid);
+  // Sent by the replication loop, between its batches of records: a copy
+  // sent from here could reach a new candidate after records committed
+  // later (node adds run side by side), and overwrite them.
+  {
+    std::lock_guard lock(mu_);
+    needs_full_.insert(node_uuid);
+    retry_requested_ = true;
+    shipping_lines_ = true;  // WaitConfigReplicated waits for it too
+  }
+  cv_.notify_all();
+}
+
+void MasterServices::SendFullConfigNow(const std::string& node_uuid) {
   std::optional<rpc::NodeAddress> address;
   config_.Read([&](const objects::ConfigData& d) {
     if (auto it = d.nodes.find(node_uuid); it != d.nodes.end()) address = AddressOf(it->second);
@@ -142,7 +155,7 @@ void MasterServices::ReplicationLoop() {
         }
       }
     }
-    for (const auto& uuid : resend) SendFullConfig(uuid);
+    for (const auto& uuid : resend) SendFullConfigNow(uuid);
     lock.lock();
     shipping_lines_ = false;
     lines_idle_cv_.notify_all();
@@ -238,12 +251,13 @@ void MasterServices::SsconfLoop() {
       ssconf_dirty_ = true;
       cv_.wait_for(lock, std::chrono::seconds(5));
     } else {
-      // A push costs every node a few file writes and syncs, so a burst of
-      // changes (a thousand node adds) must not trigger one push each: the
-      // loop rests three times as long as the push took, which keeps pushes
-      // to a quarter of the time whatever the cluster size, and gathers the
+      // A push costs every node a file write and sync, so a burst of
+      // changes (a thousand node adds or instance creations) must not
+      // trigger one push each: the loop rests eight times as long as the
+      // push took, which keeps pushes to a ninth of the time whatever the
+      // cluster size (a few milliseconds on a small one), and gathers the
       // changes meanwhile.
-      cv_.wait_for(lock, 3 * push_time, [this] { return stopping_; });
+      cv_.wait_for(lock, 8 * push_time, [this] { return stopping_; });
     }
   }
 }

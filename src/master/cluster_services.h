@@ -50,6 +50,7 @@ class MasterServices : public ClusterServices {
 
  private:
   void ReplicationLoop();
+  void SendFullConfigNow(const std::string& node_uuid);
   void SsconfLoop();
 
   ConfigStore& config_;

@@ -94,9 +94,11 @@ inline constexpr Procedure kJobqueueReplicate{"herd_jobqueue_replicate", kTimeou
 inline constexpr Procedure kConfigJournalAppend{"herd_config_journal_append", kTimeoutUrgent};
 }  // namespace procedures
 
-// Procedures that run scripts, move data or sync files (by name, or "/name"
-// as an HTTP target): a node daemon runs them on a thread of their own, so
-// that a disk busy with its syncs does not hold up the node's other calls.
+// Procedures that run scripts, move data or sync job files (by name, or
+// "/name" as an HTTP target): a node daemon runs them on a thread of their
+// own, so that a disk busy with its syncs does not hold up the node's other
+// calls. Config replication stays in arrival order (a full copy and the
+// records after it must not overtake each other).
 bool IsLongRunningProcedure(std::string_view target);
 
 // Node daemon protocol version, Ganeti's PROTOCOL_VERSION for 3.0.
