@@ -1,6 +1,5 @@
 #include "master/hooks_fanout.h"
 
-
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <map>
