@@ -176,6 +176,20 @@ def master_socket(vc, node="node1"):
 HAIL_SCORE = re.compile(r"score: (-?[0-9]+\.[0-9]+)")
 
 
+def hail_differences(compare_case, count, workers=2):
+    """The differences compare_case(index) finds (None: alike) over `count` cases."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return [d for d in pool.map(compare_case, range(count)) if d]
+
+
+def assert_hails_agree(differences, count, seed, kind, script):
+    """Fails with the first differences and how to regenerate a case."""
+    assert not differences, (
+        f"{len(differences)} of {count} {kind} requests (seed {seed}) differ; regenerate one "
+        f"with tests/e2e/{script} --seed {seed} --case N\n\n" + "\n\n".join(differences[:5]))
+
+
 def same_hail_info(herd, ganeti):
     """Two hail "info" texts agree: equal, except that cluster scores may
     differ in the last printed digit."""

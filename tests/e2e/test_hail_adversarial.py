@@ -33,9 +33,9 @@ import pathlib
 import random
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
-from herd_e2e import BIN, GANETI_HAIL, require, same_hail_info
+from herd_e2e import (BIN, GANETI_HAIL, assert_hails_agree, hail_differences, require,
+                      same_hail_info)
 
 SEED = int(os.environ.get("HERD_HAIL_ADV_SEED", "1312"))
 COUNT = int(os.environ.get("HERD_HAIL_ADV_COUNT", "480"))
@@ -682,19 +682,14 @@ def compare(herd_hail, seed, index, scenario=None):
     return compare_text(herd_hail, json.dumps(doc, indent=1), opts, where)
 
 
-def compare_all(herd_hail, seed, count, scenario=None, workers=2):
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        found = pool.map(lambda i: compare(herd_hail, seed, i, scenario), range(count))
-        return [d for d in found if d]
+def compare_all(herd_hail, seed, count, scenario=None):
+    return hail_differences(lambda i: compare(herd_hail, seed, i, scenario), count)
 
 
 def test_adversarial_requests():
     require(GANETI_HAIL, "ganeti-htools-3.0")
     differences = compare_all(BIN / "hail", SEED, COUNT)
-    assert not differences, (
-        f"{len(differences)} of {COUNT} adversarial requests (seed {SEED}) differ; regenerate "
-        f"one with tests/e2e/test_hail_adversarial.py --seed {SEED} --case N\n\n"
-        + "\n\n".join(differences[:5]))
+    assert_hails_agree(differences, COUNT, SEED, "adversarial", "test_hail_adversarial.py")
 
 
 def main():

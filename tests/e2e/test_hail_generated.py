@@ -21,9 +21,9 @@ import pathlib
 import random
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
-from herd_e2e import BIN, GANETI_HAIL, require, same_hail_info as same_info
+from herd_e2e import (BIN, GANETI_HAIL, assert_hails_agree, hail_differences, require,
+                      same_hail_info as same_info)
 
 SEED = int(os.environ.get("HERD_HAIL_SEED", "20240613"))
 COUNT = int(os.environ.get("HERD_HAIL_COUNT", "500"))
@@ -342,18 +342,14 @@ def compare(herd_hail, seed, index):
     return f"{where}:\n{hout}vs Ganeti's:\n{gout}"
 
 
-def compare_all(herd_hail, seed, count, workers=2):
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [d for d in pool.map(lambda i: compare(herd_hail, seed, i), range(count)) if d]
+def compare_all(herd_hail, seed, count):
+    return hail_differences(lambda i: compare(herd_hail, seed, i), count)
 
 
 def test_generated_requests():
     require(GANETI_HAIL, "ganeti-htools-3.0")
     differences = compare_all(BIN / "hail", SEED, COUNT)
-    assert not differences, (
-        f"{len(differences)} of {COUNT} generated requests (seed {SEED}) differ; regenerate one "
-        f"with tests/e2e/test_hail_generated.py --seed {SEED} --case N\n\n"
-        + "\n\n".join(differences[:5]))
+    assert_hails_agree(differences, COUNT, SEED, "generated", "test_hail_generated.py")
 
 
 def main():

@@ -40,14 +40,26 @@ class ImpexpTransferTest : public TwoNodeCluster {
     return json::object{{"uuid", "d-1"}, {"name", ""},   {"dev_type", "file"}, {"driver", "loop"},
                         {"path", path},  {"mode", "rw"}, {"size", size_mib}};
   }
+  // inst1's disk at `disk_path` on node1, sent by node1's OS export script
+  // `export_body` into the export file kExportFile on node2: (importer, exporter).
+  std::pair<std::string, std::string> ScriptExport(const std::string& disk_path,
+                                                   const std::string& export_body) {
+    InstallOs(node1(), export_body, "exit 1");
+    json::object instance = Instance("testos");
+    instance["disks"] = json::array{Disk(disk_path, 1)};
+    return Transfer(Options(), FileIo(kExportFile), Options(),
+                    json::array{json::value("script"), json::array{Disk(disk_path, 1), 0}},
+                    instance);
+  }
+  static constexpr const char* kExportFile = "/srv/ganeti/export/inst1.new/d-1";
 };
 
 TEST_F(ImpexpTransferTest, FileToFileIsByteIdenticalWithEqualChecksums) {
   // Data, a run of zeros the importer leaves as a hole, data.
   std::string data = RandomBytes(3 << 20, 1) + std::string(4 << 20, '\0') + RandomBytes(12345, 2);
   WriteBytes(node1().Local("/srv/ganeti/export/inst1/d-1"), data);
-  auto [importer, exporter] = Transfer(Options(), FileIo("/srv/ganeti/export/inst1.new/d-1"),
-                                       Options(), FileIo("/srv/ganeti/export/inst1/d-1"));
+  auto [importer, exporter] =
+      Transfer(Options(), FileIo(kExportFile), Options(), FileIo("/srv/ganeti/export/inst1/d-1"));
   const json::object in = node2().WaitForExit(importer);
   const json::object out = node1().WaitForExit(exporter);
   ASSERT_EQ(in.at("exit_status"), 0) << json::serialize(in);
@@ -64,7 +76,7 @@ TEST_F(ImpexpTransferTest, FileToFileIsByteIdenticalWithEqualChecksums) {
        {"recent_output", "progress_throughput", "progress_eta", "ctime", "mtime", "listen_port"}) {
     EXPECT_TRUE(out.contains(field)) << field;
   }
-  const std::string received = node2().Local("/srv/ganeti/export/inst1.new/d-1");
+  const std::string received = node2().Local(kExportFile);
   EXPECT_TRUE(ReadFile(received) == data);
   struct stat st;
   ASSERT_EQ(::stat(received.c_str(), &st), 0);
@@ -120,32 +132,27 @@ TEST_F(ImpexpTransferTest, OsScriptsProduceAndConsumeTheData) {
 TEST_F(ImpexpTransferTest, AFailingExportScriptFailsTheExport) {
   const std::string disk_path = "/srv/ganeti/file-storage/inst1/disk0";
   WriteBytes(node1().Local(disk_path), "data");
-  InstallOs(node1(), "echo broken >&2\nexit 7", "exit 1");
-  json::object instance = Instance("testos");
-  instance["disks"] = json::array{Disk(disk_path, 1)};
-  auto [importer, exporter] =
-      Transfer(Options(), FileIo("/srv/ganeti/export/inst1.new/d-1"), Options(),
-               json::array{json::value("script"), json::array{Disk(disk_path, 1), 0}}, instance);
+  auto [importer, exporter] = ScriptExport(disk_path, "echo broken >&2\nexit 7");
   const json::object out = node1().WaitForExit(exporter);
   const json::object in = node2().WaitForExit(importer);
   EXPECT_EQ(out.at("exit_status"), 1);
   EXPECT_NE(out.at("error_message").as_string().find("exit code 7"), std::string::npos)
       << json::serialize(out);
   EXPECT_EQ(in.at("exit_status"), 1);  // the stream never ended properly
-  EXPECT_FALSE(fs::exists(node2().Local("/srv/ganeti/export/inst1.new/d-1")));
+  EXPECT_FALSE(fs::exists(node2().Local(kExportFile)));
 }
 
 TEST_F(ImpexpTransferTest, MagicMismatchFailsAndLeavesNoFile) {
   WriteBytes(node1().Local("/srv/ganeti/export/inst1/d-1"), RandomBytes(100000));
   auto [importer, exporter] =
-      Transfer(Options("magic-one"), FileIo("/srv/ganeti/export/inst1.new/d-1"),
-               Options("magic-two"), FileIo("/srv/ganeti/export/inst1/d-1"));
+      Transfer(Options("magic-one"), FileIo(kExportFile), Options("magic-two"),
+               FileIo("/srv/ganeti/export/inst1/d-1"));
   const json::object in = node2().WaitForExit(importer);
   const json::object out = node1().WaitForExit(exporter);
   EXPECT_EQ(in.at("exit_status"), 1);
   EXPECT_EQ(in.at("error_message"), "Magic value mismatch");
   EXPECT_EQ(out.at("exit_status"), 1) << json::serialize(out);
-  EXPECT_FALSE(fs::exists(node2().Local("/srv/ganeti/export/inst1.new/d-1")));
+  EXPECT_FALSE(fs::exists(node2().Local(kExportFile)));
 }
 
 TEST_F(ImpexpTransferTest, ACertificateTheImporterDoesNotTrustIsRefused) {
@@ -158,9 +165,8 @@ TEST_F(ImpexpTransferTest, ACertificateTheImporterDoesNotTrustIsRefused) {
   json::object export_opts = Options();
   export_opts["key_name"] = key_name;
   export_opts["ca_pem"] = ReadFile(node1().paths.NodedCertFile());
-  auto [importer, exporter] =
-      Transfer(Options("magic-0123456789", "none", 1), FileIo("/srv/ganeti/export/inst1.new/d-1"),
-               export_opts, FileIo("/srv/ganeti/export/inst1/d-1"));
+  auto [importer, exporter] = Transfer(Options("magic-0123456789", "none", 1), FileIo(kExportFile),
+                                       export_opts, FileIo("/srv/ganeti/export/inst1/d-1"));
   const json::object out = node1().WaitForExit(exporter);
   EXPECT_EQ(out.at("exit_status"), 1);
   EXPECT_NE(out.at("error_message").as_string().find("TLS handshake"), std::string::npos)
@@ -171,7 +177,7 @@ TEST_F(ImpexpTransferTest, ACertificateTheImporterDoesNotTrustIsRefused) {
   EXPECT_FALSE(in.at("connected").as_bool());
   EXPECT_NE(json::serialize(in.at("recent_output")).find("Refused connection"), std::string::npos)
       << json::serialize(in);
-  EXPECT_FALSE(fs::exists(node2().Local("/srv/ganeti/export/inst1.new/d-1")));
+  EXPECT_FALSE(fs::exists(node2().Local(kExportFile)));
   node1().Call("x509_cert_remove", {json::value(key_name)});
   EXPECT_THROW(node1().Call("x509_cert_remove", {json::value(key_name)}), GanetiError);
 }
@@ -186,24 +192,20 @@ TEST_F(ImpexpTransferTest, X509KeysOfBothSidesCarryARemoteTransfer) {
   import_opts["ca_pem"] = source_key[1];
   export_opts["key_name"] = source_key[0];
   export_opts["ca_pem"] = dest_key[1];
-  auto [importer, exporter] = Transfer(import_opts, FileIo("/srv/ganeti/export/inst1.new/d-1"),
-                                       export_opts, FileIo("/srv/ganeti/export/inst1/d-1"));
+  auto [importer, exporter] = Transfer(import_opts, FileIo(kExportFile), export_opts,
+                                       FileIo("/srv/ganeti/export/inst1/d-1"));
   EXPECT_EQ(node2().WaitForExit(importer).at("exit_status"), 0);
   EXPECT_EQ(node1().WaitForExit(exporter).at("exit_status"), 0);
-  EXPECT_TRUE(ReadFile(node2().Local("/srv/ganeti/export/inst1.new/d-1")) == data);
+  EXPECT_TRUE(ReadFile(node2().Local(kExportFile)) == data);
 }
 
 TEST_F(ImpexpTransferTest, AbortEndsTheImportAndRemovesThePartialFile) {
   const std::string disk_path = "/srv/ganeti/file-storage/inst1/disk0";
   WriteBytes(node1().Local(disk_path), "");
   // An export that sends a little, then stalls.
-  InstallOs(node1(), "head -c 300000 /dev/zero | tr '\\0' x\nexec sleep 30", "exit 1");
-  json::object instance = Instance("testos");
-  instance["disks"] = json::array{Disk(disk_path, 1)};
   auto [importer, exporter] =
-      Transfer(Options(), FileIo("/srv/ganeti/export/inst1.new/d-1"), Options(),
-               json::array{json::value("script"), json::array{Disk(disk_path, 1), 0}}, instance);
-  const std::string partial = node2().Local("/srv/ganeti/export/inst1.new/d-1");
+      ScriptExport(disk_path, "head -c 300000 /dev/zero | tr '\\0' x\nexec sleep 30");
+  const std::string partial = node2().Local(kExportFile);
   // The importer has received data (its status says so within a second).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (node2().Status(importer).at("bytes").as_int64() < 300000 &&
