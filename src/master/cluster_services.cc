@@ -201,9 +201,8 @@ void MasterServices::SsconfLoop() {
       targets = AddressesOf(OnlineNodes(d));
     });
     // Most changes (a drained flag, say) leave ssconf as it was: nothing to send.
-    auto node_key = [](const rpc::NodeAddress& n) { return n.name + "/" + n.address; };
     const bool all_in_step = std::all_of(targets.begin(), targets.end(), [&](const auto& t) {
-      return last_ssconf_nodes_.count(node_key(t)) != 0;
+      return last_ssconf_nodes_.count(t.name + "/" + t.address) != 0;
     });
     if (values == last_ssconf_ && all_in_step) {
       lock.lock();
@@ -219,30 +218,31 @@ void MasterServices::SsconfLoop() {
     }
     std::vector<rpc::NodeAddress> in_step, behind;
     for (auto& t : targets) {
-      (last_ssconf_nodes_.count(node_key(t)) ? in_step : behind).push_back(t);
+      (last_ssconf_nodes_.count(t.name + "/" + t.address) ? in_step : behind).push_back(t);
     }
+    const auto push_start = std::chrono::steady_clock::now();
+    std::vector<rpc::RpcResult> results;
+    if (changed.empty()) {
+      for (const auto& t : in_step) results.push_back({t.name, true, nullptr, "", false});
+    } else {
+      results =
+          rpc_.CallParallel(in_step, rpc::procedures::kWriteSsconfFiles, json::array{changed});
+    }
+    auto full = rpc_.CallParallel(behind, rpc::procedures::kWriteSsconfFiles, json::array{values});
+    const auto push_time = std::chrono::steady_clock::now() - push_start;
+    results.insert(results.end(), std::make_move_iterator(full.begin()),
+                   std::make_move_iterator(full.end()));
+    in_step.insert(in_step.end(), behind.begin(), behind.end());
     int failed = 0;
     std::set<std::string> reached;
-    auto push = [&](const std::vector<rpc::NodeAddress>& nodes, const json::object& keys) {
-      if (keys.empty()) {  // nothing new for them
-        for (const auto& n : nodes) reached.insert(node_key(n));
-        return;
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (!results[i].ok) {
+        ++failed;
+        spdlog::warn("writing ssconf files on {} failed: {}", results[i].node, results[i].error);
+      } else {
+        reached.insert(in_step[i].name + "/" + in_step[i].address);
       }
-      auto results =
-          rpc_.CallParallel(nodes, rpc::procedures::kWriteSsconfFiles, json::array{keys});
-      for (size_t i = 0; i < results.size(); ++i) {
-        if (results[i].ok) {
-          reached.insert(node_key(nodes[i]));
-        } else {
-          ++failed;
-          spdlog::warn("writing ssconf files on {} failed: {}", results[i].node, results[i].error);
-        }
-      }
-    };
-    const auto push_start = std::chrono::steady_clock::now();
-    push(in_step, changed);
-    push(behind, values);
-    const auto push_time = std::chrono::steady_clock::now() - push_start;
+    }
     lock.lock();
     last_ssconf_ = values;
     last_ssconf_nodes_ = std::move(reached);
