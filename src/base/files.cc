@@ -59,14 +59,64 @@ void WriteFileAtomicUnsynced(const std::string& path, std::string_view data, uns
   WriteAndRename(path, data, mode, false);
 }
 
-void FsyncDirectory(const std::string& dir) {
+namespace {
+// Runs `sync` (fsync: the directory; syncfs: its whole file system) on `dir`.
+void SyncDirectory(const std::string& dir, int (*sync)(int), const char* what) {
   int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) throw SystemError("open directory " + dir, errno);
-  int rc = ::fsync(fd);
+  int rc = sync(fd);
   int err = errno;
   ::close(fd);
-  if (rc != 0) throw SystemError("fsync directory " + dir, err);
+  if (rc != 0) throw SystemError(std::string(what) + " " + dir, err);
 }
+void SyncFileSystemOf(const std::string& dir) { SyncDirectory(dir, ::syncfs, "syncfs"); }
+}  // namespace
+
+void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode) {
+  if (files.empty()) return;
+  // One directory per file system is enough to name it to syncfs.
+  std::vector<std::pair<dev_t, std::string>> file_systems;
+  std::vector<std::string> temporaries;
+  temporaries.reserve(files.size());
+  auto remove_temporaries = [&temporaries] {
+    for (const auto& tmp : temporaries) ::unlink(tmp.c_str());
+  };
+  try {
+    for (const auto& f : files) {
+      std::string tmp = f.path + ".tmp." + std::to_string(::getpid());
+      int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+      if (fd < 0) throw SystemError("open " + tmp, errno);
+      temporaries.push_back(tmp);
+      try {
+        WriteAll(fd, f.data, tmp);
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
+      struct stat st;
+      if (::fstat(fd, &st) == 0 &&
+          std::none_of(file_systems.begin(), file_systems.end(),
+                       [&st](const auto& fs) { return fs.first == st.st_dev; })) {
+        file_systems.emplace_back(st.st_dev, std::filesystem::path(f.path).parent_path().string());
+      }
+      ::close(fd);
+    }
+    for (const auto& fs : file_systems) SyncFileSystemOf(fs.second);
+  } catch (...) {
+    remove_temporaries();
+    throw;
+  }
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (::rename(temporaries[i].c_str(), files[i].path.c_str()) != 0) {
+      int err = errno;
+      for (size_t j = i; j < files.size(); ++j) ::unlink(temporaries[j].c_str());
+      throw SystemError("rename " + temporaries[i] + " to " + files[i].path, err);
+    }
+  }
+  for (const auto& fs : file_systems) SyncFileSystemOf(fs.second);
+}
+
+void FsyncDirectory(const std::string& dir) { SyncDirectory(dir, ::fsync, "fsync directory"); }
 
 std::string ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

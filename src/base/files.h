@@ -17,6 +17,15 @@ void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mo
 // never see a partial file, a power cut may bring back the previous one.
 // For progress that a later durable write supersedes.
 void WriteFileAtomicUnsynced(const std::string& path, std::string_view data, unsigned mode = 0644);
+// Replaces several files, each atomically and durably as WriteFileAtomic,
+// with two syncs of their file system for the whole set instead of one fsync
+// per file: all data is synced before any rename, the renames after. A crash
+// leaves each file old or new.
+struct FileWrite {
+  std::string path;
+  std::string_view data;
+};
+void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode = 0644);
 std::string ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
 void MakeDirs(const std::string& path, unsigned mode = 0755);

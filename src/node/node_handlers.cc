@@ -252,7 +252,11 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     const auto& entries = AsArray(Arg(args, 0, "herd_jobqueue_replicate"), "job queue entries");
     const bool full = args.size() > 1 && args[1].is_bool() && args[1].get_bool();
     MakeDirs(paths_.QueueDir());
+    // Every file of the call is written, then synced once: a job's queue
+    // file is replaced several times during its run, on every candidate.
     std::set<std::string> live;
+    std::vector<FileWrite> writes;
+    std::vector<std::string> archived_live_files;
     for (const auto& e : entries) {
       const auto& entry = AsArray(e, "job queue entry");
       if (entry.size() != 3 || !entry[0].is_string() || !entry[1].is_string() ||
@@ -265,20 +269,20 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
            name.find_first_not_of("0123456789", 4) != std::string::npos || name.size() == 4)) {
         throw GenericError("herd_jobqueue_replicate: '" + name + "' is not a job queue file");
       }
-      const std::string contents(entry[1].get_string());
+      const std::string_view contents = entry[1].get_string();
       if (entry[2].get_bool()) {
         const auto id = std::stoll(name.substr(4));
         const std::string dir = paths_.QueueArchiveDir() + "/" + std::to_string(id / 10000);
         MakeDirs(dir);
-        WriteFileAtomic(dir + "/" + name, contents, 0600);
-        RemoveFile(paths_.QueueDir() + "/" + name);
+        writes.push_back({dir + "/" + name, contents});
+        archived_live_files.push_back(paths_.QueueDir() + "/" + name);
       } else {
-        // Each file's data is synced; one directory sync below covers the renames.
-        WriteFileAtomic(paths_.QueueDir() + "/" + name, contents, 0600, /*sync_directory=*/false);
+        writes.push_back({paths_.QueueDir() + "/" + name, contents});
         live.insert(name);
       }
     }
-    if (!live.empty()) FsyncDirectory(paths_.QueueDir());
+    WriteFilesAtomic(writes, 0600);
+    for (const auto& path : archived_live_files) RemoveFile(path);
     if (full) {
       for (const auto& name : ListDirectory(paths_.QueueDir())) {
         if (name.rfind("job-", 0) == 0 && !live.count(name)) {
