@@ -9,10 +9,6 @@
 #include "master/cmdlib/common.h"
 
 namespace herd::master {
-namespace {
-constexpr int kGatherMs = 50;
-}  // namespace
-
 QueueReplicator::QueueReplicator(ConfigStore& config, rpc::NodeRpcClient& rpc,
                                  std::string queue_dir)
     : config_(config), rpc_(rpc), queue_dir_(std::move(queue_dir)) {}
@@ -40,7 +36,12 @@ void QueueReplicator::OnJobFile(const std::string& name, const std::string& cont
                                 bool archived) {
   {
     std::lock_guard lock(mu_);
-    pending_[name] = {contents, archived};
+    const auto now = Clock::now();
+    auto [it, added] = pending_.try_emplace(name);
+    it->second.contents = contents;
+    it->second.archived = archived;
+    if (added) it->second.first = now;
+    it->second.last = now;
   }
   cv_.notify_all();
 }
@@ -81,6 +82,31 @@ void QueueReplicator::SendFull(const std::string& node_uuid) {
   }
 }
 
+QueueReplicator::Clock::time_point QueueReplicator::NextShipTime() const {
+  auto next = Clock::time_point::max();
+  for (const auto& [name, change] : pending_) {
+    next = std::min(next, std::min(change.last + kSettle, change.first + kMaxLag));
+  }
+  return next;
+}
+
+std::map<std::string, QueueReplicator::Change> QueueReplicator::TakeShippable(bool everything) {
+  std::map<std::string, Change> batch;
+  if (everything) {
+    batch.swap(pending_);
+    return batch;
+  }
+  const auto now = Clock::now();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.last + kSettle <= now || it->second.first + kMaxLag <= now) {
+      batch.insert(pending_.extract(it++));
+    } else {
+      ++it;
+    }
+  }
+  return batch;
+}
+
 void QueueReplicator::Loop() {
   std::unique_lock lock(mu_);
   for (;;) {
@@ -97,16 +123,17 @@ void QueueReplicator::Loop() {
     // Stopping ships what is pending first: a candidate taking over after a
     // clean stop has every job's last state.
     if (stopping_ && pending_.empty() && needs_full_.empty()) return;
-    // A short pause gathers more changes per batch: a job's successive
-    // states collapse into its latest, and candidates get fewer calls.
-    if (!stopping_ && flushers_ == 0) {
-      cv_.wait_for(lock, std::chrono::milliseconds(kGatherMs),
-                   [this] { return stopping_ || flushers_ > 0; });
+    // Changes settle before they ship: a job's successive states collapse
+    // into its latest, and candidates get fewer calls and writes.
+    if (!stopping_ && flushers_ == 0 && needs_full_.empty() && !pending_.empty()) {
+      cv_.wait_until(lock, std::max(NextShipTime(), last_batch_ + kBatchInterval),
+                     [this] { return stopping_ || flushers_ > 0 || !needs_full_.empty(); });
     }
-    std::map<std::string, Change> batch;
-    batch.swap(pending_);
+    std::map<std::string, Change> batch = TakeShippable(stopping_ || flushers_ > 0);
     std::set<std::string> full;
     full.swap(needs_full_);
+    if (batch.empty() && full.empty()) continue;
+    last_batch_ = Clock::now();
     const std::set<std::string> lagging = lagging_;
     shipping_ = true;
     lock.unlock();

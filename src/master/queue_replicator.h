@@ -26,7 +26,10 @@ class QueueReplicator {
   void Start();
   void Stop();
 
-  // The job queue's replica listener (cheap: records the change).
+  // The job queue's replica listener (cheap: records the change). A job's
+  // file is shipped once it has not changed for kSettleMs (its running and
+  // finished states, a moment apart, then cost candidates one write), at
+  // most kMaxLagMs after its first pending change; Flush ships at once.
   void OnJobFile(const std::string& name, const std::string& contents, bool archived);
   // A new candidate gets the whole live queue.
   void ScheduleFullCopy(const std::string& node_uuid);
@@ -36,11 +39,22 @@ class QueueReplicator {
   void Flush(int timeout_ms, bool retry_lagging = false);
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Change {
     std::string contents;
     bool archived = false;
+    Clock::time_point first, last;  // when it became pending, and last changed
   };
+  static constexpr auto kSettle = std::chrono::milliseconds(400);
+  static constexpr auto kMaxLag = std::chrono::milliseconds(1500);
+  // Between two batches: a batch costs each candidate a sync of its disk.
+  static constexpr auto kBatchInterval = std::chrono::milliseconds(250);
+  Clock::time_point last_batch_{};
   void Loop();
+  // When the earliest pending change may ship (under mu_, pending_ not empty).
+  Clock::time_point NextShipTime() const;
+  // Takes the changes that may ship now (all of them with `everything`).
+  std::map<std::string, Change> TakeShippable(bool everything);
   void SendFull(const std::string& node_uuid);
 
   ConfigStore& config_;
