@@ -50,12 +50,24 @@ const Field<ConfigData> kConfigFields[] = {
     {"mtime", &ConfigData::mtime, P::kOptional},
 };
 
+template <typename T>
+std::vector<std::string> NameOf(const T& object) {
+  return {object.name};
+}
+std::vector<std::string> MacsOf(const Instance& instance) {
+  std::vector<std::string> macs;
+  macs.reserve(instance.nics.size());
+  for (const auto& nic : instance.nics) macs.push_back(nic.mac);
+  return macs;
+}
 }  // namespace
 
 const Node* ConfigData::FindNodeByName(std::string_view name) const {
-  return FindByName(const_cast<ConfigData*>(this)->nodes, name);
+  return const_cast<ConfigData*>(this)->FindNodeByName(name);
 }
-Node* ConfigData::FindNodeByName(std::string_view name) { return FindByName(nodes, name); }
+Node* ConfigData::FindNodeByName(std::string_view name) {
+  return node_names_.Find(nodes, name, NameOf<Node>);
+}
 const NodeGroup* ConfigData::FindGroupByName(std::string_view name) const {
   return FindByName(const_cast<ConfigData*>(this)->nodegroups, name);
 }
@@ -63,10 +75,25 @@ NodeGroup* ConfigData::FindGroupByName(std::string_view name) {
   return FindByName(nodegroups, name);
 }
 const Instance* ConfigData::FindInstanceByName(std::string_view name) const {
-  return FindByName(const_cast<ConfigData*>(this)->instances, name);
+  return const_cast<ConfigData*>(this)->FindInstanceByName(name);
 }
 Instance* ConfigData::FindInstanceByName(std::string_view name) {
-  return FindByName(instances, name);
+  return instance_names_.Find(instances, name, NameOf<Instance>);
+}
+const Instance* ConfigData::FindInstanceByMac(std::string_view mac) const {
+  return instance_macs_.Find(const_cast<ConfigData*>(this)->instances, mac, MacsOf);
+}
+
+void ConfigData::SettleIndexes() {
+  node_names_.Settle(nodes, NameOf<Node>);
+  instance_names_.Settle(instances, NameOf<Instance>);
+  instance_macs_.Settle(instances, MacsOf);
+}
+
+void ConfigData::ResetIndexes() {
+  node_names_.Reset();
+  instance_names_.Reset();
+  instance_macs_.Reset();
 }
 const Network* ConfigData::FindNetworkByName(std::string_view name) const {
   return FindByName(const_cast<ConfigData*>(this)->networks, name);
@@ -142,6 +169,7 @@ bool ApplyJournalRecord(ConfigData& config, const json::object& record) {
   ApplyKind(config.instances, record, "instances", InstanceFromJson);
   ApplyKind(config.disks, record, "disks", DiskFromJson);
   ApplyKind(config.networks, record, "networks", NetworkFromJson);
+  config.ResetIndexes();
   config.serial_no = serial;
   config.mtime = GetNumberOr(record, "mtime", config.mtime);
   return true;

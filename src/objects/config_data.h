@@ -11,6 +11,7 @@
 #include "objects/disk.h"
 #include "objects/group.h"
 #include "objects/instance.h"
+#include "objects/key_index.h"
 #include "objects/network.h"
 #include "objects/new_cluster.h"
 #include "objects/node.h"
@@ -33,7 +34,8 @@ struct ConfigData {
   double ctime = 0, mtime = 0;
   json::object extra;  // "filters" and whatever else Herd does not model
 
-  // Lookups by name scan the objects: names are not keys in config.data.
+  // Names are not keys in config.data: nodes and instances are found by
+  // name (and instances by MAC) through indexes, groups and networks by a scan.
   const Node* FindNodeByName(std::string_view name) const;
   Node* FindNodeByName(std::string_view name);
   const NodeGroup* FindGroupByName(std::string_view name) const;
@@ -42,6 +44,22 @@ struct ConfigData {
   Instance* FindInstanceByName(std::string_view name);
   const Network* FindNetworkByName(std::string_view name) const;
   Network* FindNetworkByName(std::string_view name);
+  // The instance with a NIC of this MAC address.
+  const Instance* FindInstanceByMac(std::string_view mac) const;
+
+  // For ConfigTxn: object `uuid` of that kind may change its name or MACs,
+  // come or go; SettleIndexes takes the marked changes in.
+  void MarkNodeChanged(const std::string& uuid) { node_names_.MarkChanged(uuid); }
+  void MarkInstanceChanged(const std::string& uuid) {
+    instance_names_.MarkChanged(uuid);
+    instance_macs_.MarkChanged(uuid);
+  }
+  void SettleIndexes();
+  // After objects were replaced in another way (journal records).
+  void ResetIndexes();
+
+ private:
+  KeyIndex node_names_, instance_names_, instance_macs_;
 };
 
 json::value ToJson(const ConfigData& config);

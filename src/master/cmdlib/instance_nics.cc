@@ -22,11 +22,7 @@ std::string NewMac(const objects::ConfigData& config, const std::string& network
     std::snprintf(buf, sizeof(buf), "%s:%02x:%02x:%02x", prefix.c_str(),
                   static_cast<unsigned>(rng() & 0xff), static_cast<unsigned>(rng() & 0xff),
                   static_cast<unsigned>(rng() & 0xff));
-    bool taken = false;
-    for (const auto& [u, inst] : config.instances) {
-      for (const auto& nic : inst.nics) taken = taken || nic.mac == buf;
-    }
-    if (!taken) return buf;
+    if (!config.FindInstanceByMac(buf)) return buf;
   }
   throw OpExecError("Can't generate a unique MAC address");
 }
@@ -73,7 +69,14 @@ objects::Nic BuildNic(const json::object& o, size_t index, const objects::Config
     if (!ip.empty()) ip = PickNicAddress(config, nic.network, ip, owner);
   }
   const std::string mac = GetStringOr(o, "mac", "auto");
-  nic.mac = mac == "auto" || mac == "generate" || mac.empty() ? NewMac(config, nic.network) : mac;
+  if (mac == "auto" || mac == "generate" || mac.empty()) {
+    nic.mac = NewMac(config, nic.network);
+  } else {
+    if (config.FindInstanceByMac(mac)) {
+      throw OpPrereqError("MAC address " + mac + " already in use in cluster", kEcodeNotUnique);
+    }
+    nic.mac = mac;
+  }
   nic.ip = ip;
   return nic;
 }

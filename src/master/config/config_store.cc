@@ -60,12 +60,14 @@ json::object& ConfigTxn::MutableFilters() {
   return filters.as_object();
 }
 objects::Node& ConfigTxn::MutableNode(const std::string& uuid) {
+  data_.MarkNodeChanged(uuid);
   return Touch(data_.nodes, "nodes", uuid);
 }
 objects::NodeGroup& ConfigTxn::MutableGroup(const std::string& uuid) {
   return Touch(data_.nodegroups, "nodegroups", uuid);
 }
 objects::Instance& ConfigTxn::MutableInstance(const std::string& uuid) {
+  data_.MarkInstanceChanged(uuid);
   return Touch(data_.instances, "instances", uuid);
 }
 objects::Disk& ConfigTxn::MutableDisk(const std::string& uuid) {
@@ -106,9 +108,11 @@ void RemoveObject(std::map<std::string, T>& objects, const std::string& uuid, co
 }  // namespace
 
 void ConfigTxn::AddNode(objects::Node node) {
+  data_.MarkNodeChanged(node.uuid);
   AddObject(data_.nodes, std::move(node), "nodes", upserted_, removed_, undo_);
 }
 void ConfigTxn::RemoveNode(const std::string& uuid) {
+  data_.MarkNodeChanged(uuid);
   RemoveObject(data_.nodes, uuid, "nodes", upserted_, removed_, undo_);
 }
 void ConfigTxn::AddGroup(objects::NodeGroup group) {
@@ -124,10 +128,12 @@ void ConfigTxn::RemoveNetwork(const std::string& uuid) {
   RemoveObject(data_.networks, uuid, "networks", upserted_, removed_, undo_);
 }
 void ConfigTxn::AddInstance(objects::Instance instance) {
+  data_.MarkInstanceChanged(instance.uuid);
   added_instances_.insert(instance.uuid);
   AddObject(data_.instances, std::move(instance), "instances", upserted_, removed_, undo_);
 }
 void ConfigTxn::RemoveInstance(const std::string& uuid) {
+  data_.MarkInstanceChanged(uuid);
   RemoveObject(data_.instances, uuid, "instances", upserted_, removed_, undo_);
 }
 void ConfigTxn::AddDisk(objects::Disk disk) {

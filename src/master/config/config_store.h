@@ -25,6 +25,10 @@ namespace herd::master {
 class ConfigTxn {
  public:
   explicit ConfigTxn(objects::ConfigData& data) : data_(data) {}
+  // Committed or rolled back, the change is taken into the name indexes.
+  ~ConfigTxn() { data_.SettleIndexes(); }
+  ConfigTxn(const ConfigTxn&) = delete;
+  ConfigTxn& operator=(const ConfigTxn&) = delete;
   const objects::ConfigData& data() const { return data_; }
   objects::Cluster& MutableCluster();
   objects::Node& MutableNode(const std::string& uuid);

@@ -235,6 +235,70 @@ TEST_F(ConfigStoreTest, AJournalAppendThatDoesNotFitLeavesNothing) {
   });
 }
 
+// Lookups by name and MAC go through indexes: they must follow every change,
+// also inside the change that makes it and after a rollback or a restart.
+TEST_F(ConfigStoreTest, NameAndMacLookupsFollowChanges) {
+  auto instance = [](const std::string& uuid, const std::string& name, const std::string& mac) {
+    objects::Instance i;
+    i.uuid = uuid;
+    i.name = name;
+    objects::Nic nic;
+    nic.mac = mac;
+    i.nics.push_back(nic);
+    return i;
+  };
+  auto name_of = [](const objects::Instance* i) { return i ? i->uuid : std::string("none"); };
+  {
+    ConfigStore store(*paths_);
+    store.Read([&](const objects::ConfigData& d) {
+      EXPECT_EQ(name_of(d.FindInstanceByName("web1")), "none");  // the index is built
+    });
+    store.Update([&](ConfigTxn& t) {
+      t.AddInstance(instance("i1", "web1", "aa:00:00:00:00:01"));
+      EXPECT_EQ(name_of(t.data().FindInstanceByName("web1")), "i1");  // seen inside the change
+      t.AddInstance(instance("i2", "web2", "aa:00:00:00:00:02"));
+      t.AddNode(NewNode("n2"));
+    });
+    store.Read([&](const objects::ConfigData& d) {
+      EXPECT_EQ(name_of(d.FindInstanceByName("web2")), "i2");
+      EXPECT_EQ(name_of(d.FindInstanceByMac("aa:00:00:00:00:01")), "i1");
+      ASSERT_NE(d.FindNodeByName(d.nodes.at("n2").name), nullptr);
+    });
+    // A rename, a changed MAC and a removal.
+    store.Update([](ConfigTxn& t) {
+      t.MutableInstance("i1").name = "db1";
+      t.MutableInstance("i2").nics[0].mac = "aa:00:00:00:00:09";
+    });
+    store.Update([](ConfigTxn& t) { t.RemoveInstance("i2"); });
+    store.Read([&](const objects::ConfigData& d) {
+      EXPECT_EQ(name_of(d.FindInstanceByName("web1")), "none");
+      EXPECT_EQ(name_of(d.FindInstanceByName("db1")), "i1");
+      EXPECT_EQ(name_of(d.FindInstanceByName("web2")), "none");
+      EXPECT_EQ(name_of(d.FindInstanceByMac("aa:00:00:00:00:09")), "none");
+      EXPECT_EQ(name_of(d.FindInstanceByMac("aa:00:00:00:00:01")), "i1");
+    });
+    // A failed change: the names it took are free again, the old ones back.
+    EXPECT_THROW(store.Update([&](ConfigTxn& t) {
+      t.MutableInstance("i1").name = "gone";
+      t.AddInstance(instance("i3", "web3", "aa:00:00:00:00:03"));
+      throw OpPrereqError("changed my mind");
+    }),
+                 GanetiError);
+    store.Read([&](const objects::ConfigData& d) {
+      EXPECT_EQ(name_of(d.FindInstanceByName("db1")), "i1");
+      EXPECT_EQ(name_of(d.FindInstanceByName("gone")), "none");
+      EXPECT_EQ(name_of(d.FindInstanceByName("web3")), "none");
+      EXPECT_EQ(name_of(d.FindInstanceByMac("aa:00:00:00:00:03")), "none");
+    });
+  }
+  // Replayed from the journal.
+  ConfigStore again(*paths_);
+  again.Read([&](const objects::ConfigData& d) {
+    EXPECT_EQ(name_of(d.FindInstanceByName("db1")), "i1");
+    EXPECT_EQ(name_of(d.FindInstanceByName("web2")), "none");
+  });
+}
+
 }  // namespace
 }  // namespace herd::master
 
