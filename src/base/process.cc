@@ -147,6 +147,22 @@ void DaemonStart::Ready() { Send("\1"); }
 
 void DaemonStart::Failed(const std::string& message) { Send(message); }
 
+namespace {
+int launcher_ready_fd = -1;  // see DaemonizeUnderLauncher
+
+void StandardStreamsToDevNull() {
+  int devnull = ::open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    if (devnull > 2) ::close(devnull);
+  }
+}
+}  // namespace
+
+void DaemonizeUnderLauncher(int ready_fd) { launcher_ready_fd = ready_fd; }
+
 DaemonStart Daemonize(const std::string& pid_file, bool foreground,
                       const std::function<void()>& before_detach) {
   // Locked before forking, so the launcher reports a running predecessor; the
@@ -155,7 +171,12 @@ DaemonStart Daemonize(const std::string& pid_file, bool foreground,
   const int pid_fd = LockPidFile(pid_file, daemon);
   if (before_detach) before_detach();
   int ready[2] = {-1, -1};
-  if (!foreground) {
+  if (!foreground && launcher_ready_fd >= 0) {
+    // Forked by a launcher that waits on the pipe: detached enough.
+    ::setsid();
+    StandardStreamsToDevNull();
+    ready[1] = launcher_ready_fd;
+  } else if (!foreground) {
     // The launching process exits only once the daemon reports that it
     // serves, so whoever started it can use it right away.
     if (::pipe2(ready, O_CLOEXEC) != 0) throw SystemError("pipe", errno);
@@ -170,13 +191,7 @@ DaemonStart Daemonize(const std::string& pid_file, bool foreground,
     pid = ::fork();
     if (pid < 0) throw SystemError("fork", errno);
     if (pid > 0) _exit(0);
-    int devnull = ::open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      if (devnull > 2) ::close(devnull);
-    }
+    StandardStreamsToDevNull();
   }
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGXFSZ, SIG_IGN);  // a file size limit is an error to report (EFBIG), not death

@@ -54,6 +54,13 @@ class DaemonStart {
 DaemonStart Daemonize(const std::string& pid_file, bool foreground,
                       const std::function<void()>& before_detach = {});
 
+// For a launcher that forks many daemons itself: called in a forked child
+// before Daemonize, which then does not fork again but only leaves the
+// session (setsid, standard streams on /dev/null) and tells its start-up to
+// `ready_fd` as the launcher expects of DaemonStart: "\1" once it serves,
+// else why not (nothing, if it died).
+void DaemonizeUnderLauncher(int ready_fd);
+
 // Directory holding the running executable (to find sibling binaries).
 std::string ExecutableDir();
 

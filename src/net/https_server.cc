@@ -26,6 +26,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+void PrepareTlsForServers() { asio::ssl::context warm_up(asio::ssl::context::tls_server); }
+
 struct HttpsServer::Impl {
   HttpsServerOptions options;
   HttpHandler handler;

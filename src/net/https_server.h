@@ -12,6 +12,10 @@
 
 namespace herd::net {
 
+// Loads OpenSSL's algorithms now (its provider and the ciphers a server
+// context fetches): a process about to fork many servers does it once for all.
+void PrepareTlsForServers();
+
 struct HttpsServerOptions {
   std::string address;  // IPv4 address to bind
   uint16_t port = 0;

@@ -1,5 +1,6 @@
 #include "vcluster/vcluster.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,23 +40,96 @@ std::map<std::string, std::string> NodeEnv(const std::string& dir, const std::st
   return {{"GANETI_ROOTDIR", dir + "/" + node}, {"GANETI_HOSTNAME", node}};
 }
 
+void ReportStartFailures(const std::string& dir, const std::string& daemon,
+                         const std::vector<std::string>& failures) {
+  if (failures.empty()) return;
+  throw GenericError(daemon + " failed to start on " + std::to_string(failures.size()) +
+                     " node(s), first " + failures.front() + "; see " + dir + "/" +
+                     failures.front() + "/var/log/ganeti/");
+}
+
+// Node daemons through one `ganeti-noded --virtual-nodes`, which forks a
+// daemon per node instead of executing the program once per node.
+void StartNodeDaemons(const std::string& dir, const std::string& bin_dir,
+                      const std::vector<std::string>& nodes, bool show_progress) {
+  std::string list;
+  for (const auto& node : nodes) list += dir + "/" + node + " " + node + "\n";
+  int input[2], output[2];
+  if (::pipe2(input, O_CLOEXEC) != 0 || ::pipe2(output, O_CLOEXEC) != 0) {
+    throw SystemError("pipe", errno);
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) throw SystemError("fork", errno);
+  if (pid == 0) {
+    ::dup2(input[0], 0);
+    ::dup2(output[1], 1);
+    // Every symbol bound once, in the launcher, before the daemons fork.
+    ::setenv("LD_BIND_NOW", "1", 1);
+    const std::string exe = bin_dir + "/ganeti-noded";
+    ::execl(exe.c_str(), exe.c_str(), "--virtual-nodes", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ::close(input[0]);
+  ::close(output[1]);
+  // The launcher reads the whole list before it answers.
+  for (std::string_view rest = list; !rest.empty();) {
+    const ssize_t n = ::write(input[1], rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;  // it died: its exit status tells
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+  ::close(input[1]);
+  std::vector<std::string> failures;
+  size_t done = 0;
+  std::string pending;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(output[0], buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    pending.append(buffer, static_cast<size_t>(n));
+    for (size_t eol; (eol = pending.find('\n')) != std::string::npos; pending.erase(0, eol + 1)) {
+      const std::string line = pending.substr(0, eol);
+      if (line.rfind("failed ", 0) == 0) failures.push_back(line.substr(7));
+      ++done;
+    }
+    if (show_progress) {
+      std::cerr << "\rStarting ganeti-noded: " << done << "/" << nodes.size() << std::flush;
+    }
+  }
+  ::close(output[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (show_progress) std::cerr << "\n";
+  ReportStartFailures(dir, "ganeti-noded", failures);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw GenericError("ganeti-noded --virtual-nodes failed (exit status " +
+                       std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+  }
+}
+
 // Starts `daemon` on many nodes at once; each daemon detaches after binding,
 // so its launcher exits quickly with the daemon's start-up verdict.
 void StartDaemons(const std::string& dir, const std::string& bin_dir,
                   const std::vector<std::string>& nodes, const std::string& daemon,
                   bool show_progress) {
+  std::vector<std::string> stopped;
+  for (const auto& node : nodes) {
+    if (RunningDaemonPid(Paths(dir + "/" + node, node).PidFile(daemon)) <= 0) {
+      stopped.push_back(node);
+    }
+  }
+  if (daemon == "ganeti-noded" && stopped.size() > 1) {
+    return StartNodeDaemons(dir, bin_dir, stopped, show_progress);
+  }
   const size_t kBatch = 32;
-  size_t done = 0;
+  size_t done = nodes.size() - stopped.size();
   std::vector<std::string> failures;
-  for (size_t start = 0; start < nodes.size(); start += kBatch) {
+  for (size_t start = 0; start < stopped.size(); start += kBatch) {
     std::vector<std::pair<pid_t, std::string>> children;
-    for (size_t i = start; i < std::min(nodes.size(), start + kBatch); ++i) {
-      const auto& node = nodes[i];
-      Paths p(dir + "/" + node, node);
-      if (RunningDaemonPid(p.PidFile(daemon)) > 0) {
-        ++done;
-        continue;
-      }
+    for (size_t i = start; i < std::min(stopped.size(), start + kBatch); ++i) {
+      const auto& node = stopped[i];
       pid_t pid = ::fork();
       if (pid < 0) throw SystemError("fork", errno);
       if (pid == 0) {
@@ -76,12 +150,10 @@ void StartDaemons(const std::string& dir, const std::string& bin_dir,
       std::cerr << "\rStarting " << daemon << ": " << done << "/" << nodes.size() << std::flush;
     }
   }
-  if (show_progress) std::cerr << "\n";
-  if (!failures.empty()) {
-    throw GenericError(daemon + " failed to start on " + std::to_string(failures.size()) +
-                       " node(s), first " + failures.front() + "; see " + dir + "/" +
-                       failures.front() + "/var/log/ganeti/");
+  if (show_progress) {
+    std::cerr << "\rStarting " << daemon << ": " << done << "/" << nodes.size() << "\n";
   }
+  ReportStartFailures(dir, daemon, failures);
 }
 
 std::string MasterNode(const std::string& dir, const std::vector<VirtualNode>& nodes) {

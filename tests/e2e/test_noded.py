@@ -4,12 +4,13 @@ errors for bad requests, and the daemon keeps serving."""
 import json
 import ssl
 import subprocess
+import time
 import urllib.request
 import urllib.error
 
 import pytest
 
-from herd_e2e import VirtualCluster, alive, pids_of
+from herd_e2e import BIN, VirtualCluster, alive, pids_of
 
 
 def rpc(address, procedure, args, cert=None, timeout=10):
@@ -86,4 +87,44 @@ def test_stop_and_start_all(cluster):
     subprocess.run([str(cluster.path / "start-all")], check=True, timeout=60)
     after = pids_of(cluster.path)
     assert len(after) == 5 and all(alive(p) for p in after)
+    assert rpc(address(cluster, "node5"), "version", [], cert(cluster, "node1"))[0] is True
+
+
+def test_virtual_nodes_launcher_reports_each_start(cluster):
+    """`ganeti-noded --virtual-nodes` forks one daemon per listed node and says
+    how each start ended; a node that cannot start does not stop the others."""
+    nodes = ["node4", "node5"]
+    pid_files = {n: cluster.node_root(n) / "var/run/ganeti/ganeti-noded.pid" for n in nodes}
+    for n in nodes:
+        pid = int(pid_files[n].read_text())
+        subprocess.run(["kill", str(pid)], check=True)
+        deadline = time.time() + 20
+        while alive(pid) and time.time() < deadline:
+            time.sleep(0.05)
+        assert not alive(pid)
+    # node5 lacks its certificate: its start fails with the reason.
+    pem = cluster.node_root("node5") / "var/lib/ganeti/server.pem"
+    saved = pem.read_bytes()
+    pem.unlink()
+    try:
+        listing = "".join(f"{cluster.node_root(n)} {n}\n" for n in nodes)
+        out = subprocess.run([str(BIN / "ganeti-noded"), "--virtual-nodes"], input=listing,
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 1
+        assert sorted(out.stdout.split("\n")) == ["", "failed node5", "ok node4"]
+        assert "node5" in out.stderr and "certificate" in out.stderr
+        # node4's daemon serves, as a daemon of its own (not the launcher's).
+        pid4 = int(pid_files["node4"].read_text())
+        assert alive(pid4)
+        assert rpc(address(cluster, "node4"), "version", [], cert(cluster, "node1")) == \
+            [True, 3000000]
+        bad = subprocess.run([str(BIN / "ganeti-noded"), "--virtual-nodes"],
+                             input="no-host-name\n", capture_output=True, text=True, timeout=30)
+        assert bad.returncode == 1 and "<root directory> <host name>" in bad.stderr
+    finally:
+        pem.write_bytes(saved)
+        pem.chmod(0o600)
+    # herd-vcluster start brings node5 back.
+    subprocess.run([str(BIN / "herd-vcluster"), "start", str(cluster.path)], check=True,
+                   capture_output=True, timeout=60)
     assert rpc(address(cluster, "node5"), "version", [], cert(cluster, "node1"))[0] is True
