@@ -145,6 +145,9 @@ struct JobQueue::Impl {
   void Load();
   // A job found running at start-up: see the constructor's comment.
   void RecoverInterruptedJob(JobEntry& e);
+  // Marks the job's first unfinished opcode succeeded if it committed its
+  // config change (the rest queued again); false if it did not.
+  bool FinishCommittedOpcode(JobEntry& e);
   void WorkerLoop();
   void RunJob(const EntryPtr& e);
   // Ends a job whose file could not be written as failed, in memory.
@@ -234,12 +237,18 @@ void JobQueue::Impl::Load() {
     auto e = std::make_shared<JobEntry>(std::move(*job));
     switch (e->job.CalcStatus()) {
       case Status::kQueued:
-        break;
       case Status::kWaiting:
-        // Nothing ran yet for the waiting opcode: it is safe to start over.
-        spdlog::warn("Restarting job {} found waiting", id);
-        e->job.MarkUnfinishedOps(Status::kQueued, nullptr);
-        Changed(*e);
+        // A master candidate's copy may lag a job by a moment (see
+        // QueueReplicator): an opcode whose change was committed did run,
+        // whatever the copy says.
+        if (FinishCommittedOpcode(*e)) {
+          Changed(*e);
+        } else if (e->job.CalcStatus() == Status::kWaiting) {
+          // Nothing ran yet for the waiting opcode: it is safe to start over.
+          spdlog::warn("Restarting job {} found waiting", id);
+          e->job.MarkUnfinishedOps(Status::kQueued, nullptr);
+          Changed(*e);
+        }
         break;
       case Status::kRunning:
       case Status::kCanceling:
@@ -256,24 +265,27 @@ void JobQueue::Impl::Load() {
   if (last_id != serial) storage.WriteSerial(last_id);
 }
 
-void JobQueue::Impl::RecoverInterruptedJob(JobEntry& e) {
+bool JobQueue::Impl::FinishCommittedOpcode(JobEntry& e) {
   Job& job = e.job;
-  auto running = std::find_if(job.ops.begin(), job.ops.end(), [](const QueuedOpCode& op) {
-    return op.status == Status::kRunning || op.status == Status::kCanceling;
-  });
-  const int index = static_cast<int>(running - job.ops.begin());
-  if (running != job.ops.end() && committed && committed(job.id, index)) {
-    spdlog::warn("Job {}: opcode {} had committed its change before an unclean shutdown", job.id,
-                 index);
-    running->status = Status::kSuccess;
-    running->end_timestamp = TimestampNow();
-    job.AppendLog(static_cast<size_t>(index), "message",
-                  "The master daemon stopped uncleanly after this opcode committed its "
-                  "configuration change; the opcode succeeded");
-    job.MarkUnfinishedOps(Status::kQueued, nullptr);  // the rest of the job runs
-    if (running + 1 == job.ops.end()) job.Finalize();
-    return;
-  }
+  auto unfinished = std::find_if(job.ops.begin(), job.ops.end(),
+                                 [](const QueuedOpCode& op) { return !IsFinalized(op.status); });
+  const int index = static_cast<int>(unfinished - job.ops.begin());
+  if (unfinished == job.ops.end() || !committed || !committed(job.id, index)) return false;
+  spdlog::warn("Job {}: opcode {} had committed its change before an unclean shutdown", job.id,
+               index);
+  unfinished->status = Status::kSuccess;
+  unfinished->end_timestamp = TimestampNow();
+  job.AppendLog(static_cast<size_t>(index), "message",
+                "The master daemon stopped uncleanly after this opcode committed its "
+                "configuration change; the opcode succeeded");
+  job.MarkUnfinishedOps(Status::kQueued, nullptr);  // the rest of the job runs
+  if (unfinished + 1 == job.ops.end()) job.Finalize();
+  return true;
+}
+
+void JobQueue::Impl::RecoverInterruptedJob(JobEntry& e) {
+  if (FinishCommittedOpcode(e)) return;
+  Job& job = e.job;
   spdlog::warn("Failing job {} left unfinished by an unclean shutdown", job.id);
   job.MarkUnfinishedOps(Status::kError, EncodeError(OpExecError("Unclean master daemon shutdown")));
   job.Finalize();

@@ -249,6 +249,49 @@ TEST_F(JobQueueTest, UncleanShutdownAfterACommitReportsTheOpcodeAsSucceeded) {
   EXPECT_EQ(ran, std::vector<int>{2});  // only the opcode after the committed one ran
 }
 
+// A master candidate's copy of the queue may lag: a job it holds as queued or
+// waiting may have run and committed its change. The commit tags tell.
+TEST_F(JobQueueTest, ALaggingCopyOfACommittedOpcodeReportsItAsSucceeded) {
+  JobId waiting = 0, queued = 0, untouched = 0;
+  {
+    Gate release;
+    std::promise<void> waiting_started;
+    auto executor = [&](const json::object& input, OpContext&) -> json::value {
+      if (input.at("value") == 1) {
+        waiting_started.set_value();  // still "waiting for locks"
+        release.Wait();
+      }
+      return nullptr;
+    };
+    JobQueue live(dir_, executor, 1);
+    waiting = live.Submit(json::array{Op("OP_A", 1)});
+    waiting_started.get_future().wait();
+    queued = live.Submit(json::array{Op("OP_B", 2), Op("OP_B", 3)});
+    untouched = live.Submit(json::array{Op("OP_C", 4)});
+    const std::string copy = CopyAsCrashed();
+    release.Open();
+    std::vector<int> ran;
+    auto record = [&](const json::object& input, OpContext&) -> json::value {
+      ran.push_back(static_cast<int>(input.at("value").as_int64()));
+      return nullptr;
+    };
+    // The copy's jobs had in truth run on: the first opcode of each of the
+    // first two committed its change.
+    JobQueue taken_over(copy, record, 1, {}, [&](JobId job, int op_index) {
+      return (job == waiting || job == queued) && op_index == 0;
+    });
+    EXPECT_EQ(WaitFinished(taken_over, waiting), "success");
+    EXPECT_EQ(WaitFinished(taken_over, queued), "success");
+    EXPECT_EQ(WaitFinished(taken_over, untouched), "success");
+    json::array rows = taken_over.QueryJobs({waiting, queued}, {"opstatus", "oplog"});
+    EXPECT_NE(SerializeJson(rows[0].as_array()[1]).find("committed its configuration change"),
+              std::string::npos);
+    EXPECT_EQ(rows[1].as_array()[0], (json::array{"success", "success"}));
+    std::sort(ran.begin(), ran.end());
+    EXPECT_EQ(ran, (std::vector<int>{3, 4}));  // only what had not run
+  }
+}
+
 TEST_F(JobQueueTest, ShutdownLeavesUnstartedOpcodesForTheNextStart) {
   Gate release;
   std::promise<void> started;
