@@ -117,8 +117,14 @@ def test_export_list_import_remove_with_herd_cli(vc):
     assert not (vc.node_root("node3") / "srv/ganeti/export/exp1.new").exists()
 
     # Under a new name: the export is named by its directory (the old name).
-    vc.cmd("node1", "gnt-backup", "import", "-n", "node4", "--src-node", "node3", "--src-dir",
-           "exp1", "-t", "file", "imp1")
+    # Its NIC's MAC is exp1's, still in use: refused as Ganeti does, unless
+    # the import asks for a new one.
+    args = ["gnt-backup", "import", "-n", "node4", "--src-node", "node3", "--src-dir", "exp1",
+            "-t", "file", "imp1"]
+    refused = vc.cmd("node1", *args, check=False)
+    assert refused.returncode != 0
+    assert "already in use in cluster" in refused.stdout + refused.stderr
+    vc.cmd("node1", *args, "--net", "0:mac=generate")
     assert digest(disk_file(vc, "node4", "imp1")) == expected_digest(data)
     fields = vc.cmd("node1", "gnt-instance", "list", "--no-headers", "-o", "pnode,os,disk.size/0",
                     "--units=m", "imp1").stdout.split()
