@@ -14,6 +14,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -26,7 +29,13 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-void PrepareTlsForServers() { asio::ssl::context warm_up(asio::ssl::context::tls_server); }
+namespace {
+// Contexts built ahead by PrepareTlsForServers, by the contents they were built from.
+std::map<std::string, std::shared_ptr<asio::ssl::context>>& PreparedContexts() {
+  static auto* prepared = new std::map<std::string, std::shared_ptr<asio::ssl::context>>();
+  return *prepared;
+}
+}  // namespace
 
 struct HttpsServer::Impl {
   HttpsServerOptions options;
@@ -57,6 +66,22 @@ struct HttpsServer::Impl {
              std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ";";
     }
     return out;
+  }
+
+  // What a context is built from: the certificate files' contents (those
+  // present) and whether peers must present one.
+  std::string ContentKey() const {
+    std::string key = options.require_client_certificate ? "verify;" : "plain;";
+    for (const auto& file : CertificateFiles()) {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) {
+        key += "-;";
+        continue;
+      }
+      std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      key += std::to_string(contents.size()) + ":" + contents + ";";
+    }
+    return key;
   }
 
   std::shared_ptr<asio::ssl::context> BuildContext() const {
@@ -214,9 +239,21 @@ HttpsServer::HttpsServer(HttpsServerOptions options, HttpHandler handler)
 
 HttpsServer::~HttpsServer() = default;
 
+void PrepareTlsForServers(const HttpsServerOptions& options) {
+  HttpsServer::Impl model;
+  model.options = options;
+  PreparedContexts()[model.ContentKey()] = model.BuildContext();
+}
+
 void HttpsServer::Bind() {
   impl_->certificate_signature = impl_->CertificateSignature();
-  impl_->ssl = impl_->BuildContext();
+  const auto& prepared = PreparedContexts();
+  if (auto it = prepared.empty() ? prepared.end() : prepared.find(impl_->ContentKey());
+      it != prepared.end()) {
+    impl_->ssl = it->second;
+  } else {
+    impl_->ssl = impl_->BuildContext();
+  }
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(impl_->options.address, ec);
   if (ec) throw GenericError("invalid bind address '" + impl_->options.address + "'");

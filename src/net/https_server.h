@@ -12,9 +12,13 @@
 
 namespace herd::net {
 
-// Loads OpenSSL's algorithms now (its provider and the ciphers a server
-// context fetches): a process about to fork many servers does it once for all.
-void PrepareTlsForServers();
+struct HttpsServerOptions;
+
+// For a process about to fork many servers: loads OpenSSL's algorithms and
+// builds the TLS context of `options` once. A server of this process (or of
+// a child forked after) whose certificate files hold the same contents
+// starts with that context instead of building its own.
+void PrepareTlsForServers(const HttpsServerOptions& options);
 
 struct HttpsServerOptions {
   std::string address;  // IPv4 address to bind
@@ -51,6 +55,7 @@ class HttpsServer {
   uint16_t bound_port() const;
 
  private:
+  friend void PrepareTlsForServers(const HttpsServerOptions& options);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -35,6 +35,14 @@ struct NodedOptions {
   int port = rpc::kDefaultNodedPort;
 };
 
+// The TLS side of a node daemon's server: the cluster certificate, which
+// peers must present too (or, during a renewal, the next or previous one).
+void SetCertificates(const Paths& paths, net::HttpsServerOptions& server_options) {
+  server_options.pem_file = paths.NodedCertFile();
+  server_options.require_client_certificate = true;
+  server_options.extra_trusted_files = {paths.NodedNextCertFile(), paths.NodedPreviousCertFile()};
+}
+
 int Serve(NodedOptions options) {
   try {
     Paths paths = Paths::FromEnvironment();
@@ -111,9 +119,18 @@ int StartVirtualNodes(const NodedOptions& options) {
     nodes.emplace_back(line.substr(0, space), line.substr(space + 1));
   }
   // Forked children share this process's state: nothing here may start a
-  // thread before the fork. What every daemon would load (OpenSSL's
-  // algorithms) is loaded once here, and shared.
-  net::PrepareTlsForServers();
+  // thread before the fork. What every daemon would load and build (OpenSSL's
+  // algorithms, the TLS context of the cluster certificate that the nodes of
+  // a virtual cluster share) is done once here, and shared.
+  if (!nodes.empty()) {
+    net::HttpsServerOptions tls;
+    SetCertificates(Paths(nodes.front().first, nodes.front().second), tls);
+    try {
+      net::PrepareTlsForServers(tls);
+    } catch (const GanetiError&) {
+      // That node's certificate is unusable: its own start will say so.
+    }
+  }
   // Each child becomes its node's daemon directly and reports its start-up
   // on a pipe, as a daemon reports to the process that launched it.
   constexpr size_t kConcurrent = 32;

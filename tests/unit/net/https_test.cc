@@ -148,5 +148,31 @@ TEST_F(HttpsTest, ClientWithoutTheClusterCertificateIsRefused) {
   EXPECT_FALSE(r.transport_ok && r.status == 200);
 }
 
+// A process that forks many servers builds their TLS context once: a server
+// uses it only when its own certificate files hold the same contents.
+TEST_F(HttpsTest, APreparedContextServesOnlyTheSameCertificate) {
+  const std::string other = (dir_ / "other.pem").string();
+  GenerateSelfSignedCertificate(other, "other");
+  HttpsServerOptions prepared;
+  prepared.pem_file = other;
+  prepared.require_client_certificate = true;
+  PrepareTlsForServers(prepared);
+  {
+    TestServer server(pem_);  // another certificate: builds its own context
+    HttpsClient client(pem_, pem_, 4);
+    auto r = client.Request(Post(server.port(), "a"), kTimeout);
+    EXPECT_TRUE(r.transport_ok && r.status == 200) << r.error;
+  }
+  // A copy of `other` under another name: the prepared context serves it.
+  const std::string copy = (dir_ / "copy.pem").string();
+  std::filesystem::copy_file(other, copy);
+  TestServer server(copy);
+  HttpsClient client(other, other, 4);
+  auto r = client.Request(Post(server.port(), "b"), kTimeout);
+  EXPECT_TRUE(r.transport_ok && r.status == 200) << r.error;
+  HttpsClient stranger(pem_, pem_, 4);
+  EXPECT_FALSE(stranger.Request(Post(server.port(), "c"), kTimeout).transport_ok);
+}
+
 }  // namespace
 }  // namespace herd::net
