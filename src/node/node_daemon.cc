@@ -58,10 +58,8 @@ int Serve(NodedOptions options) {
     net::HttpsServerOptions server_options;
     server_options.address = bind_address;
     server_options.port = static_cast<uint16_t>(options.port);
-    server_options.pem_file = paths.NodedCertFile();
-    server_options.require_client_certificate = true;
+    SetCertificates(paths, server_options);
     // A cluster certificate renewal replaces server.pem while the daemon runs.
-    server_options.extra_trusted_files = {paths.NodedNextCertFile(), paths.NodedPreviousCertFile()};
     server_options.reload_on_change = true;
     server_options.max_body_bytes = 64 * 1024 * 1024;
     server_options.runs_long = [&paths](const net::HttpRequest& req) {
@@ -192,9 +190,8 @@ int StartVirtualNodes(const NodedOptions& options) {
       if (report == "\1") {
         Say("ok " + it->second.host);
       } else {
-        fail(it->second.host, report.empty() || report == "\1"
-                                  ? "exited during start-up; see its log"
-                                  : report.substr(report.front() == '\1' ? 1 : 0));
+        fail(it->second.host, report.empty() ? "exited during start-up; see its log"
+                                             : report.substr(report.front() == '\1' ? 1 : 0));
       }
       ::close(p.fd);
       starting.erase(it);
