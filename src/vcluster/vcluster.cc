@@ -71,14 +71,20 @@ void StartNodeDaemons(const std::string& dir, const std::string& bin_dir,
   }
   ::close(input[0]);
   ::close(output[1]);
-  // The launcher reads the whole list before it answers.
+  // The launcher reads the whole list before it answers. If it died (could
+  // not execute, say), its exit status tells, not a SIGPIPE here.
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &previous);
   for (std::string_view rest = list; !rest.empty();) {
     const ssize_t n = ::write(input[1], rest.data(), rest.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;  // it died: its exit status tells
+    if (n < 0) break;
     rest.remove_prefix(static_cast<size_t>(n));
   }
   ::close(input[1]);
+  ::sigaction(SIGPIPE, &previous, nullptr);
   std::vector<std::string> failures;
   size_t done = 0;
   std::string pending;
@@ -103,6 +109,9 @@ void StartNodeDaemons(const std::string& dir, const std::string& bin_dir,
   }
   if (show_progress) std::cerr << "\n";
   ReportStartFailures(dir, "ganeti-noded", failures);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+    throw GenericError("cannot execute " + bin_dir + "/ganeti-noded; is Herd built and installed?");
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw GenericError("ganeti-noded --virtual-nodes failed (exit status " +
                        std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
