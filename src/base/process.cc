@@ -103,6 +103,12 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
   return result;
 }
 
+std::string DaemonStartFailure(const std::string& report, const std::string& daemon) {
+  if (report == "\1") return "";
+  std::string why = !report.empty() && report.front() == '\1' ? report.substr(1) : report;
+  return why.empty() ? daemon + " exited during start-up; see its log" : why;
+}
+
 namespace {
 
 // The launcher's side of the start-up pipe: exits 0 on the daemon's "ready"
@@ -118,10 +124,9 @@ namespace {
     }
     report.append(buffer, static_cast<size_t>(n));
   }
-  if (report == "\1") _exit(0);
-  if (!report.empty() && report.front() == '\1') report.erase(0, 1);
-  if (report.empty()) report = daemon + " exited during start-up; see its log";
-  report = daemon + ": " + report + "\n";
+  const std::string failure = DaemonStartFailure(report, daemon);
+  if (failure.empty()) _exit(0);
+  report = daemon + ": " + failure + "\n";
   if (::write(2, report.data(), report.size()) < 0) {
     // Nowhere else to say it.
   }

@@ -54,6 +54,11 @@ class DaemonStart {
 DaemonStart Daemonize(const std::string& pid_file, bool foreground,
                       const std::function<void()>& before_detach = {});
 
+// What a launcher learned on the start-up pipe, once the daemon closed its
+// end: "" when the daemon serves, else why it did not (worded for the user;
+// `daemon` names it when it died without a word).
+std::string DaemonStartFailure(const std::string& report, const std::string& daemon);
+
 // For a launcher that forks many daemons itself: called in a forked child
 // before Daemonize, which then does not fork again but only leaves the
 // session (setsid, standard streams on /dev/null) and tells its start-up to

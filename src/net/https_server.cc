@@ -14,13 +14,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <thread>
 #include <vector>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "net/certificate_pinning.h"
 
 namespace herd::net {
@@ -35,6 +34,62 @@ std::map<std::string, std::shared_ptr<asio::ssl::context>>& PreparedContexts() {
   static auto* prepared = new std::map<std::string, std::shared_ptr<asio::ssl::context>>();
   return *prepared;
 }
+
+std::vector<std::string> CertificateFiles(const HttpsServerOptions& options) {
+  std::vector<std::string> files{options.pem_file};
+  files.insert(files.end(), options.extra_trusted_files.begin(), options.extra_trusted_files.end());
+  return files;
+}
+
+// What a context is built from: the certificate files' contents (those
+// present) and whether peers must present one.
+std::string ContentKey(const HttpsServerOptions& options) {
+  std::string key = options.require_client_certificate ? "verify;" : "plain;";
+  for (const auto& file : CertificateFiles(options)) {
+    // Absent as BuildContext sees it (a renewal's next or previous one).
+    if (!FileExists(file)) {
+      key += "-;";
+      continue;
+    }
+    const std::string contents = ReadFile(file);
+    key += std::to_string(contents.size()) + ":" + contents + ";";
+  }
+  return key;
+}
+
+std::shared_ptr<asio::ssl::context> BuildContext(const HttpsServerOptions& options) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  auto& c = *context;
+  const auto& pem = options.pem_file;
+  try {
+    c.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                  asio::ssl::context::no_tlsv1_1);
+    c.use_certificate_chain_file(pem);
+    c.use_private_key_file(pem, asio::ssl::context::pem);
+    // Clients resume sessions (one ticket each) instead of full handshakes.
+    SSL_CTX* native = c.native_handle();
+    SSL_CTX_set_num_tickets(native, 1);
+    static const unsigned char kSessionContext[] = "herd";
+    SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
+    if (options.require_client_certificate) {
+      // Only peers holding the cluster certificate itself (or, during a
+      // renewal, the next or previous one) are accepted.
+      std::vector<std::string> trusted{pem};
+      for (const auto& extra : options.extra_trusted_files) {
+        struct stat st {};
+        if (::stat(extra.c_str(), &st) == 0) trusted.push_back(extra);
+      }
+      for (const auto& file : trusted) c.load_verify_file(file);
+      PinPeerCertificates(c, PinnedCertificates(trusted));
+      c.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    }
+  } catch (const boost::system::system_error& e) {
+    throw GenericError("cannot load certificate " + pem + ": " + e.code().message());
+  }
+  return context;
+}
+
 }  // namespace
 
 struct HttpsServer::Impl {
@@ -46,17 +101,10 @@ struct HttpsServer::Impl {
   std::string certificate_signature;  // of the files `ssl` was built from
   tcp::acceptor acceptor{io};
 
-  std::vector<std::string> CertificateFiles() const {
-    std::vector<std::string> files{options.pem_file};
-    files.insert(files.end(), options.extra_trusted_files.begin(),
-                 options.extra_trusted_files.end());
-    return files;
-  }
-
   // Identity, size and time of each certificate file: changes when one is replaced.
   std::string CertificateSignature() const {
     std::string out;
-    for (const auto& file : CertificateFiles()) {
+    for (const auto& file : CertificateFiles(options)) {
       struct stat st {};
       if (::stat(file.c_str(), &st) != 0) {
         out += "-;";
@@ -68,61 +116,12 @@ struct HttpsServer::Impl {
     return out;
   }
 
-  // What a context is built from: the certificate files' contents (those
-  // present) and whether peers must present one.
-  std::string ContentKey() const {
-    std::string key = options.require_client_certificate ? "verify;" : "plain;";
-    for (const auto& file : CertificateFiles()) {
-      std::ifstream in(file, std::ios::binary);
-      if (!in) {
-        key += "-;";
-        continue;
-      }
-      std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      key += std::to_string(contents.size()) + ":" + contents + ";";
-    }
-    return key;
-  }
-
-  std::shared_ptr<asio::ssl::context> BuildContext() const {
-    auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-    auto& c = *context;
-    const auto& pem = options.pem_file;
-    try {
-      c.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                    asio::ssl::context::no_tlsv1_1);
-      c.use_certificate_chain_file(pem);
-      c.use_private_key_file(pem, asio::ssl::context::pem);
-      // Clients resume sessions (one ticket each) instead of full handshakes.
-      SSL_CTX* native = c.native_handle();
-      SSL_CTX_set_num_tickets(native, 1);
-      static const unsigned char kSessionContext[] = "herd";
-      SSL_CTX_set_session_id_context(native, kSessionContext, sizeof(kSessionContext) - 1);
-      if (options.require_client_certificate) {
-        // Only peers holding the cluster certificate itself (or, during a
-        // renewal, the next or previous one) are accepted.
-        std::vector<std::string> trusted{pem};
-        for (const auto& extra : options.extra_trusted_files) {
-          struct stat st {};
-          if (::stat(extra.c_str(), &st) == 0) trusted.push_back(extra);
-        }
-        for (const auto& file : trusted) c.load_verify_file(file);
-        PinPeerCertificates(c, PinnedCertificates(trusted));
-        c.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
-      }
-    } catch (const boost::system::system_error& e) {
-      throw GenericError("cannot load certificate " + pem + ": " + e.code().message());
-    }
-    return context;
-  }
-
   // A certificate file replaced since the last connection: serve with the new one.
   void ReloadIfChanged() {
     std::string signature = CertificateSignature();
     if (signature == certificate_signature) return;
     try {
-      ssl = BuildContext();
+      ssl = BuildContext(options);
       certificate_signature = std::move(signature);
       spdlog::info("certificate {} reloaded", options.pem_file);
     } catch (const GanetiError& e) {
@@ -240,19 +239,17 @@ HttpsServer::HttpsServer(HttpsServerOptions options, HttpHandler handler)
 HttpsServer::~HttpsServer() = default;
 
 void PrepareTlsForServers(const HttpsServerOptions& options) {
-  HttpsServer::Impl model;
-  model.options = options;
-  PreparedContexts()[model.ContentKey()] = model.BuildContext();
+  PreparedContexts()[ContentKey(options)] = BuildContext(options);
 }
 
 void HttpsServer::Bind() {
   impl_->certificate_signature = impl_->CertificateSignature();
   const auto& prepared = PreparedContexts();
-  if (auto it = prepared.empty() ? prepared.end() : prepared.find(impl_->ContentKey());
+  if (auto it = prepared.empty() ? prepared.end() : prepared.find(ContentKey(impl_->options));
       it != prepared.end()) {
     impl_->ssl = it->second;
   } else {
-    impl_->ssl = impl_->BuildContext();
+    impl_->ssl = BuildContext(impl_->options);
   }
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(impl_->options.address, ec);

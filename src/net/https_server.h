@@ -55,7 +55,6 @@ class HttpsServer {
   uint16_t bound_port() const;
 
  private:
-  friend void PrepareTlsForServers(const HttpsServerOptions& options);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -185,13 +185,12 @@ int StartVirtualNodes(const NodedOptions& options) {
         it->second.report.append(buffer, static_cast<size_t>(n));
         continue;
       }
-      // The daemon closed its end: it serves ("\1"), or it failed.
-      const std::string& report = it->second.report;
-      if (report == "\1") {
+      // The daemon closed its end: it serves, or it failed.
+      if (const std::string failure = DaemonStartFailure(it->second.report, "the daemon");
+          failure.empty()) {
         Say("ok " + it->second.host);
       } else {
-        fail(it->second.host, report.empty() ? "exited during start-up; see its log"
-                                             : report.substr(report.front() == '\1' ? 1 : 0));
+        fail(it->second.host, failure);
       }
       ::close(p.fd);
       starting.erase(it);
