@@ -190,6 +190,34 @@ def assert_hails_agree(differences, count, seed, kind, script):
         f"with tests/e2e/{script} --seed {seed} --case N\n\n" + "\n\n".join(differences[:5]))
 
 
+def run_hail(binary, options, text, timeout):
+    """(exit code, stdout, stderr) of a hail on the request `text`."""
+    res = subprocess.run([str(binary)] + options + ["-"], input=text, capture_output=True,
+                         text=True, timeout=timeout)
+    return res.returncode, res.stdout, res.stderr
+
+
+def hail_answer_difference(herd_hail, text, options, where, timeout, ganeti_may_loop=False):
+    """None when Herd's and Ganeti's hail answer `text` alike, else the
+    difference, introduced by `where`. With `ganeti_may_loop`, a request on
+    which Ganeti's hail runs out of time has no answer to compare with."""
+    try:
+        grc, gout, gerr = run_hail(GANETI_HAIL, options, text, timeout)
+    except subprocess.TimeoutExpired:
+        if ganeti_may_loop:
+            return None
+        raise
+    hrc, hout, herr = run_hail(herd_hail, options, text, timeout)
+    if (hrc, herr) != (grc, gerr):
+        return f"{where}: exit {hrc} vs {grc}, stderr:\n{herr}\nvs Ganeti's:\n{gerr}"
+    if grc != 0:
+        return None if hout == gout else f"{where}:\n{hout}vs Ganeti's:\n{gout}"
+    herd, ganeti = json.loads(hout), json.loads(gout)
+    if same_hail_info(herd.pop("info"), ganeti.pop("info")) and herd == ganeti:
+        return None
+    return f"{where}:\n{hout}vs Ganeti's:\n{gout}"
+
+
 def same_hail_info(herd, ganeti):
     """Two hail "info" texts agree: equal, except that cluster scores may
     differ in the last printed digit."""

@@ -19,11 +19,10 @@ import json
 import os
 import pathlib
 import random
-import subprocess
 import sys
 
-from herd_e2e import (BIN, GANETI_HAIL, assert_hails_agree, hail_differences, require,
-                      same_hail_info as same_info)
+from herd_e2e import (BIN, GANETI_HAIL, assert_hails_agree, hail_answer_difference,
+                      hail_differences, require)
 
 SEED = int(os.environ.get("HERD_HAIL_SEED", "20240613"))
 COUNT = int(os.environ.get("HERD_HAIL_COUNT", "500"))
@@ -319,27 +318,11 @@ def gen_case(seed, index):
     return doc, options
 
 
-def run(binary, args, request):
-    res = subprocess.run([str(binary)] + args + ["-"], input=request, capture_output=True,
-                         text=True, timeout=TIMEOUT)
-    return res.returncode, res.stdout, res.stderr
-
-
 def compare(herd_hail, seed, index):
     """None when both hails answer alike, else a description of the difference."""
     doc, options = gen_case(seed, index)
-    text = json.dumps(doc, indent=1)
-    grc, gout, gerr = run(GANETI_HAIL, options, text)
-    hrc, hout, herr = run(herd_hail, options, text)
     where = f"case {index} of seed {seed} (options {options}, request {doc['request']['type']})"
-    if (hrc, herr) != (grc, gerr):
-        return f"{where}: exit {hrc} vs {grc}, stderr:\n{herr}\nvs Ganeti's:\n{gerr}"
-    if grc != 0:
-        return None if hout == gout else f"{where}:\n{hout}vs Ganeti's:\n{gout}"
-    herd, ganeti = json.loads(hout), json.loads(gout)
-    if same_info(herd.pop("info"), ganeti.pop("info")) and herd == ganeti:
-        return None
-    return f"{where}:\n{hout}vs Ganeti's:\n{gout}"
+    return hail_answer_difference(herd_hail, json.dumps(doc, indent=1), options, where, TIMEOUT)
 
 
 def compare_all(herd_hail, seed, count):
