@@ -28,24 +28,38 @@ void WriteAll(int fd, std::string_view data, const std::string& path) {
 }  // namespace
 
 namespace {
-void WriteAndRename(const std::string& path, std::string_view data, unsigned mode, bool sync) {
+// Writes `data` to a temporary file beside `path` (fsynced with `sync`);
+// returns its name and file system. Leaves nothing behind when it throws.
+std::pair<std::string, dev_t> WriteTemporary(const std::string& path, std::string_view data,
+                                             unsigned mode, bool sync) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) throw SystemError("open " + tmp, errno);
+  struct stat st {};
   try {
     WriteAll(fd, data, tmp);
     if (sync && ::fsync(fd) != 0) throw SystemError("fsync " + tmp, errno);
+    if (::fstat(fd, &st) != 0) throw SystemError("stat " + tmp, errno);
   } catch (...) {
     ::close(fd);
     ::unlink(tmp.c_str());
     throw;
   }
   ::close(fd);
+  return {tmp, st.st_dev};
+}
+
+// Renames `tmp` over `path`; removes `tmp` if that fails.
+void RenameInto(const std::string& tmp, const std::string& path) {
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     throw SystemError("rename " + tmp + " to " + path, err);
   }
+}
+
+void WriteAndRename(const std::string& path, std::string_view data, unsigned mode, bool sync) {
+  RenameInto(WriteTemporary(path, data, mode, sync).first, path);
 }
 }  // namespace
 
@@ -78,39 +92,26 @@ void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode) {
   std::vector<std::pair<dev_t, std::string>> file_systems;
   std::vector<std::string> temporaries;
   temporaries.reserve(files.size());
-  auto remove_temporaries = [&temporaries] {
-    for (const auto& tmp : temporaries) ::unlink(tmp.c_str());
-  };
   try {
     for (const auto& f : files) {
-      std::string tmp = f.path + ".tmp." + std::to_string(::getpid());
-      int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-      if (fd < 0) throw SystemError("open " + tmp, errno);
-      temporaries.push_back(tmp);
-      try {
-        WriteAll(fd, f.data, tmp);
-      } catch (...) {
-        ::close(fd);
-        throw;
+      auto [tmp, device] = WriteTemporary(f.path, f.data, mode, /*sync=*/false);
+      temporaries.push_back(std::move(tmp));
+      if (std::none_of(file_systems.begin(), file_systems.end(),
+                       [device](const auto& fs) { return fs.first == device; })) {
+        file_systems.emplace_back(device, std::filesystem::path(f.path).parent_path().string());
       }
-      struct stat st;
-      if (::fstat(fd, &st) == 0 &&
-          std::none_of(file_systems.begin(), file_systems.end(),
-                       [&st](const auto& fs) { return fs.first == st.st_dev; })) {
-        file_systems.emplace_back(st.st_dev, std::filesystem::path(f.path).parent_path().string());
-      }
-      ::close(fd);
     }
     for (const auto& fs : file_systems) SyncFileSystemOf(fs.second);
   } catch (...) {
-    remove_temporaries();
+    for (const auto& tmp : temporaries) ::unlink(tmp.c_str());
     throw;
   }
   for (size_t i = 0; i < files.size(); ++i) {
-    if (::rename(temporaries[i].c_str(), files[i].path.c_str()) != 0) {
-      int err = errno;
-      for (size_t j = i; j < files.size(); ++j) ::unlink(temporaries[j].c_str());
-      throw SystemError("rename " + temporaries[i] + " to " + files[i].path, err);
+    try {
+      RenameInto(temporaries[i], files[i].path);
+    } catch (...) {
+      for (size_t j = i + 1; j < files.size(); ++j) ::unlink(temporaries[j].c_str());
+      throw;
     }
   }
   for (const auto& fs : file_systems) SyncFileSystemOf(fs.second);

@@ -33,6 +33,23 @@ TEST_F(FilesTest, AtomicWriteReplacesContentAndMode) {
   EXPECT_EQ(ListDirectory(dir_.string()).size(), 1u);
 }
 
+TEST_F(FilesTest, SeveralFilesAreReplacedTogetherOrNoneOnError) {
+  const std::string a = (dir_ / "a").string(), b = (dir_ / "b").string();
+  WriteFileAtomic(a, "old a");
+  WriteFilesAtomic({{a, "new a"}, {b, "new b"}}, 0600);
+  EXPECT_EQ(ReadFile(a), "new a");
+  EXPECT_EQ(ReadFile(b), "new b");
+  struct stat st;
+  ASSERT_EQ(stat(b.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(ListDirectory(dir_.string()).size(), 2u);
+  // A file that cannot be written: nothing is replaced, nothing left behind.
+  const std::string lost = (dir_ / "missing" / "c").string();
+  EXPECT_THROW(WriteFilesAtomic({{a, "newer a"}, {lost, "c"}}), GanetiError);
+  EXPECT_EQ(ReadFile(a), "new a");
+  EXPECT_EQ(ListDirectory(dir_.string()).size(), 2u);
+}
+
 TEST_F(FilesTest, WriteIntoMissingDirectoryFailsWithPath) {
   std::string f = (dir_ / "missing" / "a").string();
   try {
