@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <string_view>
 
@@ -39,8 +41,6 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
                                            const std::string& cwd, int timeout_seconds,
                                            const std::string& stdin_file) {
   if (argv.empty()) throw ProgrammerError("RunCommand without a command");
-  // Everything the child needs is built before fork: a multithreaded parent's
-  // child may only call async-signal-safe functions.
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   if (!env.count("PATH")) env_strings.push_back("PATH=/usr/local/bin:/usr/bin:/bin");
@@ -51,26 +51,49 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const std::string input = stdin_file.empty() ? std::string("/dev/null") : stdin_file;
+  const int in = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) throw SystemError("cannot open " + input, errno);
   int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) throw SystemError("pipe", errno);
-  sigset_t no_signals;
+  if (::pipe2(pipefd, O_CLOEXEC) != 0) {
+    const int error = errno;
+    ::close(in);
+    throw SystemError("pipe", error);
+  }
+  // posix_spawn shares the parent's memory until the exec instead of copying
+  // its page tables as fork does: node daemons run hooks and OS scripts for
+  // every instance job, and the copy was a fifth of their CPU time.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in, 0);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, pipefd[1], 2);
+  // Nothing else of the parent's (a daemon's listening socket, say) may
+  // outlive it in a child that daemonizes.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // The caller's blocked signals (a daemon keeps SIGTERM for its signal
+  // thread) are not the command's: a daemon it starts must obey SIGTERM.
+  // SIGPIPE, which daemons ignore, ends a pipeline's writer once its reader
+  // is gone, as in a shell.
+  sigset_t no_signals, default_signals;
   sigemptyset(&no_signals);
-  pid_t pid = ::fork();
-  if (pid < 0) throw SystemError("fork", errno);
-  if (pid == 0) {
-    // The caller's blocked signals (a daemon keeps SIGTERM for its signal
-    // thread) are not the command's: a daemon it starts must obey SIGTERM.
-    ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-    ::dup2(pipefd[1], 1);
-    ::dup2(pipefd[1], 2);
-    // Nothing else of the parent's (a daemon's listening socket, say) may
-    // outlive it in a child that daemonizes.
-    ::close_range(3, ~0U, 0);
-    int in = ::open(input.c_str(), O_RDONLY);
-    if (in >= 0) ::dup2(in, 0);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) _exit(127);
-    ::execvpe(args[0], args.data(), envp.data());
-    _exit(127);
+  sigemptyset(&default_signals);
+  for (int sig : {SIGPIPE, SIGXFSZ}) sigaddset(&default_signals, sig);
+  posix_spawnattr_setsigmask(&attr, &no_signals);
+  posix_spawnattr_setsigdefault(&attr, &default_signals);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(in);
+  if (rc != 0) {
+    ::close(pipefd[0]);
+    ::close(pipefd[1]);
+    // As a shell reports a command it cannot run.
+    return CommandResult{127, "cannot execute " + argv[0] + ": " + std::strerror(rc)};
   }
   ::close(pipefd[1]);
   CommandResult result;
