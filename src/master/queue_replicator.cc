@@ -37,6 +37,7 @@ void QueueReplicator::OnJobFile(const std::string& name, const std::string& cont
   {
     std::lock_guard lock(mu_);
     const auto now = Clock::now();
+    ++recorded_;
     auto [it, added] = pending_.try_emplace(name);
     it->second.contents = contents;
     it->second.archived = archived;
@@ -130,9 +131,16 @@ void QueueReplicator::Loop() {
                      [this] { return stopping_ || flushers_ > 0 || !needs_full_.empty(); });
     }
     std::map<std::string, Change> batch = TakeShippable(stopping_ || flushers_ > 0);
+    // Once this batch is out, every change recorded so far is on the
+    // candidates if none is left pending (earlier batches went out before).
+    const uint64_t covered = pending_.empty() ? recorded_ : shipped_;
     std::set<std::string> full;
     full.swap(needs_full_);
-    if (batch.empty() && full.empty()) continue;
+    if (batch.empty() && full.empty()) {
+      shipped_ = covered;
+      idle_cv_.notify_all();
+      continue;
+    }
     last_batch_ = Clock::now();
     const std::set<std::string> lagging = lagging_;
     shipping_ = true;
@@ -166,6 +174,7 @@ void QueueReplicator::Loop() {
     for (const auto& uuid : full) SendFull(uuid);
     lock.lock();
     shipping_ = false;
+    shipped_ = std::max(shipped_, covered);
     idle_cv_.notify_all();
   }
 }
@@ -176,10 +185,16 @@ void QueueReplicator::Flush(int timeout_ms, bool retry_lagging) {
     needs_full_.insert(lagging_.begin(), lagging_.end());
     lagging_.clear();
   }
+  // Waits for the changes recorded until now, not for a quiet queue: under
+  // load new changes keep coming, and a submission would wait its whole
+  // bound while every change shipped unbatched.
+  const uint64_t wanted = recorded_;
+  if (pending_.empty() && !shipping_) shipped_ = recorded_;
   ++flushers_;
   cv_.notify_all();
-  idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                    [this] { return pending_.empty() && needs_full_.empty() && !shipping_; });
+  idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    return shipped_ >= wanted && (!retry_lagging || (needs_full_.empty() && !shipping_));
+  });
   --flushers_;
 }
 

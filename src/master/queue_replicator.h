@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <set>
@@ -66,6 +67,8 @@ class QueueReplicator {
   std::map<std::string, Change> pending_;
   std::set<std::string> needs_full_;
   bool shipping_ = false;          // a batch is on its way
+  uint64_t recorded_ = 0;          // changes recorded so far
+  uint64_t shipped_ = 0;           // the first this many are on the candidates
   int flushers_ = 0;               // callers waiting in Flush: ship without gathering
   std::set<std::string> lagging_;  // candidates whose full copy failed
   std::chrono::steady_clock::time_point next_retry_{};
