@@ -136,6 +136,7 @@ void QueueReplicator::Loop() {
     const uint64_t covered = pending_.empty() ? recorded_ : shipped_;
     std::set<std::string> full;
     full.swap(needs_full_);
+    copying_ = !full.empty();
     if (batch.empty() && full.empty()) {
       shipped_ = covered;
       idle_cv_.notify_all();
@@ -174,6 +175,7 @@ void QueueReplicator::Loop() {
     for (const auto& uuid : full) SendFull(uuid);
     lock.lock();
     shipping_ = false;
+    copying_ = false;
     shipped_ = std::max(shipped_, covered);
     idle_cv_.notify_all();
   }
@@ -185,16 +187,16 @@ void QueueReplicator::Flush(int timeout_ms, bool retry_lagging) {
     needs_full_.insert(lagging_.begin(), lagging_.end());
     lagging_.clear();
   }
-  // Waits for the changes recorded until now, not for a quiet queue: under
-  // load new changes keep coming, and a submission would wait its whole
-  // bound while every change shipped unbatched.
+  // Waits for the changes recorded until now (and for the whole copies a new
+  // candidate is owed), not for a quiet queue: under load new changes keep
+  // coming, and a submission would wait its whole bound while every change
+  // shipped unbatched.
   const uint64_t wanted = recorded_;
   if (pending_.empty() && !shipping_) shipped_ = recorded_;
   ++flushers_;
   cv_.notify_all();
-  idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
-    return shipped_ >= wanted && (!retry_lagging || (needs_full_.empty() && !shipping_));
-  });
+  idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                    [&] { return shipped_ >= wanted && needs_full_.empty() && !copying_; });
   --flushers_;
 }
 

@@ -67,6 +67,7 @@ class QueueReplicator {
   std::map<std::string, Change> pending_;
   std::set<std::string> needs_full_;
   bool shipping_ = false;          // a batch is on its way
+  bool copying_ = false;           // whole copies are on their way
   uint64_t recorded_ = 0;          // changes recorded so far
   uint64_t shipped_ = 0;           // the first this many are on the candidates
   int flushers_ = 0;               // callers waiting in Flush: ship without gathering

@@ -30,7 +30,9 @@ class RecordingRpc : public rpc::NodeRpcClient {
                                            const json::array& args) override {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     std::lock_guard lock(mu);
-    if (procedure.name == rpc::procedures::kJobqueueReplicate.name && !args.at(1).as_bool()) {
+    if (procedure.name == rpc::procedures::kJobqueueReplicate.name && args.at(1).as_bool()) {
+      ++full_copies;
+    } else if (procedure.name == rpc::procedures::kJobqueueReplicate.name) {
       for (const auto& entry : args.at(0).as_array()) {
         shipped.emplace_back(entry.as_array().at(0).as_string().c_str(),
                              entry.as_array().at(1).as_string().c_str());
@@ -54,8 +56,13 @@ class RecordingRpc : public rpc::NodeRpcClient {
     }
     return n;
   }
+  int FullCopies() {
+    std::lock_guard lock(mu);
+    return full_copies;
+  }
   std::mutex mu;
   std::vector<std::pair<std::string, std::string>> shipped;
+  int full_copies = 0;
 };
 
 class QueueReplicatorTest : public ::testing::Test {
@@ -141,6 +148,16 @@ TEST_F(QueueReplicatorTest, AFlushOfAnIdleQueueReturnsAtOnce) {
   const auto start = Clock::now();
   replicator_->Flush(5000);
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(500));
+}
+
+TEST_F(QueueReplicatorTest, AFlushWaitsForTheWholeCopyANewCandidateIsOwed) {
+  replicator_->Flush(5000);  // the copy every candidate gets at the start
+  EXPECT_EQ(rpc_.FullCopies(), 1);
+  StartBusyJob();
+  replicator_->ScheduleFullCopy("c1");
+  replicator_->Flush(5000);
+  EXPECT_EQ(rpc_.FullCopies(), 2);
+  StopBusyJob();
 }
 
 }  // namespace
