@@ -193,6 +193,10 @@ void DaemonizeUnderLauncher(int ready_fd) { launcher_ready_fd = ready_fd; }
 
 DaemonStart Daemonize(const std::string& pid_file, bool foreground,
                       const std::function<void()>& before_detach) {
+  // A peer that goes away is an error of its connection, not the end of the
+  // daemon (OpenSSL writes to its sockets without MSG_NOSIGNAL), whatever
+  // SIGPIPE disposition the daemon was started with.
+  ::signal(SIGPIPE, SIG_IGN);
   // Locked before forking, so the launcher reports a running predecessor; the
   // lock travels with the descriptor to the daemon, which keeps it open.
   const std::string daemon = std::filesystem::path(pid_file).stem().string();

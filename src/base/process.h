@@ -50,7 +50,8 @@ class DaemonStart {
 // Locks the pid file (refusing to start while another process holds it),
 // runs `before_detach` (binding sockets, so that a taken address fails the
 // launch), detaches from the terminal (fork, setsid, fork) unless
-// `foreground`, then writes the daemon's pid. The lock lasts as long as the process.
+// `foreground`, then writes the daemon's pid. The lock lasts as long as the
+// process. The daemon ignores SIGPIPE from then on.
 DaemonStart Daemonize(const std::string& pid_file, bool foreground,
                       const std::function<void()>& before_detach = {});
 
