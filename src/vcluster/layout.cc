@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -25,11 +26,17 @@ std::string NodeAddress(int block, int index) {
 
 std::string ClusterAddress(int block) { return "127." + std::to_string(block) + ".0.1"; }
 
-int FindFreeAddressBlock(int port) {
+AddressBlock ClaimFreeAddressBlock(int port) {
+  const std::string claims = (std::filesystem::temp_directory_path() /
+                              ("herd-vcluster-blocks-" + std::to_string(::getuid())))
+                                 .string();
+  MakeDirs(claims, 0700);
   std::random_device rd;
   const int first = 2 + static_cast<int>(rd() % 252);
   for (int i = 0; i < 252; ++i) {
     int block = 2 + (first - 2 + i) % 252;
+    FileLock claim = FileLock::Acquire(claims + "/" + std::to_string(block) + ".lock");
+    if (!claim.held()) continue;
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) throw SystemError("socket", errno);
     sockaddr_in addr{};
@@ -38,7 +45,7 @@ int FindFreeAddressBlock(int port) {
     inet_pton(AF_INET, NodeAddress(block, 1).c_str(), &addr.sin_addr);
     bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
     ::close(fd);
-    if (free) return block;
+    if (free) return {block, std::move(claim)};
   }
   throw GenericError("no free loopback address block for a new virtual cluster");
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file_lock.h"
 #include "node/capacity.h"
 
 namespace herd::vcluster {
@@ -21,8 +22,16 @@ struct VirtualNode {
 std::string NodeName(int index);
 std::string NodeAddress(int block, int index);
 std::string ClusterAddress(int block);
-// A block whose addresses are free right now (probed by binding).
-int FindFreeAddressBlock(int port);
+// A block whose addresses are free right now (probed by binding) and that
+// no other creation by this user has claimed. The claim (a lock on a file
+// under the temporary directory) lasts as long as the returned value: until
+// the new cluster's daemons hold the addresses, a creation started at the
+// same moment (parallel tests) must not pick the same block.
+struct AddressBlock {
+  int block = 0;
+  FileLock claim;
+};
+AddressBlock ClaimFreeAddressBlock(int port);
 
 // Writes DIR/hosts (cluster name and every node); crash-safe.
 void WriteHostsFile(const std::string& dir, const std::string& cluster_name,

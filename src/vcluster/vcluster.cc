@@ -348,7 +348,8 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
   json::object spec;
   if (!spec_file.empty()) spec = AsObject(ParseJson(ReadFile(spec_file), spec_file), spec_file);
 
-  const int block = FindFreeAddressBlock(rpc::kDefaultNodedPort);
+  const AddressBlock address_block = ClaimFreeAddressBlock(rpc::kDefaultNodedPort);
+  const int block = address_block.block;
   std::vector<VirtualNode> nodes;
   for (int i = 1; i <= node_count; ++i) {
     VirtualNode n{NodeName(i), NodeAddress(block, i), uniform};
