@@ -22,9 +22,12 @@ def queue_dir(vc, node):
 
 
 def live_jobs(vc, node):
-    """Job files in the node's queue; one archived while listing is left out."""
+    """Job files in the node's queue; one archived while listing is left out,
+    and so are the temporary files of a write under way."""
     jobs = {}
     for path in queue_dir(vc, node).glob("job-*"):
+        if not path.name[4:].isdigit():
+            continue
         try:
             jobs[path.name] = path.read_text()
         except FileNotFoundError:
