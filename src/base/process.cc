@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,23 +70,15 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
   // outlive it in a child that daemonizes.
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
   // The caller's blocked signals (a daemon keeps SIGTERM for its signal
   // thread) are not the command's: a daemon it starts must obey SIGTERM.
   // SIGPIPE, which daemons ignore, ends a pipeline's writer once its reader
   // is gone, as in a shell.
-  sigset_t no_signals, default_signals;
-  sigemptyset(&no_signals);
-  sigemptyset(&default_signals);
-  for (int sig : {SIGPIPE, SIGXFSZ}) sigaddset(&default_signals, sig);
-  posix_spawnattr_setsigmask(&attr, &no_signals);
-  posix_spawnattr_setsigdefault(&attr, &default_signals);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const SpawnAttributes attributes({SIGPIPE, SIGXFSZ}, /*own_process_group=*/false);
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, &attr, args.data(), envp.data());
+  const int rc =
+      ::posix_spawnp(&pid, args[0], &actions, attributes.get(), args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   ::close(in);
   if (rc != 0) {
     ::close(pipefd[0]);
@@ -125,6 +116,25 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
+
+SpawnAttributes::SpawnAttributes(std::initializer_list<int> default_signals,
+                                 bool own_process_group) {
+  posix_spawnattr_init(&attr_);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : default_signals) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr_, &none);
+  posix_spawnattr_setsigdefault(&attr_, &defaults);
+  short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  if (own_process_group) {
+    posix_spawnattr_setpgroup(&attr_, 0);
+    flags |= POSIX_SPAWN_SETPGROUP;
+  }
+  posix_spawnattr_setflags(&attr_, flags);
+}
+
+SpawnAttributes::~SpawnAttributes() { posix_spawnattr_destroy(&attr_); }
 
 std::string DaemonStartFailure(const std::string& report, const std::string& daemon) {
   if (report == "\1") return "";

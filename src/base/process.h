@@ -2,7 +2,10 @@
 // daemon and hold its pid file.
 #pragma once
 
+#include <spawn.h>
+
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <utility>
@@ -29,6 +32,23 @@ CommandResult RunCommandInCleanEnvironment(const std::vector<std::string>& argv,
                                            const std::map<std::string, std::string>& env,
                                            const std::string& cwd = "", int timeout_seconds = 300,
                                            const std::string& stdin_file = "");
+
+// posix_spawn attributes of a child that starts with no blocked signals (its
+// parent's mask is a daemon's, not the child's), with the default action for
+// `default_signals` (which its parent may ignore) and, with
+// `own_process_group`, as the leader of a new process group (so that a
+// time-out can kill its helpers too).
+class SpawnAttributes {
+ public:
+  SpawnAttributes(std::initializer_list<int> default_signals, bool own_process_group);
+  ~SpawnAttributes();
+  SpawnAttributes(const SpawnAttributes&) = delete;
+  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+  const posix_spawnattr_t* get() const { return &attr_; }
+
+ private:
+  posix_spawnattr_t attr_;
+};
 
 // How a daemon's start-up ended, told to the process that launched it (which
 // waits): Ready() once it serves, Failed() with the reason otherwise. Dropping

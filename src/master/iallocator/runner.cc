@@ -19,6 +19,7 @@
 #include "base/files.h"
 #include "base/json.h"
 #include "base/paths.h"
+#include "base/process.h"
 
 extern char** environ;
 
@@ -127,24 +128,14 @@ ChildResult Spawn(const std::vector<std::string>& argv, int timeout_seconds) {
   posix_spawn_file_actions_adddup2(&actions, out.write_end(), 1);
   posix_spawn_file_actions_adddup2(&actions, err.write_end(), 2);
   posix_spawn_file_actions_addchdir_np(&actions, "/");
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t no_signals, default_signals;
-  sigemptyset(&no_signals);
-  sigemptyset(&default_signals);
-  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&default_signals, sig);
-  posix_spawnattr_setsigmask(&attr, &no_signals);
-  posix_spawnattr_setsigdefault(&attr, &default_signals);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  const SpawnAttributes attributes({SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGCHLD},
+                                   /*own_process_group=*/true);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
+  const int rc = ::posix_spawn(&pid, args[0], &actions, attributes.get(), args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     throw OpExecError(
         RunFailure("cannot execute iallocator " + argv[0] + ": " + std::strerror(rc)));

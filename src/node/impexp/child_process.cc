@@ -12,6 +12,7 @@
 #include <chrono>
 
 #include "base/errors.h"
+#include "base/process.h"
 
 extern char** environ;
 
@@ -76,23 +77,14 @@ ChildProcess::ChildProcess(const Options& o, Cancellation& cancellation, LogLine
   posix_spawn_file_actions_adddup2(&actions, o.pipe_stdout ? out[1] : err[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
   if (!o.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, o.cwd.c_str());
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t none, defaults;
-  sigemptyset(&none);
-  sigemptyset(&defaults);
-  for (int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGXFSZ}) sigaddset(&defaults, sig);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr,
-                           POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+  const SpawnAttributes attributes({SIGPIPE, SIGTERM, SIGINT, SIGHUP, SIGXFSZ},
+                                   /*own_process_group=*/true);
   char** child_env = o.env ? envp.data() : environ;
-  const int rc = o.argv[0].find('/') == std::string::npos
-                     ? ::posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), child_env)
-                     : ::posix_spawn(&pid_, args[0], &actions, &attr, args.data(), child_env);
+  const int rc =
+      o.argv[0].find('/') == std::string::npos
+          ? ::posix_spawnp(&pid_, args[0], &actions, attributes.get(), args.data(), child_env)
+          : ::posix_spawn(&pid_, args[0], &actions, attributes.get(), args.data(), child_env);
   posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
   if (in[0] >= 0) ::close(in[0]);
   if (out[1] >= 0) ::close(out[1]);
   ::close(err[1]);
