@@ -63,6 +63,32 @@ def pids_of(cluster_dir):
     return pids
 
 
+def process_start(pid):
+    """When the process started (clock ticks since boot), or None if there is
+    none: a pid and its start name one process even after the pid is reused."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[19])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def daemon_processes(cluster_dir):
+    """The running daemons recorded under the cluster's node roots, as
+    (pid, start) pairs."""
+    recorded = [(pid, process_start(pid)) for pid in pids_of(cluster_dir)]
+    return [(pid, start) for pid, start in recorded if start is not None]
+
+
+def kill_survivors(recorded):
+    """SIGKILLs the processes of daemon_processes() that still run. A pid file
+    left by a daemon that died long ago may name another cluster's process by
+    now (pids are reused): only the process recorded, by its start, is killed."""
+    for pid, start in recorded:
+        if process_start(pid) == start and alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
 def alive(pid):
     """True while the process runs; a zombie (dead, not yet reaped by init) is not alive."""
     try:
@@ -88,12 +114,10 @@ class VirtualCluster:
         return run([self.path / node / "cmd", *args], check=check, timeout=timeout)
 
     def destroy(self):
-        recorded = pids_of(self.path)
+        recorded = daemon_processes(self.path)
         run([BIN / "herd-vcluster", "destroy", self.path], check=False, timeout=120)
         # Whatever survived (a test that broke the cluster) is killed by PID.
-        for pid in recorded:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
+        kill_survivors(recorded)
 
     def __enter__(self):
         return self

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from herd_e2e import BIN, alive, pids_of, require
+from herd_e2e import BIN, daemon_processes, kill_survivors, pids_of, require
 
 NOBODY = 65534
 
@@ -48,11 +48,9 @@ def cluster_dir(herd):
     os.chmod(base, 0o777)
     d = base / "c"
     yield d
-    recorded = pids_of(d)
+    recorded = daemon_processes(d)
     as_nobody([herd, "destroy", d], check=False)
-    for pid in recorded:
-        if alive(pid):
-            os.kill(pid, 9)
+    kill_survivors(recorded)
     shutil.rmtree(base, ignore_errors=True)
 
 
