@@ -598,7 +598,8 @@ json::value InstanceCreate(LuContext& ctx, const json::object& given_op) {
       cleanup_disks();
       throw;
     }
-  } else if (!req.no_install) {
+  } else if (!req.no_install && !disks.empty()) {
+    // As Ganeti: an instance without disks has nothing to install onto.
     ctx.Feedback("* running the instance OS create scripts...");
     auto result = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kInstanceOsAdd,
                                json::array{rpc::ToJson(spec), false, 0});
