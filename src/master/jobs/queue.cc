@@ -26,6 +26,11 @@ using Clock = std::chrono::steady_clock;
 // Ganeti's LUXI_WFJC_TIMEOUT: (LUXI_DEF_RWTO - 1) / 2 seconds.
 constexpr double kMaxWaitForJobChange = 89;
 constexpr std::string_view kCanceledResult = "Job canceled by request";
+// Progress (log messages) reaches a job's file at most this often: the file
+// only serves a restart, which fails running jobs' opcodes or finishes them
+// from the config, while clients read progress from memory. Each write is
+// a new file for the file system (about a third of a short job's writes).
+constexpr auto kProgressWriteInterval = std::chrono::seconds(1);
 
 // A live job plus what the queue needs to persist it and to wake waiters.
 struct JobEntry {
@@ -38,6 +43,7 @@ struct JobEntry {
   std::condition_variable changed;  // waited on with Impl::mu
   std::mutex write_mu;              // serializes this job's file writes; taken before Impl::mu
   uint64_t written = 0;             // guarded by write_mu; version last on disk
+  Clock::time_point written_at;     // guarded by write_mu; when it was written
 };
 using EntryPtr = std::shared_ptr<JobEntry>;
 
@@ -81,10 +87,13 @@ struct JobQueue::Impl {
 
   // Writes the job's latest state unless it is already on disk. A newer
   // snapshot covers every older change, so racing callers write at most once each.
-  // `durable` false for progress (log messages): the job's next status
-  // change is written durably and covers it.
+  // `durable` false for progress (log messages): written without a sync, and
+  // not at all within kProgressWriteInterval of the job's last write; the
+  // job's next status change is written durably and covers it.
   void Persist(const EntryPtr& e, bool durable = true) {
     std::lock_guard write_lock(e->write_mu);
+    const auto now = Clock::now();
+    if (!durable && e->written != 0 && now - e->written_at < kProgressWriteInterval) return;
     std::string data;
     uint64_t version;
     {
@@ -95,6 +104,7 @@ struct JobQueue::Impl {
     }
     storage.WriteJobData(e->job.id, data, durable);
     e->written = version;
+    e->written_at = now;
   }
 
   JobId AllocateIds(JobId count) {

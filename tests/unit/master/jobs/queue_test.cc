@@ -360,6 +360,34 @@ TEST_F(JobQueueTest, AutoArchiveHonoursAge) {
   }
 }
 
+// Progress right after a status write stays in memory (clients read it
+// there); the job's next status write carries it to the file, and progress
+// after a quiet second is written on its own.
+TEST_F(JobQueueTest, ProgressReachesTheFileAtMostOnceASecond) {
+  size_t logs_after_burst = 99, logs_after_pause = 99;
+  auto logs_on_disk = [&](JobId id) {
+    return JobFile(id).at("ops").at(0).at("log").as_array().size();
+  };
+  JobQueue q(
+      dir_,
+      [&](const json::object&, OpContext& ctx) -> json::value {
+        ctx.NotifyStart();
+        ctx.Feedback("one");
+        ctx.Feedback("two");
+        logs_after_burst = logs_on_disk(ctx.job_id);
+        std::this_thread::sleep_for(milliseconds(1100));
+        ctx.Feedback("three");
+        logs_after_pause = logs_on_disk(ctx.job_id);
+        return true;
+      },
+      1);
+  const JobId id = q.Submit(json::array{Op("OP_A")});
+  ASSERT_EQ(WaitFinished(q, id), "success");
+  EXPECT_EQ(logs_after_burst, 0u);
+  EXPECT_EQ(logs_after_pause, 3u);
+  EXPECT_EQ(logs_on_disk(id), 3u);
+}
+
 TEST_F(JobQueueTest, WaitForJobChangeReturnsOnChangeAndTimesOut) {
   Gate go, finish;
   JobQueue q(
