@@ -47,15 +47,21 @@ bool ConfigFollower::Poll() {
     // A journal that appeared since the load (inode 0) is read from its start.
     if (journal_now.exists && (journal_inode_ == 0 || journal_now.inode == journal_inode_) &&
         journal_now.size >= journal_offset_) {
-      if (journal_now.size > journal_offset_ && ApplyJournalTail()) {
-        served_->instance_ips_by_link = IndexInstanceIps(served_->data);
-      }
+      if (journal_now.size > journal_offset_ && ApplyJournalTail()) ips_stale_ = true;
     } else if (journal_now.exists || journal_offset_ > 0) {
       LoadAll();  // the journal was rewritten or removed: start over
     }
   }
   return had_config != (served_ != nullptr) || error_ != error_before ||
          (served_ && served_->data.serial_no != serial_before);
+}
+
+const ServedConfig* ConfigFollower::config() {
+  if (served_ && ips_stale_) {
+    served_->instance_ips_by_link = IndexInstanceIps(served_->data);
+    ips_stale_ = false;
+  }
+  return served_.get();
 }
 
 void ConfigFollower::LoadAll() {
@@ -73,7 +79,7 @@ void ConfigFollower::LoadAll() {
     served_ = std::move(served);
     error_.clear();
     ApplyJournalTail();
-    served_->instance_ips_by_link = IndexInstanceIps(served_->data);
+    ips_stale_ = true;
     spdlog::info("configuration loaded from {} (serial {})", file, served_->data.serial_no);
   } catch (const std::exception& e) {
     served_.reset();

@@ -25,8 +25,10 @@ class ConfigFollower {
   // Re-reads whatever changed since the last call; true if the served
   // configuration (or the reason there is none) changed.
   bool Poll();
-  // The configuration to answer from, or nullptr (see error()).
-  const ServedConfig* config() const { return served_.get(); }
+  // The configuration to answer from, or nullptr (see error()). Its IP
+  // index is rebuilt here, when the configuration changed since the last
+  // call: the master commits far more often than confd gets asked.
+  const ServedConfig* config();
   // Why there is no configuration ("Configuration not yet loaded" at first).
   const std::string& error() const { return error_; }
 
@@ -51,6 +53,7 @@ class ConfigFollower {
   FileStamp config_stamp_;
   ino_t journal_inode_ = 0;
   off_t journal_offset_ = 0;
+  bool ips_stale_ = false;  // served_'s instance_ips_by_link predates its data
 };
 
 }  // namespace herd::confd

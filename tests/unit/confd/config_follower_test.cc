@@ -84,6 +84,32 @@ TEST_F(ConfdConfigFollowerTest, JournalAppearingAfterTheLoadIsRead) {
   EXPECT_EQ(follower.config()->data.cluster.tags, std::vector<std::string>{"seen"});
 }
 
+// The instance IP index follows the journal too (rebuilt when asked for).
+TEST_F(ConfdConfigFollowerTest, InstanceIpIndexFollowsTheJournal) {
+  master::ConfigStore::WriteInitial(*paths_, testconfig::OneNodeCluster());
+  master::ConfigStore store(*paths_);
+  ConfigFollower follower(*paths_);
+  ASSERT_TRUE(follower.Poll());
+  const std::string link = DefaultNicLink(follower.config()->data);
+  EXPECT_TRUE(follower.config()->instance_ips_by_link.empty());
+
+  objects::Instance instance;
+  instance.name = "inst1";
+  instance.uuid = "i1";
+  instance.primary_node = "n1";
+  objects::Nic nic;
+  nic.uuid = "nic1";
+  nic.ip = "192.0.2.7";
+  instance.nics.push_back(nic);
+  store.Update([&](master::ConfigTxn& t) { t.AddInstance(instance); });
+  ASSERT_TRUE(follower.Poll());
+  EXPECT_EQ(follower.config()->instance_ips_by_link.at(link).at("192.0.2.7"), "i1");
+
+  store.Update([](master::ConfigTxn& t) { t.RemoveInstance("i1"); });
+  ASSERT_TRUE(follower.Poll());
+  EXPECT_EQ(follower.config()->instance_ips_by_link.count(link), 0u);
+}
+
 TEST_F(ConfdConfigFollowerTest, UnreadableConfigIsReported) {
   WriteFileAtomic(paths_->ConfigFile(), "{broken", 0600);
   ConfigFollower follower(*paths_);
