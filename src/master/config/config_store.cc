@@ -13,7 +13,12 @@
 
 namespace herd::master {
 namespace {
-// Journal length that triggers a background snapshot.
+// A background snapshot is due once the journal holds this many records
+// and has grown as large as the snapshot it follows: each byte of journal
+// then pays for about one byte of snapshot, whatever the config's size (a
+// fixed record count made a snapshot per 2,000 commits cost a write of the
+// whole config, ever larger as instances are added). A restart replays at
+// most about one config's worth of journal.
 constexpr int64_t kSnapshotAfterRecords = 2000;
 
 double Now() {
@@ -192,7 +197,9 @@ void ConfigStore::Load() {
     throw ConfigurationError("Can't read the configuration file " + file +
                              ": this node is not the master of an initialised cluster");
   }
-  data_ = objects::ConfigDataFromJson(ParseJson(ReadFile(file), file));
+  const std::string text = ReadFile(file);
+  snapshot_bytes_ = static_cast<int64_t>(text.size());
+  data_ = objects::ConfigDataFromJson(ParseJson(text, file));
   if (FileExists(paths_.ConfigCommitTags())) {
     const std::string tags_file = paths_.ConfigCommitTags();
     const json::value saved = ParseJson(ReadFile(tags_file), tags_file);
@@ -216,6 +223,7 @@ void ConfigStore::Load() {
       }
       ApplyJournalLine(journal.substr(pos, end - pos));
       ++journal_records_;
+      journal_bytes_ += static_cast<int64_t>(end + 1 - pos);
       pos = end + 1;
     }
     // Rewrite without a torn tail so that later appends start on a clean line.
@@ -314,6 +322,7 @@ void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator,
                          std::optional<CommitTag> tag) {
   std::string line;
   int64_t seq = 0;
+  bool snapshot_due = false;
   {
     std::unique_lock lock(mu_);
     ConfigTxn txn(data_);
@@ -349,6 +358,8 @@ void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator,
     }
     seq = ++appended_seq_;
     ++journal_records_;
+    journal_bytes_ += static_cast<int64_t>(line.size());
+    snapshot_due = journal_records_ > kSnapshotAfterRecords && journal_bytes_ >= snapshot_bytes_;
     if (tag) RememberTag(*tag);
     // Under the append lock, so that listeners see records in serial order.
     if (listener_) listener_(line);
@@ -368,7 +379,7 @@ void ConfigStore::Update(const std::function<void(ConfigTxn&)>& mutator,
       synced_seq_ = target;
     }
   }
-  if (journal_records_ > kSnapshotAfterRecords) {
+  if (snapshot_due) {
     std::lock_guard lock(snapshot_mu_);
     snapshot_wanted_ = true;
     snapshot_cv_.notify_all();
@@ -412,7 +423,8 @@ void ConfigStore::WriteSnapshot() {
     std::shared_lock lock(mu_);
     copy = data_;
   }
-  WriteFileAtomic(paths_.ConfigFile(), SerializeJsonPretty(objects::ToJson(copy)), 0600);
+  const std::string snapshot = SerializeJsonPretty(objects::ToJson(copy));
+  WriteFileAtomic(paths_.ConfigFile(), snapshot, 0600);
   // The tags of the records about to leave the journal are kept apart first.
   SaveCommitTags();
   // Keep only records newer than the snapshot. Lock order: sync, then append.
@@ -438,6 +450,8 @@ void ConfigStore::WriteSnapshot() {
   journal_fd_ = ::open(paths_.ConfigJournal().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (journal_fd_ < 0) throw SystemError("open " + paths_.ConfigJournal(), errno);
   journal_records_ = kept_records;
+  journal_bytes_ = static_cast<int64_t>(kept.size());
+  snapshot_bytes_ = static_cast<int64_t>(snapshot.size());
   synced_seq_ = appended_seq_;  // the rewritten journal was fsynced whole
 }
 

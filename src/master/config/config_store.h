@@ -151,6 +151,8 @@ class ConfigStore {
   int journal_fd_ = -1;
   int64_t appended_seq_ = 0;
   int64_t journal_records_ = 0;
+  int64_t journal_bytes_ = 0;   // guarded by append_mu_
+  int64_t snapshot_bytes_ = 0;  // size of config.data; guarded by append_mu_
   std::mutex sync_mu_;
   int64_t synced_seq_ = 0;
 

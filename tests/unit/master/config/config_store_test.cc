@@ -68,6 +68,37 @@ TEST_F(ConfigStoreTest, JournalRecordHoldsOnlyWhatChanged) {
   EXPECT_LT(lines.back().size(), 1000u);
 }
 
+// The journal is folded into a snapshot after 2,000 records once it is as
+// large as the snapshot: soon for a small config, later for a large one.
+TEST_F(ConfigStoreTest, SnapshotWaitsForAJournalAsLargeAsTheConfig) {
+  auto commits = [](ConfigStore& store, int count) {
+    for (int i = 0; i < count; ++i) {
+      store.Update([i](ConfigTxn& t) { t.MutableNode("n1").drained = i % 2 == 0; });
+    }
+  };
+  auto snapshot_follows = [](ConfigStore& store) {
+    for (int i = 0; i < 500 && store.journal_records() > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return store.journal_records() == 0;
+  };
+  {
+    ConfigStore small(*paths_);
+    commits(small, 2001);
+    EXPECT_TRUE(snapshot_follows(small));
+  }
+  {
+    ConfigStore large(*paths_);
+    // A config of 2 MB: a long description in the cluster's tags.
+    large.Update(
+        [](ConfigTxn& t) { t.MutableCluster().tags.assign(20000, std::string(100, 't')); });
+    large.WriteSnapshot();
+    commits(large, 2001);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(large.journal_records(), 2001);
+  }
+}
+
 TEST_F(ConfigStoreTest, FailedUpdateKeepsNothing) {
   ConfigStore store(*paths_);
   EXPECT_THROW(store.Update([](ConfigTxn& t) {
