@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -19,6 +20,11 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kQuiet = std::chrono::seconds(1);
 constexpr auto kMaxDelay = std::chrono::seconds(30);
 constexpr size_t kCommitTagsKept = 20000;  // as the master's config store
+
+size_t SizeOf(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<size_t>(st.st_size) : 0;
+}
 
 // Applies one journal record (the master's format) to config.data's JSON.
 void ApplyRecord(json::object& config, const json::object& record) {
@@ -72,6 +78,7 @@ void ConfigReplica::Append(const std::string& records) {
   }
   ::close(fd);
   if (!synced) throw SystemError("append to " + paths_.ConfigJournal(), err);
+  unmerged_bytes_ += records.size();
   const auto now = Clock::now();
   last_append_ = now;
   if (!first_unmerged_) first_unmerged_ = now;
@@ -86,6 +93,8 @@ void ConfigReplica::Replace(const std::string& config_data) {
   WriteFileAtomic(paths_.ConfigFile(), config_data, 0600);
   RemoveFile(paths_.ConfigJournal());
   first_unmerged_.reset();
+  unmerged_bytes_ = 0;
+  config_bytes_ = config_data.size();
 }
 
 bool ConfigReplica::Merge() {
@@ -94,11 +103,13 @@ bool ConfigReplica::Merge() {
   if (!files.held()) return false;
   if (!FileExists(paths_.ConfigJournal()) || !FileExists(paths_.ConfigFile())) {
     first_unmerged_.reset();
+    unmerged_bytes_ = 0;
     return true;
   }
   const std::string journal = ReadFile(paths_.ConfigJournal());
   if (journal.empty()) {
     first_unmerged_.reset();
+    unmerged_bytes_ = 0;
     return true;
   }
   json::value config_value = ParseJson(ReadFile(paths_.ConfigFile()), paths_.ConfigFile());
@@ -129,9 +140,12 @@ bool ConfigReplica::Merge() {
     if (tags.size() > kCommitTagsKept) tags.erase(tags.begin(), tags.end() - kCommitTagsKept);
     WriteFileAtomic(paths_.ConfigCommitTags(), SerializeJson(tags) + "\n", 0600);
   }
-  WriteFileAtomic(paths_.ConfigFile(), SerializeJsonPretty(config_value), 0600);
+  const std::string merged = SerializeJsonPretty(config_value);
+  WriteFileAtomic(paths_.ConfigFile(), merged, 0600);
   WriteFileAtomic(paths_.ConfigJournal(), "", 0600);
   first_unmerged_.reset();
+  unmerged_bytes_ = 0;
+  config_bytes_ = merged.size();
   return true;
 }
 
@@ -141,7 +155,9 @@ void ConfigReplica::MergeLoop() {
     cv_.wait_for(lock, std::chrono::milliseconds(500));
     if (stopping_ || !first_unmerged_) continue;
     const auto now = Clock::now();
-    if (now - *last_append_ < kQuiet && now - *first_unmerged_ < kMaxDelay) continue;
+    if (!config_bytes_) config_bytes_ = SizeOf(paths_.ConfigFile());
+    const bool due = now - *first_unmerged_ >= kMaxDelay && unmerged_bytes_ >= *config_bytes_;
+    if (now - *last_append_ < kQuiet && !due) continue;
     lock.unlock();
     bool merged = false;
     try {

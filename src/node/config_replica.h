@@ -1,7 +1,10 @@
 // A master candidate's copy of the cluster configuration: the records the
 // master ships are appended to the journal at once (fsync), and merged into
-// config.data once the stream goes quiet (or every half minute while busy), so
-// that config.data on a candidate is whole, as Ganeti's own tools expect it.
+// config.data once the stream goes quiet (or, while busy, once half a minute
+// has passed and the journal is as large as config.data: a merge rewrites
+// the whole config, so its cost stays proportional to the records it takes
+// in), so that config.data on a candidate is whole, as Ganeti's own tools
+// expect it.
 // Merging waits while a config store (a master, a failover) holds the files.
 #pragma once
 
@@ -39,6 +42,8 @@ class ConfigReplica {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::optional<std::chrono::steady_clock::time_point> first_unmerged_, last_append_;
+  size_t unmerged_bytes_ = 0;           // journal appended since the last merge
+  std::optional<size_t> config_bytes_;  // config.data's size, once known
   std::thread thread_;
 };
 
