@@ -101,8 +101,13 @@ void Commit(Cluster& c, Placed&& placed) {
   c.instances.push_back(std::move(placed.inst));
 }
 
-// Whether the cluster stays globally N+1 redundant with the placement.
+bool SurelyRedundantWith(const Cluster& c, const Placed& placed, const AllocOptions& options);
+
+// Whether the cluster stays globally N+1 redundant with the placement. The
+// cluster is copied only when the evacuation shortcut cannot vouch for
+// every node (Redundant asks it first too, so the answer is the same).
 bool RedundantWith(const Cluster& c, const Placed& placed, const AllocOptions& options) {
+  if (SurelyRedundantWith(c, placed, options)) return true;
   Cluster copy = c;
   Placed p = placed;
   Commit(copy, std::move(p));
@@ -710,11 +715,27 @@ namespace {
 // "not known", not "cannot".
 class EvacuationShortcut {
  public:
-  explicit EvacuationShortcut(const Cluster& c) : c_(c) {
-    for (const auto& n : c.nodes) by_group_[n.group()].push_back({n.UnallocatedMem(), n.idx()});
+  // `placed`, if given, counts as made: its nodes in their new states, its
+  // instance as the next one of the cluster (no copy of the cluster).
+  explicit EvacuationShortcut(const Cluster& c, const Placed* placed = nullptr)
+      : c_(c), placed_(placed) {
+    for (size_t i = 0; i < c.nodes.size(); ++i) {
+      const NodeState& n = Node(static_cast<int>(i));
+      by_group_[n.group()].push_back({n.UnallocatedMem(), n.idx()});
+    }
     for (auto& [group, nodes] : by_group_) {
       std::sort(nodes.begin(), nodes.end(), std::greater<>());  // most free memory first
     }
+  }
+
+  const NodeState& Node(int i) const {
+    if (placed_ && i == placed_->inst.pnode) return *placed_->p;
+    if (placed_ && placed_->s && i == placed_->inst.snode) return *placed_->s;
+    return c_.nodes[i];
+  }
+  const InstanceState& Instance(int i) const {
+    if (placed_ && i == static_cast<int>(c_.instances.size())) return placed_->inst;
+    return c_.instances[i];
   }
 
   bool SurelyEvacuable(const NodeState& n, const std::vector<int>& primaries) const {
@@ -725,7 +746,7 @@ class EvacuationShortcut {
     int largest = 0;
     size_t counted = 0;
     for (int i : primaries) {
-      const InstanceState& inst = c_.instances[i];
+      const InstanceState& inst = Instance(i);
       if (!TemplateMovable(inst.disk_template) || inst.UsesLocalStorage()) return false;
       if (inst.forthcoming) continue;  // never refused by a forced move
       // Even an instance using no memory needs a node with some unallocated.
@@ -747,8 +768,32 @@ class EvacuationShortcut {
 
  private:
   const Cluster& c_;
+  const Placed* placed_;
   std::map<int, std::vector<std::pair<int, int>>> by_group_;  // (unallocated MiB, node)
 };
+
+// Nodes the capacity check leaves out.
+bool OutsideCapacityCheck(const NodeState& n, const AllocOptions& options) {
+  return (options.accept_existing && n.offline()) ||
+         std::find(options.capacity_ignore_groups.begin(), options.capacity_ignore_groups.end(),
+                   n.group()) != options.capacity_ignore_groups.end();
+}
+
+// True if the shortcut alone finds the cluster N+1 redundant with `placed`.
+bool SurelyRedundantWith(const Cluster& c, const Placed& placed, const AllocOptions& options) {
+  if (!placed.p || options.capacity_replaced_instance >= 0) return false;
+  auto primaries = c.PrimaryLists();
+  if (!placed.inst.forthcoming) {
+    primaries[placed.inst.pnode].push_back(static_cast<int>(c.instances.size()));
+  }
+  const EvacuationShortcut shortcut(c, &placed);
+  for (size_t i = 0; i < c.nodes.size(); ++i) {
+    const NodeState& n = shortcut.Node(static_cast<int>(i));
+    if (OutsideCapacityCheck(n, options)) continue;
+    if (!shortcut.SurelyEvacuable(n, primaries[i])) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -771,11 +816,7 @@ bool Redundant(const Cluster& c, const AllocOptions& options) {
   const EvacuationShortcut shortcut(c);
   std::optional<Evacuation> evac;  // built only for nodes the shortcut cannot decide
   for (const auto& n : c.nodes) {
-    if (options.accept_existing && n.offline()) continue;
-    if (std::find(options.capacity_ignore_groups.begin(), options.capacity_ignore_groups.end(),
-                  n.group()) != options.capacity_ignore_groups.end()) {
-      continue;
-    }
+    if (OutsideCapacityCheck(n, options)) continue;
     if (shortcut.SurelyEvacuable(n, primaries[n.idx()])) continue;
     if (!evac) evac.emplace(c, unindexed);
     if (!evac->CanEvacuate(n.idx(), primaries[n.idx()])) return false;
