@@ -738,32 +738,44 @@ class EvacuationShortcut {
     return c_.instances[i];
   }
 
-  bool SurelyEvacuable(const NodeState& n, const std::vector<int>& primaries) const {
-    if (primaries.empty()) return true;
-    // Any node takes an instance from a node without migration tags.
-    if (!n.fixed().migration_tags.empty()) return false;
-    long long total = 0;
+  // What the shortcut needs of a node's primary instances.
+  struct Load {
+    bool any = false;        // the node has primary instances
+    bool immovable = false;  // one of them cannot move by itself
+    long long total = 0;     // memory of those a move counts
     int largest = 0;
     size_t counted = 0;
-    for (int i : primaries) {
-      const InstanceState& inst = Instance(i);
-      if (!TemplateMovable(inst.disk_template) || inst.UsesLocalStorage()) return false;
-      if (inst.forthcoming) continue;  // never refused by a forced move
+    void Add(const InstanceState& inst) {
+      any = true;
+      if (!TemplateMovable(inst.disk_template) || inst.UsesLocalStorage()) immovable = true;
+      if (immovable || inst.forthcoming) return;  // forthcoming: never refused by a forced move
       // Even an instance using no memory needs a node with some unallocated.
       const int mem = inst.UsesMemory() ? inst.mem : 0;
       total += mem;
       largest = std::max(largest, mem);
       ++counted;
     }
+  };
+
+  bool SurelyEvacuable(const NodeState& n, const std::vector<int>& primaries) const {
+    Load load;
+    for (int i : primaries) load.Add(Instance(i));
+    return SurelyEvacuable(n, load);
+  }
+
+  bool SurelyEvacuable(const NodeState& n, const Load& load) const {
+    if (!load.any) return true;
+    // Any node takes an instance from a node without migration tags.
+    if (!n.fixed().migration_tags.empty() || load.immovable) return false;
     const auto& nodes = by_group_.at(n.group());
     size_t roomy = 0;  // other nodes that could take the largest instance
     for (const auto& [free, idx] : nodes) {
       if (idx == n.idx()) continue;
-      if (roomy == 0 && free - total > 0) return true;
-      if (free - largest <= 0) break;
-      if (++roomy >= counted) return true;
+      if (roomy == 0 && free - load.total > 0) return true;
+      if (free - load.largest <= 0) break;
+      if (++roomy >= load.counted) return true;
     }
-    return counted == 0;
+    return load.counted == 0;
   }
 
  private:
@@ -782,15 +794,17 @@ bool OutsideCapacityCheck(const NodeState& n, const AllocOptions& options) {
 // True if the shortcut alone finds the cluster N+1 redundant with `placed`.
 bool SurelyRedundantWith(const Cluster& c, const Placed& placed, const AllocOptions& options) {
   if (!placed.p || options.capacity_replaced_instance >= 0) return false;
-  auto primaries = c.PrimaryLists();
-  if (!placed.inst.forthcoming) {
-    primaries[placed.inst.pnode].push_back(static_cast<int>(c.instances.size()));
+  // The primaries' loads in one pass (as Cluster::PrimaryLists lists them).
+  std::vector<EvacuationShortcut::Load> loads(c.nodes.size());
+  for (const auto& inst : c.instances) {
+    if (!inst.forthcoming) loads[inst.pnode].Add(inst);
   }
+  if (!placed.inst.forthcoming) loads[placed.inst.pnode].Add(placed.inst);
   const EvacuationShortcut shortcut(c, &placed);
   for (size_t i = 0; i < c.nodes.size(); ++i) {
     const NodeState& n = shortcut.Node(static_cast<int>(i));
     if (OutsideCapacityCheck(n, options)) continue;
-    if (!shortcut.SurelyEvacuable(n, primaries[i])) return false;
+    if (!shortcut.SurelyEvacuable(n, loads[i])) return false;
   }
   return true;
 }
