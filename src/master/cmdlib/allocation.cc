@@ -279,10 +279,35 @@ std::vector<std::string> AnswerOnModel(LuContext& ctx, const ia::Allocator& allo
 
 }  // namespace
 
+namespace {
+
+// Figures near the end of their life are fetched afresh by one allocation,
+// before it decides, while the others go on deciding with the kept ones.
+void RefreshAgingFigures(LuContext& ctx, const ia::AllocateRequest& request) {
+  auto& cache = ctx.services.AllocatorLiveData();
+  ia::NodeInfoQuery query;
+  std::set<std::string> instances;
+  objects::ConfigData nodes_view;  // what asking the nodes needs of the config
+  const bool aging = ctx.config.Read([&](const objects::ConfigData& d) {
+    query = ia::NodeInfoQueryFor(d, request);
+    if (!cache.Aging(query)) return false;
+    for (const auto& [uuid, instance] : d.instances) instances.insert(uuid);
+    nodes_view.cluster = d.cluster;
+    nodes_view.nodes = d.nodes;
+    return true;
+  });
+  if (!aging) return;
+  cache.Refresh(query, std::move(instances),
+                [&](const std::vector<std::string>&) { return AskNodes(ctx, nodes_view, query); });
+}
+
+}  // namespace
+
 std::string AllocatePrimaryNode(LuContext& ctx, const std::string& allocator,
                                 const NewInstanceNeeds& needs) {
   const ia::Allocator chosen_allocator = MakeAllocator(ctx, allocator);
   if (chosen_allocator.in_process) {
+    RefreshAgingFigures(ctx, ToRequest(needs));
     auto deciding = ctx.services.AllocatorLiveData().DecideAlone();
     const ia::AllocateRequest request = ToRequest(needs);
     if (auto nodes = AllocateOnKeptModel(ctx, chosen_allocator, request)) {

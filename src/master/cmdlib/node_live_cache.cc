@@ -34,14 +34,18 @@ void SubtractNewDisks(const objects::ConfigData& config, const iallocator::NodeI
 }  // namespace
 
 namespace {
-bool Usable(const NodeLiveCache::Entry& e, const iallocator::NodeInfoQuery& query,
-            std::chrono::milliseconds max_age) {
+std::chrono::steady_clock::duration AgeLimit(const NodeLiveCache::Entry& e,
+                                             std::chrono::milliseconds max_age) {
   // Asking every node must not take most of the time either: on a large or
   // busy cluster, figures are kept ten times as long as their fetch took.
   constexpr int kFetchCostFactor = 10;
-  const auto age_limit =
-      std::max<std::chrono::steady_clock::duration>(max_age, kFetchCostFactor * e.fetch_duration);
-  if (std::chrono::steady_clock::now() - e.fetched > age_limit) return false;
+  return std::max<std::chrono::steady_clock::duration>(max_age,
+                                                       kFetchCostFactor * e.fetch_duration);
+}
+
+bool Usable(const NodeLiveCache::Entry& e, const iallocator::NodeInfoQuery& query,
+            std::chrono::milliseconds max_age) {
+  if (std::chrono::steady_clock::now() - e.fetched > AgeLimit(e, max_age)) return false;
   for (const auto& uuid : query.node_uuids) {
     auto it = e.data.find(uuid);
     if (it == e.data.end() || !it->second.answered) return false;  // new or failed node
@@ -95,6 +99,34 @@ iallocator::NodeLiveData NodeLiveCache::Get(const objects::ConfigData& config,
   if (generation) *generation = entry.generation;
   entries_[key] = std::move(entry);
   return out;
+}
+
+bool NodeLiveCache::Aging(const iallocator::NodeInfoQuery& query) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(KeyOf(query));
+  if (it == entries_.end() || !Usable(it->second, query, max_age_)) return false;
+  return std::chrono::steady_clock::now() - it->second.fetched >
+         AgeLimit(it->second, max_age_) * 2 / 3;
+}
+
+void NodeLiveCache::Refresh(const iallocator::NodeInfoQuery& query, std::set<std::string> instances,
+                            const Fetch& fetch) {
+  const std::string key = KeyOf(query);
+  std::mutex* fetching;
+  {
+    std::lock_guard lock(mu_);
+    fetching = &fetching_[key];
+  }
+  std::unique_lock fetch_lock(*fetching, std::try_to_lock);
+  if (!fetch_lock.owns_lock() || !Aging(query)) return;
+  Entry entry;
+  entry.fetched = std::chrono::steady_clock::now();
+  entry.instances = std::move(instances);
+  entry.data = fetch(query.node_uuids);
+  entry.fetch_duration = std::chrono::steady_clock::now() - entry.fetched;
+  std::lock_guard lock(mu_);
+  entry.generation = ++fetches_;
+  entries_[key] = std::move(entry);
 }
 
 void NodeLiveCache::Clear() {

@@ -40,6 +40,16 @@ class NodeLiveCache {
   // The fetch number of `query`'s kept figures if they are usable as they
   // are (young enough, every node answered), else 0. Never asks the nodes.
   uint64_t UsableGeneration(const iallocator::NodeInfoQuery& query);
+  // Whether `query`'s kept figures are usable but past two thirds of their
+  // age limit: time to fetch them afresh (see Refresh).
+  bool Aging(const iallocator::NodeInfoQuery& query);
+  // Fetches `query`'s figures afresh and keeps them, unless a fetch of that
+  // kind is under way or they are no longer aging. Called outside
+  // DecideAlone, so that allocations go on with the kept figures meanwhile
+  // instead of all waiting for the fetch once they expire. `instances`:
+  // the uuids of the instances configured now.
+  void Refresh(const iallocator::NodeInfoQuery& query, std::set<std::string> instances,
+               const Fetch& fetch);
   // Forgets everything (nodes changed, say).
   void Clear();
 

@@ -68,6 +68,36 @@ TEST(NodeLiveCacheTest, FiguresAreSharedUntilTheyAgeAndCountDisksCreatedSince) {
   EXPECT_GT(second, first);
 }
 
+// Figures past two thirds of their life are fetched afresh ahead of time,
+// once, while the kept ones stay usable; the new ones count the instances
+// configured at their fetch.
+TEST(NodeLiveCacheTest, AgingFiguresAreRefreshedAheadOnce) {
+  NodeLiveCache cache(std::chrono::milliseconds(300));
+  objects::ConfigData config;
+  int fetches = 0;
+  auto fetch = [&](const std::vector<std::string>&) {
+    ++fetches;
+    return Figures();
+  };
+  uint64_t first = 0, now = 0;
+  cache.Get(config, Query(), fetch, &first);
+  EXPECT_FALSE(cache.Aging(Query()));
+  cache.Refresh(Query(), {}, fetch);  // young: nothing to do
+  EXPECT_EQ(fetches, 1);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(220));
+  EXPECT_TRUE(cache.Aging(Query()));
+  EXPECT_EQ(cache.UsableGeneration(Query()), first);  // still usable meanwhile
+  cache.Refresh(Query(), {"i1"}, fetch);
+  EXPECT_EQ(fetches, 2);
+  EXPECT_FALSE(cache.Aging(Query()));
+  cache.Refresh(Query(), {"i1"}, fetch);  // fresh again: no second fetch
+  EXPECT_EQ(fetches, 2);
+  cache.Get(config, Query(), fetch, &now);
+  EXPECT_EQ(fetches, 2);
+  EXPECT_GT(now, first);
+}
+
 TEST(NodeLiveCacheTest, ReservationsAreCreationsUnderWayUntilReleased) {
   NodeLiveCache cache(std::chrono::seconds(3));
   cache.Reserve("job/1", {"n1", {.name = "inst1", .memory = 512, .disk_sizes = {100}}});
