@@ -43,9 +43,19 @@ std::chrono::steady_clock::duration AgeLimit(const NodeLiveCache::Entry& e,
                                                        kFetchCostFactor * e.fetch_duration);
 }
 
+void NoteAnswers(const iallocator::NodeInfoQuery& query, NodeLiveCache::Entry& e) {
+  e.nodes = query.node_uuids;
+  e.all_answered = std::all_of(e.nodes.begin(), e.nodes.end(), [&](const std::string& uuid) {
+    auto it = e.data.find(uuid);
+    return it != e.data.end() && it->second.answered;
+  });
+}
+
 bool Usable(const NodeLiveCache::Entry& e, const iallocator::NodeInfoQuery& query,
             std::chrono::milliseconds max_age) {
   if (std::chrono::steady_clock::now() - e.fetched > AgeLimit(e, max_age)) return false;
+  // The common case, asked for every allocation: the same nodes as fetched.
+  if (e.all_answered && e.nodes == query.node_uuids) return true;
   for (const auto& uuid : query.node_uuids) {
     auto it = e.data.find(uuid);
     if (it == e.data.end() || !it->second.answered) return false;  // new or failed node
@@ -93,6 +103,7 @@ iallocator::NodeLiveData NodeLiveCache::Get(const objects::ConfigData& config,
   for (const auto& [uuid, instance] : config.instances) entry.instances.insert(uuid);
   entry.data = fetch(query.node_uuids);
   entry.fetch_duration = std::chrono::steady_clock::now() - entry.fetched;
+  NoteAnswers(query, entry);
   iallocator::NodeLiveData out = entry.data;
   std::lock_guard lock(mu_);
   entry.generation = ++fetches_;
@@ -124,6 +135,7 @@ void NodeLiveCache::Refresh(const iallocator::NodeInfoQuery& query, std::set<std
   entry.instances = std::move(instances);
   entry.data = fetch(query.node_uuids);
   entry.fetch_duration = std::chrono::steady_clock::now() - entry.fetched;
+  NoteAnswers(query, entry);
   std::lock_guard lock(mu_);
   entry.generation = ++fetches_;
   entries_[key] = std::move(entry);

@@ -104,6 +104,8 @@ class NodeLiveCache {
     std::chrono::steady_clock::time_point fetched;
     std::chrono::steady_clock::duration fetch_duration{};  // how long asking the nodes took
     iallocator::NodeLiveData data;
+    std::vector<std::string> nodes;   // the nodes asked, in the query's order
+    bool all_answered = false;        // every one of them answered
     std::set<std::string> instances;  // uuids of the instances configured at the fetch
     uint64_t generation = 0;
   };

@@ -98,6 +98,35 @@ TEST(NodeLiveCacheTest, AgingFiguresAreRefreshedAheadOnce) {
   EXPECT_GT(now, first);
 }
 
+// Figures with a node that did not answer, or without a node added since,
+// are not used: the next allocation asks again.
+TEST(NodeLiveCacheTest, FiguresMissingANodeAreFetchedAgain) {
+  NodeLiveCache cache(std::chrono::seconds(60));
+  objects::ConfigData config;
+  int fetches = 0;
+  bool n2_answers = false;
+  auto fetch = [&](const std::vector<std::string>&) {
+    ++fetches;
+    NodeLiveData live = Figures();
+    live["n2"].answered = n2_answers;
+    return live;
+  };
+  cache.Get(config, Query(), fetch);
+  EXPECT_EQ(cache.UsableGeneration(Query()), 0u);
+  n2_answers = true;
+  uint64_t generation = 0;
+  cache.Get(config, Query(), fetch, &generation);
+  EXPECT_EQ(fetches, 2);
+  EXPECT_EQ(cache.UsableGeneration(Query()), generation);
+
+  NodeInfoQuery fewer = Query();
+  fewer.node_uuids = {"n1"};
+  EXPECT_EQ(cache.UsableGeneration(fewer), generation);  // a node gone: still usable
+  NodeInfoQuery more = Query();
+  more.node_uuids.push_back("n3");
+  EXPECT_EQ(cache.UsableGeneration(more), 0u);
+}
+
 TEST(NodeLiveCacheTest, ReservationsAreCreationsUnderWayUntilReleased) {
   NodeLiveCache cache(std::chrono::seconds(3));
   cache.Reserve("job/1", {"n1", {.name = "inst1", .memory = 512, .disk_sizes = {100}}});
