@@ -84,7 +84,10 @@ bool StillMaster(const Paths& paths) {
 int RunMasterDaemon(int argc, char** argv) {
   CLI::App app{"Ganeti master daemon (Herd)", "ganeti-masterd"};
   bool foreground = false, debug = false, no_voting = false, yes_do_it = false;
-  int workers = 25;
+  // Ganeti runs 25; a job here spends most of its time waiting on node
+  // daemons and disk syncs, and at 1,000 nodes 25 of them left a third of
+  // the CPU idle while creations queued (64: 81-88 jobs/s, 25: 54-65).
+  int workers = 64;
   app.add_flag("-f,--foreground", foreground, "Don't detach from the current terminal");
   app.add_flag("-d,--debug", debug, "Enable debug messages");
   app.add_option("--workers", workers, "Job worker threads")->check(CLI::Range(1, 256));
