@@ -40,8 +40,8 @@ def test_malformed_luxi_messages_get_errors_and_daemon_keeps_serving(vc):
 def test_kill_9_loses_no_job(vc):
     path = master_socket(vc)
     ids = []
-    # More jobs than worker threads: some run, the rest wait in the queue.
-    for i in range(40):
+    # More jobs than worker threads (64): some run, the rest wait in the queue.
+    for i in range(100):
         ok, job_id = luxi_call(path, "SubmitJob", [[{"OP_ID": "OP_TEST_DELAY", "duration": 1.0,
                                                         "on_master": False}]])
         assert ok
