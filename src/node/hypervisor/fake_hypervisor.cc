@@ -1,6 +1,10 @@
 #include "node/hypervisor/fake_hypervisor.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <mutex>
+#include <optional>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -27,6 +31,56 @@ RunningInstance FromJson(const json::value& v, const std::string& what) {
   return r;
 }
 
+// The records as last read, per record directory: node_info, instance
+// lists and every start read them all, file by file. The node daemon is
+// their only writer, and each of its writes invalidates them; the
+// directory's change time catches a change from outside.
+class RecordCache {
+ public:
+  static RecordCache& Get() {
+    static RecordCache cache;
+    return cache;
+  }
+  uint64_t writes() {
+    std::lock_guard lock(mu_);
+    return writes_;
+  }
+  void Wrote() {
+    std::lock_guard lock(mu_);
+    ++writes_;
+  }
+  std::optional<std::map<std::string, RunningInstance>> Find(const std::string& dir,
+                                                             const struct stat& st) {
+    std::lock_guard lock(mu_);
+    auto it = by_dir_.find(dir);
+    if (it == by_dir_.end() || it->second.writes != writes_ || !SameStamp(it->second.st, st)) {
+      return std::nullopt;
+    }
+    return it->second.records;
+  }
+  // `writes`: the count before the records were read.
+  void Keep(const std::string& dir, const struct stat& st, uint64_t writes,
+            const std::map<std::string, RunningInstance>& records) {
+    std::lock_guard lock(mu_);
+    by_dir_[dir] = {st, writes, records};
+  }
+
+ private:
+  static bool SameStamp(const struct stat& a, const struct stat& b) {
+    return a.st_ino == b.st_ino && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+           a.st_mtim.tv_nsec == b.st_mtim.tv_nsec && a.st_ctim.tv_sec == b.st_ctim.tv_sec &&
+           a.st_ctim.tv_nsec == b.st_ctim.tv_nsec;
+  }
+  struct Entry {
+    struct stat st;
+    uint64_t writes;
+    std::map<std::string, RunningInstance> records;
+  };
+  std::mutex mu_;
+  uint64_t writes_ = 0;
+  std::map<std::string, Entry> by_dir_;
+};
+
 }  // namespace
 
 FakeHypervisor::FakeHypervisor(const Paths& paths)
@@ -48,11 +102,21 @@ void FakeHypervisor::Write(const RunningInstance& r) const {
                  {"start_time", r.start_time},
                  {"state", r.state}};
   WriteFileAtomic(RecordPath(r.name), SerializeJson(o) + "\n", 0640);
+  RecordCache::Get().Wrote();
+}
+
+void FakeHypervisor::Remove(const std::string& name) const {
+  RemoveFile(RecordPath(name));
+  RecordCache::Get().Wrote();
 }
 
 std::map<std::string, RunningInstance> FakeHypervisor::List() const {
   std::map<std::string, RunningInstance> out;
-  if (!FileExists(dir_)) return out;
+  RecordCache& cache = RecordCache::Get();
+  const uint64_t writes = cache.writes();
+  struct stat st {};
+  if (::stat(dir_.c_str(), &st) != 0) return out;
+  if (auto kept = cache.Find(dir_, st)) return std::move(*kept);
   for (const auto& name : ListDirectory(dir_)) {
     if (name.empty() || name[0] == '.' || name.find(".tmp") != std::string::npos) continue;
     std::string path = dir_ + "/" + name;
@@ -64,6 +128,7 @@ std::map<std::string, RunningInstance> FakeHypervisor::List() const {
     }
     out[name] = FromJson(ParseJson(text, path), path);
   }
+  cache.Keep(dir_, st, writes, out);
   return out;
 }
 
@@ -97,7 +162,7 @@ void FakeHypervisor::Start(const rpc::InstanceSpec& spec) {
 
 void FakeHypervisor::Stop(const std::string& name) {
   std::lock_guard lock(mu_);
-  RemoveFile(RecordPath(name));
+  Remove(name);
 }
 
 void FakeHypervisor::Reboot(const std::string& name) {
@@ -125,7 +190,7 @@ void FakeHypervisor::FinalizeIncoming(const std::string& name, bool success) {
   std::lock_guard lock(mu_);
   std::string path = RecordPath(name);
   if (!success) {
-    RemoveFile(path);
+    Remove(name);
     return;
   }
   if (!FileExists(path)) {

@@ -43,6 +43,7 @@ class FakeHypervisor {
  private:
   std::string RecordPath(const std::string& name) const;
   void Write(const RunningInstance& record) const;
+  void Remove(const std::string& name) const;
   void CheckMemory(const rpc::InstanceSpec& spec, int64_t available) const;
   int64_t AvailableMemory() const;
 

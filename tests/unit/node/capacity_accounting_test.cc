@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -50,6 +51,26 @@ class NodeResourcesTest : public ::testing::Test {
   fs::path base_;
   std::unique_ptr<Paths> paths_;
 };
+
+// The records are read once and kept: every change through a hypervisor
+// object of this process shows at once, a change from outside once the
+// directory's change time moves.
+TEST_F(NodeResourcesTest, KeptRecordsFollowEveryChange) {
+  FakeHypervisor first(*paths_);
+  first.Start(Instance("a", 1024));
+  EXPECT_EQ(first.UsedMemory(), 1024);
+  FakeHypervisor second(*paths_);
+  second.Start(Instance("b", 512));
+  EXPECT_EQ(first.UsedMemory(), 1536);
+  second.SetMemory("b", 256);
+  EXPECT_EQ(first.List().at("b").memory_mib, 256);
+  second.Stop("a");
+  EXPECT_EQ(first.List().count("a"), 0u);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  RemoveFile(paths_->RunDir() + "/fake-hv/b");
+  EXPECT_TRUE(first.List().empty());
+}
 
 TEST_F(NodeResourcesTest, RunningInstancesTakeMemoryUntilStopped) {
   FakeHypervisor hv(*paths_);
