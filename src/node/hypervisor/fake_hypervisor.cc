@@ -1,6 +1,7 @@
 #include "node/hypervisor/fake_hypervisor.h"
 
 #include <sys/stat.h>
+#include <time.h>
 
 #include <chrono>
 #include <mutex>
@@ -34,7 +35,7 @@ RunningInstance FromJson(const json::value& v, const std::string& what) {
 // The records as last read, per record directory: node_info, instance
 // lists and every start read them all, file by file. The node daemon is
 // their only writer, and each of its writes invalidates them; the
-// directory's change time catches a change from outside.
+// directory's times catch a change from outside.
 class RecordCache {
  public:
   static RecordCache& Get() {
@@ -58,9 +59,16 @@ class RecordCache {
     }
     return it->second.records;
   }
-  // `writes`: the count before the records were read.
+  // `writes`: the count before the records were read. Not kept while the
+  // directory's change time is younger than the file system's clock tick:
+  // a change from outside in that tick would not move it.
   void Keep(const std::string& dir, const struct stat& st, uint64_t writes,
             const std::map<std::string, RunningInstance>& records) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    const int64_t age_ns =
+        (now.tv_sec - st.st_ctim.tv_sec) * 1'000'000'000LL + (now.tv_nsec - st.st_ctim.tv_nsec);
+    if (age_ns < kTick) return;
     std::lock_guard lock(mu_);
     by_dir_[dir] = {st, writes, records};
   }
@@ -76,6 +84,7 @@ class RecordCache {
     uint64_t writes;
     std::map<std::string, RunningInstance> records;
   };
+  static constexpr int64_t kTick = 20'000'000;  // ns; file times move in jiffies
   std::mutex mu_;
   uint64_t writes_ = 0;
   std::map<std::string, Entry> by_dir_;
