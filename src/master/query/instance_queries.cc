@@ -340,11 +340,11 @@ LiveState GatherLiveState(const objects::ConfigData& config, rpc::NodeRpcClient&
       live.unreachable_nodes.insert(target_uuids[i]);
       continue;
     }
-    for (const auto& kv : results[i].payload.get_object()) {
-      std::string name(kv.key());
+    for (auto& kv : results[i].payload.get_object()) {
       if (!kv.value().is_object()) continue;
-      live.running[name] = kv.value().get_object();
+      std::string name(kv.key());
       live.running_on[name] = target_uuids[i];
+      live.running[std::move(name)] = std::move(kv.value().get_object());
     }
   }
   return live;
