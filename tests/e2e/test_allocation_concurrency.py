@@ -83,8 +83,9 @@ def test_interleaved_creations_never_overcommit_a_node(vc):
     placed = placements(vc)
     assert len(placed) == 1 + 16 + 6 + 8
     assert_no_node_overcommitted(placed)
-    # Evenly filled: the allocator spread what it placed.
-    counts = collections.Counter(pnode for _, pnode, _, _ in placed)
+    # Evenly filled: the allocator spread the memory it placed. The stopped
+    # seed holds none: its node may take one more, if the stop came first.
+    counts = collections.Counter(pnode for _, pnode, _, state in placed if state == "up")
     assert max(counts.values()) - min(counts.values()) <= 2, counts
 
 
