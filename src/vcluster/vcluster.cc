@@ -12,6 +12,8 @@
 #include <iostream>
 #include <optional>
 #include <random>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "base/errors.h"
@@ -223,6 +225,35 @@ std::vector<std::string> CandidatesByConfig(luxi::Client& client) {
   return names;
 }
 
+// The master pushes ssconf in the background, a moment after the node adds
+// finish: the cluster is at rest once every master candidate's own ssconf
+// lists the candidates the configuration has (Ganeti's tools and confd read
+// them there). Waits at most a minute, then says so.
+void WaitForCandidatesSsconf(const std::string& dir, const std::vector<std::string>& candidates) {
+  const std::set<std::string> expected(candidates.begin(), candidates.end());
+  auto settled = [&] {
+    for (const auto& name : candidates) {
+      auto listed = ReadSsconfValue(Paths(dir + "/" + name, name), kSsconfMasterCandidates);
+      std::set<std::string> names;
+      std::istringstream lines(listed.value_or(""));
+      for (std::string line; std::getline(lines, line);) {
+        if (!line.empty()) names.insert(line);
+      }
+      if (names != expected) return false;
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  while (!settled()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::cerr << "Warning: the master candidates' ssconf files do not list the candidates "
+                   "yet; check the master daemon's log\n";
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 void StartCluster(const std::string& dir, const std::string& bin_dir, bool progress) {
   auto nodes = ReadNodes(dir);
   std::vector<std::string> names;
@@ -432,7 +463,9 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
   }
   {
     luxi::Client client(Paths(dir + "/" + master, master).MasterSocket(), 600);
-    StartConfdDaemons(dir, bin_dir, CandidatesByConfig(client), !quiet);
+    const std::vector<std::string> candidates = CandidatesByConfig(client);
+    WaitForCandidatesSsconf(dir, candidates);
+    StartConfdDaemons(dir, bin_dir, candidates, !quiet);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "Virtual cluster '" << cluster_name << "' with " << nodes.size()
