@@ -37,8 +37,9 @@ def test_watcher_pause_stops_the_watcher_until_continued(vc):
     assert not (vc.node_root("node3") / "var/lib/ganeti/watcher.pause").exists()
 
     # A paused watcher does not bring a stopped node daemon back; once the
-    # pause is over it does.
-    ganeti_cli(vc, "gnt-cluster", "watcher", "pause", "3s")
+    # pause is over it does. The pause outlasts a slow machine's steps to the
+    # watcher's first run (3 s did not always, with other tests running).
+    ganeti_cli(vc, "gnt-cluster", "watcher", "pause", "10s")
     pidfile = vc.node_root("node3") / "var/run/ganeti/ganeti-noded.pid"
     pid = int(pidfile.read_text().split()[0])
     os.kill(pid, 15)
@@ -48,7 +49,7 @@ def test_watcher_pause_stops_the_watcher_until_continued(vc):
         time.sleep(0.05)
     run([vc.path / "node3" / "cmd", "ganeti-watcher"], check=False)
     assert not pidfile.exists() or int(pidfile.read_text().split()[0]) == pid
-    time.sleep(3.5)
+    time.sleep(10.5)
     run([vc.path / "node3" / "cmd", "ganeti-watcher"], check=False)
     assert int(pidfile.read_text().split()[0]) != pid
 
