@@ -285,6 +285,7 @@ namespace {
 // before it decides, while the others go on deciding with the kept ones.
 void RefreshAgingFigures(LuContext& ctx, const ia::AllocateRequest& request) {
   auto& cache = ctx.services.AllocatorLiveData();
+  if (!cache.AnyAging()) return;  // the common case, without building a query
   ia::NodeInfoQuery query;
   std::set<std::string> instances;
   objects::ConfigData nodes_view;  // what asking the nodes needs of the config

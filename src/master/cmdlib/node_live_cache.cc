@@ -124,6 +124,14 @@ bool NodeLiveCache::Aging(const iallocator::NodeInfoQuery& query) {
          AgeLimit(it->second, max_age_) * 2 / 3;
 }
 
+bool NodeLiveCache::AnyAging() {
+  std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  return std::any_of(entries_.begin(), entries_.end(), [&](const auto& kv) {
+    return now - kv.second.fetched > AgeLimit(kv.second, max_age_) * 2 / 3;
+  });
+}
+
 void NodeLiveCache::Refresh(const iallocator::NodeInfoQuery& query, std::set<std::string> instances,
                             const Fetch& fetch) {
   const std::string key = KeyOf(query);

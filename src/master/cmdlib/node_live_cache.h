@@ -43,6 +43,9 @@ class NodeLiveCache {
   // Whether `query`'s kept figures are usable but past two thirds of their
   // age limit: time to fetch them afresh (see Refresh).
   bool Aging(const iallocator::NodeInfoQuery& query);
+  // Whether any kept figures are past two thirds of their age limit: the
+  // cheap test before building a query for Aging.
+  bool AnyAging();
   // Fetches `query`'s figures afresh and keeps them, unless a fetch of that
   // kind is under way or they are no longer aging. Called outside
   // DecideAlone, so that allocations go on with the kept figures meanwhile

@@ -80,13 +80,16 @@ TEST(NodeLiveCacheTest, AgingFiguresAreRefreshedAheadOnce) {
     return Figures();
   };
   uint64_t first = 0, now = 0;
+  EXPECT_FALSE(cache.AnyAging());
   cache.Get(config, Query(), fetch, &first);
   EXPECT_FALSE(cache.Aging(Query()));
+  EXPECT_FALSE(cache.AnyAging());
   cache.Refresh(Query(), {}, fetch);  // young: nothing to do
   EXPECT_EQ(fetches, 1);
 
   std::this_thread::sleep_for(std::chrono::milliseconds(220));
   EXPECT_TRUE(cache.Aging(Query()));
+  EXPECT_TRUE(cache.AnyAging());
   EXPECT_EQ(cache.UsableGeneration(Query()), first);  // still usable meanwhile
   cache.Refresh(Query(), {"i1"}, fetch);
   EXPECT_EQ(fetches, 2);
