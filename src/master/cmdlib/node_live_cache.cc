@@ -55,6 +55,11 @@ void NoteAnswers(const iallocator::NodeInfoQuery& query, NodeLiveCache::Entry& e
   });
 }
 
+// Past two thirds of their life: time to fetch them afresh, ahead.
+bool PastTwoThirds(const NodeLiveCache::Entry& e, std::chrono::milliseconds max_age) {
+  return std::chrono::steady_clock::now() - e.fetched > AgeLimit(e, max_age) * 2 / 3;
+}
+
 bool Usable(const NodeLiveCache::Entry& e, const iallocator::NodeInfoQuery& query,
             std::chrono::milliseconds max_age) {
   if (std::chrono::steady_clock::now() - e.fetched > AgeLimit(e, max_age)) return false;
@@ -120,16 +125,13 @@ bool NodeLiveCache::Aging(const iallocator::NodeInfoQuery& query) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(KeyOf(query));
   if (it == entries_.end() || !Usable(it->second, query, max_age_)) return false;
-  return std::chrono::steady_clock::now() - it->second.fetched >
-         AgeLimit(it->second, max_age_) * 2 / 3;
+  return PastTwoThirds(it->second, max_age_);
 }
 
 bool NodeLiveCache::AnyAging() {
   std::lock_guard lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  return std::any_of(entries_.begin(), entries_.end(), [&](const auto& kv) {
-    return now - kv.second.fetched > AgeLimit(kv.second, max_age_) * 2 / 3;
-  });
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [&](const auto& kv) { return PastTwoThirds(kv.second, max_age_); });
 }
 
 void NodeLiveCache::Refresh(const iallocator::NodeInfoQuery& query, std::set<std::string> instances,
