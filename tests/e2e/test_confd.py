@@ -281,6 +281,11 @@ def test_watcher_restarts_confd_and_follows_candidacy(vc):
     # A confd left running on a node that is no candidate (one started by
     # hand, say) is stopped by the watcher.
     vc.cmd("node1", "gnt-node", "modify", "-C", "no", "node3")
+    # The watcher judges by node3's own ssconf, which the master pushes in
+    # the background: wait for it to drop node3 (a loaded machine was late).
+    deadline = time.time() + 30
+    while "node3" in ssconf_lines(vc, "master_candidates", node="node3") and time.time() < deadline:
+        time.sleep(0.05)
     env = dict(os.environ, GANETI_ROOTDIR=str(vc.node_root("node3")), GANETI_HOSTNAME="node3")
     run([BIN / "ganeti-confd"], env=env, timeout=60)
     stray = confd_pid(vc, "node3")
