@@ -147,25 +147,9 @@ void HooksFanout::Send(const std::vector<std::shared_ptr<Phase>>& phases) {
       const NodeSlots& slots = *nodes[i];
       const json::array* answers = results[i].ok ? results[i].payload.if_array() : nullptr;
       for (size_t k = 0; k < phase_indexes.size(); ++k) {
-        rpc::RpcResult& out = phases[phase_indexes[k]]->results[slots.target_indexes[k]];
-        out.node = results[i].node;
-        out.offline = results[i].offline;
-        if (!results[i].ok) {
-          out.error = results[i].error;
-          continue;
-        }
-        const json::array* answer =
-            answers && k < answers->size() ? (*answers)[k].if_array() : nullptr;
-        if (!answer || answer->size() != 2 || !(*answer)[0].is_bool()) {
-          out.error =
-              "malformed answer to " + std::string(rpc::procedures::kHerdHooksRunnerBatch.name);
-        } else if ((*answer)[0].get_bool()) {
-          out.ok = true;
-          out.payload = (*answer)[1];
-        } else {
-          const auto* text = (*answer)[1].if_string();
-          out.error = text ? std::string(*text) : json::serialize((*answer)[1]);
-        }
+        phases[phase_indexes[k]]->results[slots.target_indexes[k]] = rpc::BatchAnswerResult(
+            results[i], answers && k < answers->size() ? &(*answers)[k] : nullptr,
+            rpc::procedures::kHerdHooksRunnerBatch.name);
       }
     }
   }

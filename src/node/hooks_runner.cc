@@ -1,7 +1,6 @@
 #include "node/hooks_runner.h"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <vector>
 
 #include "base/errors.h"
@@ -34,11 +33,8 @@ bool HooksDirectoryHasScripts(const Paths& paths, const std::string& hpath,
          !ListDirectory(paths.HooksDir() + "/" + HooksSubdir(hpath, phase)).empty();
 }
 
-namespace {
-
-// [hpath, phase, ...] -> whether those hooks have scripts to run.
-bool CallRunsScripts(const Paths& paths, const boost::json::value& call) {
-  const auto* list = call.if_array();
+bool HooksCallRunsScripts(const Paths& paths, const boost::json::value& args) {
+  const auto* list = args.if_array();
   if (!list || list->size() < 2 || !(*list)[0].is_string() || !(*list)[1].is_string()) {
     return false;  // answered (with its error) at once
   }
@@ -46,21 +42,11 @@ bool CallRunsScripts(const Paths& paths, const boost::json::value& call) {
                                   std::string((*list)[1].get_string()));
 }
 
-}  // namespace
-
-bool HooksCallRunsScripts(const Paths& paths, const std::string& body) {
-  boost::system::error_code ec;
-  const boost::json::value args = boost::json::parse(body, ec);
-  return !ec && CallRunsScripts(paths, args);
-}
-
-bool HooksBatchRunsScripts(const Paths& paths, const std::string& body) {
-  boost::system::error_code ec;
-  const boost::json::value args = boost::json::parse(body, ec);
+bool HooksBatchRunsScripts(const Paths& paths, const boost::json::value& args) {
   const auto* list = args.if_array();
-  if (ec || !list || list->size() < 2 || !(*list)[1].is_array()) return false;
+  if (!list || list->size() < 2 || !(*list)[1].is_array()) return false;
   for (const auto& call : (*list)[1].get_array()) {
-    if (CallRunsScripts(paths, call)) return true;
+    if (HooksCallRunsScripts(paths, call)) return true;
   }
   return false;
 }

@@ -22,13 +22,13 @@ inline constexpr int kHookSucceeded = 2;
 boost::json::array RunHooks(const Paths& paths, const std::string& hpath, const std::string& phase,
                             const std::map<std::string, std::string>& env);
 
-// Whether a hooks_runner call (its JSON body) would run any script: a call
-// for an absent directory is answered at once, without a thread.
-bool HooksCallRunsScripts(const Paths& paths, const std::string& body);
+// Whether a hooks_runner call (its argument list) would run any script: a
+// call for an absent directory is answered at once, without a thread.
+bool HooksCallRunsScripts(const Paths& paths, const boost::json::value& args);
 // Whether <hooks dir>/<hpath>-<phase>.d has entries (false for a bad hpath).
 bool HooksDirectoryHasScripts(const Paths& paths, const std::string& hpath,
                               const std::string& phase);
 // The same for a herd_hooks_runner_batch call: whether any of its calls would.
-bool HooksBatchRunsScripts(const Paths& paths, const std::string& body);
+bool HooksBatchRunsScripts(const Paths& paths, const boost::json::value& args);
 
 }  // namespace herd

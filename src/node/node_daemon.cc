@@ -21,7 +21,7 @@
 #include "base/process.h"
 #include "net/https_daemon.h"
 #include "net/https_server.h"
-#include "node/hooks_runner.h"
+#include "node/long_calls.h"
 #include "node/node_handlers.h"
 #include "rpc/procedures.h"
 
@@ -63,13 +63,7 @@ int Serve(NodedOptions options) {
     server_options.reload_on_change = true;
     server_options.max_body_bytes = 64 * 1024 * 1024;
     server_options.runs_long = [&paths](const net::HttpRequest& req) {
-      if (req.target == "/" + std::string(rpc::procedures::kHooksRunner.name)) {
-        return HooksCallRunsScripts(paths, req.body);
-      }
-      if (req.target == "/" + std::string(rpc::procedures::kHerdHooksRunnerBatch.name)) {
-        return HooksBatchRunsScripts(paths, req.body);
-      }
-      return rpc::IsLongRunningProcedure(req.target);
+      return RequestRunsLong(paths, req.target, req.body);
     };
     net::HttpsServer* server_ptr = nullptr;
     NodeHandlers handlers(paths, [&server_ptr] {

@@ -426,6 +426,19 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     return answers;
   };
 
+  handlers_["herd_batch"] = [this](const json::array& args) -> json::value {
+    const auto& calls = AsArray(Arg(args, 0, "herd_batch"), "batched calls");
+    json::array answers;
+    for (const auto& call : calls) {
+      const auto& pair = AsArray(call, "batched call");
+      const std::string name = StringArg(pair, 0, "herd_batch");
+      if (name == "herd_batch") throw GenericError("herd_batch calls cannot be nested");
+      const auto& call_args = AsArray(Arg(pair, 1, "herd_batch"), "arguments of " + name);
+      answers.push_back(Outcome(name, [&] { return Dispatch(name, call_args); }));
+    }
+    return answers;
+  };
+
   // Ganeti's RunOob: "<program> <command> <node>" within `timeout` seconds;
   // health and power-status answer JSON.
   handlers_["run_oob"] = [](const json::array& args) -> json::value {

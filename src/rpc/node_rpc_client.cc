@@ -1,5 +1,7 @@
 #include "rpc/node_rpc_client.h"
 
+#include <algorithm>
+
 #include "base/errors.h"
 #include "base/json.h"
 #include "net/https_client.h"
@@ -9,6 +11,49 @@ namespace herd::rpc {
 const json::value& RpcResult::Get(const std::string& what) const {
   if (!ok) throw OpExecError(what + " on node " + node + " failed: " + error);
   return payload;
+}
+
+RpcResult BatchAnswerResult(const RpcResult& whole, const json::value* answer,
+                            std::string_view batch_name) {
+  RpcResult out;
+  out.node = whole.node;
+  out.offline = whole.offline;
+  if (!whole.ok) {
+    out.error = whole.error;
+    return out;
+  }
+  const json::array* pair = answer ? answer->if_array() : nullptr;
+  if (!pair || pair->size() != 2 || !(*pair)[0].is_bool()) {
+    out.error = "malformed answer to " + std::string(batch_name);
+  } else if ((*pair)[0].get_bool()) {
+    out.ok = true;
+    out.payload = (*pair)[1];
+  } else {
+    const auto* text = (*pair)[1].if_string();
+    out.error = text ? std::string(*text) : SerializeJson((*pair)[1]);
+  }
+  return out;
+}
+
+std::vector<std::vector<RpcResult>> NodeRpcClient::CallBatchParallel(
+    const std::vector<NodeAddress>& nodes, const std::vector<BatchCall>& calls) {
+  Procedure batch = procedures::kHerdBatch;
+  batch.timeout_seconds = 0;
+  json::array list;
+  for (const auto& call : calls) {
+    batch.timeout_seconds = std::max(batch.timeout_seconds, call.procedure.timeout_seconds);
+    list.push_back(json::array{json::value(call.procedure.name), call.args});
+  }
+  auto wholes = CallParallel(nodes, batch, json::array{std::move(list)});
+  std::vector<std::vector<RpcResult>> results(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const json::array* answers = wholes[i].ok ? wholes[i].payload.if_array() : nullptr;
+    for (size_t k = 0; k < calls.size(); ++k) {
+      results[i].push_back(BatchAnswerResult(
+          wholes[i], answers && k < answers->size() ? &(*answers)[k] : nullptr, batch.name));
+    }
+  }
+  return results;
 }
 
 namespace {

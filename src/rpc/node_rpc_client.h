@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rpc/procedures.h"
@@ -28,6 +29,17 @@ struct RpcResult {
   const boost::json::value& Get(const std::string& what) const;
 };
 
+// One call of a batch (procedures::kHerdBatch).
+struct BatchCall {
+  Procedure procedure;
+  boost::json::array args;
+};
+
+// A batch's answer to one of its calls ([success, payload]) as that call's
+// result; `whole` is the batch's own (its failure fails every call).
+RpcResult BatchAnswerResult(const RpcResult& whole, const boost::json::value* answer,
+                            std::string_view batch_name);
+
 class NodeRpcClient {
  public:
   virtual ~NodeRpcClient() = default;
@@ -46,6 +58,11 @@ class NodeRpcClient {
                  const boost::json::array& args) {
     return CallParallel({node}, procedure, args).front();
   }
+  // `calls` on every node, one request per node: result[i][k] is node i's
+  // answer to call k, as CallParallel would give it. The request's timeout
+  // is the longest of the calls'.
+  std::vector<std::vector<RpcResult>> CallBatchParallel(const std::vector<NodeAddress>& nodes,
+                                                        const std::vector<BatchCall>& calls);
 };
 
 // Real transport: HTTPS POST /<procedure> with the cluster certificate, body

@@ -81,6 +81,10 @@ inline constexpr Procedure kHooksRunner{"hooks_runner", kTimeoutNormal};
 // Herd's: several hooks_runner calls in one, run in order:
 // [[[hpath, phase, env], ...]] -> [[true, hooks_runner's result] or [false, error], ...].
 inline constexpr Procedure kHerdHooksRunnerBatch{"herd_hooks_runner_batch", kTimeoutNormal};
+// Herd's: several calls in one request, run in order, each answered as alone:
+// [[[procedure, [argument, ...]], ...]] -> [[true, result] or [false, error], ...].
+// A call to a node costs it a wake-up, which a thousand-node query pays per node.
+inline constexpr Procedure kHerdBatch{"herd_batch", kTimeoutNormal};
 inline constexpr Procedure kSetWatcherPause{"set_watcher_pause", kTimeoutFast};
 inline constexpr Procedure kTestDelay{"test_delay", kTimeoutNormal};
 inline constexpr Procedure kNodeActivateMasterIp{"node_activate_master_ip", kTimeoutFast};

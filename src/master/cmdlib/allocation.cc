@@ -54,17 +54,21 @@ ia::NodeLiveData AskNodes(LuContext& ctx, const objects::ConfigData& config,
     storage.push_back(json::array{query.storage_type, key});
   }
   json::array args{storage, json::array{json::value(query.hypervisor)}};
-  auto infos = ctx.rpc.CallParallel(targets, rpc::procedures::kNodeInfo, args);
-  auto running = ctx.rpc.CallParallel(targets, rpc::procedures::kAllInstancesInfo, {});
+  // One call per node: each costs the node a wake-up, a thousand per refresh.
+  const auto answers =
+      ctx.rpc.CallBatchParallel(targets, {{rpc::procedures::kNodeInfo, std::move(args)},
+                                          {rpc::procedures::kAllInstancesInfo, json::array{}}});
   ia::NodeLiveData live;
   for (size_t i = 0; i < targets.size(); ++i) {
+    const rpc::RpcResult& info = answers[i][0];
+    const rpc::RpcResult& running = answers[i][1];
     auto& f = live[query.node_uuids[i]];
-    if (!infos[i].ok) {
-      f.error = infos[i].error;
+    if (!info.ok) {
+      f.error = info.error;
       continue;
     }
     try {
-      const auto& a = AsArray(infos[i].payload, "node_info");
+      const auto& a = AsArray(info.payload, "node_info");
       if (!a.at(2).as_array().empty()) {
         const auto& hv = a.at(2).as_array()[0].as_object();
         f.memory_total = GetIntOr(hv, "memory_total", 0);
@@ -78,8 +82,8 @@ ia::NodeLiveData AskNodes(LuContext& ctx, const objects::ConfigData& config,
         f.disk_total = GetIntOr(st, "storage_size", 0);
         f.disk_free = GetIntOr(st, "storage_free", 0);
       }
-      if (running[i].ok && running[i].payload.is_object()) {
-        for (const auto& kv : running[i].payload.get_object()) {
+      if (running.ok && running.payload.is_object()) {
+        for (const auto& kv : running.payload.get_object()) {
           f.instance_memory[std::string(kv.key())] =
               GetIntOr(AsObject(kv.value(), "instance info"), "memory", 0);
         }

@@ -129,9 +129,13 @@ void CheckNodeVmCapable(const objects::Node& node) {
   }
 }
 
-int64_t NodeFreeMemory(LuContext& ctx, const objects::Node& node) {
-  auto result = ctx.rpc.Call(AddressOf(node), rpc::procedures::kNodeInfo,
-                             json::array{json::array{}, json::array{"fake"}});
+rpc::BatchCall NodeFreeMemoryCall() {
+  return {rpc::procedures::kNodeInfo, json::array{json::array{}, json::array{"fake"}}};
+}
+
+namespace {
+
+int64_t FreeMemoryIn(const objects::Node& node, const rpc::RpcResult& result) {
   if (!result.ok) {
     throw OpPrereqError("Can't compute free memory on node " + node.name + ": " + result.error,
                         kEcodeEnviron);
@@ -144,15 +148,29 @@ int64_t NodeFreeMemory(LuContext& ctx, const objects::Node& node) {
   return GetInt(hv, "memory_free", "hypervisor info of " + node.name);
 }
 
-void CheckNodeFreeMemory(LuContext& ctx, const objects::Node& node, int64_t required,
-                         const std::string& reason) {
-  int64_t free = NodeFreeMemory(ctx, node);
+}  // namespace
+
+int64_t NodeFreeMemory(LuContext& ctx, const objects::Node& node) {
+  const rpc::BatchCall call = NodeFreeMemoryCall();
+  return FreeMemoryIn(node, ctx.rpc.Call(AddressOf(node), call.procedure, call.args));
+}
+
+void CheckNodeFreeMemoryAnswer(const objects::Node& node, const rpc::RpcResult& node_info,
+                               int64_t required, const std::string& reason) {
+  const int64_t free = FreeMemoryIn(node, node_info);
   if (required > free) {
     throw OpPrereqError("Not enough memory on node " + node.name + " for " + reason + ": needed " +
                             std::to_string(required) + " MiB, available " + std::to_string(free) +
                             " MiB",
                         kEcodeNoRes);
   }
+}
+
+void CheckNodeFreeMemory(LuContext& ctx, const objects::Node& node, int64_t required,
+                         const std::string& reason) {
+  const rpc::BatchCall call = NodeFreeMemoryCall();
+  CheckNodeFreeMemoryAnswer(node, ctx.rpc.Call(AddressOf(node), call.procedure, call.args),
+                            required, reason);
 }
 
 std::optional<json::object> LiveInstanceInfo(LuContext& ctx, const objects::Node& node,

@@ -50,6 +50,11 @@ int64_t NodeFreeMemory(LuContext& ctx, const objects::Node& node);
 // OpPrereqError (insufficient resources) unless the node can give `required` MiB.
 void CheckNodeFreeMemory(LuContext& ctx, const objects::Node& node, int64_t required,
                          const std::string& reason);
+// The call NodeFreeMemory makes, for a batch with others; and the same check
+// on its answer.
+rpc::BatchCall NodeFreeMemoryCall();
+void CheckNodeFreeMemoryAnswer(const objects::Node& node, const rpc::RpcResult& node_info,
+                               int64_t required, const std::string& reason);
 
 // Live state of the instance on `node`: its hypervisor record, or nothing
 // when it does not run there.

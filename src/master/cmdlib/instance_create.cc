@@ -548,14 +548,19 @@ json::value InstanceCreate(LuContext& ctx, const json::object& given_op) {
   }
 
   // Prerequisites on the node itself: the OS, memory and disk space.
-  auto validated = ctx.rpc.Call(AddressOf(pnode), rpc::procedures::kOsValidate,
-                                json::array{json::value(req.os), req.osparams});
-  if (!validated.ok) {
+  // Asked in one call: a node's every call costs it a wake-up.
+  std::vector<rpc::BatchCall> checks{
+      {rpc::procedures::kOsValidate, json::array{json::value(req.os), req.osparams}}};
+  if (req.start) checks.push_back(NodeFreeMemoryCall());
+  const auto checked = ctx.rpc.CallBatchParallel({AddressOf(pnode)}, checks).front();
+  if (!checked[0].ok) {
     throw OpPrereqError(
-        "OS '" + req.os + "' not usable on node " + pnode.name + ": " + validated.error,
+        "OS '" + req.os + "' not usable on node " + pnode.name + ": " + checked[0].error,
         kEcodeInval);
   }
-  if (req.start) CheckNodeFreeMemory(ctx, pnode, needs.memory, "starting instance " + req.name);
+  if (req.start) {
+    CheckNodeFreeMemoryAnswer(pnode, checked[1], needs.memory, "starting instance " + req.name);
+  }
   if (req.disk_template == "file" || req.disk_template == "sharedfile") {
     int64_t required = 0;
     for (const auto& [size, mode] : req.disks) required += size;

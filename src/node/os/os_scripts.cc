@@ -300,4 +300,11 @@ void OsScripts::RunRename(const rpc::InstanceSpec& instance, const std::string& 
   Run(instance, "rename", "rename", {{"OLD_INSTANCE_NAME", old_name}}, debug_level);
 }
 
+bool OsValidateRunsScript(const json::value& args) {
+  const auto* list = args.if_array();
+  if (!list || list->size() < 2) return false;
+  const auto* params = (*list)[1].if_object();
+  return params && !params->empty();
+}
+
 }  // namespace herd

@@ -71,4 +71,8 @@ class OsScripts {
   Paths paths_;
 };
 
+// Whether an os_validate call (its argument list) may run the verify
+// script: only one with OS parameters does.
+bool OsValidateRunsScript(const boost::json::value& args);
+
 }  // namespace herd

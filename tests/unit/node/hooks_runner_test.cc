@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -36,7 +37,7 @@ class HooksRunnerTest : public ::testing::Test {
 
 TEST_F(HooksRunnerTest, NoDirectoryMeansNoHooks) {
   EXPECT_TRUE(RunHooks(paths_, "instance-start", "pre", {}).empty());
-  EXPECT_FALSE(HooksCallRunsScripts(paths_, R"(["instance-start","pre",{}])"));
+  EXPECT_FALSE(HooksCallRunsScripts(paths_, boost::json::parse(R"(["instance-start","pre",{}])")));
 }
 
 TEST_F(HooksRunnerTest, RunsInOrderWithExactlyTheGivenEnvironment) {
@@ -44,7 +45,7 @@ TEST_F(HooksRunnerTest, RunsInOrderWithExactlyTheGivenEnvironment) {
   Script("10-first", "echo '  first  '\nexit 3\n");
   Script("15.sh", "echo never\n");
   Script("30-plain", "echo never\n", 0644);
-  EXPECT_TRUE(HooksCallRunsScripts(paths_, R"(["instance-start","pre",{}])"));
+  EXPECT_TRUE(HooksCallRunsScripts(paths_, boost::json::parse(R"(["instance-start","pre",{}])")));
   const auto results = RunHooks(paths_, "instance-start", "pre", {{"GANETI_X", "x"}});
   EXPECT_EQ(boost::json::serialize(results),
             R"([["instance-start-pre.d/10-first",1,"first"],)"
