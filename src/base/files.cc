@@ -9,7 +9,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <mutex>
+#include <unordered_map>
 
 #include "base/errors.h"
 
@@ -117,7 +122,57 @@ void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode) {
   for (const auto& fs : file_systems) SyncFileSystemOf(fs.second);
 }
 
-void FsyncDirectory(const std::string& dir) { SyncDirectory(dir, ::fsync, "fsync directory"); }
+namespace {
+
+// Syncs of a directory, coalesced: a caller waits for a sync that began
+// after its call, and runs one itself when none is under way. When many
+// threads replace files in one directory (job workers, their job files),
+// one fsync covers many renames; and the directory's lock, which an fsync
+// holds through its write, is taken once instead of once per file.
+class DirectorySyncs {
+ public:
+  void Sync(const std::string& dir) {
+    std::unique_lock lock(mu_);
+    State& state = dirs_[dir];
+    const uint64_t mine = ++state.requested;
+    while (state.synced < mine) {
+      if (state.running) {
+        cv_.wait(lock);
+        continue;
+      }
+      state.running = true;
+      const uint64_t covered = state.requested;  // every request made so far
+      lock.unlock();
+      std::exception_ptr failure;
+      try {
+        SyncDirectory(dir, ::fsync, "fsync directory");
+      } catch (...) {
+        failure = std::current_exception();  // those waiting try their own
+      }
+      lock.lock();
+      state.running = false;
+      if (!failure) state.synced = std::max(state.synced, covered);
+      cv_.notify_all();
+      if (failure) std::rethrow_exception(failure);
+    }
+  }
+
+ private:
+  struct State {
+    uint64_t requested = 0, synced = 0;
+    bool running = false;
+  };
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unordered_map<std::string, State> dirs_;
+};
+
+}  // namespace
+
+void FsyncDirectory(const std::string& dir) {
+  static DirectorySyncs syncs;
+  syncs.Sync(dir);
+}
 
 std::string ReadFile(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -30,6 +30,8 @@ std::string ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
 void MakeDirs(const std::string& path, unsigned mode = 0755);
 void RemoveFile(const std::string& path);  // no error if absent
+// Makes what was done in `dir` before the call durable. Threads syncing the
+// same directory at once share syncs (one covers every caller waiting).
 void FsyncDirectory(const std::string& dir);
 std::vector<std::string> ListDirectory(const std::string& dir);  // names only
 // A regular file this process may execute.

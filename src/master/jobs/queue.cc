@@ -510,7 +510,10 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
       Changed(*e);
       if (blocked) finished = true;  // a worker takes it up again (WakeDependents)
     }
-    Persist(e);
+    // "waiting" needs no sync: a restart starts a waiting opcode over, as a
+    // queued one, so a file still saying "queued" loses nothing. The
+    // opcode's start ("running") is written durably before it does anything.
+    Persist(e, /*durable=*/finished);
     if (finished) return;
 
     Status status = Status::kSuccess;

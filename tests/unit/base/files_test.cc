@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "base/errors.h"
 
@@ -48,6 +51,37 @@ TEST_F(FilesTest, SeveralFilesAreReplacedTogetherOrNoneOnError) {
   EXPECT_THROW(WriteFilesAtomic({{a, "newer a"}, {lost, "c"}}), GanetiError);
   EXPECT_EQ(ReadFile(a), "new a");
   EXPECT_EQ(ListDirectory(dir_.string()).size(), 2u);
+}
+
+TEST_F(FilesTest, WritersInOneDirectoryShareItsSyncs) {
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 16; ++t) {
+    writers.emplace_back([this, t] {
+      for (int i = 0; i < 20; ++i) {
+        const std::string name = std::to_string(t) + "-" + std::to_string(i);
+        WriteFileAtomic((dir_ / name).string(), name);
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(ListDirectory(dir_.string()).size(), 16u * 20u);
+  EXPECT_EQ(ReadFile((dir_ / "7-13").string()), "7-13");
+  // A sync that fails fails every caller, each with its own try: none waits
+  // for good, none is told it succeeded.
+  const std::string missing = (dir_ / "missing").string();
+  std::atomic<int> failures = 0;
+  std::vector<std::thread> syncers;
+  for (int t = 0; t < 8; ++t) {
+    syncers.emplace_back([&] {
+      try {
+        FsyncDirectory(missing);
+      } catch (const GanetiError&) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& s : syncers) s.join();
+  EXPECT_EQ(failures, 8);
 }
 
 TEST_F(FilesTest, WriteIntoMissingDirectoryFailsWithPath) {
