@@ -145,7 +145,7 @@ void HooksFanout::Send(const std::vector<std::shared_ptr<Phase>>& phases) {
                                      BatchArguments(phases, phase_indexes));
     for (size_t i = 0; i < nodes.size(); ++i) {
       const NodeSlots& slots = *nodes[i];
-      const json::array* answers = results[i].ok ? results[i].payload.if_array() : nullptr;
+      json::array* answers = results[i].ok ? results[i].payload.if_array() : nullptr;
       for (size_t k = 0; k < phase_indexes.size(); ++k) {
         phases[phase_indexes[k]]->results[slots.target_indexes[k]] = rpc::BatchAnswerResult(
             results[i], answers && k < answers->size() ? &(*answers)[k] : nullptr,

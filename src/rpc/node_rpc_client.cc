@@ -13,7 +13,7 @@ const json::value& RpcResult::Get(const std::string& what) const {
   return payload;
 }
 
-RpcResult BatchAnswerResult(const RpcResult& whole, const json::value* answer,
+RpcResult BatchAnswerResult(const RpcResult& whole, json::value* answer,
                             std::string_view batch_name) {
   RpcResult out;
   out.node = whole.node;
@@ -22,12 +22,12 @@ RpcResult BatchAnswerResult(const RpcResult& whole, const json::value* answer,
     out.error = whole.error;
     return out;
   }
-  const json::array* pair = answer ? answer->if_array() : nullptr;
+  json::array* pair = answer ? answer->if_array() : nullptr;
   if (!pair || pair->size() != 2 || !(*pair)[0].is_bool()) {
     out.error = "malformed answer to " + std::string(batch_name);
   } else if ((*pair)[0].get_bool()) {
     out.ok = true;
-    out.payload = (*pair)[1];
+    out.payload = std::move((*pair)[1]);
   } else {
     const auto* text = (*pair)[1].if_string();
     out.error = text ? std::string(*text) : SerializeJson((*pair)[1]);
@@ -47,7 +47,7 @@ std::vector<std::vector<RpcResult>> NodeRpcClient::CallBatchParallel(
   auto wholes = CallParallel(nodes, batch, json::array{std::move(list)});
   std::vector<std::vector<RpcResult>> results(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) {
-    const json::array* answers = wholes[i].ok ? wholes[i].payload.if_array() : nullptr;
+    json::array* answers = wholes[i].ok ? wholes[i].payload.if_array() : nullptr;
     for (size_t k = 0; k < calls.size(); ++k) {
       results[i].push_back(BatchAnswerResult(
           wholes[i], answers && k < answers->size() ? &(*answers)[k] : nullptr, batch.name));

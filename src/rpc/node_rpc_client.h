@@ -36,8 +36,9 @@ struct BatchCall {
 };
 
 // A batch's answer to one of its calls ([success, payload]) as that call's
-// result; `whole` is the batch's own (its failure fails every call).
-RpcResult BatchAnswerResult(const RpcResult& whole, const boost::json::value* answer,
+// result, the payload moved out of `answer`; `whole` is the batch's own
+// result (its failure fails every call).
+RpcResult BatchAnswerResult(const RpcResult& whole, boost::json::value* answer,
                             std::string_view batch_name);
 
 class NodeRpcClient {

@@ -130,11 +130,11 @@ TEST_F(BatchedCallsTest, MalformedOrNestedBatchesAreRefusedWhole) {
   rpc::RpcResult whole;
   whole.node = "node1";
   whole.ok = true;
-  const json::value short_answer = json::array{};
+  json::value short_answer = json::array{};
   const auto missing = rpc::BatchAnswerResult(whole, nullptr, "herd_batch");
   EXPECT_FALSE(missing.ok);
   EXPECT_EQ(missing.error, "malformed answer to herd_batch");
-  const json::value failed = json::array{false, "no memory"};
+  json::value failed = json::array{false, "no memory"};
   EXPECT_EQ(rpc::BatchAnswerResult(whole, &failed, "herd_batch").error, "no memory");
   EXPECT_EQ(rpc::BatchAnswerResult(whole, &short_answer, "herd_batch").error,
             "malformed answer to herd_batch");
