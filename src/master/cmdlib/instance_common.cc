@@ -148,11 +148,15 @@ int64_t FreeMemoryIn(const objects::Node& node, const rpc::RpcResult& result) {
   return GetInt(hv, "memory_free", "hypervisor info of " + node.name);
 }
 
+rpc::RpcResult AskFreeMemory(LuContext& ctx, const objects::Node& node) {
+  const rpc::BatchCall call = NodeFreeMemoryCall();
+  return ctx.rpc.Call(AddressOf(node), call.procedure, call.args);
+}
+
 }  // namespace
 
 int64_t NodeFreeMemory(LuContext& ctx, const objects::Node& node) {
-  const rpc::BatchCall call = NodeFreeMemoryCall();
-  return FreeMemoryIn(node, ctx.rpc.Call(AddressOf(node), call.procedure, call.args));
+  return FreeMemoryIn(node, AskFreeMemory(ctx, node));
 }
 
 void CheckNodeFreeMemoryAnswer(const objects::Node& node, const rpc::RpcResult& node_info,
@@ -168,9 +172,7 @@ void CheckNodeFreeMemoryAnswer(const objects::Node& node, const rpc::RpcResult& 
 
 void CheckNodeFreeMemory(LuContext& ctx, const objects::Node& node, int64_t required,
                          const std::string& reason) {
-  const rpc::BatchCall call = NodeFreeMemoryCall();
-  CheckNodeFreeMemoryAnswer(node, ctx.rpc.Call(AddressOf(node), call.procedure, call.args),
-                            required, reason);
+  CheckNodeFreeMemoryAnswer(node, AskFreeMemory(ctx, node), required, reason);
 }
 
 std::optional<json::object> LiveInstanceInfo(LuContext& ctx, const objects::Node& node,

@@ -53,7 +53,7 @@ TEST_F(FilesTest, SeveralFilesAreReplacedTogetherOrNoneOnError) {
   EXPECT_EQ(ListDirectory(dir_.string()).size(), 2u);
 }
 
-TEST_F(FilesTest, WritersInOneDirectoryShareItsSyncs) {
+TEST_F(FilesTest, ConcurrentWritesLandAndAFailedSyncFailsEveryCaller) {
   std::vector<std::thread> writers;
   for (int t = 0; t < 16; ++t) {
     writers.emplace_back([this, t] {
