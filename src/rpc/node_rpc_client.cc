@@ -13,6 +13,25 @@ const json::value& RpcResult::Get(const std::string& what) const {
   return payload;
 }
 
+namespace {
+
+// A node's answer to one call, [success, payload or error], into `out`
+// (the payload moved); false if it is not of that form.
+bool TakeAnswer(json::value& answer, RpcResult& out) {
+  json::array* pair = answer.if_array();
+  if (!pair || pair->size() != 2 || !(*pair)[0].is_bool()) return false;
+  if ((*pair)[0].get_bool()) {
+    out.ok = true;
+    out.payload = std::move((*pair)[1]);
+  } else {
+    const auto* text = (*pair)[1].if_string();
+    out.error = text ? std::string(*text) : SerializeJson((*pair)[1]);
+  }
+  return true;
+}
+
+}  // namespace
+
 RpcResult BatchAnswerResult(const RpcResult& whole, json::value* answer,
                             std::string_view batch_name) {
   RpcResult out;
@@ -22,15 +41,8 @@ RpcResult BatchAnswerResult(const RpcResult& whole, json::value* answer,
     out.error = whole.error;
     return out;
   }
-  json::array* pair = answer ? answer->if_array() : nullptr;
-  if (!pair || pair->size() != 2 || !(*pair)[0].is_bool()) {
+  if (!answer || !TakeAnswer(*answer, out)) {
     out.error = "malformed answer to " + std::string(batch_name);
-  } else if ((*pair)[0].get_bool()) {
-    out.ok = true;
-    out.payload = std::move((*pair)[1]);
-  } else {
-    const auto* text = (*pair)[1].if_string();
-    out.error = text ? std::string(*text) : SerializeJson((*pair)[1]);
   }
   return out;
 }
@@ -99,14 +111,7 @@ class HttpsNodeRpcClient : public NodeRpcClient {
       }
       try {
         json::value v = ParseJson(a.body, "node RPC answer");
-        const auto& arr = AsArray(v, "node RPC answer");
-        if (arr.size() != 2 || !arr[0].is_bool()) throw GenericError("malformed node RPC answer");
-        if (arr[0].get_bool()) {
-          r.ok = true;
-          r.payload = arr[1];
-        } else {
-          r.error = arr[1].is_string() ? std::string(arr[1].get_string()) : SerializeJson(arr[1]);
-        }
+        if (!TakeAnswer(v, r)) r.error = "malformed node RPC answer";
       } catch (const GanetiError& e) {
         r.error = e.args().empty() ? e.what() : e.args()[0];
       }
