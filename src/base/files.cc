@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <unordered_map>
 
 #include "base/errors.h"
+#include "base/spare_files.h"
 
 namespace herd {
 namespace {
@@ -33,49 +35,98 @@ void WriteAll(int fd, std::string_view data, const std::string& path) {
 }  // namespace
 
 namespace {
-// Writes `data` to a temporary file beside `path` (fsynced with `sync`);
-// returns its name and file system. Leaves nothing behind when it throws.
-std::pair<std::string, dev_t> WriteTemporary(const std::string& path, std::string_view data,
-                                             unsigned mode, bool sync) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) throw SystemError("open " + tmp, errno);
+std::string ParentOf(const std::string& path) {
+  return std::filesystem::path(path).parent_path().string();
+}
+
+// Content written beside its destination, to be renamed or exchanged into
+// place (Commit) or removed (Abandon).
+struct Staged {
+  std::string path;
+  dev_t device = 0;
+  bool spare = false;  // from the directory's spares: exchanged, then kept
+};
+
+// Opens `path` to be written from its start. A temporary file is
+// truncated; a reused spare is not: it is written over and cut to length
+// afterwards, so that blocks it still needs are not freed (each freed
+// extent costs a discard on file systems mounted with one) and allocated
+// again. A spare has the mode of the file it was, perhaps read-only.
+int OpenForWriting(const std::string& path, unsigned mode, bool spare) {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (spare ? 0 : O_TRUNC);
+  int fd = ::open(path.c_str(), flags, mode);
+  if (fd < 0 && errno == EACCES && spare && ::chmod(path.c_str(), 0600) == 0) {
+    fd = ::open(path.c_str(), flags, mode);
+  }
+  if (fd < 0) throw SystemError("open " + path, errno);
+  return fd;
+}
+
+// Writes `data` beside `path` (fsynced with `sync`): into a temporary file,
+// or with Inodes::kRecycled into one of the directory's spares. Leaves
+// nothing behind when it throws.
+Staged Stage(const std::string& path, std::string_view data, unsigned mode, bool sync,
+             Inodes inodes) {
+  Staged staged;
+  staged.spare = inodes == Inodes::kRecycled;
+  staged.path = staged.spare ? SpareFiles::Instance().Take(ParentOf(path))
+                             : path + ".tmp." + std::to_string(::getpid());
+  int fd = OpenForWriting(staged.path, mode, staged.spare);
   struct stat st {};
   try {
-    WriteAll(fd, data, tmp);
-    if (sync && ::fsync(fd) != 0) throw SystemError("fsync " + tmp, errno);
-    if (::fstat(fd, &st) != 0) throw SystemError("stat " + tmp, errno);
+    WriteAll(fd, data, staged.path);
+    if (staged.spare && ::ftruncate(fd, static_cast<off_t>(data.size())) != 0) {
+      throw SystemError("truncate " + staged.path, errno);
+    }
+    // As a new file's: the requested mode less the umask.
+    if (staged.spare && ::fchmod(fd, mode & ~SpareFiles::Instance().umask()) != 0) {
+      throw SystemError("chmod " + staged.path, errno);
+    }
+    if (sync && ::fsync(fd) != 0) throw SystemError("fsync " + staged.path, errno);
+    if (::fstat(fd, &st) != 0) throw SystemError("stat " + staged.path, errno);
   } catch (...) {
     ::close(fd);
-    ::unlink(tmp.c_str());
+    ::unlink(staged.path.c_str());
     throw;
   }
   ::close(fd);
-  return {tmp, st.st_dev};
+  staged.device = st.st_dev;
+  return staged;
 }
 
-// Renames `tmp` over `path`; removes `tmp` if that fails.
-void RenameInto(const std::string& tmp, const std::string& path) {
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw SystemError("rename " + tmp + " to " + path, err);
+void Abandon(const Staged& staged) { ::unlink(staged.path.c_str()); }
+
+// Puts the staged content at `path`. A spare is exchanged with the file it
+// replaces, whose inode becomes a spare; with no file there yet (or a file
+// system without exchange) it is renamed like a temporary file.
+void Commit(const Staged& staged, const std::string& path) {
+  if (staged.spare) {
+    if (::renameat2(AT_FDCWD, staged.path.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+      SpareFiles::Instance().Keep(ParentOf(path), staged.path);
+      return;
+    }
+    if (errno != ENOENT && errno != EINVAL) {
+      int err = errno;
+      Abandon(staged);
+      throw SystemError("exchange " + staged.path + " with " + path, err);
+    }
   }
-}
-
-void WriteAndRename(const std::string& path, std::string_view data, unsigned mode, bool sync) {
-  RenameInto(WriteTemporary(path, data, mode, sync).first, path);
+  if (::rename(staged.path.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    Abandon(staged);
+    throw SystemError("rename " + staged.path + " to " + path, err);
+  }
 }
 }  // namespace
 
 void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode,
-                     bool sync_directory) {
-  WriteAndRename(path, data, mode, true);
-  if (sync_directory) FsyncDirectory(std::filesystem::path(path).parent_path().string());
+                     bool sync_directory, Inodes inodes) {
+  Commit(Stage(path, data, mode, /*sync=*/true, inodes), path);
+  if (sync_directory) FsyncDirectory(ParentOf(path));
 }
 
 void WriteFileAtomicUnsynced(const std::string& path, std::string_view data, unsigned mode) {
-  WriteAndRename(path, data, mode, false);
+  Commit(Stage(path, data, mode, /*sync=*/false, Inodes::kFresh), path);
 }
 
 namespace {
@@ -91,31 +142,31 @@ void SyncDirectory(const std::string& dir, int (*sync)(int), const char* what) {
 void SyncFileSystemOf(const std::string& dir) { SyncDirectory(dir, ::syncfs, "syncfs"); }
 }  // namespace
 
-void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode) {
+void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode, Inodes inodes) {
   if (files.empty()) return;
   // One directory per file system is enough to name it to syncfs.
   std::vector<std::pair<dev_t, std::string>> file_systems;
-  std::vector<std::string> temporaries;
-  temporaries.reserve(files.size());
+  std::vector<Staged> staged;
+  staged.reserve(files.size());
   try {
     for (const auto& f : files) {
-      auto [tmp, device] = WriteTemporary(f.path, f.data, mode, /*sync=*/false);
-      temporaries.push_back(std::move(tmp));
+      staged.push_back(Stage(f.path, f.data, mode, /*sync=*/false, inodes));
+      const dev_t device = staged.back().device;
       if (std::none_of(file_systems.begin(), file_systems.end(),
                        [device](const auto& fs) { return fs.first == device; })) {
-        file_systems.emplace_back(device, std::filesystem::path(f.path).parent_path().string());
+        file_systems.emplace_back(device, ParentOf(f.path));
       }
     }
     for (const auto& fs : file_systems) SyncFileSystemOf(fs.second);
   } catch (...) {
-    for (const auto& tmp : temporaries) ::unlink(tmp.c_str());
+    for (const auto& s : staged) Abandon(s);
     throw;
   }
   for (size_t i = 0; i < files.size(); ++i) {
     try {
-      RenameInto(temporaries[i], files[i].path);
+      Commit(staged[i], files[i].path);
     } catch (...) {
-      for (size_t j = i + 1; j < files.size(); ++j) ::unlink(temporaries[j].c_str());
+      for (size_t j = i + 1; j < files.size(); ++j) Abandon(staged[j]);
       throw;
     }
   }

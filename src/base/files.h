@@ -7,12 +7,25 @@
 
 namespace herd {
 
+// How a write replaces a file.
+//  kFresh: a temporary file renamed over it; each write takes a new inode
+//    and frees the old one.
+//  kRecycled: for files replaced many times a second (job files and their
+//    copies): the content goes into a spare file kept in the directory
+//    (".spare-<pid>-<n>"), which is then exchanged with the file; the old
+//    inode becomes a spare, written again a second later at the earliest
+//    (a reader that opened the old file just before is done by then). No
+//    inode is allocated or freed per write: ext4 without a journal, when it
+//    allocates an inode, steps over every inode freed in the last minute
+//    one by one, so with fresh inodes each write cost more than the last.
+enum class Inodes { kFresh, kRecycled };
+
 // Atomically replaces `path` with `data`: a reader sees the old or the new
 // content, never a torn one, and after return the content survives a crash.
 // With `sync_directory` false the caller fsyncs the directory itself (once
 // for many files).
 void WriteFileAtomic(const std::string& path, std::string_view data, unsigned mode = 0644,
-                     bool sync_directory = true);
+                     bool sync_directory = true, Inodes inodes = Inodes::kFresh);
 // Atomic (write and rename) but not durable: readers and a killed process
 // never see a partial file, a power cut may bring back the previous one.
 // For progress that a later durable write supersedes.
@@ -25,7 +38,8 @@ struct FileWrite {
   std::string path;
   std::string_view data;
 };
-void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode = 0644);
+void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode = 0644,
+                      Inodes inodes = Inodes::kFresh);
 std::string ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
 void MakeDirs(const std::string& path, unsigned mode = 0755);

@@ -240,7 +240,8 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     const auto& data = AsArray(Arg(args, 1, "jobqueue_update"), "job data");
     if (data.size() != 2 || !data[1].is_string()) throw GenericError("jobqueue_update: bad data");
     MakeDirs(paths_.QueueDir());
-    WriteFileAtomic(paths_.QueueDir() + "/" + base, data[1].get_string(), 0600);
+    WriteFileAtomic(paths_.QueueDir() + "/" + base, data[1].get_string(), 0600, true,
+                    Inodes::kRecycled);
     return nullptr;
   };
 
@@ -281,7 +282,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
         live.insert(name);
       }
     }
-    WriteFilesAtomic(writes, 0600);
+    WriteFilesAtomic(writes, 0600, Inodes::kRecycled);
     for (const auto& path : archived_live_files) RemoveFile(path);
     if (full) {
       for (const auto& name : ListDirectory(paths_.QueueDir())) {

@@ -71,7 +71,7 @@ JobId JobStorage::ReadSerial() const {
 
 void JobStorage::WriteSerial(JobId last_used) const {
   const std::string text = std::to_string(last_used) + "\n";
-  WriteFileAtomic(dir_ + "/serial", text);
+  WriteFileAtomic(dir_ + "/serial", text, 0644, true, Inodes::kRecycled);
   Notify("serial", text, false);
 }
 
@@ -98,7 +98,7 @@ void JobStorage::WriteJob(const Job& job) const {
 
 void JobStorage::WriteJobData(JobId id, const std::string& data, bool durable) const {
   if (durable) {
-    WriteFileAtomic(LiveJobPath(id), data);
+    WriteFileAtomic(LiveJobPath(id), data, 0644, true, Inodes::kRecycled);
   } else {
     WriteFileAtomicUnsynced(LiveJobPath(id), data);
   }

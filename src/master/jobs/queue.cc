@@ -744,7 +744,7 @@ bool JobQueue::Archive(JobId id) {
     if (e->version != e->written) pending_write = SerializeJsonPretty(e->job.Serialize());
   }
   if (!pending_write.empty()) {
-    WriteFileAtomic(impl_->storage.LiveJobPath(id), pending_write);
+    WriteFileAtomic(impl_->storage.LiveJobPath(id), pending_write, 0644, true, Inodes::kRecycled);
   }
   impl_->storage.MoveToArchive(id);
   std::lock_guard lk(impl_->mu);

@@ -1,15 +1,19 @@
 #include "base/files.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "base/errors.h"
+#include "base/spare_files.h"
 
 namespace herd {
 namespace {
@@ -82,6 +86,83 @@ TEST_F(FilesTest, ConcurrentWritesLandAndAFailedSyncFailsEveryCaller) {
   }
   for (auto& s : syncers) s.join();
   EXPECT_EQ(failures, 8);
+}
+
+ino_t InodeOf(const std::string& path) {
+  struct stat st {};
+  EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;
+  return st.st_ino;
+}
+
+std::vector<std::string> Spares(const std::filesystem::path& dir) {
+  std::vector<std::string> spares;
+  for (const auto& name : ListDirectory(dir.string())) {
+    if (SpareFiles::IsSpareName(name)) spares.push_back(name);
+  }
+  return spares;
+}
+
+TEST_F(FilesTest, RecycledWritesReuseTheReplacedInodeAfterItsQuarantine) {
+  const std::string f = (dir_ / "job-1").string();
+  const std::string longer = "first, longer than what replaces it";
+  WriteFileAtomic(f, longer, 0444);
+  const ino_t first = InodeOf(f);
+  // A reader that opened the file before the next writes reads it whole.
+  const int reader = ::open(f.c_str(), O_RDONLY);
+  ASSERT_GE(reader, 0);
+  WriteFileAtomic(f, "second", 0444, true, Inodes::kRecycled);
+  WriteFileAtomic(f, "third", 0444, true, Inodes::kRecycled);
+  EXPECT_EQ(ReadFile(f), "third");
+  char buf[64] = {};
+  EXPECT_EQ(::read(reader, buf, sizeof(buf)), static_cast<ssize_t>(longer.size()));
+  EXPECT_EQ(std::string(buf), longer);
+  ::close(reader);
+  // The replaced inodes wait as spares: none was freed.
+  EXPECT_EQ(Spares(dir_).size(), 2u);
+  std::this_thread::sleep_for(SpareFiles::kQuarantine + std::chrono::milliseconds(100));
+  // Out of quarantine, the oldest spare (the first file's inode, read-only)
+  // takes the next content, cut to its length, with the mode asked for.
+  WriteFileAtomic(f, "fourth", 0640, true, Inodes::kRecycled);
+  EXPECT_EQ(InodeOf(f), first);
+  EXPECT_EQ(ReadFile(f), "fourth");
+  struct stat st {};
+  ASSERT_EQ(::stat(f.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0640u & ~SpareFiles::Instance().umask());
+  EXPECT_EQ(Spares(dir_).size(), 2u);
+  EXPECT_EQ(ListDirectory(dir_.string()).size(), 3u);
+}
+
+TEST_F(FilesTest, RecycledWritesCreateMissingFilesAndBatchesToo) {
+  const std::string a = (dir_ / "a").string(), b = (dir_ / "b").string();
+  WriteFileAtomic(a, "a1", 0600, true, Inodes::kRecycled);
+  EXPECT_EQ(ReadFile(a), "a1");
+  EXPECT_TRUE(Spares(dir_).empty());  // a new file replaced nothing
+  WriteFilesAtomic({{a, "a2"}, {b, "b1"}}, 0600, Inodes::kRecycled);
+  EXPECT_EQ(ReadFile(a), "a2");
+  EXPECT_EQ(ReadFile(b), "b1");
+  EXPECT_EQ(Spares(dir_).size(), 1u);  // a's old inode
+  // A failed batch replaces nothing and leaves no new file behind.
+  EXPECT_THROW(WriteFilesAtomic({{a, "a3"}, {(dir_ / "missing" / "c").string(), "c"}}, 0600,
+                                Inodes::kRecycled),
+               GanetiError);
+  EXPECT_EQ(ReadFile(a), "a2");
+  EXPECT_EQ(ListDirectory(dir_.string()).size(), 3u);
+}
+
+TEST_F(FilesTest, SparesOfDeadProcessesAreRemovedOnFirstUse) {
+  const pid_t child = ::fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  const auto sub = dir_ / "fresh";
+  std::filesystem::create_directories(sub);
+  const std::string dead = (sub / (".spare-" + std::to_string(child) + "-0")).string();
+  const std::string mine = (sub / (".spare-" + std::to_string(getpid()) + "-999")).string();
+  WriteFileAtomic(dead, "left by a dead writer");
+  WriteFileAtomic(mine, "this process's own");
+  WriteFileAtomic((sub / "f").string(), "x", 0644, true, Inodes::kRecycled);
+  EXPECT_FALSE(FileExists(dead));
+  EXPECT_TRUE(FileExists(mine));
 }
 
 TEST_F(FilesTest, WriteIntoMissingDirectoryFailsWithPath) {
