@@ -39,13 +39,13 @@ def test_malformed_luxi_messages_get_errors_and_daemon_keeps_serving(vc):
 
 def test_kill_9_loses_no_job(vc):
     path = master_socket(vc)
-    ids = []
-    # More jobs than worker threads (64): some run, the rest wait in the queue.
-    for i in range(100):
-        ok, job_id = luxi_call(path, "SubmitJob", [[{"OP_ID": "OP_TEST_DELAY", "duration": 1.0,
-                                                        "on_master": False}]])
-        assert ok
-        ids.append(job_id)
+    # More jobs than worker threads (64): some run, the rest wait in the
+    # queue. One submission for all, so that none has ended before the last
+    # is queued (each runs a second).
+    delay = {"OP_ID": "OP_TEST_DELAY", "duration": 1.0, "on_master": False}
+    ok, submitted = luxi_call(path, "SubmitManyJobs", [[[delay] for _ in range(100)]])
+    assert ok and all(accepted for accepted, _ in submitted), submitted
+    ids = [job_id for _, job_id in submitted]
     time.sleep(0.3)
     ok, before = luxi_call(path, "QueryJobs", [ids, ["id", "status"]])
     assert ok

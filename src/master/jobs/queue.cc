@@ -510,11 +510,14 @@ void JobQueue::Impl::RunJob(const EntryPtr& e) {
       Changed(*e);
       if (blocked) finished = true;  // a worker takes it up again (WakeDependents)
     }
-    // "waiting" needs no sync: a restart starts a waiting opcode over, as a
-    // queued one, so a file still saying "queued" loses nothing. The
-    // opcode's start ("running") is written durably before it does anything.
-    Persist(e, /*durable=*/finished);
-    if (finished) return;
+    // "waiting" is not written: a restart starts a waiting opcode over, as a
+    // queued one, so a file still saying "queued" loses nothing (and each
+    // write of a job file costs every master candidate a copy). The opcode's
+    // start ("running") is written durably before it does anything.
+    if (finished) {
+      Persist(e);
+      return;
+    }
 
     Status status = Status::kSuccess;
     json::value result;
