@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "base/errors.h"
 #include "base/json.h"
@@ -226,25 +228,40 @@ json::object FlattenNodeInfo(const json::value& payload) {
 
 json::value QueryNodes(const QueryRequest& req, const ConfigStore& config,
                        rpc::NodeRpcClient& rpc) {
-  // Copy what the rows need, then talk to nodes without holding the config lock.
-  objects::ConfigData snapshot_nodes = config.Read([](const objects::ConfigData& d) {
-    objects::ConfigData copy;
-    copy.cluster = d.cluster;
-    copy.nodes = d.nodes;
-    copy.nodegroups = d.nodegroups;
-    copy.instances = d.instances;
-    return copy;
-  });
+  // Copy what the rows need (instances only as names per node), then talk to
+  // nodes without holding the config lock.
+  objects::ConfigData snapshot_nodes;
   std::vector<NodeRow> rows;
-  std::map<std::string, size_t> index;
-  for (const auto& [uuid, n] : snapshot_nodes.nodes) {
-    index[uuid] = rows.size();
-    rows.push_back({&n, &snapshot_nodes, nullptr, false, {}, {}});
-  }
-  for (const auto& [uuid, inst] : snapshot_nodes.instances) {
-    if (auto it = index.find(inst.primary_node); it != index.end())
-      rows[it->second].primaries.push_back(inst.name);
-  }
+  config.Read([&](const objects::ConfigData& d) {
+    snapshot_nodes.cluster = d.cluster;
+    snapshot_nodes.nodes = d.nodes;
+    snapshot_nodes.nodegroups = d.nodegroups;
+    std::unordered_map<std::string_view, size_t> index;
+    for (const auto& [uuid, n] : snapshot_nodes.nodes) {
+      index.emplace(uuid, rows.size());
+      rows.push_back({&n, &snapshot_nodes, nullptr, false, {}, {}});
+    }
+    for (const auto& [uuid, inst] : d.instances) {
+      if (auto it = index.find(inst.primary_node); it != index.end()) {
+        rows[it->second].primaries.push_back(inst.name);
+      }
+      // Secondaries: the other nodes of its disks (DRBD's peer).
+      std::vector<size_t> seen;
+      for (const auto& disk_uuid : inst.disks) {
+        auto disk = d.disks.find(disk_uuid);
+        if (disk == d.disks.end()) continue;
+        for (const auto& node : disk->second.nodes) {
+          auto it = index.find(node);
+          if (node == inst.primary_node || it == index.end() ||
+              std::find(seen.begin(), seen.end(), it->second) != seen.end()) {
+            continue;
+          }
+          seen.push_back(it->second);
+          rows[it->second].secondaries.push_back(inst.name);
+        }
+      }
+    }
+  });
   std::vector<json::object> live(rows.size());
   if (NeedsLiveData(req, kLiveNodeFields)) {
     std::vector<rpc::NodeAddress> targets;
