@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -68,9 +69,14 @@ class MasterServices : public ClusterServices {
   std::condition_variable lines_idle_cv_;
   std::set<std::string> needs_full_;  // candidates whose replica must be resent whole
   static constexpr int kRetrySeconds = 3;
-  bool ssconf_dirty_ = false;
+  bool ssconf_dirty_ = false;      // a commit since the last computation
+  bool ssconf_requested_ = false;  // ScheduleSsconfDistribution since then
+  static constexpr std::chrono::milliseconds kSsconfRecheck{250};
   boost::json::object last_ssconf_;          // what the last push sent
   std::set<std::string> last_ssconf_nodes_;  // "name/address" of the nodes it reached
+  std::chrono::steady_clock::time_point last_push_end_;
+  std::chrono::steady_clock::duration last_push_time_{};
+  static constexpr int kInstanceListRest = 60;
   std::thread replication_thread_, ssconf_thread_;
   // Figures a few seconds old are as good as new for an allocation.
   NodeLiveCache live_cache_{std::chrono::seconds(3)};

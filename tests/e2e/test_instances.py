@@ -4,6 +4,7 @@ instance lifecycle through the gnt-instance and gnt-os CLI."""
 
 import json
 import shutil
+import time
 
 import pytest
 
@@ -49,6 +50,27 @@ def test_diskless_instance_runs_on_its_node_and_takes_memory(vc):
     assert info["web1"] == ["node2", "running", "512M", "2"]
     assert fake_hv_record(vc, "node2", "web1").exists()
     assert mfree(vc, "node2") == before - 512
+
+
+def ssconf_instances(vc, node):
+    return (vc.node_root(node) / "var/lib/ganeti/ssconf_instance_list").read_text().split()
+
+
+def wait_for(predicate, seconds=15):
+    deadline = time.time() + seconds
+    while not predicate() and time.time() < deadline:
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_every_node_s_ssconf_instance_list_follows_adds_and_removes(vc):
+    gi(vc, "add", "-t", "diskless", "-o", "noop", "-B", "memory=128", "-n", "node2", "listed1")
+    # node4 holds none of it: its list comes from the master's ssconf push.
+    assert wait_for(lambda: "listed1" in ssconf_instances(vc, "node4")), \
+        ssconf_instances(vc, "node4")
+    gi(vc, "remove", "-f", "listed1")
+    assert wait_for(lambda: "listed1" not in ssconf_instances(vc, "node4")), \
+        ssconf_instances(vc, "node4")
 
 
 def test_file_instance_placed_by_real_hail_with_image_os(vc):
