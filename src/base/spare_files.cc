@@ -1,10 +1,12 @@
 #include "base/spare_files.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <charconv>
 #include <fstream>
+#include <mutex>
 
 #include "base/files.h"
 
@@ -35,16 +37,21 @@ unsigned ReadUmask() {
 SpareFiles::SpareFiles() : pid_(::getpid()), umask_(ReadUmask()) {}
 
 SpareFiles& SpareFiles::Instance() {
-  static std::atomic<SpareFiles*> pool{new SpareFiles};
-  SpareFiles* current = pool.load();
-  if (current->pid_ != ::getpid()) {
-    // A forked child: the parent's spares are the parent's (and its lock
-    // may have been held by a thread that the child does not have).
-    auto* own = new SpareFiles;
-    if (pool.compare_exchange_strong(current, own)) return *own;
-    delete own;
+  static std::atomic<SpareFiles*> current{nullptr};
+  static std::once_flag registered;
+  std::call_once(registered, [] {
+    // A forked child starts its own pool: the parent's spares are the
+    // parent's (and its lock may have been held by a thread the child does
+    // not have).
+    ::pthread_atfork(nullptr, nullptr, [] { current.store(nullptr); });
+  });
+  SpareFiles* pool = current.load();
+  if (!pool) {
+    auto* fresh = new SpareFiles;
+    if (current.compare_exchange_strong(pool, fresh)) return *fresh;
+    delete fresh;  // another thread's came first
   }
-  return *current;
+  return *pool;
 }
 
 bool SpareFiles::IsSpareName(std::string_view name) { return SpareOwner(name) != 0; }

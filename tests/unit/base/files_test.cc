@@ -165,6 +165,29 @@ TEST_F(FilesTest, SparesOfDeadProcessesAreRemovedOnFirstUse) {
   EXPECT_TRUE(FileExists(mine));
 }
 
+TEST_F(FilesTest, AForkedChildKeepsItsOwnSpares) {
+  const std::string f = (dir_ / "job-2").string();
+  WriteFileAtomic(f, "parent 1");
+  WriteFileAtomic(f, "parent 2", 0644, true, Inodes::kRecycled);
+  const auto parents = Spares(dir_);
+  ASSERT_EQ(parents.size(), 1u);
+  std::this_thread::sleep_for(SpareFiles::kQuarantine + std::chrono::milliseconds(100));
+  // The parent's spare is out of quarantine, but it is the parent's: the
+  // child writes into a spare of its own.
+  const pid_t child = ::fork();
+  if (child == 0) {
+    WriteFileAtomic(f, "child", 0644, true, Inodes::kRecycled);
+    _exit(0);
+  }
+  ASSERT_GT(child, 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(ReadFile(f), "child");
+  EXPECT_TRUE(FileExists((dir_ / (".spare-" + std::to_string(child) + "-0")).string()));
+  EXPECT_TRUE(FileExists((dir_ / parents[0]).string()));
+}
+
 TEST_F(FilesTest, WriteIntoMissingDirectoryFailsWithPath) {
   std::string f = (dir_ / "missing" / "a").string();
   try {
