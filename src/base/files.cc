@@ -44,18 +44,19 @@ std::string ParentOf(const std::string& path) {
 struct Staged {
   std::string path;
   dev_t device = 0;
-  bool spare = false;  // from the directory's spares: exchanged, then kept
+  bool spare = false;   // from the directory's spares: exchanged, then kept
+  bool reused = false;  // a kept spare: an old file's inode, mode and length
 };
 
 // Opens `path` to be written from its start. A temporary file is
 // truncated; a reused spare is not: it is written over and cut to length
 // afterwards, so that blocks it still needs are not freed (each freed
 // extent costs a discard on file systems mounted with one) and allocated
-// again. A spare has the mode of the file it was, perhaps read-only.
-int OpenForWriting(const std::string& path, unsigned mode, bool spare) {
-  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (spare ? 0 : O_TRUNC);
+// again. A reused spare has the mode of the file it was, perhaps read-only.
+int OpenForWriting(const std::string& path, unsigned mode, bool reused) {
+  const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (reused ? 0 : O_TRUNC);
   int fd = ::open(path.c_str(), flags, mode);
-  if (fd < 0 && errno == EACCES && spare && ::chmod(path.c_str(), 0600) == 0) {
+  if (fd < 0 && errno == EACCES && reused && ::chmod(path.c_str(), 0600) == 0) {
     fd = ::open(path.c_str(), flags, mode);
   }
   if (fd < 0) throw SystemError("open " + path, errno);
@@ -68,19 +69,24 @@ int OpenForWriting(const std::string& path, unsigned mode, bool spare) {
 Staged Stage(const std::string& path, std::string_view data, unsigned mode, bool sync,
              Inodes inodes) {
   Staged staged;
-  staged.spare = inodes == Inodes::kRecycled;
-  staged.path = staged.spare ? SpareFiles::Instance().Take(ParentOf(path))
-                             : path + ".tmp." + std::to_string(::getpid());
-  int fd = OpenForWriting(staged.path, mode, staged.spare);
+  if (inodes == Inodes::kRecycled) {
+    SpareFiles::Spare spare = SpareFiles::Instance().Take(ParentOf(path));
+    staged = {std::move(spare.path), 0, true, spare.reused};
+  } else {
+    staged.path = path + ".tmp." + std::to_string(::getpid());
+  }
+  int fd = OpenForWriting(staged.path, mode, staged.reused);
   struct stat st {};
   try {
     WriteAll(fd, data, staged.path);
-    if (staged.spare && ::ftruncate(fd, static_cast<off_t>(data.size())) != 0) {
-      throw SystemError("truncate " + staged.path, errno);
-    }
-    // As a new file's: the requested mode less the umask.
-    if (staged.spare && ::fchmod(fd, mode & ~SpareFiles::Instance().umask()) != 0) {
-      throw SystemError("chmod " + staged.path, errno);
+    if (staged.reused) {
+      if (::ftruncate(fd, static_cast<off_t>(data.size())) != 0) {
+        throw SystemError("truncate " + staged.path, errno);
+      }
+      // As a new file's: the requested mode less the umask.
+      if (::fchmod(fd, mode & ~SpareFiles::Instance().umask()) != 0) {
+        throw SystemError("chmod " + staged.path, errno);
+      }
     }
     if (sync && ::fsync(fd) != 0) throw SystemError("fsync " + staged.path, errno);
     if (::fstat(fd, &st) != 0) throw SystemError("stat " + staged.path, errno);

@@ -63,18 +63,19 @@ void SpareFiles::RemoveDeadProcessesSpares(const std::string& dir) {
   }
 }
 
-std::string SpareFiles::Take(const std::string& dir) {
+SpareFiles::Spare SpareFiles::Take(const std::string& dir) {
   std::lock_guard lock(mu_);
   if (swept_.insert(dir).second) RemoveDeadProcessesSpares(dir);
   auto it = kept_.find(dir);
   if (it != kept_.end() && !it->second.empty() &&
       it->second.front().since + kQuarantine <= Clock::now()) {
-    std::string spare = std::move(it->second.front().path);
+    Spare spare{std::move(it->second.front().path), true};
     it->second.pop_front();
     return spare;
   }
-  return dir + "/" + std::string(kSparePrefix) + std::to_string(pid_) + "-" +
-         std::to_string(next_name_++);
+  return {dir + "/" + std::string(kSparePrefix) + std::to_string(pid_) + "-" +
+              std::to_string(next_name_++),
+          false};
 }
 
 void SpareFiles::Keep(const std::string& dir, std::string spare) {

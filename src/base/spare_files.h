@@ -25,10 +25,14 @@ class SpareFiles {
   // The process's pool (one per process: a forked child starts its own).
   static SpareFiles& Instance();
 
-  // A path in `dir` to write the next content into: a spare out of
-  // quarantine, or a new name (no file yet). The first use of a directory
-  // removes the spares that processes no longer alive left there.
-  std::string Take(const std::string& dir);
+  // Where to write the next content in `dir`: a kept spare out of
+  // quarantine (`reused`), or a new name (no file yet). The first use of a
+  // directory removes the spares that processes no longer alive left there.
+  struct Spare {
+    std::string path;
+    bool reused = false;
+  };
+  Spare Take(const std::string& dir);
   // `spare` (from Take) now holds a replaced file's old inode.
   void Keep(const std::string& dir, std::string spare);
 
