@@ -1,7 +1,12 @@
 #include "net/https_client.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -33,8 +38,6 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-// Idle connections are dropped well before a server would close them.
-constexpr auto kMaxIdle = std::chrono::seconds(50);
 constexpr size_t kMaxIdlePerPeer = 8;
 constexpr int kIoThreads = 2;
 constexpr size_t kReadChunk = 16 * 1024;
@@ -64,6 +67,14 @@ class TlsConnection {
   // Attaches OpenSSL to the connected socket.
   void Attach() {
     socket_.non_blocking(true);
+    // Kept for long between requests: probes keep a stateful firewall's
+    // entry alive and reveal a peer that went away without a word.
+    const int fd = socket_.native_handle();
+    const int on = 1, idle_seconds = 120, interval_seconds = 20, probes = 3;
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_seconds, sizeof idle_seconds);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_seconds, sizeof interval_seconds);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
     if (SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
       throw ClientError("cannot attach TLS to the socket");
     }
@@ -176,6 +187,7 @@ struct HttpsClient::Impl {
   // be verifying its peer through the context's callback.
   std::vector<std::shared_ptr<asio::ssl::context>> retired;
   size_t max_idle_total = 0;
+  std::chrono::seconds max_idle_time{0};
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::once_flag started;
@@ -202,7 +214,18 @@ struct HttpsClient::Impl {
   // Threads start on first use: a daemon forks before it makes requests.
   void EnsureStarted() {
     std::call_once(started, [this] {
-      for (int i = 0; i < kIoThreads; ++i) threads.emplace_back([this] { io.run(); });
+      for (int i = 0; i < kIoThreads; ++i) {
+        threads.emplace_back([this] {
+          // OpenSSL writes to the socket with write(): a peer that closed a
+          // kept connection must make it fail with EPIPE, not end a process
+          // that does not ignore SIGPIPE (a command-line tool).
+          sigset_t pipe;
+          sigemptyset(&pipe);
+          sigaddset(&pipe, SIGPIPE);
+          pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+          io.run();
+        });
+      }
     });
   }
 
@@ -216,7 +239,7 @@ struct HttpsClient::Impl {
     while (!entries.empty() && !found) {
       auto entry = entries.back();
       entries.pop_back();
-      if (Clock::now() - entry->since < kMaxIdle) found = std::move(entry->connection);
+      if (Clock::now() - entry->since < max_idle_time) found = std::move(entry->connection);
       expired.splice(expired.end(), idle, entry);
     }
     if (entries.empty()) idle_by_peer.erase(it);
@@ -298,9 +321,11 @@ std::shared_ptr<asio::ssl::context> ClientContext(const std::string& pem_file,
 
 }  // namespace
 
-HttpsClient::HttpsClient(std::string pem_file, std::string ca_file, size_t max_idle_connections)
+HttpsClient::HttpsClient(std::string pem_file, std::string ca_file, size_t max_idle_connections,
+                         std::chrono::seconds max_idle_time)
     : impl_(std::make_unique<Impl>()) {
   impl_->max_idle_total = max_idle_connections;
+  impl_->max_idle_time = max_idle_time;
   impl_->ssl = ClientContext(
       pem_file, ca_file.empty() ? std::vector<std::string>{} : std::vector<std::string>{ca_file});
 }

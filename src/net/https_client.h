@@ -41,8 +41,11 @@ class HttpsClient {
   // `pem_file` holds the certificate and key presented to servers; servers
   // must present a certificate signed by (or equal to) `ca_file`'s. An empty
   // `ca_file` disables server verification (RAPI clients of self-signed certs).
-  // At most `max_idle_connections` connections stay open between requests.
-  HttpsClient(std::string pem_file, std::string ca_file, size_t max_idle_connections = 64);
+  // At most `max_idle_connections` connections stay open between requests,
+  // each for at most `max_idle_time`: less than the servers' idle timeout,
+  // so that a kept connection is not one the server is just closing.
+  HttpsClient(std::string pem_file, std::string ca_file, size_t max_idle_connections = 64,
+              std::chrono::seconds max_idle_time = std::chrono::seconds(50));
   ~HttpsClient();
 
   // From now on presents `pem_file` and accepts servers presenting any of

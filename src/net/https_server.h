@@ -2,6 +2,7 @@
 // request; keep-alive, body size limit, optional client-certificate check.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +33,11 @@ struct HttpsServerOptions {
   // reloaded when they changed: a renewed certificate is served at once.
   bool reload_on_change = false;
   size_t max_body_bytes = 64 * 1024 * 1024;
+  // How long a kept-alive connection may wait for its next request. A
+  // client that keeps connections to many servers (the master to every
+  // node) needs them open longer than it idles between calls: a new
+  // connection costs both ends a TLS handshake.
+  std::chrono::seconds idle_timeout{120};
   int threads = 1;
   // Requests for which this returns true (an OS script, say) are handled on
   // a thread of their own, so that they do not hold up the others; all other

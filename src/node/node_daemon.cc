@@ -62,6 +62,7 @@ int Serve(NodedOptions options) {
     // A cluster certificate renewal replaces server.pem while the daemon runs.
     server_options.reload_on_change = true;
     server_options.max_body_bytes = 64 * 1024 * 1024;
+    server_options.idle_timeout = rpc::kNodedIdleTimeout;
     server_options.runs_long = [&paths](const net::HttpRequest& req) {
       return RequestRunsLong(paths, req.target, req.body);
     };

@@ -2,11 +2,14 @@
 // (Ganeti's names and timeouts); client and server are driven by it.
 #pragma once
 
+#include <chrono>
 #include <string_view>
 
 namespace herd::rpc {
 
 inline constexpr int kDefaultNodedPort = 1811;
+// How long a node daemon keeps an idle connection from the master open.
+inline constexpr std::chrono::seconds kNodedIdleTimeout{60 * 60};
 // Ganeti's RPC_TMO_* classes, in seconds.
 inline constexpr int kTimeoutUrgent = 60;
 inline constexpr int kTimeoutFast = 5 * 60;

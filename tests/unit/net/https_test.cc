@@ -1,6 +1,6 @@
 // The HTTPS client against a real server on loopback: kept-alive connections
-// within the idle budget, resumed TLS sessions beyond it, request headers and
-// shared bodies.
+// within the idle budget and idle times, resumed TLS sessions beyond them,
+// request headers and shared bodies.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -20,9 +20,11 @@ constexpr std::chrono::milliseconds kTimeout{5000};
 // body and its Authorization header.
 class TestServer {
  public:
-  explicit TestServer(const std::string& pem) {
+  explicit TestServer(const std::string& pem,
+                      std::chrono::seconds idle_timeout = std::chrono::seconds(120)) {
     HttpsServerOptions options;
     options.address = "127.0.0.1";
+    options.idle_timeout = idle_timeout;
     options.pem_file = pem;
     options.require_client_certificate = true;
     server_ = std::make_unique<HttpsServer>(options, [](const HttpRequest& r) {
@@ -88,6 +90,30 @@ TEST_F(HttpsTest, WithoutIdleBudgetTheTlsSessionIsResumed) {
     ASSERT_TRUE(r.transport_ok) << r.error;
     EXPECT_EQ(r.connection, ConnectionKind::kResumed);
   }
+}
+
+TEST_F(HttpsTest, ConnectionIdleLongerThanTheClientKeepsOneIsNotReused) {
+  TestServer server(pem_);
+  HttpsClient client(pem_, pem_, 4, std::chrono::seconds(1));
+  EXPECT_EQ(client.Request(Post(server.port(), "a"), kTimeout).connection, ConnectionKind::kFull);
+  EXPECT_EQ(client.Request(Post(server.port(), "b"), kTimeout).connection, ConnectionKind::kPooled);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto late = client.Request(Post(server.port(), "c"), kTimeout);
+  ASSERT_TRUE(late.transport_ok) << late.error;
+  EXPECT_EQ(late.connection, ConnectionKind::kResumed);
+}
+
+TEST_F(HttpsTest, ConnectionTheServerClosedWhenIdleIsReplacedUnnoticed) {
+  TestServer server(pem_, std::chrono::seconds(1));
+  HttpsClient client(pem_, pem_, 4, std::chrono::seconds(60));
+  EXPECT_EQ(client.Request(Post(server.port(), "a"), kTimeout).connection, ConnectionKind::kFull);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The kept connection was closed by the server: the request goes again,
+  // once, on a new connection.
+  auto late = client.Request(Post(server.port(), "b"), kTimeout);
+  ASSERT_TRUE(late.transport_ok) << late.error;
+  EXPECT_EQ(late.body, "b|");
+  EXPECT_EQ(late.connection, ConnectionKind::kResumed);
 }
 
 TEST_F(HttpsTest, LeastRecentlyUsedConnectionIsClosedFirst) {
