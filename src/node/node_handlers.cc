@@ -35,14 +35,18 @@
 namespace herd {
 namespace {
 
-std::string BootId() {
-  try {
-    std::string id = ReadFile("/proc/sys/kernel/random/boot_id");
-    while (!id.empty() && id.back() == '\n') id.pop_back();
-    return id;
-  } catch (const GanetiError&) {
-    return "unknown";
-  }
+// The machine's boot id, which cannot change while this process lives.
+const std::string& BootId() {
+  static const std::string id = [] {
+    try {
+      std::string text = ReadFile("/proc/sys/kernel/random/boot_id");
+      while (!text.empty() && text.back() == '\n') text.pop_back();
+      return text;
+    } catch (const GanetiError&) {
+      return std::string("unknown");
+    }
+  }();
+  return id;
 }
 
 std::string Sha1Hex(const std::string& data) {

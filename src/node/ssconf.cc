@@ -3,6 +3,7 @@
 #include <set>
 
 #include "base/errors.h"
+#include "base/file_cache.h"
 #include "base/files.h"
 #include "base/paths.h"
 
@@ -63,9 +64,9 @@ void WriteSsconfFiles(const Paths& paths, const std::map<std::string, std::strin
 }
 
 std::optional<std::string> ReadSsconfValue(const Paths& paths, const std::string& key) {
-  const std::string file = paths.SsconfFile(key);
-  if (!FileExists(file)) return std::nullopt;
-  std::string v = ReadFile(file);
+  auto text = ReadFileCached(paths.SsconfFile(key));
+  if (!text) return std::nullopt;
+  std::string v = std::move(*text);
   while (!v.empty() && (v.back() == '\n')) v.pop_back();
   return v;
 }

@@ -1,11 +1,13 @@
 #include "node/storage/file_storage.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
+#include <string_view>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -28,15 +30,41 @@ bool IsUnder(const std::string& path, const std::string& dir) {
   return true;
 }
 
-int64_t AllocatedMib(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return 0;
-  int64_t bytes = 0;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    if (it->is_regular_file(ec)) bytes += static_cast<int64_t>(it->file_size(ec));
+// Bytes in the regular files under the directory `dir_fd` (closed here).
+// Directory entries are read directly: node_info sums the storage directory
+// on every call, mostly an empty or small one.
+int64_t BytesUnder(int dir_fd) {
+  DIR* dir = ::fdopendir(dir_fd);
+  if (!dir) {
+    ::close(dir_fd);
+    return 0;
   }
-  return bytes / kMiB;
+  int64_t bytes = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    unsigned char type = entry->d_type;
+    struct stat st {};
+    if (type == DT_UNKNOWN || type == DT_REG) {
+      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+    }
+    if (type == DT_REG) {
+      bytes += st.st_size;
+    } else if (type == DT_DIR) {
+      const int child =
+          ::openat(::dirfd(dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (child >= 0) bytes += BytesUnder(child);
+    }
+  }
+  ::closedir(dir);
+  return bytes;
+}
+
+int64_t AllocatedMib(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  return BytesUnder(fd) / kMiB;
 }
 
 std::string Trimmed(std::string s) {
