@@ -1,17 +1,42 @@
 #include "base/heap.h"
 
 #include <malloc.h>
+#include <time.h>
 
 namespace herd {
 
 void LimitMallocArenas(int arenas) { mallopt(M_ARENA_MAX, arenas); }
 
-HeapTrimmer::HeapTrimmer(std::chrono::milliseconds period) {
-  thread_ = std::thread([this, period] {
+namespace {
+
+std::chrono::nanoseconds ProcessCpuTime() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+}  // namespace
+
+HeapTrimmer::HeapTrimmer(std::chrono::milliseconds period, std::chrono::milliseconds longest) {
+  thread_ = std::thread([this, period, longest] {
+    using Clock = std::chrono::steady_clock;
+    // Work worth a trim: a little CPU spent since the last one.
+    constexpr auto kWork = std::chrono::milliseconds(20);
+    auto last_trim = Clock::now();
+    auto cpu_at_trim = ProcessCpuTime();
+    auto cpu_at_check = cpu_at_trim;
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, period, [this] { return stopping_; })) {
       lock.unlock();
-      malloc_trim(0);
+      const auto cpu = ProcessCpuTime();
+      const bool quiet = (cpu - cpu_at_check) * 10 < period;
+      const bool worked = cpu - cpu_at_trim > kWork;
+      cpu_at_check = cpu;
+      if (worked && (quiet || Clock::now() - last_trim >= longest)) {
+        malloc_trim(0);
+        last_trim = Clock::now();
+        cpu_at_trim = cpu_at_check = ProcessCpuTime();
+      }
       lock.lock();
     }
   });

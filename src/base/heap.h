@@ -15,10 +15,15 @@ namespace herd {
 // arenas, less memory held back per thread. Call before threads start.
 void LimitMallocArenas(int arenas);
 
-// Gives free heap memory back to the system every `period` while alive.
+// Gives free heap memory back to the system while alive: once the process
+// has gone quiet after some work (less than a tenth of a core over the last
+// `period`), and at least every `longest` while it stays busy. Trimming
+// costs a system call per free run of pages and their page faults when they
+// are used again: done in the middle of a burst of work, it slows the work.
 class HeapTrimmer {
  public:
-  explicit HeapTrimmer(std::chrono::milliseconds period);
+  explicit HeapTrimmer(std::chrono::milliseconds period,
+                       std::chrono::milliseconds longest = std::chrono::seconds(30));
   ~HeapTrimmer();
   HeapTrimmer(const HeapTrimmer&) = delete;
   HeapTrimmer& operator=(const HeapTrimmer&) = delete;

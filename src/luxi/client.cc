@@ -86,8 +86,10 @@ json::value Client::Call(std::string_view method, const json::array& args) {
       !response.as_object().contains("result")) {
     throw GanetiError("ProtocolError", {"Invalid response from server: " + *message});
   }
-  const auto& obj = response.as_object();
-  if (obj.at("success").is_bool() && obj.at("success").get_bool()) return obj.at("result");
+  auto& obj = response.as_object();
+  if (obj.at("success").is_bool() && obj.at("success").get_bool()) {
+    return std::move(obj.at("result"));  // a large answer is not copied
+  }
   throw DecodeError(obj.at("result"));
 }
 

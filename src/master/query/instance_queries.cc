@@ -318,21 +318,40 @@ const FieldTable<InstanceRow>& InstanceFields() {
   return table;
 }
 
-// Asks every node that is primary of an instance for its running instances.
-LiveState GatherLiveState(const objects::ConfigData& config, rpc::NodeRpcClient& rpc,
-                          const std::set<std::string>& node_uuids) {
+// A node to ask for its running instances, or one marked offline.
+struct LiveTarget {
+  std::string uuid;
+  bool offline = false;
+  rpc::NodeAddress address;
+};
+
+// The primary nodes of the instances, read under the config lock.
+std::vector<LiveTarget> PrimaryNodes(const objects::ConfigData& config,
+                                     const std::vector<const objects::Instance*>& instances) {
+  std::set<std::string> uuids;
+  for (const auto* i : instances) uuids.insert(i->primary_node);
+  std::vector<LiveTarget> targets;
+  for (const auto& uuid : uuids) {
+    auto it = config.nodes.find(uuid);
+    if (it == config.nodes.end()) continue;
+    targets.push_back({uuid, it->second.offline,
+                       it->second.offline ? rpc::NodeAddress{} : AddressOf(it->second)});
+  }
+  return targets;
+}
+
+// Asks the nodes (not holding the config lock) for their running instances.
+LiveState GatherLiveState(const std::vector<LiveTarget>& nodes, rpc::NodeRpcClient& rpc) {
   LiveState live;
   std::vector<rpc::NodeAddress> targets;
   std::vector<std::string> target_uuids;
-  for (const auto& uuid : node_uuids) {
-    auto it = config.nodes.find(uuid);
-    if (it == config.nodes.end()) continue;
-    if (it->second.offline) {
-      live.offline_nodes.insert(uuid);
+  for (const auto& node : nodes) {
+    if (node.offline) {
+      live.offline_nodes.insert(node.uuid);
       continue;
     }
-    targets.push_back(AddressOf(it->second));
-    target_uuids.push_back(uuid);
+    targets.push_back(node.address);
+    target_uuids.push_back(node.uuid);
   }
   auto results = rpc.CallParallel(targets, rpc::procedures::kAllInstancesInfo, {});
   for (size_t i = 0; i < results.size(); ++i) {
@@ -350,36 +369,34 @@ LiveState GatherLiveState(const objects::ConfigData& config, rpc::NodeRpcClient&
   return live;
 }
 
+std::vector<const objects::Instance*> AllInstances(const objects::ConfigData& config) {
+  std::vector<const objects::Instance*> out;
+  out.reserve(config.instances.size());
+  for (const auto& [uuid, i] : config.instances) out.push_back(&i);
+  return out;
+}
+
 }  // namespace
 
 json::value QueryInstances(const QueryRequest& req, const ConfigStore& config,
                            rpc::NodeRpcClient& rpc) {
-  // Instances are compact: copy what the rows read, then ask nodes without
-  // holding the config lock.
-  auto snapshot =
-      std::make_shared<objects::ConfigData>(config.Read([](const objects::ConfigData& d) {
-        objects::ConfigData copy;
-        copy.cluster = d.cluster;
-        copy.nodes = d.nodes;
-        copy.nodegroups = d.nodegroups;
-        copy.instances = d.instances;
-        copy.disks = d.disks;
-        return copy;
-      }));
+  // The nodes are asked without holding the config lock; the rows are then
+  // made from the config as it is (no copy of ten thousand instances).
   LiveState live;
-  const bool needs_live = NeedsLiveData(req, kLiveFields);
-  if (needs_live) {
-    std::set<std::string> primaries;
-    for (const auto& [u, i] : snapshot->instances) primaries.insert(i.primary_node);
-    live = GatherLiveState(*snapshot, rpc, primaries);
+  if (NeedsLiveData(req, kLiveFields)) {
+    auto targets =
+        config.Read([](const objects::ConfigData& d) { return PrimaryNodes(d, AllInstances(d)); });
+    live = GatherLiveState(targets, rpc);
   }
-  std::vector<InstanceRow> rows;
-  rows.reserve(snapshot->instances.size());
-  for (const auto& [uuid, i] : snapshot->instances) rows.push_back({&i, snapshot.get(), &live});
-  std::sort(rows.begin(), rows.end(), [](const InstanceRow& a, const InstanceRow& b) {
-    return NiceLess(a.instance->name, b.instance->name);
+  return config.Read([&](const objects::ConfigData& d) {
+    std::vector<InstanceRow> rows;
+    rows.reserve(d.instances.size());
+    for (const auto& [uuid, i] : d.instances) rows.push_back({&i, &d, &live});
+    std::sort(rows.begin(), rows.end(), [](const InstanceRow& a, const InstanceRow& b) {
+      return NiceLess(a.instance->name, b.instance->name);
+    });
+    return query::RunQuery(InstanceFields(), req.fields, rows, req.filter);
   });
-  return query::RunQuery(InstanceFields(), req.fields, rows, req.filter);
 }
 
 json::value InstanceFieldDefinitions(const std::vector<std::string>& fields) {
@@ -401,11 +418,7 @@ json::value InstanceQueryData(const std::vector<std::string>& names, bool static
     }
   }
   LiveState live;
-  if (!static_only) {
-    std::set<std::string> primaries;
-    for (const auto* i : wanted) primaries.insert(i->primary_node);
-    live = GatherLiveState(*snapshot, rpc, primaries);
-  }
+  if (!static_only) live = GatherLiveState(PrimaryNodes(*snapshot, wanted), rpc);
   json::object out;
   for (const auto* inst : wanted) {
     InstanceRow row{inst, snapshot.get(), &live};
