@@ -216,8 +216,8 @@ std::optional<std::vector<std::string>> AllocateOnKeptModel(LuContext& ctx,
   auto& cache = ctx.services.AllocatorLiveData();
   return ctx.config.Read(
       [&](const objects::ConfigData& config) -> std::optional<std::vector<std::string>> {
-        const ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request);
-        const uint64_t generation = cache.UsableGeneration(query);
+        const ia::NodeInfoQuery query = ia::NodeInfoQueryFor(config, request, false);
+        const uint64_t generation = cache.UsableGeneration(query, config);
         if (generation == 0) return std::nullopt;
         const auto args = ia::ParamsAsArgs(ia::ParamsFor(config, allocator, request));
         auto* kept =

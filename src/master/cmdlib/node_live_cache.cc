@@ -79,6 +79,25 @@ uint64_t NodeLiveCache::UsableGeneration(const iallocator::NodeInfoQuery& query)
   return it != entries_.end() && Usable(it->second, query, max_age_) ? it->second.generation : 0;
 }
 
+uint64_t NodeLiveCache::UsableGeneration(const iallocator::NodeInfoQuery& query,
+                                         const objects::ConfigData& config) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(KeyOf(query));
+  if (it == entries_.end()) return 0;
+  const Entry& e = it->second;
+  if (!e.all_answered || std::chrono::steady_clock::now() - e.fetched > AgeLimit(e, max_age_)) {
+    return 0;
+  }
+  // In the config's order, as NodeInfoQueryFor lists them.
+  auto kept = e.nodes.begin();
+  for (const auto& [uuid, node] : config.nodes) {
+    if (!iallocator::HasLiveData(node)) continue;
+    if (kept == e.nodes.end() || *kept != uuid) return 0;
+    ++kept;
+  }
+  return kept == e.nodes.end() ? e.generation : 0;
+}
+
 iallocator::NodeLiveData NodeLiveCache::Get(const objects::ConfigData& config,
                                             const iallocator::NodeInfoQuery& query,
                                             const Fetch& fetch, uint64_t* generation) {

@@ -40,6 +40,11 @@ class NodeLiveCache {
   // The fetch number of `query`'s kept figures if they are usable as they
   // are (young enough, every node answered), else 0. Never asks the nodes.
   uint64_t UsableGeneration(const iallocator::NodeInfoQuery& query);
+  // The same for a query without its node list: the figures must cover
+  // exactly `config`'s nodes that have live data, all answered. Asked for
+  // every allocation, so it compares in place rather than list the nodes.
+  uint64_t UsableGeneration(const iallocator::NodeInfoQuery& query,
+                            const objects::ConfigData& config);
   // Whether `query`'s kept figures are usable but past two thirds of their
   // age limit: time to fetch them afresh (see Refresh).
   bool Aging(const iallocator::NodeInfoQuery& query);

@@ -459,10 +459,14 @@ std::string StorageTypeOf(std::string_view disk_template) {
   return it == kStorage.end() ? "" : it->second;
 }
 
-NodeInfoQuery NodeInfoQueryFor(const ConfigData& config, const Request& request) {
+bool HasLiveData(const objects::Node& node) { return node.vm_capable && !node.offline; }
+
+NodeInfoQuery NodeInfoQueryFor(const ConfigData& config, const Request& request, bool with_nodes) {
   NodeInfoQuery q;
-  for (const auto& [uuid, node] : config.nodes) {
-    if (node.vm_capable && !node.offline) q.node_uuids.push_back(uuid);
+  if (with_nodes) {
+    for (const auto& [uuid, node] : config.nodes) {
+      if (HasLiveData(node)) q.node_uuids.push_back(uuid);
+    }
   }
   q.hypervisor = PrimaryHypervisor(config);
   const auto& enabled = config.cluster.enabled_disk_templates;

@@ -16,6 +16,7 @@ class value;
 
 namespace herd::objects {
 struct ConfigData;
+struct Node;
 }
 
 namespace herd::master::iallocator {
@@ -118,7 +119,12 @@ struct NodeInfoQuery {
   bool reports_storage = false;         // false: disk figures are sent as 0
   bool reports_spindles = false;        // LVM templates only
 };
-NodeInfoQuery NodeInfoQueryFor(const objects::ConfigData& config, const Request& request);
+// Without `with_nodes`, node_uuids stays empty (a thousand copies fewer
+// for a caller that checks the nodes itself, see HasLiveData).
+NodeInfoQuery NodeInfoQueryFor(const objects::ConfigData& config, const Request& request,
+                               bool with_nodes = true);
+// Whether the node is one whose live figures a query asks for (node_uuids).
+bool HasLiveData(const objects::Node& node);
 
 // Ganeti's MAP_DISK_TEMPLATE_STORAGE_TYPE ("file" -> "file", "drbd" ->
 // "lvm-vg", ...); "" for an unknown template.

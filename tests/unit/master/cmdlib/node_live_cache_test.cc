@@ -130,6 +130,30 @@ TEST(NodeLiveCacheTest, FiguresMissingANodeAreFetchedAgain) {
   EXPECT_EQ(cache.UsableGeneration(more), 0u);
 }
 
+TEST(NodeLiveCacheTest, WithoutANodeListTheConfigsNodesMustMatchTheFigures) {
+  NodeLiveCache cache(std::chrono::seconds(60));
+  objects::ConfigData config;
+  for (const char* uuid : {"n1", "n2"}) {
+    config.nodes[uuid].uuid = uuid;
+    config.nodes[uuid].vm_capable = true;
+  }
+  NodeInfoQuery no_nodes = Query();
+  no_nodes.node_uuids.clear();
+  EXPECT_EQ(cache.UsableGeneration(no_nodes, config), 0u);  // nothing fetched yet
+  uint64_t generation = 0;
+  cache.Get(
+      config, Query(), [](const std::vector<std::string>&) { return Figures(); }, &generation);
+  EXPECT_EQ(cache.UsableGeneration(no_nodes, config), generation);
+
+  config.nodes["n2"].offline = true;  // fewer nodes than fetched
+  EXPECT_EQ(cache.UsableGeneration(no_nodes, config), 0u);
+  config.nodes["n2"].offline = false;
+  config.nodes["n3"].vm_capable = false;  // a node without live figures: no matter
+  EXPECT_EQ(cache.UsableGeneration(no_nodes, config), generation);
+  config.nodes["n3"].vm_capable = true;  // a node that was not asked
+  EXPECT_EQ(cache.UsableGeneration(no_nodes, config), 0u);
+}
+
 TEST(NodeLiveCacheTest, ReservationsAreCreationsUnderWayUntilReleased) {
   NodeLiveCache cache(std::chrono::seconds(3));
   cache.Reserve("job/1", {"n1", {.name = "inst1", .memory = 512, .disk_sizes = {100}}});
