@@ -115,7 +115,9 @@ int RunMasterDaemon(int argc, char** argv) {
     // Many job threads, one config: a few arenas, and freed memory returned,
     // keep the daemon's footprint to its configuration (see bench/scale).
     LimitMallocArenas(2);
-    HeapTrimmer heap_trimmer(std::chrono::seconds(2));
+    // Within 2 s of a burst of jobs as within a second after one: between
+    // bursts masterd's PSS would otherwise hold up to twice its config.
+    HeapTrimmer heap_trimmer(std::chrono::seconds(1), std::chrono::seconds(2));
 
     ConfigStore config(paths);
     auto rpc = rpc::MakeHttpsNodeRpcClient(paths.NodedCertFile());
