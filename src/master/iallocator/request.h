@@ -17,7 +17,7 @@ class value;
 namespace herd::objects {
 struct ConfigData;
 struct Node;
-}
+}  // namespace herd::objects
 
 namespace herd::master::iallocator {
 
