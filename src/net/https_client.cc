@@ -68,7 +68,9 @@ class TlsConnection {
   void Attach() {
     socket_.non_blocking(true);
     // Kept for long between requests: probes keep a stateful firewall's
-    // entry alive and reveal a peer that went away without a word.
+    // entry alive and reveal a peer that went away without a word. Best
+    // effort: without them a dead peer still fails the request at its
+    // deadline, as before.
     const int fd = socket_.native_handle();
     const int on = 1, idle_seconds = 120, interval_seconds = 20, probes = 3;
     ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
