@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <mutex>
 
 #include "base/file_cache.h"
 #include "base/files.h"
@@ -13,34 +12,17 @@
 
 namespace herd {
 
-namespace {
-
-NodeCapacity ParseCapacity(const std::string& text, const std::string& file) {
-  // Read on every node_info call: the last file's values are kept.
-  static std::mutex mu;
-  static std::string last_text, last_file;
-  static NodeCapacity last;
-  std::lock_guard lock(mu);
-  if (text == last_text && file == last_file) return last;
-  auto v = ParseJson(text, file);
-  const auto& o = AsObject(v, file);
-  NodeCapacity cap;
-  cap.memory_mib = GetInt(o, "memory", file);
-  cap.disk_mib = GetInt(o, "disk", file);
-  cap.cpus = GetInt(o, "cpus", file);
-  cap.memory_dom0_mib = GetIntOr(o, "memory_dom0", 0);
-  last_text = text;
-  last_file = file;
-  last = cap;
-  return cap;
-}
-
-}  // namespace
-
 NodeCapacity ReadNodeCapacity(const Paths& paths) {
   NodeCapacity cap;
-  if (auto text = ReadFileCached(paths.NodeCapacityFile())) {
-    return ParseCapacity(*text, paths.NodeCapacityFile());
+  const std::string file = paths.NodeCapacityFile();
+  if (auto text = ReadFileCached(file)) {
+    auto v = ParseJson(*text, file);
+    const auto& o = AsObject(v, file);
+    cap.memory_mib = GetInt(o, "memory", file);
+    cap.disk_mib = GetInt(o, "disk", file);
+    cap.cpus = GetInt(o, "cpus", file);
+    cap.memory_dom0_mib = GetIntOr(o, "memory_dom0", 0);
+    return cap;
   }
   cap.cpus = sysconf(_SC_NPROCESSORS_ONLN);
   cap.memory_mib = static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE) >> 20;

@@ -153,7 +153,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
         std::string type = u.size() > 0 && u[0].is_string() ? std::string(u[0].get_string()) : "";
         std::string key = u.size() > 1 && u[1].is_string() ? std::string(u[1].get_string()) : "";
         StorageSpace space = type == "file" || type == "sharedfile"
-                                 ? file_storage.Space(type)
+                                 ? file_storage.Space(type, cap)
                                  : StorageSpace{cap.disk_mib, cap.disk_mib};
         storage.push_back(json::object{{"type", type},
                                        {"name", key},

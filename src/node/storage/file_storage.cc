@@ -99,7 +99,10 @@ std::string FileStorage::LocalPath(const rpc::DiskSpec& disk) const {
 }
 
 StorageSpace FileStorage::Space(const std::string& storage_type) const {
-  NodeCapacity cap = ReadNodeCapacity(paths_);
+  return Space(storage_type, ReadNodeCapacity(paths_));
+}
+
+StorageSpace FileStorage::Space(const std::string& storage_type, const NodeCapacity& cap) const {
   std::string dir =
       storage_type == "sharedfile" ? AllowedDirs().second : paths_.Prefixed(AllowedDirs().first);
   return {cap.disk_mib, cap.disk_mib - AllocatedMib(dir)};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/paths.h"
+#include "node/capacity.h"
 #include "rpc/instance_spec.h"
 
 namespace herd {
@@ -32,8 +33,10 @@ class FileStorage {
   void Rename(const rpc::DiskSpec& disk, const std::string& new_path);
   // Size in bytes of the disk's file; throws if it does not exist.
   int64_t SizeBytes(const rpc::DiskSpec& disk) const;
-  // Declared capacity minus what the disks under the directory allocate.
+  // Declared capacity minus what the disks under the directory allocate;
+  // the second form with the capacity its caller has already read.
   StorageSpace Space(const std::string& storage_type) const;
+  StorageSpace Space(const std::string& storage_type, const NodeCapacity& capacity) const;
 
  private:
   std::pair<std::string, std::string> AllowedDirs() const;  // (file, sharedfile), config paths
