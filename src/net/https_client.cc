@@ -1,12 +1,6 @@
 #include "net/https_client.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
@@ -29,6 +23,7 @@
 
 #include "base/errors.h"
 #include "net/certificate_pinning.h"
+#include "net/tls_connection.h"
 
 namespace herd::net {
 namespace asio = boost::asio;
@@ -40,82 +35,10 @@ using Clock = std::chrono::steady_clock;
 namespace {
 constexpr size_t kMaxIdlePerPeer = 8;
 constexpr int kIoThreads = 2;
-constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kMaxResponseBody = 256 * 1024 * 1024;
 
 struct ClientError : std::runtime_error {
   using std::runtime_error::runtime_error;
-};
-
-// One TLS connection: OpenSSL reads and writes the socket itself (no BIO
-// pair, no stream buffers), and gives its record buffers back while the
-// connection is idle. A kept-alive connection to each of a thousand nodes
-// then costs a few KiB apiece instead of the ~60 KiB of an asio ssl::stream.
-class TlsConnection {
- public:
-  TlsConnection(const asio::any_io_executor& executor, SSL_CTX* context)
-      : socket_(executor), ssl_(SSL_new(context)) {
-    if (!ssl_) throw ClientError("cannot create a TLS connection");
-  }
-  ~TlsConnection() { SSL_free(ssl_); }
-  TlsConnection(const TlsConnection&) = delete;
-  TlsConnection& operator=(const TlsConnection&) = delete;
-
-  tcp::socket& socket() { return socket_; }
-  SSL* ssl() { return ssl_; }
-
-  // Attaches OpenSSL to the connected socket.
-  void Attach() {
-    socket_.non_blocking(true);
-    // Kept for long between requests: probes keep a stateful firewall's
-    // entry alive and reveal a peer that went away without a word. Best
-    // effort: without them a dead peer still fails the request at its
-    // deadline, as before.
-    const int fd = socket_.native_handle();
-    const int on = 1, idle_seconds = 120, interval_seconds = 20, probes = 3;
-    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_seconds, sizeof idle_seconds);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_seconds, sizeof interval_seconds);
-    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
-    if (SSL_set_fd(ssl_, socket_.native_handle()) != 1) {
-      throw ClientError("cannot attach TLS to the socket");
-    }
-    SSL_set_connect_state(ssl_);
-  }
-
-  // Runs one OpenSSL call until it completes, waiting for the socket
-  // whenever OpenSSL asks to. Returns the call's positive result, or 0 when
-  // the peer closed the connection.
-  template <typename Call>
-  asio::awaitable<int> Drive(Call call) {
-    for (;;) {
-      ERR_clear_error();
-      const int rc = call();
-      if (rc > 0) co_return rc;
-      switch (SSL_get_error(ssl_, rc)) {
-        case SSL_ERROR_WANT_READ:
-          co_await socket_.async_wait(tcp::socket::wait_read, asio::use_awaitable);
-          break;
-        case SSL_ERROR_WANT_WRITE:
-          co_await socket_.async_wait(tcp::socket::wait_write, asio::use_awaitable);
-          break;
-        case SSL_ERROR_ZERO_RETURN:
-          co_return 0;
-        case SSL_ERROR_SYSCALL:
-          if (ERR_peek_error() == 0) co_return 0;  // closed without a TLS alert
-          [[fallthrough]];
-        default: {
-          char text[256];
-          ERR_error_string_n(ERR_get_error(), text, sizeof(text));
-          throw ClientError(text);
-        }
-      }
-    }
-  }
-
- private:
-  tcp::socket socket_;
-  SSL* ssl_;
 };
 
 std::string RequestHead(const OutgoingRequest& req) {
@@ -135,40 +58,17 @@ asio::awaitable<void> Exchange(TlsConnection& conn, const OutgoingRequest& req, 
   if (small_body && req.body) head += *req.body;  // one TLS record for small calls
   const std::string* body = small_body ? nullptr : req.body.get();
   for (const std::string* part : {static_cast<const std::string*>(&head), body}) {
-    if (!part) continue;
-    size_t written = 0;
-    while (written < part->size()) {
-      size_t n = 0;
-      const char* data = part->data() + written;
-      const size_t size = part->size() - written;
-      if (co_await conn.Drive([&] { return SSL_write_ex(conn.ssl(), data, size, &n); }) == 0) {
-        throw ClientError("connection closed by the server");
-      }
-      written += n;
+    if (part && !co_await conn.WriteAll(part->data(), part->size())) {
+      throw ClientError("connection closed by the server");
     }
   }
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxResponseBody);
   parser.eager(true);
   beast::flat_buffer buffer;
-  while (!parser.is_done()) {
-    auto space = buffer.prepare(kReadChunk);
-    size_t n = 0;
-    const int rc = co_await conn.Drive(
-        [&] { return SSL_read_ex(conn.ssl(), space.data(), space.size(), &n); });
-    beast::error_code ec;
-    if (rc == 0) {
-      parser.put_eof(ec);
-      if (ec) throw ClientError("connection closed by the server");
-      break;
-    }
-    buffer.commit(n);
-    while (buffer.size() > 0 && !parser.is_done()) {
-      const size_t used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
-      if (ec == http::error::need_more) break;
-      if (ec) throw ClientError("malformed HTTP answer: " + ec.message());
-    }
+  if (const auto ec = co_await ReadHttpMessage(conn, parser, buffer)) {
+    if (ec == http::error::end_of_stream) throw ClientError("connection closed by the server");
+    throw ClientError("malformed HTTP answer: " + ec.message());
   }
   out.status = parser.get().result_int();
   out.body = std::move(parser.get().body());
@@ -218,13 +118,7 @@ struct HttpsClient::Impl {
     std::call_once(started, [this] {
       for (int i = 0; i < kIoThreads; ++i) {
         threads.emplace_back([this] {
-          // OpenSSL writes to the socket with write(): a peer that closed a
-          // kept connection must make it fail with EPIPE, not end a process
-          // that does not ignore SIGPIPE (a command-line tool).
-          sigset_t pipe;
-          sigemptyset(&pipe);
-          sigaddset(&pipe, SIGPIPE);
-          pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+          BlockSigpipeOnThisThread();
           io.run();
         });
       }
@@ -379,7 +273,7 @@ asio::awaitable<void> DoRequest(HttpsClient::Impl& impl, const OutgoingRequest& 
         active = conn.get();
         tcp::endpoint ep(asio::ip::make_address(req.address), req.port);
         co_await conn->socket().async_connect(ep, asio::use_awaitable);
-        conn->Attach();
+        conn->Attach(TlsConnection::Role::kClient);
         if (SSL_SESSION* session = impl.Session(peer)) {
           SSL_set_session(conn->ssl(), session);
           SSL_SESSION_free(session);

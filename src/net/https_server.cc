@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,11 +10,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <map>
 #include <thread>
 #include <vector>
@@ -21,6 +25,7 @@
 #include "base/errors.h"
 #include "base/files.h"
 #include "net/certificate_pinning.h"
+#include "net/tls_connection.h"
 
 namespace herd::net {
 namespace asio = boost::asio;
@@ -92,6 +97,59 @@ std::shared_ptr<asio::ssl::context> BuildContext(const HttpsServerOptions& optio
   return context;
 }
 
+using Millis = std::chrono::milliseconds;
+constexpr Millis kHandshakeTime{30'000};
+// A deadline meaning "a handler runs": no idle time counts meanwhile.
+constexpr Millis kBusy = Millis::max();
+
+// The kernel's coarse clock: a request reads it once or twice, and a
+// deadline needs no better than its few milliseconds.
+Millis CoarseNow() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return Millis(now.tv_sec * 1000 + now.tv_nsec / 1'000'000);
+}
+
+// What a connection's one timer checks when it fires. Requests only move
+// the deadline (no timer operation per request); a timer that fires early
+// sleeps again, never longer than the idle time, so that it wakes by any
+// deadline set meanwhile (which is at least that far off).
+struct IdleWatch {
+  TlsConnection* connection = nullptr;  // null once the session ended
+  Millis deadline{0};
+  Millis idle_time{0};
+};
+
+void Watch(asio::steady_timer& timer, std::shared_ptr<IdleWatch> watch, Millis wait) {
+  timer.expires_after(std::min(wait, watch->idle_time));
+  timer.async_wait([&timer, watch](boost::system::error_code ec) {
+    // Cancelled when the session's frame (and the timer) went away.
+    if (ec || !watch->connection) return;
+    const Millis left = watch->deadline == kBusy ? watch->idle_time : watch->deadline - CoarseNow();
+    if (left > Millis(0)) return Watch(timer, watch, left);
+    boost::system::error_code ignored;
+    watch->connection->socket().cancel(ignored);  // the session's wait ends
+  });
+}
+
+// The status line, headers and body of `response` to a request of HTTP
+// `version` (10 or 11).
+std::string ResponseText(const HttpResponse& response, unsigned version, bool keep_alive) {
+  const auto status = static_cast<http::status>(response.status);
+  std::string text = (version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") + std::to_string(response.status) +
+                     " " + std::string(http::obsolete_reason(status)) +
+                     "\r\nServer: Herd\r\nContent-Type: " + response.content_type + "\r\n";
+  for (const auto& [name, value] : response.headers) {
+    if (beast::iequals(name, "content-length") || beast::iequals(name, "content-type")) continue;
+    text += name + ": " + value + "\r\n";
+  }
+  if (keep_alive && version == 10) text += "Connection: keep-alive\r\n";
+  if (!keep_alive && version == 11) text += "Connection: close\r\n";
+  text += "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
+  text += response.body;
+  return text;
+}
+
 }  // namespace
 
 struct HttpsServer::Impl {
@@ -145,20 +203,44 @@ struct HttpsServer::Impl {
   }
 
   asio::awaitable<void> Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> context) {
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *context);
     std::string peer;
     boost::system::error_code ec;
-    auto ep = beast::get_lowest_layer(stream).socket().remote_endpoint(ec);
+    auto ep = socket.remote_endpoint(ec);
     if (!ec) peer = ep.address().to_string();
+    TlsConnection conn(std::move(socket), context->native_handle());
+    auto watch = std::make_shared<IdleWatch>();
+    watch->connection = &conn;
+    watch->idle_time = options.idle_timeout;
+    watch->deadline = CoarseNow() + kHandshakeTime;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    Watch(timer, watch, kHandshakeTime);
+    struct EndWatch {
+      IdleWatch& watch;
+      ~EndWatch() { watch.connection = nullptr; }
+    } end_watch{*watch};
     try {
-      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
-      co_await stream.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+      conn.Attach(TlsConnection::Role::kServer);
+      if (co_await conn.Drive([&] { return SSL_do_handshake(conn.ssl()); }) == 0) co_return;
       beast::flat_buffer buffer;
       for (;;) {
-        beast::get_lowest_layer(stream).expires_after(options.idle_timeout);
+        watch->deadline = CoarseNow() + options.idle_timeout;
         http::request_parser<http::string_body> parser;
         parser.body_limit(options.max_body_bytes);
-        co_await http::async_read(stream, buffer, parser, asio::use_awaitable);
+        if (const auto read_error = co_await ReadHttpMessage(conn, parser, buffer)) {
+          if (read_error == http::error::body_limit) {
+            // Refuse an oversized body and drop the connection; the server keeps serving.
+            spdlog::warn("request from {} refused: body larger than {} bytes", peer,
+                         options.max_body_bytes);
+            HttpResponse refusal;
+            refusal.status = 413;
+            refusal.body = "{\"code\": 413, \"message\": \"Request body too large\"}";
+            const std::string answer = ResponseText(refusal, 11, false);
+            co_await conn.WriteAll(answer.data(), answer.size());
+          } else if (read_error != http::error::end_of_stream) {
+            spdlog::info("connection from {} closed: {}", peer, read_error.message());
+          }
+          co_return;
+        }
         auto& req = parser.get();
         HttpRequest request;
         request.method = std::string(req.method_string());
@@ -170,6 +252,7 @@ struct HttpsServer::Impl {
           for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
           request.headers[name] = std::string(field.value());
         }
+        watch->deadline = kBusy;
         HttpResponse response;
         if (options.runs_long && options.runs_long(request)) {
           // A thread of its own; the session waits without blocking others.
@@ -183,36 +266,19 @@ struct HttpsServer::Impl {
         } else {
           response = CallHandler(request);
         }
-        http::response<http::string_body> res{static_cast<http::status>(response.status),
-                                              req.version()};
-        res.set(http::field::server, "Herd");
-        res.set(http::field::content_type, response.content_type);
-        for (const auto& [k, v] : response.headers) res.set(k, v);
-        res.keep_alive(req.keep_alive());
-        res.body() = std::move(response.body);
-        res.prepare_payload();
-        co_await http::async_write(stream, res, asio::use_awaitable);
-        if (!res.keep_alive()) break;
+        const bool keep_alive = req.keep_alive();
+        watch->deadline = CoarseNow() + options.idle_timeout;
+        const std::string answer = ResponseText(response, req.version(), keep_alive);
+        if (!co_await conn.WriteAll(answer.data(), answer.size()) || !keep_alive) break;
       }
-      beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(5));
-      co_await stream.async_shutdown(asio::use_awaitable);
+      SSL_shutdown(conn.ssl());  // our close_notify; the peer's is not awaited
     } catch (const boost::system::system_error& e) {
-      if (e.code() == http::error::body_limit) {
-        // Refuse an oversized body and drop the connection; the server keeps serving.
-        spdlog::warn("request from {} refused: body larger than {} bytes", peer,
-                     options.max_body_bytes);
-        http::response<http::string_body> res{http::status::payload_too_large, 11};
-        res.set(http::field::content_type, "application/json");
-        res.body() = "{\"code\": 413, \"message\": \"Request body too large\"}";
-        res.prepare_payload();
-        res.keep_alive(false);
-        boost::system::error_code ignored;
-        http::write(stream, res, ignored);
-      } else if (e.code() != http::error::end_of_stream && e.code() != asio::error::eof &&
-                 e.code() != asio::ssl::error::stream_truncated &&
-                 e.code() != beast::error::timeout) {
+      // The idle watch cancelled a wait (operation_aborted): a quiet end.
+      if (e.code() != asio::error::operation_aborted) {
         spdlog::info("connection from {} closed: {}", peer, e.code().message());
       }
+    } catch (const TlsError& e) {
+      spdlog::info("connection from {} closed: {}", peer, e.what());
     }
   }
 
@@ -227,7 +293,8 @@ struct HttpsServer::Impl {
         continue;
       }
       if (options.reload_on_change) ReloadIfChanged();
-      asio::co_spawn(io, Session(std::move(socket), ssl), asio::detached);
+      // A strand per connection: its idle watch and its I/O never run at once.
+      asio::co_spawn(asio::make_strand(io), Session(std::move(socket), ssl), asio::detached);
     }
   }
 };
@@ -269,8 +336,14 @@ void HttpsServer::Bind() {
 
 void HttpsServer::Run() {
   asio::co_spawn(impl_->io, impl_->AcceptLoop(), asio::detached);
+  BlockSigpipeOnThisThread();
   std::vector<std::thread> extra;
-  for (int i = 1; i < impl_->options.threads; ++i) extra.emplace_back([this] { impl_->io.run(); });
+  for (int i = 1; i < impl_->options.threads; ++i) {
+    extra.emplace_back([this] {
+      BlockSigpipeOnThisThread();
+      impl_->io.run();
+    });
+  }
   impl_->io.run();
   for (auto& t : extra) t.join();
 }

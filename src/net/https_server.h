@@ -1,5 +1,6 @@
-// An HTTPS server (Beast over OpenSSL) calling one synchronous handler per
-// request; keep-alive, body size limit, optional client-certificate check.
+// An HTTPS server (OpenSSL on asio sockets, Beast's request parser) calling
+// one synchronous handler per request; keep-alive, body size limit, optional client-certificate
+// check.
 #pragma once
 
 #include <chrono>
@@ -54,7 +55,8 @@ class HttpsServer {
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;
 
-  // Binds (throws GanetiError if the address is taken), then serves until Stop().
+  // Binds (throws GanetiError if the address is taken), then serves until
+  // Stop(). Run blocks SIGPIPE on its thread (see BlockSigpipeOnThisThread).
   void Bind();
   void Run();
   void Stop();  // safe from a signal-watching thread

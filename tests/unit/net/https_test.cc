@@ -81,6 +81,23 @@ TEST_F(HttpsTest, KeptAliveConnectionIsReused) {
   EXPECT_EQ(second.body, "b|");
 }
 
+// Bodies spanning many TLS records and reads, both ways, on one connection
+// that stays usable after them.
+TEST_F(HttpsTest, LargeBodiesArriveWholeAndTheConnectionIsKept) {
+  TestServer server(pem_);
+  HttpsClient client(pem_, pem_, 4);
+  std::string big(3 * 1024 * 1024 + 7, 'x');
+  for (size_t i = 0; i < big.size(); i += 4093) big[i] = static_cast<char>('a' + i % 26);
+  auto r = client.Request(Post(server.port(), big), kTimeout);
+  ASSERT_TRUE(r.transport_ok) << r.error;
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, big + "|");
+  auto after = client.Request(Post(server.port(), "small"), kTimeout);
+  ASSERT_TRUE(after.transport_ok) << after.error;
+  EXPECT_EQ(after.connection, ConnectionKind::kPooled);
+  EXPECT_EQ(after.body, "small|");
+}
+
 TEST_F(HttpsTest, WithoutIdleBudgetTheTlsSessionIsResumed) {
   TestServer server(pem_);
   HttpsClient client(pem_, pem_, 0);
