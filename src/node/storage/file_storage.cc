@@ -34,30 +34,33 @@ bool IsUnder(const std::string& path, const std::string& dir) {
 // Directory entries are read directly: node_info sums the storage directory
 // on every call, mostly an empty or small one.
 int64_t BytesUnder(int dir_fd) {
-  DIR* dir = ::fdopendir(dir_fd);
-  if (!dir) {
-    ::close(dir_fd);
-    return 0;
-  }
+  // getdents64 rather than opendir, which costs three more system calls.
+  alignas(dirent64) char entries[4096];
   int64_t bytes = 0;
-  while (const dirent* entry = ::readdir(dir)) {
-    const std::string_view name = entry->d_name;
-    if (name == "." || name == "..") continue;
-    unsigned char type = entry->d_type;
-    struct stat st {};
-    if (type == DT_UNKNOWN || type == DT_REG) {
-      if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-      type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
-    }
-    if (type == DT_REG) {
-      bytes += st.st_size;
-    } else if (type == DT_DIR) {
-      const int child =
-          ::openat(::dirfd(dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (child >= 0) bytes += BytesUnder(child);
+  for (;;) {
+    const ssize_t filled = ::getdents64(dir_fd, entries, sizeof entries);
+    if (filled <= 0) break;
+    for (ssize_t at = 0; at < filled;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(entries + at);
+      at += entry->d_reclen;
+      const std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      unsigned char type = entry->d_type;
+      struct stat st {};
+      if (type == DT_UNKNOWN || type == DT_REG) {
+        if (::fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
+      }
+      if (type == DT_REG) {
+        bytes += st.st_size;
+      } else if (type == DT_DIR) {
+        const int child =
+            ::openat(dir_fd, entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (child >= 0) bytes += BytesUnder(child);
+      }
     }
   }
-  ::closedir(dir);
+  ::close(dir_fd);
   return bytes;
 }
 
