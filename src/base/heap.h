@@ -16,14 +16,16 @@ namespace herd {
 void LimitMallocArenas(int arenas);
 
 // Gives free heap memory back to the system while alive: once the process
-// has gone quiet after some work (less than a tenth of a core over the last
-// `period`), and at least every `longest` while it stays busy. Trimming
-// costs a system call per free run of pages and their page faults when they
-// are used again: done in the middle of a burst of work, it slows the work.
+// has stayed quiet after some work (less than a tenth of a core in each of
+// the last `quiet_periods` periods), and at least every `longest` while it
+// stays busy. Trimming costs a system call per free run of pages and their
+// page faults when they are used again: done in the middle of a burst of
+// work, or between requests that come a second or two apart, it slows them.
 class HeapTrimmer {
  public:
   explicit HeapTrimmer(std::chrono::milliseconds period,
-                       std::chrono::milliseconds longest = std::chrono::seconds(30));
+                       std::chrono::milliseconds longest = std::chrono::seconds(30),
+                       int quiet_periods = 1);
   ~HeapTrimmer();
   HeapTrimmer(const HeapTrimmer&) = delete;
   HeapTrimmer& operator=(const HeapTrimmer&) = delete;
