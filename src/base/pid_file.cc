@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "base/errors.h"
@@ -28,6 +29,18 @@ bool LockedByOther(int fd) {
   struct flock probe = WholeFile(F_WRLCK);
   if (::fcntl(fd, F_OFD_GETLK, &probe) != 0) throw SystemError("fcntl(F_OFD_GETLK)", errno);
   return probe.l_type != F_UNLCK;
+}
+
+// Not yet exited: a zombie its parent has not reaped has exited.
+bool StillRunning(int pid) {
+  if (!ProcessAlive(pid)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return true;  // no /proc to tell: alive as far as kill says
+  const auto name_end = text.rfind(')');
+  if (name_end == std::string::npos || name_end + 2 >= text.size()) return true;
+  const char state = text[name_end + 2];
+  return state != 'Z' && state != 'X';
 }
 
 }  // namespace
@@ -85,7 +98,11 @@ void AskDaemonToStop(const std::string& pid_file, std::vector<StoppingDaemon>& s
 
 void WaitForDaemonsToStop(std::vector<StoppingDaemon> daemons, int seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  auto exited = [](const StoppingDaemon& d) { return RunningDaemonPid(d.pid_file) != d.pid; };
+  // Daemons remove their pid file on the way out, before they have exited:
+  // the process itself must be gone too.
+  auto exited = [](const StoppingDaemon& d) {
+    return RunningDaemonPid(d.pid_file) != d.pid && !StillRunning(d.pid);
+  };
   while (!daemons.empty() && std::chrono::steady_clock::now() < deadline) {
     std::erase_if(daemons, exited);
     if (!daemons.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -31,8 +31,9 @@ struct StoppingDaemon {
 // `stopping`.
 void AskDaemonToStop(const std::string& pid_file, std::vector<StoppingDaemon>& stopping);
 
-// Waits until every daemon in `daemons` has released its pid file; those
-// still running after `seconds` get SIGKILL.
+// Waits until every daemon in `daemons` has released its pid file and
+// exited (a zombie counts as exited); those still running after `seconds`
+// get SIGKILL.
 void WaitForDaemonsToStop(std::vector<StoppingDaemon> daemons, int seconds);
 
 }  // namespace herd

@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <vector>
 
 #include "base/errors.h"
 #include "base/files.h"
@@ -91,6 +93,44 @@ TEST_F(PidFileTest, AKilledHolderReleasesTheFileBeforeItIsReaped) {
   EXPECT_EQ(RunningDaemonPid(path_), ::getpid());
   ::close(fd);
   ::waitpid(holder, nullptr, 0);
+}
+
+// A daemon removes its pid file on the way out, some time before it has
+// exited: stopping it waits for the process, not only for the file.
+TEST_F(PidFileTest, StoppingWaitsForTheProcessNotOnlyItsPidFile) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t child = ::fork();
+  if (child == 0) {
+    ::close(ready[0]);
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &term, nullptr);
+    int fd = LockPidFile(path_, "ganeti-test");
+    WritePidFile(fd, path_);
+    char byte = 1;
+    if (::write(ready[1], &byte, 1) != 1) _exit(2);
+    int signal = 0;
+    ::sigwait(&term, &signal);
+    RemoveFile(path_);
+    ::usleep(300 * 1000);  // a slow shutdown after the file is gone
+    _exit(0);
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  ::close(ready[0]);
+  std::vector<StoppingDaemon> stopping;
+  AskDaemonToStop(path_, stopping);
+  ASSERT_EQ(stopping.size(), 1u);
+  const auto start = std::chrono::steady_clock::now();
+  WaitForDaemonsToStop(stopping, 10);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  int status = 0;
+  // Exited by itself (a zombie now), not killed at the deadline.
+  ASSERT_EQ(::waitpid(child, &status, WNOHANG), child);
+  EXPECT_TRUE(WIFEXITED(status));
 }
 
 }  // namespace
