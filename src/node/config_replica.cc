@@ -152,6 +152,11 @@ bool ConfigReplica::Merge() {
 void ConfigReplica::MergeLoop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
+    if (!first_unmerged_) {
+      // Nothing to merge: no wake-ups until a record comes.
+      cv_.wait(lock, [this] { return stopping_ || first_unmerged_.has_value(); });
+      continue;
+    }
     cv_.wait_for(lock, std::chrono::milliseconds(500));
     if (stopping_ || !first_unmerged_) continue;
     const auto now = Clock::now();
