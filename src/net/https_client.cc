@@ -53,14 +53,9 @@ std::string RequestHead(const OutgoingRequest& req) {
 // (or asio's system_error) when the exchange fails.
 asio::awaitable<void> Exchange(TlsConnection& conn, const OutgoingRequest& req, HttpResult& out,
                                bool& keep_alive) {
-  std::string head = RequestHead(req);
-  const bool small_body = !req.body || req.body->size() <= 4096;
-  if (small_body && req.body) head += *req.body;  // one TLS record for small calls
-  const std::string* body = small_body ? nullptr : req.body.get();
-  for (const std::string* part : {static_cast<const std::string*>(&head), body}) {
-    if (part && !co_await conn.WriteAll(part->data(), part->size())) {
-      throw ClientError("connection closed by the server");
-    }
+  static const std::string kNoBody;
+  if (!co_await conn.WriteMessage(RequestHead(req), req.body ? *req.body : kNoBody)) {
+    throw ClientError("connection closed by the server");
   }
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxResponseBody);

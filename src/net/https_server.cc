@@ -132,22 +132,20 @@ void Watch(asio::steady_timer& timer, std::shared_ptr<IdleWatch> watch, Millis w
   });
 }
 
-// The status line, headers and body of `response` to a request of HTTP
-// `version` (10 or 11).
-std::string ResponseText(const HttpResponse& response, unsigned version, bool keep_alive) {
+// The status line and headers of `response` to a request of HTTP `version`
+// (10 or 11).
+std::string ResponseHead(const HttpResponse& response, unsigned version, bool keep_alive) {
   const auto status = static_cast<http::status>(response.status);
-  std::string text = (version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") + std::to_string(response.status) +
+  std::string head = (version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ") + std::to_string(response.status) +
                      " " + std::string(http::obsolete_reason(status)) +
                      "\r\nServer: Herd\r\nContent-Type: " + response.content_type + "\r\n";
   for (const auto& [name, value] : response.headers) {
     if (beast::iequals(name, "content-length") || beast::iequals(name, "content-type")) continue;
-    text += name + ": " + value + "\r\n";
+    head += name + ": " + value + "\r\n";
   }
-  if (keep_alive && version == 10) text += "Connection: keep-alive\r\n";
-  if (!keep_alive && version == 11) text += "Connection: close\r\n";
-  text += "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
-  text += response.body;
-  return text;
+  if (keep_alive && version == 10) head += "Connection: keep-alive\r\n";
+  if (!keep_alive && version == 11) head += "Connection: close\r\n";
+  return head + "Content-Length: " + std::to_string(response.body.size()) + "\r\n\r\n";
 }
 
 }  // namespace
@@ -234,8 +232,7 @@ struct HttpsServer::Impl {
             HttpResponse refusal;
             refusal.status = 413;
             refusal.body = "{\"code\": 413, \"message\": \"Request body too large\"}";
-            const std::string answer = ResponseText(refusal, 11, false);
-            co_await conn.WriteAll(answer.data(), answer.size());
+            co_await conn.WriteMessage(ResponseHead(refusal, 11, false), refusal.body);
           } else if (read_error != http::error::end_of_stream) {
             spdlog::info("connection from {} closed: {}", peer, read_error.message());
           }
@@ -268,8 +265,11 @@ struct HttpsServer::Impl {
         }
         const bool keep_alive = req.keep_alive();
         watch->deadline = CoarseNow() + options.idle_timeout;
-        const std::string answer = ResponseText(response, req.version(), keep_alive);
-        if (!co_await conn.WriteAll(answer.data(), answer.size()) || !keep_alive) break;
+        if (!co_await conn.WriteMessage(ResponseHead(response, req.version(), keep_alive),
+                                        response.body) ||
+            !keep_alive) {
+          break;
+        }
       }
       SSL_shutdown(conn.ssl());  // our close_notify; the peer's is not awaited
     } catch (const boost::system::system_error& e) {

@@ -91,4 +91,14 @@ asio::awaitable<bool> TlsConnection::WriteAll(const char* data, size_t size) {
   co_return true;
 }
 
+asio::awaitable<bool> TlsConnection::WriteMessage(std::string head, const std::string& body) {
+  constexpr size_t kOneRecordBody = 4096;
+  if (body.size() <= kOneRecordBody) {
+    head += body;
+    co_return co_await WriteAll(head.data(), head.size());
+  }
+  co_return co_await WriteAll(head.data(), head.size()) &&
+      co_await WriteAll(body.data(), body.size());
+}
+
 }  // namespace herd::net

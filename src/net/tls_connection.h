@@ -62,11 +62,15 @@ class TlsConnection {
     }
   }
 
-  // Writes all of `size` bytes at `data`; false when the peer closed.
-  boost::asio::awaitable<bool> WriteAll(const char* data, size_t size);
+  // Writes an HTTP message: `head` (status or request line and headers),
+  // then `body`. A small body goes out in the head's TLS record; a large
+  // one is written from where it is, not copied. False when the peer closed.
+  boost::asio::awaitable<bool> WriteMessage(std::string head, const std::string& body);
 
  private:
   enum class Wait { kRead, kWrite, kClosed };
+  // Writes all of `size` bytes at `data`; false when the peer closed.
+  boost::asio::awaitable<bool> WriteAll(const char* data, size_t size);
   // What the failed call `rc` waits for; throws TlsError on a failure.
   Wait AfterFailedCall(int rc);
   boost::asio::awaitable<void> WaitFor(Wait wait);
