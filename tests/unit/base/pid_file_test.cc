@@ -30,18 +30,30 @@ class PidFileTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // A child that takes the pid file and waits to be killed; returns its pid
-  // once the file names it.
-  pid_t StartHolder() {
+  // once the file names it. With `slow_exit`, SIGTERM makes it remove the
+  // file and exit 300 ms later, as a daemon shutting down does.
+  pid_t StartHolder(bool slow_exit = false) {
     int ready[2];
     EXPECT_EQ(::pipe(ready), 0);
     pid_t child = ::fork();
     if (child == 0) {
       ::close(ready[0]);
+      sigset_t term;
+      sigemptyset(&term);
+      sigaddset(&term, SIGTERM);
+      if (slow_exit) ::sigprocmask(SIG_BLOCK, &term, nullptr);
       int fd = LockPidFile(path_, "ganeti-test");
       WritePidFile(fd, path_);
       char byte = 1;
       if (::write(ready[1], &byte, 1) != 1) _exit(2);
-      ::pause();
+      if (!slow_exit) {
+        ::pause();
+        _exit(0);
+      }
+      int signal = 0;
+      ::sigwait(&term, &signal);
+      RemoveFile(path_);
+      ::usleep(300 * 1000);
       _exit(0);
     }
     ::close(ready[1]);
@@ -98,29 +110,7 @@ TEST_F(PidFileTest, AKilledHolderReleasesTheFileBeforeItIsReaped) {
 // A daemon removes its pid file on the way out, some time before it has
 // exited: stopping it waits for the process, not only for the file.
 TEST_F(PidFileTest, StoppingWaitsForTheProcessNotOnlyItsPidFile) {
-  int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::close(ready[0]);
-    sigset_t term;
-    sigemptyset(&term);
-    sigaddset(&term, SIGTERM);
-    ::sigprocmask(SIG_BLOCK, &term, nullptr);
-    int fd = LockPidFile(path_, "ganeti-test");
-    WritePidFile(fd, path_);
-    char byte = 1;
-    if (::write(ready[1], &byte, 1) != 1) _exit(2);
-    int signal = 0;
-    ::sigwait(&term, &signal);
-    RemoveFile(path_);
-    ::usleep(300 * 1000);  // a slow shutdown after the file is gone
-    _exit(0);
-  }
-  ::close(ready[1]);
-  char byte = 0;
-  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
-  ::close(ready[0]);
+  pid_t child = StartHolder(/*slow_exit=*/true);
   std::vector<StoppingDaemon> stopping;
   AskDaemonToStop(path_, stopping);
   ASSERT_EQ(stopping.size(), 1u);
