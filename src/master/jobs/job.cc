@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "base/errors.h"
+#include "master/jobs/op_summary.h"
 
 namespace herd::jobs {
 namespace {
@@ -189,6 +191,7 @@ Job Job::Restore(const json::value& state) {
 }
 
 json::object Job::Serialize() const {
+  if (stripped) throw std::logic_error("job " + std::to_string(id) + " is stripped");
   json::array ops_out;
   for (const QueuedOpCode& op : ops) {
     ops_out.push_back(json::object{
@@ -247,6 +250,7 @@ int Job::CalcPriority() const {
 }
 
 json::array Job::LogEntriesAfter(int64_t serial) const {
+  if (stripped) throw std::logic_error("job " + std::to_string(id) + " is stripped");
   json::array out;
   for (const QueuedOpCode& op : ops) {
     for (const json::value& entry : op.log) {
@@ -275,6 +279,16 @@ void Job::AppendLogValue(size_t op_index, std::string_view log_type, json::value
 }
 
 void Job::Finalize() { end_timestamp = TimestampNow(); }
+
+void Job::Strip() {
+  for (QueuedOpCode& op : ops) {
+    op.summary = OpSummary(op.input);
+    op.input = json::object();
+    op.result = nullptr;
+    op.log = json::array();
+  }
+  stripped = true;
+}
 
 std::optional<double> TimestampSeconds(const json::value& ts) {
   if (!ts.is_array() || ts.get_array().size() != 2) return std::nullopt;

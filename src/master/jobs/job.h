@@ -41,6 +41,7 @@ struct QueuedOpCode {
   json::value start_timestamp;  // null or [sec, usec]
   json::value exec_timestamp;
   json::value end_timestamp;
+  std::string summary;  // only in a stripped job (see Job::Strip)
 };
 
 struct Job {
@@ -51,6 +52,7 @@ struct Job {
   json::value end_timestamp;
   int64_t log_serial = 0;  // highest log serial used
   bool archived = false;   // loaded from the archive (read-only)
+  bool stripped = false;   // see Strip
 
   // Throws GenericError unless `opcodes` is a non-empty list of objects
   // carrying a string OP_ID, each with a priority one may submit (-10, 0,
@@ -76,6 +78,10 @@ struct Job {
   // The same with a structured message (Ganeti's test notifications).
   void AppendLogValue(size_t op_index, std::string_view log_type, json::value message);
   void Finalize();  // sets end_timestamp
+  // Drops what only a query of the finished job reads (each opcode's input,
+  // result and log), keeping each opcode's summary: the job file holds the
+  // whole job. A stripped job is neither serialized nor asked for its log.
+  void Strip();
 };
 
 // Seconds since the epoch of a [sec, usec] timestamp; nullopt for null.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <stdexcept>
 #include <utility>
 
 #include "base/errors.h"
@@ -30,8 +31,18 @@ const std::pair<std::string_view, OpGetter> kOpFields[] = {
     {"opend", [](const QueuedOpCode& op) { return op.end_timestamp; }},
     {"oppriority", [](const QueuedOpCode& op) -> json::value { return op.priority; }},
     {"summary",
-     [](const QueuedOpCode& op) -> json::value { return json::string(OpSummary(op.input)); }},
+     [](const QueuedOpCode& op) -> json::value {
+       return json::string(op.summary.empty() ? OpSummary(op.input) : op.summary);
+     }},
 };
+
+// What a stripped job no longer holds (see Job::Strip).
+constexpr std::string_view kWholeJobFields[] = {"ops", "opresult", "oplog"};
+
+bool NeedsWholeJob(std::string_view field) {
+  return std::find(std::begin(kWholeJobFields), std::end(kWholeJobFields), field) !=
+         std::end(kWholeJobFields);
+}
 
 constexpr std::string_view kJobFields[] = {"id",          "status",   "priority", "archived",
                                            "received_ts", "start_ts", "end_ts"};
@@ -58,7 +69,16 @@ void CheckJobFields(const std::vector<std::string>& fields) {
   if (!unknown.empty()) throw ParameterError("Unknown output fields selected: " + unknown);
 }
 
+bool FieldsNeedWholeJob(const std::vector<std::string>& fields) {
+  return std::any_of(fields.begin(), fields.end(),
+                     [](const std::string& f) { return NeedsWholeJob(f); });
+}
+
 json::value JobFieldValue(const Job& job, std::string_view field) {
+  if (job.stripped && NeedsWholeJob(field)) {
+    throw std::logic_error("job " + std::to_string(job.id) + " is stripped of " +
+                           std::string(field));
+  }
   if (const OpGetter* getter = FindOpField(field)) return PerOp(job, *getter);
   if (field == "id") return job.id;
   if (field == "status") return json::string(StatusName(job.CalcStatus()));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -31,6 +32,13 @@ constexpr std::string_view kCanceledResult = "Job canceled by request";
 // from the config, while clients read progress from memory. Each write is
 // a new file for the file system (about a third of a short job's writes).
 constexpr auto kProgressWriteInterval = std::chrono::seconds(1);
+// The jobs that finished last stay whole in memory, for the clients that read
+// a job's result as it finishes. Older finished jobs keep only what
+// scheduling and job lists read (Job::Strip): the rest, most of a job, is
+// read back from its file when a query asks for it. Finished jobs stay in
+// the queue until archived (hours), and would otherwise be the larger part of
+// masterd's memory after some thousands of jobs.
+constexpr size_t kWholeFinishedJobs = 256;
 
 // A live job plus what the queue needs to persist it and to wake waiters.
 struct JobEntry {
@@ -40,6 +48,7 @@ struct JobEntry {
   bool archived = false;            // guarded by Impl::mu; no more writes once set
   bool blocked = false;             // guarded by Impl::mu; waits for a job it depends on
   bool cancelable_running = false;  // guarded by Impl::mu; see SetCancelableWhileRunning
+  bool retired = false;             // guarded by Impl::mu; finished and counted in Impl::Retire
   std::condition_variable changed;  // waited on with Impl::mu
   std::mutex write_mu;              // serializes this job's file writes; taken before Impl::mu
   uint64_t written = 0;             // guarded by write_mu; version last on disk
@@ -70,6 +79,7 @@ struct JobQueue::Impl {
   std::map<JobId, std::vector<EntryPtr>> dependents;
   std::vector<FilterRule> filters;            // sorted (SortFilterRules)
   std::map<JobId, std::string> rate_limited;  // running job -> its RATE_LIMIT rule
+  std::deque<EntryPtr> whole_finished;        // finished jobs not stripped yet, oldest first
   std::condition_variable work_cv;
   bool stopping = false;
   bool drained = false;
@@ -91,20 +101,60 @@ struct JobQueue::Impl {
   // not at all within kProgressWriteInterval of the job's last write; the
   // job's next status change is written durably and covers it.
   void Persist(const EntryPtr& e, bool durable = true) {
-    std::lock_guard write_lock(e->write_mu);
-    const auto now = Clock::now();
-    if (!durable && e->written != 0 && now - e->written_at < kProgressWriteInterval) return;
-    std::string data;
-    uint64_t version;
+    bool finished;
+    {
+      std::lock_guard write_lock(e->write_mu);
+      const auto now = Clock::now();
+      if (!durable && e->written != 0 && now - e->written_at < kProgressWriteInterval) return;
+      std::string data;
+      uint64_t version;
+      {
+        std::lock_guard lk(mu);
+        if (e->archived || e->version == e->written) return;
+        version = e->version;
+        finished = IsFinalized(e->job.CalcStatus());
+        data = SerializeJsonPretty(e->job.Serialize());
+      }
+      storage.WriteJobData(e->job.id, data, durable);
+      e->written = version;
+      e->written_at = now;
+    }
+    if (finished) Retire(e);
+  }
+
+  // Counts a finished job, written, among the whole ones, and strips the
+  // oldest beyond kWholeFinishedJobs (see there).
+  void Retire(const EntryPtr& e) {
+    std::vector<EntryPtr> oldest;
     {
       std::lock_guard lk(mu);
-      if (e->archived || e->version == e->written) return;
-      version = e->version;
-      data = SerializeJsonPretty(e->job.Serialize());
+      if (e->retired) return;
+      e->retired = true;
+      whole_finished.push_back(e);
+      while (whole_finished.size() > kWholeFinishedJobs) {
+        oldest.push_back(std::move(whole_finished.front()));
+        whole_finished.pop_front();
+      }
     }
-    storage.WriteJobData(e->job.id, data, durable);
-    e->written = version;
-    e->written_at = now;
+    for (const EntryPtr& old : oldest) {
+      std::lock_guard write_lock(old->write_mu);
+      std::lock_guard lk(mu);
+      // Only what its file holds may be dropped.
+      if (!old->archived && old->written == old->version) old->job.Strip();
+    }
+  }
+
+  // A job as its file holds it, live or archived; nullopt (and a warning
+  // for a file that cannot be read) when there is none.
+  std::optional<Job> ReadJobFile(JobId id) const {
+    try {
+      std::optional<Job> job = storage.LoadLive(id);
+      if (!job) job = storage.LoadArchived(id);
+      return job;
+    } catch (const std::exception& err) {
+      spdlog::warn("Cannot read job {}: {}", id, err.what());
+      return std::nullopt;
+    }
   }
 
   JobId AllocateIds(JobId count) {
@@ -271,6 +321,7 @@ void JobQueue::Impl::Load() {
     Persist(e);
     jobs[id] = e;
     if (e->job.CalcStatus() == Status::kQueued) ready.emplace(e->job.CalcPriority(), id);
+    if (IsFinalized(e->job.CalcStatus())) Retire(e);
   }
   if (last_id != serial) storage.WriteSerial(last_id);
 }
@@ -650,6 +701,12 @@ json::value JobQueue::WaitForJobChange(JobId id, const json::array& fields,
   EntryPtr e = it->second;
   bool timed_out = false;
   for (;;) {
+    if (e->job.stripped) {  // finished long ago: its file answers
+      lk.unlock();
+      std::optional<Job> job = impl_->ReadJobFile(id);
+      if (!job) return nullptr;
+      return json::array{JobRow(*job, names), job->LogEntriesAfter(prev_log_serial)};
+    }
     json::value info = JobRow(e->job, names);
     json::array logs = e->job.LogEntriesAfter(prev_log_serial);
     const Status status = e->job.CalcStatus();
@@ -790,32 +847,31 @@ std::pair<int, int> JobQueue::AutoArchive(double age_s, double timeout_s) {
 json::array JobQueue::QueryJobs(const std::vector<JobId>& ids,
                                 const std::vector<std::string>& fields) {
   CheckJobFields(fields);
+  const bool whole = FieldsNeedWholeJob(fields);
   json::array rows;
-  if (ids.empty()) {
+  // Archived jobs, and stripped ones when the fields need them whole, are
+  // read from their files once the lock is released.
+  std::vector<std::pair<size_t, JobId>> from_files;
+  {
     std::lock_guard lk(impl_->mu);
-    for (const auto& [id, e] : impl_->jobs) rows.push_back(JobRow(e->job, fields));
-    return rows;
-  }
-  for (JobId id : ids) {
-    {
-      std::lock_guard lk(impl_->mu);
-      auto it = impl_->jobs.find(id);
-      if (it != impl_->jobs.end()) {
-        rows.push_back(JobRow(it->second->job, fields));
-        continue;
+    auto add = [&](JobId id, const JobEntry* e) {
+      if (e && !(whole && e->job.stripped)) {
+        rows.push_back(JobRow(e->job, fields));
+      } else {
+        from_files.emplace_back(rows.size(), id);
+        rows.push_back(nullptr);
       }
+    };
+    if (ids.empty()) {
+      for (const auto& [id, e] : impl_->jobs) add(id, e.get());
     }
-    std::optional<Job> archived;
-    try {
-      archived = impl_->storage.LoadArchived(id);
-    } catch (const std::exception& err) {
-      spdlog::warn("Cannot read archived job {}: {}", id, err.what());
+    for (JobId id : ids) {
+      auto it = impl_->jobs.find(id);
+      add(id, it == impl_->jobs.end() ? nullptr : it->second.get());
     }
-    if (archived) {
-      rows.push_back(JobRow(*archived, fields));
-    } else {
-      rows.push_back(nullptr);
-    }
+  }
+  for (const auto& [index, id] : from_files) {
+    if (std::optional<Job> job = impl_->ReadJobFile(id)) rows[index] = JobRow(*job, fields);
   }
   return rows;
 }

@@ -718,6 +718,68 @@ TEST_F(JobQueueTest, QueryJobsFieldsAndUnknownIds) {
   EXPECT_THROW(q.QueryJobs({}, {"id", "colour"}), GanetiError);
 }
 
+// Older finished jobs keep only their statuses and summaries in memory; a
+// query that needs the rest reads it from their files, before and after a
+// restart, and gets what the jobs ended with.
+TEST_F(JobQueueTest, OldFinishedJobsAnswerWholeFromTheirFiles) {
+  auto node_add = [](int i) {
+    return json::object{
+        {"OP_ID", "OP_NODE_ADD"}, {"node_name", "node" + std::to_string(i)}, {"value", i}};
+  };
+  auto check_rows = [&](JobQueue& q, const std::vector<JobId>& ids) {
+    json::array rows =
+        q.QueryJobs({}, {"id", "status", "summary", "ops", "opresult", "oplog", "end_ts"});
+    ASSERT_EQ(rows.size(), ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const json::array& row = rows[i].as_array();
+      const std::string node = "node" + std::to_string(i);
+      EXPECT_EQ(row[0], ids[i]);
+      EXPECT_EQ(row[1], "success");
+      EXPECT_EQ(row[2], json::array{json::string("NODE_ADD(" + node + ")")});
+      EXPECT_EQ(row[3].as_array()[0].as_object().at("node_name"), json::string(node));
+      EXPECT_EQ(row[4], (json::array{json::array{static_cast<int>(i), "added"}}));
+      const json::array& log = row[5].as_array()[0].as_array();
+      ASSERT_EQ(log.size(), 1u) << "job " << ids[i];
+      EXPECT_EQ(log[0].as_array()[3], json::string("adding " + node));
+      EXPECT_TRUE(row[6].is_array());
+    }
+  };
+  std::vector<JobId> ids;
+  {
+    JobQueue q(
+        dir_,
+        [](const json::object& input, OpContext& ctx) -> json::value {
+          ctx.NotifyStart();
+          ctx.Feedback("adding " + std::string(input.at("node_name").as_string()));
+          return json::array{input.at("value"), "added"};
+        },
+        2);
+    json::array many;
+    for (int i = 0; i < 600; ++i) many.push_back(json::array{node_add(i)});
+    for (const json::value& answer : q.SubmitMany(many))
+      ids.push_back(answer.as_array()[1].as_int64());
+    for (JobId id : ids) ASSERT_EQ(WaitFinished(q, id), "success");
+    check_rows(q, ids);
+    // A finished job's wait answers at once, with its log.
+    json::value change = q.WaitForJobChange(ids[0], json::array{"status"}, nullptr, -1, 5);
+    EXPECT_EQ(change.as_array()[0], json::array{"success"});
+    EXPECT_EQ(change.as_array()[1].as_array().size(), 1u);
+    // Memory no longer holds the oldest job's result: its file answers.
+    json::value file = JobFile(ids[0]);
+    file.as_object()["ops"].as_array()[0].as_object()["result"] = "from the file";
+    WriteFileAtomic(dir_ + "/job-" + std::to_string(ids[0]), SerializeJson(file), 0644, true);
+    EXPECT_EQ(q.QueryJobs({ids[0]}, {"opresult"})[0], (json::array{json::array{"from the file"}}));
+    file.as_object()["ops"].as_array()[0].as_object()["result"] = json::array{0, "added"};
+    WriteFileAtomic(dir_ + "/job-" + std::to_string(ids[0]), SerializeJson(file), 0644, true);
+  }
+  JobQueue restarted(dir_, Succeed, 0);
+  check_rows(restarted, ids);
+  // Archived meanwhile: the archive answers.
+  ASSERT_TRUE(restarted.Archive(ids[1]));
+  EXPECT_EQ(restarted.QueryJobs({ids[1]}, {"archived", "opresult"})[0],
+            (json::array{true, json::array{json::array{1, "added"}}}));
+}
+
 TEST_F(JobQueueTest, HundredJobsOnFourWorkers) {
   std::atomic<int> active{0}, peak{0}, runs{0};
   JobQueue q(
