@@ -142,15 +142,18 @@ iallocator::NodeLiveData NodeLiveCache::Get(const objects::ConfigData& config,
 
 bool NodeLiveCache::Aging(const iallocator::NodeInfoQuery& query) {
   std::lock_guard lock(mu_);
-  auto it = entries_.find(KeyOf(query));
+  const std::string key = KeyOf(query);
+  if (refreshing_.count(key)) return false;
+  auto it = entries_.find(key);
   if (it == entries_.end() || !Usable(it->second, query, max_age_)) return false;
   return PastTwoThirds(it->second, max_age_);
 }
 
 bool NodeLiveCache::AnyAging() {
   std::lock_guard lock(mu_);
-  return std::any_of(entries_.begin(), entries_.end(),
-                     [&](const auto& kv) { return PastTwoThirds(kv.second, max_age_); });
+  return std::any_of(entries_.begin(), entries_.end(), [&](const auto& kv) {
+    return !refreshing_.count(kv.first) && PastTwoThirds(kv.second, max_age_);
+  });
 }
 
 void NodeLiveCache::Refresh(const iallocator::NodeInfoQuery& query, std::set<std::string> instances,
@@ -163,13 +166,24 @@ void NodeLiveCache::Refresh(const iallocator::NodeInfoQuery& query, std::set<std
   }
   std::unique_lock fetch_lock(*fetching, std::try_to_lock);
   if (!fetch_lock.owns_lock() || !Aging(query)) return;
+  {
+    std::lock_guard lock(mu_);
+    refreshing_.insert(key);
+  }
   Entry entry;
-  entry.fetched = std::chrono::steady_clock::now();
-  entry.instances = std::move(instances);
-  entry.data = fetch(query.node_uuids);
-  entry.fetch_duration = std::chrono::steady_clock::now() - entry.fetched;
-  NoteAnswers(query, entry);
+  try {
+    entry.fetched = std::chrono::steady_clock::now();
+    entry.instances = std::move(instances);
+    entry.data = fetch(query.node_uuids);
+    entry.fetch_duration = std::chrono::steady_clock::now() - entry.fetched;
+    NoteAnswers(query, entry);
+  } catch (...) {
+    std::lock_guard lock(mu_);
+    refreshing_.erase(key);
+    throw;
+  }
   std::lock_guard lock(mu_);
+  refreshing_.erase(key);
   entry.generation = ++fetches_;
   entries_[key] = std::move(entry);
 }

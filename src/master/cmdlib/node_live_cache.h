@@ -46,7 +46,8 @@ class NodeLiveCache {
   uint64_t UsableGeneration(const iallocator::NodeInfoQuery& query,
                             const objects::ConfigData& config);
   // Whether `query`'s kept figures are usable but past two thirds of their
-  // age limit: time to fetch them afresh (see Refresh).
+  // age limit, and no refresh of them is under way: time to fetch them
+  // afresh (see Refresh).
   bool Aging(const iallocator::NodeInfoQuery& query);
   // Whether any kept figures are past two thirds of their age limit: the
   // cheap test before building a query for Aging.
@@ -123,6 +124,10 @@ class NodeLiveCache {
   std::mutex mu_;  // guards entries_
   std::map<std::string, Entry> entries_;
   std::map<std::string, std::mutex> fetching_;  // one per query kind
+  // Query kinds whose Refresh is asking the nodes (under mu_): meanwhile
+  // they are not aging, so that allocations do not each prepare a refresh
+  // (a copy of the config's nodes and instance uuids) only to find it taken.
+  std::set<std::string> refreshing_;
   std::mutex decide_mu_;
   mutable std::mutex reservations_mu_;
   Reservations reservations_;

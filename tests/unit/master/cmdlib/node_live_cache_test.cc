@@ -70,7 +70,8 @@ TEST(NodeLiveCacheTest, FiguresAreSharedUntilTheyAgeAndCountDisksCreatedSince) {
 
 // Figures past two thirds of their life are fetched afresh ahead of time,
 // once, while the kept ones stay usable; the new ones count the instances
-// configured at their fetch.
+// configured at their fetch. While one refresh is under way, they are not
+// aging for the others.
 TEST(NodeLiveCacheTest, AgingFiguresAreRefreshedAheadOnce) {
   NodeLiveCache cache(std::chrono::milliseconds(300));
   objects::ConfigData config;
@@ -91,7 +92,13 @@ TEST(NodeLiveCacheTest, AgingFiguresAreRefreshedAheadOnce) {
   EXPECT_TRUE(cache.Aging(Query()));
   EXPECT_TRUE(cache.AnyAging());
   EXPECT_EQ(cache.UsableGeneration(Query()), first);  // still usable meanwhile
-  cache.Refresh(Query(), {"i1"}, fetch);
+  // While the refresh asks the nodes, the others see nothing to refresh.
+  bool aging_during_refresh = true;
+  cache.Refresh(Query(), {"i1"}, [&](const std::vector<std::string>& nodes) {
+    aging_during_refresh = cache.Aging(Query()) || cache.AnyAging();
+    return fetch(nodes);
+  });
+  EXPECT_FALSE(aging_during_refresh);
   EXPECT_EQ(fetches, 2);
   EXPECT_FALSE(cache.Aging(Query()));
   cache.Refresh(Query(), {"i1"}, fetch);  // fresh again: no second fetch
