@@ -455,6 +455,10 @@ AllocationSession::AllocationSession(const boost::json::value& document,
   loaded_ = ParseIAllocatorRequest(document, "request");
   cluster_ = BuildCluster(CommonOptionsOf(o), loaded_.cluster);
   options_ = AllocOptionsOf(o);
+  // The model has its own copy of the instances, and an allocation request
+  // names nodes and groups only: at 10,000 instances the list would hold
+  // megabytes for the daemon's life.
+  std::vector<Instance>().swap(loaded_.cluster.instances);
 }
 
 std::string AllocationSession::Allocate(const boost::json::value& request_part, bool exact) {
