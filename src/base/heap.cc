@@ -2,6 +2,10 @@
 
 #include <malloc.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
 
 namespace herd {
 
@@ -15,17 +19,29 @@ std::chrono::nanoseconds ProcessCpuTime() {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
+// Resident bytes that malloc does not count as in use: free heap memory
+// still mapped, plus what is not heap at all (code, stacks), which stays
+// about the same and cancels out between two readings.
+int64_t ResidentNotInUse() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  const struct mallinfo2 info = mallinfo2();
+  return static_cast<int64_t>(resident) * sysconf(_SC_PAGESIZE) -
+         static_cast<int64_t>(info.uordblks + info.hblkhd);
+}
+
 }  // namespace
 
-HeapTrimmer::HeapTrimmer(std::chrono::milliseconds period, std::chrono::milliseconds longest,
-                         int quiet_periods) {
-  thread_ = std::thread([this, period, longest, quiet_periods] {
-    using Clock = std::chrono::steady_clock;
+HeapTrimmer::HeapTrimmer(std::chrono::milliseconds period, size_t slack, int quiet_periods) {
+  thread_ = std::thread([this, period, slack, quiet_periods] {
     // Work worth a trim: a little CPU spent since the last one.
     constexpr auto kWork = std::chrono::milliseconds(20);
-    auto last_trim = Clock::now();
     auto cpu_at_trim = ProcessCpuTime();
     auto cpu_at_check = cpu_at_trim;
+    int64_t unused_at_trim = ResidentNotInUse();
     int quiet_in_a_row = 0;
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, period, [this] { return stopping_; })) {
@@ -35,11 +51,12 @@ HeapTrimmer::HeapTrimmer(std::chrono::milliseconds period, std::chrono::millisec
       const bool worked = cpu - cpu_at_trim > kWork;
       cpu_at_check = cpu;
       const bool settled = quiet_in_a_row >= quiet_periods;
-      const bool busy_long = quiet_in_a_row == 0 && Clock::now() - last_trim >= longest;
-      if (worked && (settled || busy_long)) {
+      const bool piled_up = worked && quiet_in_a_row == 0 &&
+                            ResidentNotInUse() - unused_at_trim > static_cast<int64_t>(slack);
+      if ((worked && settled) || piled_up) {
         malloc_trim(0);
-        last_trim = Clock::now();
         cpu_at_trim = cpu_at_check = ProcessCpuTime();
+        unused_at_trim = ResidentNotInUse();
       }
       lock.lock();
     }

@@ -115,11 +115,12 @@ int RunMasterDaemon(int argc, char** argv) {
     // Many job threads, one config: a few arenas, and freed memory returned,
     // keep the daemon's footprint to its configuration (see bench/scale).
     LimitMallocArenas(2);
-    // Every 2 s during a burst of jobs, and once masterd stayed quiet for
-    // 3 s after one: between bursts its PSS would otherwise hold up to twice
-    // its config. Not sooner: commands a second or two apart (a script, a
-    // watcher) would each pay for faulting the memory in again.
-    HeapTrimmer heap_trimmer(std::chrono::seconds(1), std::chrono::seconds(2), 3);
+    // Once masterd stayed quiet for 3 s after some work, and during a burst
+    // of jobs whenever 32 MiB of freed memory piled up: between bursts its
+    // PSS would otherwise hold up to twice its config. Not more often:
+    // commands a second or two apart (a script, a watcher, live queries at
+    // a thousand nodes) would each pay for faulting their memory in again.
+    HeapTrimmer heap_trimmer(std::chrono::seconds(1), size_t{32} << 20, 3);
 
     ConfigStore config(paths);
     auto rpc = rpc::MakeHttpsNodeRpcClient(paths.NodedCertFile());
