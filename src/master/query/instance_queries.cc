@@ -383,7 +383,7 @@ json::value QueryInstances(const QueryRequest& req, const ConfigStore& config,
   // The nodes are asked without holding the config lock; the rows are then
   // made from the config as it is (no copy of ten thousand instances).
   LiveState live;
-  if (NeedsLiveData(req, kLiveFields)) {
+  if (UsesAnyField(req, kLiveFields)) {
     auto targets =
         config.Read([](const objects::ConfigData& d) { return PrimaryNodes(d, AllInstances(d)); });
     live = GatherLiveState(targets, rpc);

@@ -263,7 +263,7 @@ json::value QueryNodes(const QueryRequest& req, const ConfigStore& config,
     }
   });
   std::vector<json::object> live(rows.size());
-  if (NeedsLiveData(req, kLiveNodeFields)) {
+  if (UsesAnyField(req, kLiveNodeFields)) {
     std::vector<rpc::NodeAddress> targets;
     std::vector<size_t> target_rows;
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -430,8 +430,12 @@ const FieldTable<JobRow>& JobFields() {
 }
 
 json::value QueryJobs(const QueryRequest& req, jobs::JobQueue& queue) {
+  // Only the fields read or filtered on: the opcodes, results and logs of
+  // all but the last finished jobs are read back from their files.
   std::vector<std::string> names;
-  for (const auto& d : JobFieldDefinitions()) names.push_back(d.name);
+  for (const auto& d : JobFieldDefinitions()) {
+    if (d.name == "id" || UsesAnyField(req, {d.name})) names.push_back(d.name);
+  }
   json::array answers = queue.QueryJobs({}, names);
   std::vector<JobRow> rows;
   for (const auto& a : answers) {
@@ -446,12 +450,12 @@ json::value QueryJobs(const QueryRequest& req, jobs::JobQueue& queue) {
 
 }  // namespace
 
-bool NeedsLiveData(const QueryRequest& req, const std::set<std::string>& live_fields) {
+bool UsesAnyField(const QueryRequest& req, const std::set<std::string>& fields) {
   for (const auto& f : req.fields) {
-    if (live_fields.count(f)) return true;
+    if (fields.count(f)) return true;
   }
   std::string filter = SerializeJson(req.filter);
-  for (const auto& f : live_fields) {
+  for (const auto& f : fields) {
     if (filter.find("\"" + f + "\"") != std::string::npos) return true;
   }
   return false;

@@ -21,9 +21,9 @@ struct QueryRequest {
   boost::json::value filter;
 };
 
-// Whether the query reads (or filters on) one of `live_fields`, whose values
-// only the nodes can give.
-bool NeedsLiveData(const QueryRequest& req, const std::set<std::string>& live_fields);
+// Whether the query reads (or filters on) one of `fields` (those only the
+// nodes can give, say).
+bool UsesAnyField(const QueryRequest& req, const std::set<std::string>& fields);
 
 // What queries read: the config, the nodes, the job queue and the locks.
 struct QuerySources {
