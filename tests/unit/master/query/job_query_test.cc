@@ -14,21 +14,13 @@
 #include "master/jobs/queue.h"
 #include "master/locking/lock_manager.h"
 #include "master/query/resource_queries.h"
+#include "no_node_calls.h"
 #include "test_config.h"
 
 namespace herd::master {
 namespace {
 
-class NoNodeCalls : public rpc::NodeRpcClient {
- public:
-  std::vector<rpc::RpcResult> CallParallel(const std::vector<rpc::NodeAddress>&,
-                                           const rpc::Procedure& procedure,
-                                           const json::array&) override {
-    ADD_FAILURE() << "unexpected node call " << procedure.name;
-    return {};
-  }
-  void ReloadCertificates(const std::string&, const std::vector<std::string>&) override {}
-};
+using testing_support::NoNodeCalls;
 
 TEST(JobResourceQueryTest, FieldsAndFiltersOfJobsFinishedLongAgo) {
   const auto base =

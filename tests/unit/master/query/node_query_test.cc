@@ -8,22 +8,13 @@
 #include "master/config/config_store.h"
 #include "master/locking/lock_manager.h"
 #include "master/query/resource_queries.h"
+#include "no_node_calls.h"
 #include "test_config.h"
 
 namespace herd::master {
 namespace {
 
-// Static fields only: a node call would be a defect of the query.
-class NoNodeCalls : public rpc::NodeRpcClient {
- public:
-  std::vector<rpc::RpcResult> CallParallel(const std::vector<rpc::NodeAddress>&,
-                                           const rpc::Procedure& procedure,
-                                           const json::array&) override {
-    ADD_FAILURE() << "unexpected node call " << procedure.name;
-    return {};
-  }
-  void ReloadCertificates(const std::string&, const std::vector<std::string>&) override {}
-};
+using testing_support::NoNodeCalls;
 
 class NodeQueryTest : public ::testing::Test {
  protected:
