@@ -49,6 +49,8 @@ struct JobEntry {
   bool blocked = false;             // guarded by Impl::mu; waits for a job it depends on
   bool cancelable_running = false;  // guarded by Impl::mu; see SetCancelableWhileRunning
   bool retired = false;             // guarded by Impl::mu; finished and counted in Impl::Retire
+  uint64_t on_disk = 0;             // guarded by Impl::mu; the version last written
+  bool unwritable = false;          // guarded by Impl::mu; its final state could not be written
   std::condition_variable changed;  // waited on with Impl::mu
   std::mutex write_mu;              // serializes this job's file writes; taken before Impl::mu
   uint64_t written = 0;             // guarded by write_mu; version last on disk
@@ -115,11 +117,29 @@ struct JobQueue::Impl {
         finished = IsFinalized(e->job.CalcStatus());
         data = SerializeJsonPretty(e->job.Serialize());
       }
-      storage.WriteJobData(e->job.id, data, durable);
+      try {
+        storage.WriteJobData(e->job.id, data, durable);
+      } catch (...) {
+        if (finished) MarkFinalWrite(*e, version, false);
+        throw;
+      }
       e->written = version;
       e->written_at = now;
+      if (finished) MarkFinalWrite(*e, version, true);
     }
     if (finished) Retire(e);
+  }
+
+  // A finished job's outcome is told once its final state is on disk (see
+  // WaitForJobChange), or once writing it failed.
+  void MarkFinalWrite(JobEntry& e, uint64_t version, bool written) {
+    std::lock_guard lk(mu);
+    if (written) {
+      e.on_disk = version;
+    } else {
+      e.unwritable = true;
+    }
+    e.changed.notify_all();
   }
 
   // Counts a finished job, written, among the whole ones, and strips the
@@ -712,7 +732,12 @@ json::value JobQueue::WaitForJobChange(JobId id, const json::array& fields,
     const Status status = e->job.CalcStatus();
     const bool pending =
         status == Status::kQueued || status == Status::kWaiting || status == Status::kRunning;
-    if (!pending || info != prev_job_info || !logs.empty()) {
+    // A job's outcome is told once its file holds it, and so the master
+    // candidates' copies soon (the next job waits for them): whoever learns
+    // it can count on it, after a master failover too.
+    const bool outcome_unwritten =
+        IsFinalized(status) && e->on_disk != e->version && !e->unwritable && !e->archived;
+    if (!outcome_unwritten && (!pending || info != prev_job_info || !logs.empty())) {
       return json::array{std::move(info), std::move(logs)};
     }
     if (timed_out) return json::string("nochange");

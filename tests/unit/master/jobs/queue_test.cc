@@ -454,6 +454,31 @@ TEST_F(JobQueueTest, WaitForJobChangeReturnsOnChangeAndTimesOut) {
   EXPECT_THROW(q.WaitForJobChange(id, json::array{"nope"}, nullptr, -1, 1.0), GanetiError);
 }
 
+// WaitForJobChange tells a job's outcome once the job's file holds it (and
+// the copies of the master candidates are on their way), not before.
+TEST_F(JobQueueTest, AnOutcomeIsToldOnceTheJobFileHoldsIt) {
+  Gate gate;
+  std::atomic<bool> holding{false};
+  JobQueue q(dir_, Succeed, 1, [&](const std::string& name, const std::string& contents, bool) {
+    if (name == "job-1" && contents.find("\"success\"") != std::string::npos) {
+      holding = true;
+      gate.Wait();  // the final state's write is not over yet
+    }
+  });
+  const JobId id = q.Submit(json::array{Op("OP_A", 1)});
+  ASSERT_EQ(id, 1);
+  for (int i = 0; i < 5000 && !holding; ++i) std::this_thread::sleep_for(milliseconds(1));
+  ASSERT_TRUE(holding);
+  EXPECT_EQ(q.WaitForJobChange(id, json::array{"status"}, nullptr, -1, 0.3), "nochange");
+  std::thread open_later([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    gate.Open();
+  });
+  json::value change = q.WaitForJobChange(id, json::array{"status"}, nullptr, -1, 5);
+  open_later.join();
+  EXPECT_EQ(change.as_array()[0], json::array{"success"});
+}
+
 TEST_F(JobQueueTest, CancelQueuedJob) {
   JobId id;
   {
