@@ -164,11 +164,12 @@ struct JobQueue::Impl {
     }
   }
 
-  // A job as its file holds it, live or archived; nullopt (and a warning
-  // for a file that cannot be read) when there is none.
-  std::optional<Job> ReadJobFile(JobId id) const {
+  // A job as its file holds it: the live one (unless `live` is false), else
+  // the archived one; nullopt (and a warning for a file that cannot be
+  // read) when there is none.
+  std::optional<Job> ReadJobFile(JobId id, bool live = true) const {
     try {
-      std::optional<Job> job = storage.LoadLive(id);
+      std::optional<Job> job = live ? storage.LoadLive(id) : std::nullopt;
       if (!job) job = storage.LoadArchived(id);
       return job;
     } catch (const std::exception& err) {
@@ -876,14 +877,19 @@ json::array JobQueue::QueryJobs(const std::vector<JobId>& ids,
   json::array rows;
   // Archived jobs, and stripped ones when the fields need them whole, are
   // read from their files once the lock is released.
-  std::vector<std::pair<size_t, JobId>> from_files;
+  struct FromFile {
+    size_t row;
+    JobId id;
+    bool live;  // a stripped live job, else one not in the queue
+  };
+  std::vector<FromFile> from_files;
   {
     std::lock_guard lk(impl_->mu);
     auto add = [&](JobId id, const JobEntry* e) {
       if (e && !(whole && e->job.stripped)) {
         rows.push_back(JobRow(e->job, fields));
       } else {
-        from_files.emplace_back(rows.size(), id);
+        from_files.push_back({rows.size(), id, e != nullptr});
         rows.push_back(nullptr);
       }
     };
@@ -895,8 +901,9 @@ json::array JobQueue::QueryJobs(const std::vector<JobId>& ids,
       add(id, it == impl_->jobs.end() ? nullptr : it->second.get());
     }
   }
-  for (const auto& [index, id] : from_files) {
-    if (std::optional<Job> job = impl_->ReadJobFile(id)) rows[index] = JobRow(*job, fields);
+  for (const FromFile& f : from_files) {
+    if (std::optional<Job> job = impl_->ReadJobFile(f.id, f.live))
+      rows[f.row] = JobRow(*job, fields);
   }
   return rows;
 }

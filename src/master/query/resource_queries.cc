@@ -432,10 +432,11 @@ const FieldTable<JobRow>& JobFields() {
 json::value QueryJobs(const QueryRequest& req, jobs::JobQueue& queue) {
   // Only the fields read or filtered on: the opcodes, results and logs of
   // all but the last finished jobs are read back from their files.
-  std::vector<std::string> names;
-  for (const auto& d : JobFieldDefinitions()) {
-    if (d.name == "id" || UsesAnyField(req, {d.name})) names.push_back(d.name);
-  }
+  std::set<std::string> all;
+  for (const auto& d : JobFieldDefinitions()) all.insert(d.name);
+  std::set<std::string> used = FieldsUsed(req, all);
+  used.insert("id");
+  const std::vector<std::string> names(used.begin(), used.end());
   json::array answers = queue.QueryJobs({}, names);
   std::vector<JobRow> rows;
   for (const auto& a : answers) {
@@ -450,15 +451,20 @@ json::value QueryJobs(const QueryRequest& req, jobs::JobQueue& queue) {
 
 }  // namespace
 
-bool UsesAnyField(const QueryRequest& req, const std::set<std::string>& fields) {
+std::set<std::string> FieldsUsed(const QueryRequest& req, const std::set<std::string>& fields) {
+  std::set<std::string> used;
   for (const auto& f : req.fields) {
-    if (fields.count(f)) return true;
+    if (fields.count(f)) used.insert(f);
   }
-  std::string filter = SerializeJson(req.filter);
+  const std::string filter = SerializeJson(req.filter);
   for (const auto& f : fields) {
-    if (filter.find("\"" + f + "\"") != std::string::npos) return true;
+    if (filter.find("\"" + f + "\"") != std::string::npos) used.insert(f);
   }
-  return false;
+  return used;
+}
+
+bool UsesAnyField(const QueryRequest& req, const std::set<std::string>& fields) {
+  return !FieldsUsed(req, fields).empty();
 }
 
 json::value RunResourceQuery(const QueryRequest& request, const QuerySources& sources) {

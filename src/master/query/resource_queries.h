@@ -21,6 +21,8 @@ struct QueryRequest {
   boost::json::value filter;
 };
 
+// Those of `fields` that the query reads or filters on.
+std::set<std::string> FieldsUsed(const QueryRequest& req, const std::set<std::string>& fields);
 // Whether the query reads (or filters on) one of `fields` (those only the
 // nodes can give, say).
 bool UsesAnyField(const QueryRequest& req, const std::set<std::string>& fields);
