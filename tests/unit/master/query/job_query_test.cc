@@ -43,10 +43,16 @@ TEST(JobResourceQueryTest, FieldsAndFiltersOfJobsFinishedLongAgo) {
   }
   std::vector<int64_t> ids;
   for (const auto& answer : queue.SubmitMany(many)) ids.push_back(answer.as_array()[1].as_int64());
-  for (int i = 0; i < 5000; ++i) {
-    const auto rows = queue.QueryJobs({ids.back()}, {"status"});
-    if (rows[0].as_array()[0] == "success") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  auto all_done = [&] {
+    for (const auto& row : queue.QueryJobs(ids, {"status"})) {
+      if (row.as_array()[0] != "success") return false;
+    }
+    return true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!all_done()) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the jobs did not finish";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   NoNodeCalls rpc;
   locking::LockManager locks;
