@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <set>
@@ -49,11 +50,10 @@ struct JobEntry {
   bool blocked = false;             // guarded by Impl::mu; waits for a job it depends on
   bool cancelable_running = false;  // guarded by Impl::mu; see SetCancelableWhileRunning
   bool retired = false;             // guarded by Impl::mu; finished and counted in Impl::Retire
-  uint64_t on_disk = 0;             // guarded by Impl::mu; the version last written
   bool unwritable = false;          // guarded by Impl::mu; its final state could not be written
   std::condition_variable changed;  // waited on with Impl::mu
   std::mutex write_mu;              // serializes this job's file writes; taken before Impl::mu
-  uint64_t written = 0;             // guarded by write_mu; version last on disk
+  uint64_t written = 0;             // version last on disk; set holding write_mu and Impl::mu
   Clock::time_point written_at;     // guarded by write_mu; when it was written
 };
 using EntryPtr = std::shared_ptr<JobEntry>;
@@ -117,29 +117,24 @@ struct JobQueue::Impl {
         finished = IsFinalized(e->job.CalcStatus());
         data = SerializeJsonPretty(e->job.Serialize());
       }
+      std::exception_ptr failure;
       try {
         storage.WriteJobData(e->job.id, data, durable);
+        e->written_at = now;
       } catch (...) {
-        if (finished) MarkFinalWrite(*e, version, false);
-        throw;
+        failure = std::current_exception();
       }
-      e->written = version;
-      e->written_at = now;
-      if (finished) MarkFinalWrite(*e, version, true);
+      {
+        // A finished job's outcome is told once its final state is on disk
+        // (see WaitForJobChange), or once writing it failed.
+        std::lock_guard lk(mu);
+        if (!failure) e->written = version;
+        if (failure && finished) e->unwritable = true;
+        if (finished) e->changed.notify_all();
+      }
+      if (failure) std::rethrow_exception(failure);
     }
     if (finished) Retire(e);
-  }
-
-  // A finished job's outcome is told once its final state is on disk (see
-  // WaitForJobChange), or once writing it failed.
-  void MarkFinalWrite(JobEntry& e, uint64_t version, bool written) {
-    std::lock_guard lk(mu);
-    if (written) {
-      e.on_disk = version;
-    } else {
-      e.unwritable = true;
-    }
-    e.changed.notify_all();
   }
 
   // Counts a finished job, written, among the whole ones, and strips the
@@ -737,7 +732,7 @@ json::value JobQueue::WaitForJobChange(JobId id, const json::array& fields,
     // candidates' copies soon (the next job waits for them): whoever learns
     // it can count on it, after a master failover too.
     const bool outcome_unwritten =
-        IsFinalized(status) && e->on_disk != e->version && !e->unwritable && !e->archived;
+        IsFinalized(status) && e->written != e->version && !e->unwritable && !e->archived;
     if (!outcome_unwritten && (!pending || info != prev_job_info || !logs.empty())) {
       return json::array{std::move(info), std::move(logs)};
     }
