@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <optional>
 
 #include "base/errors.h"
 
@@ -91,11 +92,19 @@ std::string GetStringOr(const json::object& o, std::string_view key, std::string
   if (it == o.end() || !it->value().is_string()) return fallback;
   return std::string(it->value().get_string());
 }
-int64_t ToInt(const json::value& v, std::string_view what) {
+namespace {
+// The integer `v` holds, if it holds one (a whole double counts).
+std::optional<int64_t> IntegerIn(const json::value& v) {
   if (v.is_int64()) return v.get_int64();
   if (v.is_uint64()) return static_cast<int64_t>(v.get_uint64());
   if (v.is_double() && v.get_double() == static_cast<double>(static_cast<int64_t>(v.get_double())))
     return static_cast<int64_t>(v.get_double());
+  return std::nullopt;
+}
+}  // namespace
+
+int64_t ToInt(const json::value& v, std::string_view what) {
+  if (auto n = IntegerIn(v)) return *n;
   throw GenericError(std::string(what) + " must be an integer");
 }
 double ToNumber(const json::value& v, std::string_view what) {
@@ -108,7 +117,10 @@ int64_t GetInt(const json::object& o, std::string_view key, std::string_view wha
   auto it = o.find(key);
   if (it == o.end())
     throw GenericError(std::string(what) + ": missing field '" + std::string(key) + "'");
-  return ToInt(it->value(), std::string(what) + "." + std::string(key));
+  // The field's full name is only spelled out for the error: config loading
+  // reads hundreds of thousands of integers.
+  if (auto n = IntegerIn(it->value())) return *n;
+  throw GenericError(std::string(what) + "." + std::string(key) + " must be an integer");
 }
 int64_t GetIntOr(const json::object& o, std::string_view key, int64_t fallback) {
   auto it = o.find(key);
