@@ -41,6 +41,7 @@ void MasterServices::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  ssconf_served_cv_.notify_all();
   if (replication_thread_.joinable()) replication_thread_.join();
   if (ssconf_thread_.joinable()) ssconf_thread_.join();
 }
@@ -72,6 +73,25 @@ void MasterServices::ScheduleSsconfDistribution() {
     ssconf_requested_ = true;
   }
   cv_.notify_all();
+}
+
+std::vector<std::string> MasterServices::DistributeSsconfNow(int timeout_ms) {
+  std::unique_lock lock(mu_);
+  const uint64_t ticket = ++ssconf_wanted_;
+  ssconf_dirty_ = true;
+  ssconf_requested_ = true;
+  cv_.notify_all();
+  if (!ssconf_served_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                  [&] { return stopping_ || ssconf_served_ >= ticket; }) ||
+      ssconf_served_ < ticket) {
+    lock.unlock();
+    return config_.Read([](const objects::ConfigData& d) {
+      std::vector<std::string> names;
+      for (const auto* n : OnlineNodes(d)) names.push_back(n->name);
+      return names;
+    });
+  }
+  return ssconf_unreached_;
 }
 
 void MasterServices::SendFullConfig(const std::string& node_uuid) {
@@ -198,6 +218,17 @@ void MasterServices::SsconfLoop() {
     if (stopping_) return;
     ssconf_dirty_ = false;
     ssconf_requested_ = false;
+    // Callers so far are served by this push: it reads the config after them.
+    // For them, as for Ganeti's redist-conf, every node gets every key (a
+    // node whose files were damaged or removed is mended).
+    const uint64_t serving = ssconf_wanted_;
+    const bool forced = serving > ssconf_served_;
+    const auto served = [&](std::vector<std::string> unreached) {
+      ssconf_served_ = serving;
+      ssconf_unreached_ = std::move(unreached);
+      ssconf_served_cv_.notify_all();
+    };
+    const auto waited_for = [this] { return ssconf_wanted_ > ssconf_served_; };
     lock.unlock();
     std::vector<rpc::NodeAddress> targets;
     json::object values;
@@ -209,8 +240,9 @@ void MasterServices::SsconfLoop() {
     const bool all_in_step = std::all_of(targets.begin(), targets.end(), [&](const auto& t) {
       return last_ssconf_nodes_.count(t.name + "/" + t.address) != 0;
     });
-    if (values == last_ssconf_ && all_in_step) {
+    if (!forced && values == last_ssconf_ && all_in_step) {
       lock.lock();
+      served({});
       // Most commits leave ssconf as it was: it is computed again a few
       // times a second at most, however many commits there are, unless a
       // change known to touch it asks (a node's role, say).
@@ -227,7 +259,8 @@ void MasterServices::SsconfLoop() {
     }
     std::vector<rpc::NodeAddress> in_step, behind;
     for (auto& t : targets) {
-      (last_ssconf_nodes_.count(t.name + "/" + t.address) ? in_step : behind).push_back(t);
+      (!forced && last_ssconf_nodes_.count(t.name + "/" + t.address) ? in_step : behind)
+          .push_back(t);
     }
     // The instance list alone changes with every instance created, and it
     // is the largest value (100 KiB at 10,000 instances, to every node): a
@@ -258,11 +291,11 @@ void MasterServices::SsconfLoop() {
     results.insert(results.end(), std::make_move_iterator(full.begin()),
                    std::make_move_iterator(full.end()));
     in_step.insert(in_step.end(), behind.begin(), behind.end());
-    int failed = 0;
+    std::vector<std::string> unreached;
     std::set<std::string> reached;
     for (size_t i = 0; i < results.size(); ++i) {
       if (!results[i].ok) {
-        ++failed;
+        unreached.push_back(results[i].node);
         spdlog::warn("writing ssconf files on {} failed: {}", results[i].node, results[i].error);
       } else {
         reached.insert(in_step[i].name + "/" + in_step[i].address);
@@ -271,10 +304,12 @@ void MasterServices::SsconfLoop() {
     lock.lock();
     last_ssconf_ = values;
     last_ssconf_nodes_ = std::move(reached);
+    const bool failed = !unreached.empty();
+    served(std::move(unreached));
     if (failed) {
       // The nodes that missed it get every key after a pause.
       ssconf_dirty_ = true;
-      cv_.wait_for(lock, std::chrono::seconds(5));
+      cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_ || waited_for(); });
     } else {
       // A push costs every node a file write and sync, so a burst of
       // changes (a thousand node adds or instance creations) must not
@@ -282,7 +317,8 @@ void MasterServices::SsconfLoop() {
       // push took, which keeps pushes to a ninth of the time whatever the
       // cluster size (a few milliseconds on a small one), and gathers the
       // changes meanwhile.
-      cv_.wait_for(lock, 8 * push_time, [this] { return stopping_; });
+      // A caller of DistributeSsconfNow cuts the rest short.
+      cv_.wait_for(lock, 8 * push_time, [&] { return stopping_ || waited_for(); });
     }
   }
 }

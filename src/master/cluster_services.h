@@ -38,6 +38,7 @@ class MasterServices : public ClusterServices {
 
   boost::json::value SubmitJob(boost::json::array opcodes) override;
   void ScheduleSsconfDistribution() override;
+  std::vector<std::string> DistributeSsconfNow(int timeout_ms) override;
   void SendFullConfig(const std::string& node_uuid) override;
   void RequestShutdown() override { shutdown_requested_ = true; }
   void FlushReplication(int timeout_ms) override;
@@ -77,6 +78,12 @@ class MasterServices : public ClusterServices {
   std::chrono::steady_clock::time_point last_push_end_;
   std::chrono::steady_clock::duration last_push_time_{};
   static constexpr int kInstanceListRest = 60;
+  // Callers of DistributeSsconfNow are numbered; a push serves every caller
+  // numbered before it read the config, and cuts its rest short for them.
+  uint64_t ssconf_wanted_ = 0;                 // the last caller's number
+  uint64_t ssconf_served_ = 0;                 // the last caller a finished push served
+  std::vector<std::string> ssconf_unreached_;  // by that push
+  std::condition_variable ssconf_served_cv_;
   std::thread replication_thread_, ssconf_thread_;
   // Figures a few seconds old are as good as new for an allocation.
   NodeLiveCache live_cache_{std::chrono::seconds(3)};

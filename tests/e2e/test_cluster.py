@@ -39,6 +39,20 @@ def test_cluster_info_and_getmaster(vc):
     assert "Cluster name: cluster" in info
 
 
+def test_redist_conf_writes_every_nodes_ssconf_before_it_returns(vc):
+    ssconf = vc.node_root("node3") / "var/lib/ganeti"
+    expected = (vc.node_root("node1") / "var/lib/ganeti/ssconf_node_list").read_text()
+    assert expected.split() == [f"node{i}" for i in range(1, 6)]
+    # Files a node lost or that were damaged are written again, at once.
+    (ssconf / "ssconf_node_list").unlink()
+    (ssconf / "ssconf_master_node").chmod(0o644)
+    (ssconf / "ssconf_master_node").write_text("nobody\n")
+    vc.cmd("node1", "gnt-cluster", "redist-conf")
+    assert (ssconf / "ssconf_node_list").read_text() == expected
+    assert (ssconf / "ssconf_master_node").read_text().strip() == "node1"
+    assert vc.cmd("node3", "gnt-cluster", "getmaster").stdout.strip() == "node1"
+
+
 def test_verify_passes_then_fails_for_a_stopped_node_daemon(vc):
     assert vc.cmd("node1", "gnt-cluster", "verify").returncode == 0
     pidfile = vc.node_root("node4") / "var/run/ganeti/ganeti-noded.pid"

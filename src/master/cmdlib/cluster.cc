@@ -14,6 +14,8 @@
 namespace herd::master {
 namespace {
 constexpr const char* kSoftwareVersion = "3.0.2";
+// How long redist-conf waits for every node's ssconf files to be written.
+constexpr int kSsconfWriteTimeoutMs = 120'000;
 
 void ReportError(LuContext& ctx, bool& ok, const std::string& item_type, const std::string& item,
                  const std::string& msg) {
@@ -415,7 +417,10 @@ json::value ClusterRedistConf(LuContext& ctx, const json::object&) {
     for (const auto* n : MasterCandidates(data)) candidates.push_back(n->uuid);
   });
   for (const auto& uuid : candidates) ctx.services.SendFullConfig(uuid);
-  ctx.services.ScheduleSsconfDistribution();
+  // As in Ganeti, the ssconf files are written before the opcode returns.
+  for (const auto& node : ctx.services.DistributeSsconfNow(kSsconfWriteTimeoutMs)) {
+    ctx.Feedback("Warning: could not write the ssconf files on " + node);
+  }
   auto online = ctx.config.Read(
       [](const objects::ConfigData& data) { return AddressesOf(OnlineNodes(data)); });
   for (const auto& failure : UploadAncillaryFiles(ctx.paths, ctx.rpc, online)) {

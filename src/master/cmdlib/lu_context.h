@@ -26,6 +26,10 @@ class ClusterServices {
   virtual boost::json::value SubmitJob(boost::json::array opcodes) = 0;
   // Schedules writing ssconf files to every node (coalesced, in the background).
   virtual void ScheduleSsconfDistribution() = 0;
+  // Has ssconf written to every online node now, and waits (at most
+  // `timeout_ms`) until it is; returns the nodes it could not reach, or
+  // every online node's name when the time ran out.
+  virtual std::vector<std::string> DistributeSsconfNow(int timeout_ms) = 0;
   // Sends the whole config to a (new) master candidate.
   virtual void SendFullConfig(const std::string& node_uuid) = 0;
   // Asks the daemon to exit once the current job has finished (cluster destroy).
