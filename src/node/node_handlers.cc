@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -47,6 +48,20 @@ const std::string& BootId() {
     }
   }();
   return id;
+}
+
+// Whether `path` is a regular file holding `contents` with permissions `mode`.
+bool SameFile(const std::string& path, std::string_view contents, unsigned mode) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode ||
+      static_cast<size_t>(st.st_size) != contents.size()) {
+    return false;
+  }
+  try {
+    return ReadFile(path) == contents;
+  } catch (const GanetiError&) {
+    return false;  // unreadable: written again
+  }
 }
 
 std::string Sha1Hex(const std::string& data) {
@@ -230,7 +245,11 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
       throw GenericError("Filename passed to UploadFile not in allowed upload targets: '" + name +
                          "'");
     }
-    WriteFileAtomic(local, data[1].get_string(), static_cast<unsigned>(mode));
+    // A copy the node holds already is left alone: a redistribution to a
+    // thousand nodes then costs no file writes and syncs.
+    if (!SameFile(local, data[1].get_string(), static_cast<unsigned>(mode))) {
+      WriteFileAtomic(local, data[1].get_string(), static_cast<unsigned>(mode));
+    }
     return nullptr;
   };
 

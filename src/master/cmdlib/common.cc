@@ -183,13 +183,20 @@ std::string NewUuid() { return RandomUuid(); }
 
 std::vector<std::string> UploadAncillaryFiles(const Paths& master_paths, rpc::NodeRpcClient& rpc,
                                               const std::vector<rpc::NodeAddress>& nodes) {
-  std::vector<std::string> failures;
+  // One request per node carries every file.
+  std::vector<rpc::BatchCall> uploads;
   for (const auto& file : {master_paths.RapiCertFile(), master_paths.RapiUsersFile(),
                            master_paths.ConfdHmacKey(), master_paths.ClusterDomainSecretFile()}) {
     if (!FileExists(file)) continue;
     // Sent as the master names it (its root); each node maps it onto its own.
-    json::array args{json::value(file), json::array{0, json::value(ReadFile(file))}, 0600};
-    for (const auto& r : rpc.CallParallel(nodes, rpc::procedures::kUploadFile, args)) {
+    uploads.push_back(
+        {rpc::procedures::kUploadFile,
+         json::array{json::value(file), json::array{0, json::value(ReadFile(file))}, 0600}});
+  }
+  std::vector<std::string> failures;
+  if (uploads.empty()) return failures;
+  for (const auto& node_results : rpc.CallBatchParallel(nodes, uploads)) {
+    for (const auto& r : node_results) {
       if (!r.ok) failures.push_back(r.node + ": " + r.error);
     }
   }

@@ -105,6 +105,36 @@ TEST_F(BatchedCallsTest, EachCallIsAnsweredAsItWouldBeAlone) {
   EXPECT_EQ(rpc.called[0].timeout_seconds, procedures::kOsValidate.timeout_seconds);
 }
 
+// Files uploaded again with the same contents and mode are left as they
+// are (a redistribution to every node costs no writes); any difference
+// replaces them.
+TEST_F(BatchedCallsTest, AnUploadOfAFileTheNodeHoldsLeavesItAlone) {
+  NodeHandlers daemon(paths_, [] {});
+  const std::string file = paths_.ClusterDomainSecretFile();
+  std::filesystem::create_directories(std::filesystem::path(file).parent_path());
+  auto upload = [&](const std::string& text, int mode) {
+    daemon.Dispatch("upload_file", {json::value(file), json::array{0, json::value(text)}, mode});
+  };
+  auto inode = [&] {
+    struct stat st {};
+    EXPECT_EQ(::stat(file.c_str(), &st), 0);
+    return std::pair{st.st_ino, st.st_mode & 07777};
+  };
+  upload("secret\n", 0600);
+  const auto first = inode();
+  EXPECT_EQ(first.second, 0600u);
+  upload("secret\n", 0600);
+  EXPECT_EQ(inode(), first);  // not replaced
+  upload("secret\n", 0640);
+  EXPECT_NE(inode().first, first.first);
+  EXPECT_EQ(inode().second, 0640u);
+  const auto second = inode();
+  upload("other\n", 0640);
+  EXPECT_NE(inode().first, second.first);
+  std::ifstream in(file);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "other\n");
+}
+
 TEST_F(BatchedCallsTest, AnUnreachableNodeFailsEachOfItsCalls) {
   NodeHandlers daemon(paths_, [] {});
   LoopbackRpc rpc(daemon);
