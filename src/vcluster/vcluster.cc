@@ -460,6 +460,17 @@ int Create(const std::string& dir_arg, int node_count, const NodeCapacity& unifo
       }
     }
     if (failed) throw GenericError(std::to_string(failed) + " node(s) could not be added");
+    // The nodes' ssconf files are written in the background as nodes join;
+    // a cluster said to be ready has them all up to date, as after Ganeti's
+    // `gnt-cluster redist-conf`.
+    json::value redist = client.Call(
+        "SubmitJob", json::array{json::array{json::object{{"OP_ID", "OP_CLUSTER_REDIST_CONF"}}}});
+    const json::value done = WaitForJobs(client, json::array{redist}, false);
+    const auto& row = done.as_array().at(0).as_array();
+    if (row[1].as_string() != "success") {
+      std::cerr << "Warning: writing the configuration to every node failed: "
+                << SerializeJson(row[2]) << "\n";
+    }
   }
   {
     luxi::Client client(Paths(dir + "/" + master, master).MasterSocket(), 600);
