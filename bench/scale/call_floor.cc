@@ -6,7 +6,11 @@
 // request to every server, then every answer read, as masterd fans out a live
 // query. CPU is read from /proc/PID/schedstat (nanoseconds, exact).
 //
-//   call_floor CLUSTER_DIR ROUNDS GAP_MS PROCEDURE BODY
+//   call_floor CLUSTER_DIR ROUNDS GAP_MS PROCEDURE BODY [STATS]
+//
+// With STATS, each minimal server also calls stat() that many times per
+// request on a file of its own node's directory (what a handler's path
+// lookups cost in this setting).
 //
 // Prints one JSON line: CPU per call of the minimal servers and of the node
 // daemons (median over the rounds), their ratio, and the wall time of a round.
@@ -20,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,7 +71,8 @@ bool ReadMessage(SSL* ssl, std::string& buffer) {
 
 // One minimal server: accepts one connection and answers every request with
 // a fixed answer of about the size a node daemon's `version` answer has.
-[[noreturn]] void ServeMinimal(int listener, SSL_CTX* context) {
+[[noreturn]] void ServeMinimal(int listener, SSL_CTX* context, const std::string& stat_path,
+                               int stats) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   const int fd = accept(listener, nullptr, nullptr);
   SSL* ssl = SSL_new(context);
@@ -77,6 +83,10 @@ bool ReadMessage(SSL* ssl, std::string& buffer) {
       "Content-Length: 7\r\n\r\n3000000";
   std::string request;
   while (ReadMessage(ssl, request)) {
+    for (int i = 0; i < stats; ++i) {
+      struct stat st {};
+      stat(stat_path.c_str(), &st);
+    }
     if (SSL_write(ssl, kAnswer, sizeof kAnswer - 1) <= 0) break;
   }
   _exit(0);
@@ -154,11 +164,13 @@ double Median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 6) Fail("usage: call_floor CLUSTER_DIR ROUNDS GAP_MS PROCEDURE BODY");
+  if (argc != 6 && argc != 7)
+    Fail("usage: call_floor CLUSTER_DIR ROUNDS GAP_MS PROCEDURE BODY [STATS]");
   const std::string dir = argv[1];
   const int rounds = std::atoi(argv[2]);
   const int gap_ms = std::atoi(argv[3]);
   const std::string procedure = argv[4], body = argv[5];
+  const int stats = argc == 7 ? std::atoi(argv[6]) : 0;
   const std::string pem = dir + "/node1/var/lib/ganeti/server.pem";
   signal(SIGPIPE, SIG_IGN);
   // Two connections per node here, and a listener per minimal server.
@@ -172,6 +184,7 @@ int main(int argc, char** argv) {
   std::ifstream hosts(dir + "/hosts");
   std::vector<Target> nodeds;
   std::vector<pid_t> noded_pids;
+  std::vector<std::string> names;
   for (std::string line; std::getline(hosts, line);) {
     std::istringstream fields(line);
     std::string ip, name;
@@ -186,6 +199,7 @@ int main(int argc, char** argv) {
     if (inet_pton(AF_INET, ip.c_str(), &t.address.sin_addr) != 1) Fail("bad address " + ip);
     nodeds.push_back(t);
     noded_pids.push_back(pid);
+    names.push_back(name);
   }
   if (nodeds.empty()) Fail("no nodes listed in " + dir + "/hosts");
 
@@ -210,7 +224,10 @@ int main(int argc, char** argv) {
       Fail("cannot listen on " + std::string(inet_ntoa(a.sin_addr)));
     }
     const pid_t pid = fork();
-    if (pid == 0) ServeMinimal(listener, server_context);
+    if (pid == 0) {
+      ServeMinimal(listener, server_context,
+                   dir + "/" + names[i] + "/var/lib/ganeti/ssconf_cluster_name", stats);
+    }
     close(listener);
     floor_pids.push_back(pid);
   }
@@ -245,8 +262,9 @@ int main(int argc, char** argv) {
   for (pid_t pid : floor_pids) waitpid(pid, nullptr, 0);
   std::printf(
       "{\"servers\": %zu, \"procedure\": \"%s\", \"gap_ms\": %d, \"rounds\": %d, "
+      "\"floor_stats_per_call\": %d, "
       "\"floor_us_per_call\": %.0f, \"noded_us_per_call\": %.0f, \"ratio\": %.2f, "
       "\"floor_round_ms\": %.1f, \"noded_round_ms\": %.1f}\n",
-      nodeds.size(), procedure.c_str(), gap_ms, rounds, Median(floor_us), Median(noded_us),
+      nodeds.size(), procedure.c_str(), gap_ms, rounds, stats, Median(floor_us), Median(noded_us),
       Median(noded_us) / Median(floor_us), Median(floor_wall), Median(noded_wall));
 }
