@@ -307,9 +307,11 @@ void MasterServices::SsconfLoop() {
     const bool failed = !unreached.empty();
     served(std::move(unreached));
     if (failed) {
-      // The nodes that missed it get every key after a pause.
+      // The nodes that missed it get every key after a pause, or sooner,
+      // with the next commit (a node back from a failure learns its new
+      // master at once, and takes replicas again).
       ssconf_dirty_ = true;
-      cv_.wait_for(lock, std::chrono::seconds(5), [&] { return stopping_ || waited_for(); });
+      cv_.wait_for(lock, std::chrono::seconds(5));
     } else {
       // A push costs every node a file write and sync, so a burst of
       // changes (a thousand node adds or instance creations) must not
