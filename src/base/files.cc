@@ -256,6 +256,20 @@ bool FileExists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+bool FileHolds(const std::string& path, std::string_view contents, std::optional<unsigned> mode) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+      static_cast<size_t>(st.st_size) != contents.size() ||
+      (mode && (st.st_mode & 07777) != *mode)) {
+    return false;
+  }
+  try {
+    return ReadFile(path) == contents;
+  } catch (const GanetiError&) {
+    return false;  // unreadable: to be written again
+  }
+}
+
 void MakeDirs(const std::string& path, unsigned mode) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);

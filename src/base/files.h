@@ -1,6 +1,7 @@
 // Crash-safe file writes (write, fsync, rename, fsync dir) and small file helpers.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,10 @@ void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode = 0644,
                       Inodes inodes = Inodes::kFresh);
 std::string ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
+// Whether `path` is a regular file holding exactly `contents` (and, when
+// given, with permissions `mode`): a copy that need not be written again.
+bool FileHolds(const std::string& path, std::string_view contents,
+               std::optional<unsigned> mode = std::nullopt);
 void MakeDirs(const std::string& path, unsigned mode = 0755);
 void RemoveFile(const std::string& path);  // no error if absent
 // Makes what was done in `dir` before the call durable. Threads syncing the

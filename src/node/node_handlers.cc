@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,20 +47,6 @@ const std::string& BootId() {
     }
   }();
   return id;
-}
-
-// Whether `path` is a regular file holding `contents` with permissions `mode`.
-bool SameFile(const std::string& path, std::string_view contents, unsigned mode) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 07777) != mode ||
-      static_cast<size_t>(st.st_size) != contents.size()) {
-    return false;
-  }
-  try {
-    return ReadFile(path) == contents;
-  } catch (const GanetiError&) {
-    return false;  // unreadable: written again
-  }
 }
 
 std::string Sha1Hex(const std::string& data) {
@@ -247,7 +232,7 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
     }
     // A copy the node holds already is left alone: a redistribution to a
     // thousand nodes then costs no file writes and syncs.
-    if (!SameFile(local, data[1].get_string(), static_cast<unsigned>(mode))) {
+    if (!FileHolds(local, data[1].get_string(), static_cast<unsigned>(mode))) {
       WriteFileAtomic(local, data[1].get_string(), static_cast<unsigned>(mode));
     }
     return nullptr;

@@ -56,7 +56,7 @@ void WriteSsconfFiles(const Paths& paths, const std::map<std::string, std::strin
   bool changed = false;
   for (const auto& [key, value] : values) {
     const std::string file = paths.SsconfFile(key);
-    if (FileExists(file) && ReadFile(file) == value) continue;
+    if (FileHolds(file, value)) continue;
     WriteFileAtomic(file, value, 0444, /*sync_directory=*/false, Inodes::kRecycled);
     changed = true;
   }

@@ -40,6 +40,18 @@ TEST_F(FilesTest, AtomicWriteReplacesContentAndMode) {
   EXPECT_EQ(ListDirectory(dir_.string()).size(), 1u);
 }
 
+TEST_F(FilesTest, AFileHoldsOnlyItsExactContentsAndMode) {
+  const std::string f = (dir_ / "held").string();
+  EXPECT_FALSE(FileHolds(f, ""));  // missing
+  WriteFileAtomic(f, "abc\n", 0640);
+  EXPECT_TRUE(FileHolds(f, "abc\n"));
+  EXPECT_TRUE(FileHolds(f, "abc\n", 0640));
+  EXPECT_FALSE(FileHolds(f, "abc\n", 0600));
+  EXPECT_FALSE(FileHolds(f, "abd\n"));  // same size, other bytes
+  EXPECT_FALSE(FileHolds(f, "abc"));
+  EXPECT_FALSE(FileHolds(dir_.string(), ""));  // not a regular file
+}
+
 TEST_F(FilesTest, SeveralFilesAreReplacedTogetherOrNoneOnError) {
   const std::string a = (dir_ / "a").string(), b = (dir_ / "b").string();
   WriteFileAtomic(a, "old a");
