@@ -166,24 +166,27 @@ void NodeLiveCache::Refresh(const iallocator::NodeInfoQuery& query, std::set<std
   }
   std::unique_lock fetch_lock(*fetching, std::try_to_lock);
   if (!fetch_lock.owns_lock() || !Aging(query)) return;
+  // Marked as under way while the nodes are asked, whatever the outcome.
+  struct RefreshMark {
+    NodeLiveCache& cache;
+    const std::string& key;
+    ~RefreshMark() {
+      std::lock_guard lock(cache.mu_);
+      cache.refreshing_.erase(key);
+    }
+  };
   {
     std::lock_guard lock(mu_);
     refreshing_.insert(key);
   }
+  const RefreshMark mark{*this, key};
   Entry entry;
-  try {
-    entry.fetched = std::chrono::steady_clock::now();
-    entry.instances = std::move(instances);
-    entry.data = fetch(query.node_uuids);
-    entry.fetch_duration = std::chrono::steady_clock::now() - entry.fetched;
-    NoteAnswers(query, entry);
-  } catch (...) {
-    std::lock_guard lock(mu_);
-    refreshing_.erase(key);
-    throw;
-  }
+  entry.fetched = std::chrono::steady_clock::now();
+  entry.instances = std::move(instances);
+  entry.data = fetch(query.node_uuids);
+  entry.fetch_duration = std::chrono::steady_clock::now() - entry.fetched;
+  NoteAnswers(query, entry);
   std::lock_guard lock(mu_);
-  refreshing_.erase(key);
   entry.generation = ++fetches_;
   entries_[key] = std::move(entry);
 }

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <thread>
 
 namespace herd::master {
@@ -106,6 +107,23 @@ TEST(NodeLiveCacheTest, AgingFiguresAreRefreshedAheadOnce) {
   cache.Get(config, Query(), fetch, &now);
   EXPECT_EQ(fetches, 2);
   EXPECT_GT(now, first);
+}
+
+// A refresh whose nodes could not be asked leaves the kept figures aging,
+// for the next allocation to refresh them.
+TEST(NodeLiveCacheTest, AFailedRefreshLeavesTheFiguresAging) {
+  NodeLiveCache cache(std::chrono::milliseconds(300));
+  objects::ConfigData config;
+  cache.Get(config, Query(), [](const std::vector<std::string>&) { return Figures(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(220));
+  ASSERT_TRUE(cache.Aging(Query()));
+  EXPECT_THROW(cache.Refresh(Query(), {},
+                             [](const std::vector<std::string>&) -> NodeLiveData {
+                               throw std::runtime_error("no answer");
+                             }),
+               std::runtime_error);
+  EXPECT_TRUE(cache.Aging(Query()));
+  EXPECT_TRUE(cache.AnyAging());
 }
 
 // Figures with a node that did not answer, or without a node added since,
