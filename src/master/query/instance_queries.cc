@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "base/errors.h"
 #include "base/json.h"
@@ -19,11 +21,31 @@ using query::FieldValue;
 using query::ResultStatus;
 namespace q = herd::query;
 
-// Live state of every instance, gathered from the primary nodes.
+// Live state of every instance, gathered from the primary nodes. Hash
+// maps and views into the nodes' answers: a query of ten thousand
+// instances looks each one up several times and copies none.
 struct LiveState {
-  std::set<std::string> offline_nodes, unreachable_nodes;  // node uuids
-  std::map<std::string, json::object> running;             // instance name -> hv info
-  std::map<std::string, std::string> running_on;           // instance name -> node uuid
+  enum class NodeAnswer { kAnswered, kOffline, kUnreachable };
+  struct Running {
+    std::string_view node_uuid;  // a key of `nodes`
+    const json::object* info;    // within `answers`
+  };
+  std::unordered_map<std::string, NodeAnswer> nodes;      // by node uuid
+  std::vector<json::value> answers;                       // what the nodes said
+  std::unordered_map<std::string_view, Running> running;  // by instance name
+
+  LiveState() = default;
+  LiveState(LiveState&&) = default;  // moves keep the views valid
+  LiveState& operator=(LiveState&&) = default;
+
+  NodeAnswer Of(const std::string& node_uuid) const {
+    auto it = nodes.find(node_uuid);
+    return it == nodes.end() ? NodeAnswer::kAnswered : it->second;
+  }
+  const Running* Find(const std::string& instance_name) const {
+    auto it = running.find(instance_name);
+    return it == running.end() ? nullptr : &it->second;
+  }
 };
 
 struct InstanceRow {
@@ -64,11 +86,16 @@ json::array SecondaryNames(const InstanceRow& r) {
 std::string Status(const InstanceRow& r) {
   const auto& inst = *r.instance;
   const auto& live = *r.live;
-  if (live.offline_nodes.count(inst.primary_node)) return "ERROR_nodeoffline";
-  if (live.unreachable_nodes.count(inst.primary_node)) return "ERROR_nodedown";
-  auto on = live.running_on.find(inst.name);
-  if (on != live.running_on.end()) {
-    if (on->second != inst.primary_node) return "ERROR_wrongnode";
+  switch (live.Of(inst.primary_node)) {
+    case LiveState::NodeAnswer::kOffline:
+      return "ERROR_nodeoffline";
+    case LiveState::NodeAnswer::kUnreachable:
+      return "ERROR_nodedown";
+    case LiveState::NodeAnswer::kAnswered:
+      break;
+  }
+  if (const auto* on = live.Find(inst.name)) {
+    if (on->node_uuid != inst.primary_node) return "ERROR_wrongnode";
     return inst.admin_state == "up" ? "running" : "ERROR_up";
   }
   if (inst.admin_state == "up") return "ERROR_down";
@@ -81,20 +108,21 @@ std::string Status(const InstanceRow& r) {
 // A live value: the node's answer, or the status saying why there is none.
 FieldValue LiveValue(const InstanceRow& r, const char* key) {
   const auto& live = *r.live;
-  if (live.offline_nodes.count(r.instance->primary_node)) {
-    return FieldValue::Status(ResultStatus::kOffline);
+  switch (live.Of(r.instance->primary_node)) {
+    case LiveState::NodeAnswer::kOffline:
+      return FieldValue::Status(ResultStatus::kOffline);
+    case LiveState::NodeAnswer::kUnreachable:
+      return FieldValue::Status(ResultStatus::kNoData);
+    case LiveState::NodeAnswer::kAnswered:
+      break;
   }
-  if (live.unreachable_nodes.count(r.instance->primary_node)) {
-    return FieldValue::Status(ResultStatus::kNoData);
-  }
-  auto it = live.running.find(r.instance->name);
-  if (it == live.running.end() ||
-      live.running_on.at(r.instance->name) != r.instance->primary_node) {
+  const auto* on = live.Find(r.instance->name);
+  if (!on || on->node_uuid != r.instance->primary_node) {
     return FieldValue::Status(ResultStatus::kUnavail);
   }
-  auto v = it->second.find(key);
-  return v == it->second.end() ? FieldValue::Status(ResultStatus::kUnavail)
-                               : FieldValue::Of(v->value());
+  auto v = on->info->find(key);
+  return v == on->info->end() ? FieldValue::Status(ResultStatus::kUnavail)
+                              : FieldValue::Of(v->value());
 }
 
 const std::set<std::string> kLiveFields{"status", "oper_state", "oper_ram", "oper_vcpus",
@@ -328,13 +356,14 @@ struct LiveTarget {
 // The primary nodes of the instances, read under the config lock.
 std::vector<LiveTarget> PrimaryNodes(const objects::ConfigData& config,
                                      const std::vector<const objects::Instance*>& instances) {
-  std::set<std::string> uuids;
+  std::unordered_set<std::string_view> uuids;
   for (const auto* i : instances) uuids.insert(i->primary_node);
   std::vector<LiveTarget> targets;
+  targets.reserve(uuids.size());
   for (const auto& uuid : uuids) {
-    auto it = config.nodes.find(uuid);
+    auto it = config.nodes.find(std::string(uuid));
     if (it == config.nodes.end()) continue;
-    targets.push_back({uuid, it->second.offline,
+    targets.push_back({it->first, it->second.offline,
                        it->second.offline ? rpc::NodeAddress{} : AddressOf(it->second)});
   }
   return targets;
@@ -344,26 +373,28 @@ std::vector<LiveTarget> PrimaryNodes(const objects::ConfigData& config,
 LiveState GatherLiveState(const std::vector<LiveTarget>& nodes, rpc::NodeRpcClient& rpc) {
   LiveState live;
   std::vector<rpc::NodeAddress> targets;
-  std::vector<std::string> target_uuids;
+  std::vector<std::string_view> target_uuids;  // keys of live.nodes
   for (const auto& node : nodes) {
-    if (node.offline) {
-      live.offline_nodes.insert(node.uuid);
-      continue;
-    }
+    auto [it, added] =
+        live.nodes.emplace(node.uuid, node.offline ? LiveState::NodeAnswer::kOffline
+                                                   : LiveState::NodeAnswer::kAnswered);
+    if (node.offline || !added) continue;
     targets.push_back(node.address);
-    target_uuids.push_back(node.uuid);
+    target_uuids.push_back(it->first);
   }
   auto results = rpc.CallParallel(targets, rpc::procedures::kAllInstancesInfo, {});
+  live.answers.reserve(results.size());
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].ok || !results[i].payload.is_object()) {
-      live.unreachable_nodes.insert(target_uuids[i]);
+      live.nodes[std::string(target_uuids[i])] = LiveState::NodeAnswer::kUnreachable;
       continue;
     }
-    for (auto& kv : results[i].payload.get_object()) {
-      if (!kv.value().is_object()) continue;
-      std::string name(kv.key());
-      live.running_on[name] = target_uuids[i];
-      live.running[std::move(name)] = std::move(kv.value().get_object());
+    // Kept in place: the views below point into it.
+    const auto& answer = live.answers.emplace_back(std::move(results[i].payload)).get_object();
+    for (const auto& kv : answer) {
+      if (const auto* info = kv.value().if_object()) {
+        live.running.insert_or_assign(kv.key(), LiveState::Running{target_uuids[i], info});
+      }
     }
   }
   return live;
@@ -427,8 +458,7 @@ json::value InstanceQueryData(const std::vector<std::string>& names, bool static
         snapshot->nodegroups.count(pnode.group) ? &snapshot->nodegroups.at(pnode.group) : nullptr;
     json::value run_state = nullptr;
     if (!static_only) {
-      auto it = live.running.find(inst->name);
-      run_state = it != live.running.end() ? "up" : "down";
+      run_state = live.Find(inst->name) ? "up" : "down";
     }
     json::array disks;
     for (const auto* d : Disks(row)) {
