@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <optional>
@@ -11,52 +12,73 @@
 
 namespace herd {
 
-json::value ParseJson(std::string_view text, std::string_view what) {
+namespace {
+json::value Parse(std::string_view text, std::string_view what, json::storage_ptr storage) {
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
+  json::value v = json::parse(text, ec, std::move(storage));
   if (ec) throw GenericError("invalid JSON in " + std::string(what) + ": " + ec.message());
   return v;
 }
+}  // namespace
+
+json::value ParseJson(std::string_view text, std::string_view what) {
+  return Parse(text, what, {});
+}
+
+json::value ParseJsonInArena(std::string_view text, std::string_view what) {
+  // The parsed value takes about as many bytes as its text: one first block.
+  return Parse(text, what, json::make_shared_resource<json::monotonic_resource>(text.size()));
+}
 
 std::string SerializeJson(const json::value& v) { return json::serialize(v); }
+std::string SerializeJson(const json::object& o) { return json::serialize(o); }
+std::string SerializeJson(const json::array& a) { return json::serialize(a); }
 
 namespace {
 void Indent(std::string& out, int level) { out.append(static_cast<size_t>(level) * 2, ' '); }
+void Pretty(std::string& out, const json::value& v, int level);
+
+void PrettyObject(std::string& out, const json::object& o, int level) {
+  if (o.empty()) {
+    out += "{}";
+    return;
+  }
+  out += "{\n";
+  bool first = true;
+  for (const auto& kv : o) {
+    if (!first) out += ",\n";
+    first = false;
+    Indent(out, level + 1);
+    out += json::serialize(kv.key());
+    out += ": ";
+    Pretty(out, kv.value(), level + 1);
+  }
+  out += "\n";
+  Indent(out, level);
+  out += "}";
+}
+
+void PrettyArray(std::string& out, const json::array& a, int level) {
+  if (a.empty()) {
+    out += "[]";
+    return;
+  }
+  out += "[\n";
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (i) out += ",\n";
+    Indent(out, level + 1);
+    Pretty(out, a[i], level + 1);
+  }
+  out += "\n";
+  Indent(out, level);
+  out += "]";
+}
+
 void Pretty(std::string& out, const json::value& v, int level) {
-  if (v.is_object()) {
-    const auto& o = v.get_object();
-    if (o.empty()) {
-      out += "{}";
-      return;
-    }
-    out += "{\n";
-    bool first = true;
-    for (const auto& kv : o) {
-      if (!first) out += ",\n";
-      first = false;
-      Indent(out, level + 1);
-      out += json::serialize(json::value(kv.key()));
-      out += ": ";
-      Pretty(out, kv.value(), level + 1);
-    }
-    out += "\n";
-    Indent(out, level);
-    out += "}";
-  } else if (v.is_array()) {
-    const auto& a = v.get_array();
-    if (a.empty()) {
-      out += "[]";
-      return;
-    }
-    out += "[\n";
-    for (size_t i = 0; i < a.size(); ++i) {
-      if (i) out += ",\n";
-      Indent(out, level + 1);
-      Pretty(out, a[i], level + 1);
-    }
-    out += "\n";
-    Indent(out, level);
-    out += "]";
+  if (const auto* o = v.if_object()) {
+    PrettyObject(out, *o, level);
+  } else if (const auto* a = v.if_array()) {
+    PrettyArray(out, *a, level);
   } else {
     out += json::serialize(v);
   }
@@ -66,6 +88,13 @@ void Pretty(std::string& out, const json::value& v, int level) {
 std::string SerializeJsonPretty(const json::value& v) {
   std::string out;
   Pretty(out, v, 0);
+  out += "\n";
+  return out;
+}
+
+std::string SerializeJsonPretty(const json::object& o) {
+  std::string out;
+  PrettyObject(out, o, 0);
   out += "\n";
   return out;
 }

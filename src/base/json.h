@@ -13,9 +13,17 @@ namespace herd {
 namespace json = boost::json;
 
 json::value ParseJson(std::string_view text, std::string_view what);
+// The same, every part of the value in one arena released with it: for a
+// large answer that is read and then dropped whole (no malloc per element).
+json::value ParseJsonInArena(std::string_view text, std::string_view what);
+// The object and array forms take them as they are: passed where a value
+// is expected, they would first be copied whole into one.
 std::string SerializeJson(const json::value& v);
+std::string SerializeJson(const json::object& o);
+std::string SerializeJson(const json::array& a);
 // Pretty form, as Ganeti writes config.data and job files (sorted is not required).
 std::string SerializeJsonPretty(const json::value& v);
+std::string SerializeJsonPretty(const json::object& o);
 
 const json::object& AsObject(const json::value& v, std::string_view what);
 const json::array& AsArray(const json::value& v, std::string_view what);

@@ -19,8 +19,21 @@
 
 namespace herd::luxi {
 
+namespace {
+
+// The answer made in the result's own storage: a query's rows, built in an
+// arena, are moved into it rather than copied out element by element.
+std::string Reply(bool success, json::value result, const json::value& version) {
+  json::object response(result.storage());
+  response["success"] = success;
+  response["result"] = std::move(result);
+  if (!version.is_null()) response["version"] = version;
+  return SerializeJson(response);
+}
+
+}  // namespace
+
 std::string HandleMessage(const std::string& message, const CallHandler& handler) {
-  json::object response;
   json::value version;
   try {
     json::value request;
@@ -42,22 +55,18 @@ std::string HandleMessage(const std::string& message, const CallHandler& handler
     if (auto v = obj.find("version"); v != obj.end()) version = v->value();
     json::array arg_list;
     if (args->value().is_array()) {
-      arg_list = args->value().get_array();
+      arg_list = std::move(request.get_object()["args"].get_array());
     } else {
       arg_list.push_back(args->value());  // Ganeti allows a bare single argument
     }
-    response["success"] = true;
-    response["result"] = handler(std::string(method->value().get_string()), arg_list);
+    return Reply(true, handler(std::string(method->value().get_string()), arg_list), version);
   } catch (const GanetiError& e) {
-    response["success"] = false;
-    response["result"] = EncodeError(e);
+    return Reply(false, EncodeError(e), version);
   } catch (const std::exception& e) {
     spdlog::error("LUXI call failed unexpectedly: {}", e.what());
-    response["success"] = false;
-    response["result"] = EncodeError(GenericError(std::string("Internal error: ") + e.what()));
+    return Reply(false, EncodeError(GenericError(std::string("Internal error: ") + e.what())),
+                 version);
   }
-  if (!version.is_null()) response["version"] = version;
-  return SerializeJson(response);
 }
 
 struct Server::Impl {

@@ -512,7 +512,11 @@ net::HttpResponse NodeHandlers::Answer(const net::HttpRequest& req) const {
 json::array NodeHandlers::Outcome(const std::string& name,
                                   const std::function<json::value()>& call) const {
   try {
-    return {true, call()};
+    json::array answer;
+    answer.reserve(2);
+    answer.emplace_back(true);
+    answer.emplace_back(call());  // moved in, not copied as a braced list would
+    return answer;
   } catch (const GanetiError& e) {
     spdlog::warn("RPC {} failed: {}", name, e.what());
     return {false, e.args().empty() ? std::string(e.what()) : e.args()[0]};

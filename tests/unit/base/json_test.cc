@@ -36,5 +36,28 @@ TEST(JsonTest, ANonIntegerFieldIsNamedInFull) {
   EXPECT_EQ(ErrorOf([&] { ToInt(o.at("b"), "the count"); }), "the count must be an integer");
 }
 
+TEST(JsonTest, AValueParsedInAnArenaOutlivesTheWholeItWasTakenFrom) {
+  const std::string text = R"({"fields": ["a"], "data": [[[0, "x"], [0, 3]], [[1, null]]]})";
+  json::value part;
+  {
+    json::value whole = ParseJsonInArena(text, "answer");
+    EXPECT_EQ(whole, ParseJson(text, "answer"));
+    part = std::move(whole.as_object()["data"]);
+  }
+  EXPECT_EQ(SerializeJson(part), R"([[[0,"x"],[0,3]],[[1,null]]])");
+  EXPECT_EQ(ErrorOf([] { ParseJsonInArena("{\"a\":", "the answer"); }),
+            ErrorOf([] { ParseJson("{\"a\":", "the answer"); }));
+}
+
+TEST(JsonTest, ObjectsAndArraysSerializeAsTheValuesHoldingThem) {
+  const json::value v = ParseJson(R"({"b": [1, {"c": "d"}, []], "a": {}})", "t");
+  EXPECT_EQ(SerializeJson(v.as_object()), SerializeJson(v));
+  EXPECT_EQ(SerializeJson(v.as_object().at("b").as_array()), SerializeJson(v.as_object().at("b")));
+  EXPECT_EQ(SerializeJsonPretty(v.as_object()), SerializeJsonPretty(v));
+  EXPECT_EQ(SerializeJsonPretty(v.as_object()),
+            "{\n  \"b\": [\n    1,\n    {\n      \"c\": \"d\"\n    },\n    []\n  ],\n"
+            "  \"a\": {}\n}\n");
+}
+
 }  // namespace
 }  // namespace herd
