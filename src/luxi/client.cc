@@ -81,7 +81,7 @@ json::value Client::Call(std::string_view method, const json::array& args) {
     buffer.Append(std::string_view(chunk, static_cast<size_t>(n)));
   }
   while (auto extra = buffer.Next()) pending_ += *extra + kEndOfMessage;
-  json::value response = ParseJson(*message, "LUXI response");
+  json::value response = ParseJsonInArena(*message, "LUXI response");
   if (!response.is_object() || !response.as_object().contains("success") ||
       !response.as_object().contains("result")) {
     throw GanetiError("ProtocolError", {"Invalid response from server: " + *message});

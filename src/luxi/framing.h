@@ -21,7 +21,8 @@ class MessageBuffer {
 
  private:
   std::string buffer_;
-  size_t consumed_ = 0;
+  size_t consumed_ = 0;  // bytes of messages already returned
+  size_t scanned_ = 0;   // bytes known to hold no end of message
 };
 
 }  // namespace herd::luxi
