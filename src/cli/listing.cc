@@ -90,10 +90,13 @@ int GenericList(const std::string& resource, const std::vector<std::string>& nam
     }
     numeric.push_back(kinds.back() == "number" || (kinds.back() == "unit" && options.units != "h"));
   }
+  const auto& data = result.as_object().at("data").as_array();
   std::vector<std::vector<std::string>> rows;
-  for (const auto& row : result.as_object().at("data").as_array()) {
+  rows.reserve(data.size());
+  for (const auto& row : data) {
     std::vector<std::string> cells;
     const auto& r = row.as_array();
+    cells.reserve(r.size());
     for (size_t i = 0; i < r.size(); ++i) {
       const auto& cell = r[i].as_array();
       const auto own = options.format_override.find(field_names[i]);
