@@ -34,8 +34,10 @@ struct LiveState {
   std::vector<json::value> answers;                       // what the nodes said
   std::unordered_map<std::string_view, Running> running;  // by instance name
 
+  // Move-only: a move keeps the views valid, a copy's views would still
+  // point into the original's answers.
   LiveState() = default;
-  LiveState(LiveState&&) = default;  // moves keep the views valid
+  LiveState(LiveState&&) = default;
   LiveState& operator=(LiveState&&) = default;
 
   NodeAnswer Of(const std::string& node_uuid) const {
