@@ -36,12 +36,16 @@ int64_t ResidentNotInUse() {
 }  // namespace
 
 HeapTrimmer::HeapTrimmer(std::chrono::milliseconds period, size_t slack, int quiet_periods) {
-  thread_ = std::thread([this, period, slack, quiet_periods] {
+  // Read here, not on the thread: what piles up once the trimmer exists
+  // counts, even when the thread starts late on a loaded machine.
+  const auto cpu_at_start = ProcessCpuTime();
+  const int64_t unused_at_start = ResidentNotInUse();
+  thread_ = std::thread([this, period, slack, quiet_periods, cpu_at_start, unused_at_start] {
     // Work worth a trim: a little CPU spent since the last one.
     constexpr auto kWork = std::chrono::milliseconds(20);
-    auto cpu_at_trim = ProcessCpuTime();
+    auto cpu_at_trim = cpu_at_start;
     auto cpu_at_check = cpu_at_trim;
-    int64_t unused_at_trim = ResidentNotInUse();
+    int64_t unused_at_trim = unused_at_start;
     int quiet_in_a_row = 0;
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, period, [this] { return stopping_; })) {
