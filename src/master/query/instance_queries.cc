@@ -362,11 +362,9 @@ std::vector<LiveTarget> PrimaryNodes(const objects::ConfigData& config,
   for (const auto* i : instances) uuids.insert(i->primary_node);
   std::vector<LiveTarget> targets;
   targets.reserve(uuids.size());
-  for (const auto& uuid : uuids) {
-    auto it = config.nodes.find(std::string(uuid));
-    if (it == config.nodes.end()) continue;
-    targets.push_back({it->first, it->second.offline,
-                       it->second.offline ? rpc::NodeAddress{} : AddressOf(it->second)});
+  for (const auto& [uuid, node] : config.nodes) {
+    if (!uuids.count(uuid)) continue;
+    targets.push_back({uuid, node.offline, node.offline ? rpc::NodeAddress{} : AddressOf(node)});
   }
   return targets;
 }
@@ -375,27 +373,29 @@ std::vector<LiveTarget> PrimaryNodes(const objects::ConfigData& config,
 LiveState GatherLiveState(const std::vector<LiveTarget>& nodes, rpc::NodeRpcClient& rpc) {
   LiveState live;
   std::vector<rpc::NodeAddress> targets;
-  std::vector<std::string_view> target_uuids;  // keys of live.nodes
+  // Entries of live.nodes: pointers, which stay valid as it grows (its
+  // iterators would not).
+  std::vector<decltype(live.nodes)::value_type*> target_entries;
   for (const auto& node : nodes) {
     auto [it, added] =
         live.nodes.emplace(node.uuid, node.offline ? LiveState::NodeAnswer::kOffline
                                                    : LiveState::NodeAnswer::kAnswered);
     if (node.offline || !added) continue;
     targets.push_back(node.address);
-    target_uuids.push_back(it->first);
+    target_entries.push_back(&*it);
   }
   auto results = rpc.CallParallel(targets, rpc::procedures::kAllInstancesInfo, {});
   live.answers.reserve(results.size());
   for (size_t i = 0; i < results.size(); ++i) {
     if (!results[i].ok || !results[i].payload.is_object()) {
-      live.nodes[std::string(target_uuids[i])] = LiveState::NodeAnswer::kUnreachable;
+      target_entries[i]->second = LiveState::NodeAnswer::kUnreachable;
       continue;
     }
     // Kept in place: the views below point into it.
     const auto& answer = live.answers.emplace_back(std::move(results[i].payload)).get_object();
     for (const auto& kv : answer) {
       if (const auto* info = kv.value().if_object()) {
-        live.running.insert_or_assign(kv.key(), LiveState::Running{target_uuids[i], info});
+        live.running.insert_or_assign(kv.key(), LiveState::Running{target_entries[i]->first, info});
       }
     }
   }
