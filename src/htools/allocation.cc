@@ -793,7 +793,10 @@ bool OutsideCapacityCheck(const NodeState& n, const AllocOptions& options) {
 
 // True if the shortcut alone finds the cluster N+1 redundant with `placed`.
 bool SurelyRedundantWith(const Cluster& c, const Placed& placed, const AllocOptions& options) {
-  if (!placed.p || options.capacity_replaced_instance >= 0) return false;
+  if (!placed.p || options.capacity_replaced_instance >= 0 ||
+      options.capacity_existing_instance >= 0) {
+    return false;
+  }
   // The primaries' loads in one pass (as Cluster::PrimaryLists lists them).
   std::vector<EvacuationShortcut::Load> loads(c.nodes.size());
   for (const auto& inst : c.instances) {
@@ -823,6 +826,17 @@ bool Redundant(const Cluster& c, const AllocOptions& options) {
       if (i == replaced) i = newest;
     }
     unindexed = newest;
+  }
+  if (const int existing = options.capacity_existing_instance; existing >= 0) {
+    // The placed copy, the newest instance, is listed under the existing
+    // instance's index, in the copy's place: the lists name the instance
+    // as it was, latest on its primary.
+    const int newest = static_cast<int>(c.instances.size()) - 1;
+    auto& old_list = primaries[c.instances[existing].pnode];
+    old_list.erase(std::remove(old_list.begin(), old_list.end(), existing), old_list.end());
+    for (int& i : primaries[c.instances[newest].pnode]) {
+      if (i == newest) i = existing;
+    }
   }
   // Ganeti's node lists put the latest instance first; evacuation order
   // decides what still fits.

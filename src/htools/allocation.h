@@ -26,6 +26,11 @@ struct AllocOptions {
   // one of the group's instances, the new instance takes its place in its
   // primary node's list. That instance's index, or -1.
   int capacity_replaced_instance = -1;
+  // Ganeti's tryAllocateSecondary places an instance the cluster has, under
+  // its own index: the nodes' lists in its capacity check name that index,
+  // which is the instance as it was (the placed copy is filed under the
+  // instance count, and no node lists it). That instance's index, or -1.
+  int capacity_existing_instance = -1;
   // Scores exactly as Ganeti computes them, at O(nodes) a single-node
   // placement (hail; the incremental scores may differ in the last digits,
   // enough to part ties otherwise).

@@ -205,7 +205,9 @@ std::string ProcessAllocateSecondary(Cluster& c, const AllocateSecondaryRequest&
     if (n.group() == work.nodes[p].group() && n.idx() != p) secondaries.push_back(n.idx());
   }
   candidates.pairs.emplace_back(p, std::move(secondaries));
-  const AllocSolution sol = TryAlloc(work, inst, candidates, options);
+  AllocOptions existing_options = options;
+  existing_options.capacity_existing_instance = r.instance;
+  const AllocSolution sol = TryAlloc(work, inst, candidates, existing_options);
   const std::string info = DescribeAllocSolution(work, sol);
   if (!sol.found) return FormatFailureAnswer(info);
   const std::string secondary = work.nodes[sol.instance.snode].name();

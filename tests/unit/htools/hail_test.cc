@@ -180,8 +180,9 @@ class Request {
             {"spindle_use", 1},      {"nics", json::array{}},
             {"tags", json::array{}}, {"required_nodes", disk_template == "drbd" ? 2 : 1}};
   }
+  void ClusterTags(json::array tags) { cluster_tags_ = std::move(tags); }
   std::string Document(const json::object& request) const {
-    return SerializeJson(json::object{{"cluster_tags", json::array{}},
+    return SerializeJson(json::object{{"cluster_tags", cluster_tags_},
                                       {"nodegroups", groups_},
                                       {"nodes", nodes_},
                                       {"instances", instances_},
@@ -191,6 +192,7 @@ class Request {
 
  private:
   json::object groups_, nodes_, instances_;
+  json::array cluster_tags_;
 };
 
 // The answer to a built request; `cluster` (if given) receives hail's final cluster.
@@ -459,6 +461,34 @@ TEST(HailTest, TheNewInstanceStandingInMovesAsInGaneti) {
   EXPECT_EQ(Answer(r, on_x).at("info").as_string(),
             "Request failed: Group default (preferred): No valid allocation solutions, failure "
             "reasons: FailN1: 1");
+}
+
+TEST(HailTest, ASecondarysCapacityCheckSeesTheInstanceAsItWas) {
+  // Ganeti's capacity check after an allocate-secondary finds the instance
+  // under its own index, where the instance list still holds it as it was:
+  // plain, so evacuating its primary recreates it elsewhere, and the DRBD
+  // copy's failover (here refused by migration tags) is never tried.
+  Request r;
+  r.Group("g1", "default");
+  r.Node("x", "g1", 8192, 40960, false, 1024, 1024);
+  r.Node("y", "g1", 8192, 40960);
+  r.Instance("ip", "plain", 1024, {1024}, {"x"});
+  r.Set("x", "tags", json::array{"hv:a"});
+  r.ClusterTags(json::array{"htools:migration:hv"});
+  const json::object request{{"type", "allocate-secondary"}, {"name", "ip"}};
+  EXPECT_EQ(SerializeJson(Answer(r, request)),
+            R"({"success":true,"info":"Request successful: score: 1.78125000, successes 1, )"
+            R"(failures 0 () for node(s) x/y","result":"y"})");
+  // Recreating the plain instance needs its disk a second time on y, which
+  // the secondary's copy already took: Ganeti's check fails there.
+  Request small;
+  small.Group("g1", "default");
+  small.Node("x", "g1", 8192, 40960, false, 1024, 1024);
+  small.Node("y", "g1", 8192, 1536);
+  small.Instance("ip", "plain", 1024, {1024}, {"x"});
+  EXPECT_EQ(SerializeJson(Answer(small, request)),
+            R"({"success":false,"info":"Request failed: No valid allocation solutions, )"
+            R"(failure reasons: FailN1: 1","result":[]})");
 }
 
 TEST(HailTest, MultiAllocationInAGroupTakesTheGroupFromTheRequest) {
