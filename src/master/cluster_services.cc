@@ -75,7 +75,7 @@ void MasterServices::ScheduleSsconfDistribution() {
   cv_.notify_all();
 }
 
-std::vector<std::string> MasterServices::DistributeSsconfNow(int timeout_ms) {
+std::optional<std::vector<std::string>> MasterServices::DistributeSsconfNow(int timeout_ms) {
   std::unique_lock lock(mu_);
   const uint64_t ticket = ++ssconf_wanted_;
   ssconf_dirty_ = true;
@@ -84,12 +84,7 @@ std::vector<std::string> MasterServices::DistributeSsconfNow(int timeout_ms) {
   if (!ssconf_served_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
                                   [&] { return stopping_ || ssconf_served_ >= ticket; }) ||
       ssconf_served_ < ticket) {
-    lock.unlock();
-    return config_.Read([](const objects::ConfigData& d) {
-      std::vector<std::string> names;
-      for (const auto* n : OnlineNodes(d)) names.push_back(n->name);
-      return names;
-    });
+    return std::nullopt;
   }
   return ssconf_unreached_;
 }

@@ -38,7 +38,7 @@ class MasterServices : public ClusterServices {
 
   boost::json::value SubmitJob(boost::json::array opcodes) override;
   void ScheduleSsconfDistribution() override;
-  std::vector<std::string> DistributeSsconfNow(int timeout_ms) override;
+  std::optional<std::vector<std::string>> DistributeSsconfNow(int timeout_ms) override;
   void SendFullConfig(const std::string& node_uuid) override;
   void RequestShutdown() override { shutdown_requested_ = true; }
   void FlushReplication(int timeout_ms) override;

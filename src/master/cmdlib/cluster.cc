@@ -418,8 +418,15 @@ json::value ClusterRedistConf(LuContext& ctx, const json::object&) {
   });
   for (const auto& uuid : candidates) ctx.services.SendFullConfig(uuid);
   // As in Ganeti, the ssconf files are written before the opcode returns.
-  for (const auto& node : ctx.services.DistributeSsconfNow(kSsconfWriteTimeoutMs)) {
-    ctx.Feedback("Warning: could not write the ssconf files on " + node);
+  if (auto unreached = ctx.services.DistributeSsconfNow(kSsconfWriteTimeoutMs)) {
+    for (const auto& node : *unreached) {
+      ctx.Feedback("Warning: could not write the ssconf files on " + node);
+    }
+  } else {
+    ctx.Feedback("Warning: the ssconf files were not written on every node within " +
+                 std::to_string(kSsconfWriteTimeoutMs / 1000) +
+                 " s; the master goes on writing them in the background (see its log for "
+                 "the nodes that fail)");
   }
   auto online = ctx.config.Read(
       [](const objects::ConfigData& data) { return AddressesOf(OnlineNodes(data)); });

@@ -5,7 +5,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/paths.h"
 #include "master/config/config_store.h"
@@ -28,8 +30,9 @@ class ClusterServices {
   virtual void ScheduleSsconfDistribution() = 0;
   // Has ssconf written to every online node now, and waits (at most
   // `timeout_ms`) until it is; returns the nodes it could not reach, or
-  // every online node's name when the time ran out.
-  virtual std::vector<std::string> DistributeSsconfNow(int timeout_ms) = 0;
+  // nothing when the time ran out before the push ended (which nodes it had
+  // reached by then is not known; it goes on in the background).
+  virtual std::optional<std::vector<std::string>> DistributeSsconfNow(int timeout_ms) = 0;
   // Sends the whole config to a (new) master candidate.
   virtual void SendFullConfig(const std::string& node_uuid) = 0;
   // Asks the daemon to exit once the current job has finished (cluster destroy).
