@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -70,6 +71,19 @@ int64_t AllocatedMib(const std::string& dir) {
   return BytesUnder(fd) / kMiB;
 }
 
+// The size of the filesystem holding `dir`, or of its nearest existing
+// ancestor (a shared directory is made with its first disk).
+int64_t FilesystemMib(std::string dir) {
+  struct statvfs st {};
+  while (::statvfs(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT || dir.empty() || dir == "/") {
+      throw SystemError("size of the filesystem of " + dir, errno);
+    }
+    dir = fs::path(dir).parent_path().string();
+  }
+  return static_cast<int64_t>(st.f_blocks * st.f_frsize / kMiB);
+}
+
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '/')) s.pop_back();
   return s;
@@ -106,9 +120,15 @@ StorageSpace FileStorage::Space(const std::string& storage_type) const {
 }
 
 StorageSpace FileStorage::Space(const std::string& storage_type, const NodeCapacity& cap) const {
-  std::string dir =
-      storage_type == "sharedfile" ? AllowedDirs().second : paths_.Prefixed(AllowedDirs().first);
-  return {cap.disk_mib, cap.disk_mib - AllocatedMib(dir)};
+  if (storage_type == "sharedfile") {
+    // One filesystem that every node sees (as Ganeti reports it, its
+    // size): the same figures from every node, whatever each node declares
+    // for its own disk.
+    const std::string dir = AllowedDirs().second;
+    const int64_t total = FilesystemMib(dir);
+    return {total, total - AllocatedMib(dir)};
+  }
+  return {cap.disk_mib, cap.disk_mib - AllocatedMib(paths_.Prefixed(AllowedDirs().first))};
 }
 
 void FileStorage::CheckSpace(const rpc::DiskSpec& disk, int64_t extra_mib) const {

@@ -33,8 +33,10 @@ class FileStorage {
   void Rename(const rpc::DiskSpec& disk, const std::string& new_path);
   // Size in bytes of the disk's file; throws if it does not exist.
   int64_t SizeBytes(const rpc::DiskSpec& disk) const;
-  // Declared capacity minus what the disks under the directory allocate;
-  // the second form with the capacity its caller has already read.
+  // Declared capacity minus what the disks under the directory allocate
+  // (sharedfile: the size of the shared directory's filesystem, the same
+  // from every node); the second form with the capacity its caller has
+  // already read.
   StorageSpace Space(const std::string& storage_type) const;
   StorageSpace Space(const std::string& storage_type, const NodeCapacity& capacity) const;
 

@@ -129,6 +129,30 @@ TEST_F(NodeResourcesTest, FileDisksTakeSpaceAndCannotExceedIt) {
   EXPECT_FALSE(FileExists(paths_->FileStorageDir() + "/a"));
 }
 
+// The shared directory is one filesystem for every node: each node reports
+// its size and what the disks on it take, not its own declared disk.
+TEST_F(NodeResourcesTest, SharedFileSpaceIsTheSameFromEveryNode) {
+  Paths other((base_ / "node2").string(), "node2");
+  other.EnsureDirectories();
+  WriteNodeCapacity(other, {.memory_mib = 4096, .disk_mib = 100, .cpus = 4});
+  FileStorage here(*paths_), there(other);
+  const StorageSpace before = here.Space("sharedfile");
+  ASSERT_GT(before.total_mib, 1024);  // the filesystem holding the test's directory
+  EXPECT_EQ(there.Space("sharedfile").total_mib, before.total_mib);
+  EXPECT_EQ(there.Space("sharedfile").free_mib, before.free_mib);
+
+  rpc::DiskSpec disk = FileDisk("a", 600);
+  disk.dev_type = "sharedfile";
+  disk.path = paths_->SharedFileStorageDir() + "/a/disk0";
+  there.Create(disk);  // more than node2's own disk
+  EXPECT_EQ(here.Space("sharedfile").free_mib, before.free_mib - 600);
+  EXPECT_EQ(there.Space("sharedfile").free_mib, before.free_mib - 600);
+  EXPECT_EQ(here.Space("file").free_mib, 1024);
+  disk.size_mib = before.free_mib;
+  disk.path = paths_->SharedFileStorageDir() + "/b/disk0";
+  EXPECT_THROW(here.Create(disk), GanetiError);
+}
+
 TEST_F(NodeResourcesTest, DiskPathsOutsideTheStorageDirsAreRefused) {
   FileStorage storage(*paths_);
   auto disk = FileDisk("a", 10);
