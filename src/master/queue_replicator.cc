@@ -55,14 +55,20 @@ void QueueReplicator::ScheduleFullCopy(const std::string& node_uuid) {
   cv_.notify_all();
 }
 
-void QueueReplicator::SendFull(const std::string& node_uuid) {
-  std::optional<rpc::NodeAddress> address;
+void QueueReplicator::SendFull(const std::set<std::string>& node_uuids) {
+  std::vector<rpc::NodeAddress> targets;
+  std::vector<std::string> uuids;
   config_.Read([&](const objects::ConfigData& d) {
-    if (auto it = d.nodes.find(node_uuid); it != d.nodes.end() && !it->second.offline) {
-      address = AddressOf(it->second);
+    for (const auto& uuid : node_uuids) {
+      if (auto it = d.nodes.find(uuid); it != d.nodes.end() && !it->second.offline) {
+        targets.push_back(AddressOf(it->second));
+        uuids.push_back(uuid);
+      }
     }
   });
-  if (!address) return;
+  if (targets.empty()) return;
+  // Read once and sent to every candidate owed a copy at the same time: a
+  // master's start owes one to each of them.
   json::array entries;
   for (const auto& name : ListDirectory(queue_dir_)) {
     // Job files and the serial only: not the temporary files of a write.
@@ -75,11 +81,15 @@ void QueueReplicator::SendFull(const std::string& node_uuid) {
       // Archived between listing and reading: its own change is pending.
     }
   }
-  auto r = rpc_.Call(*address, rpc::procedures::kJobqueueReplicate, json::array{entries, true});
-  if (!r.ok) {
-    spdlog::warn("copying the job queue to {} failed ({}); will retry", address->name, r.error);
-    std::lock_guard lock(mu_);
-    lagging_.insert(node_uuid);
+  const auto results =
+      rpc_.CallParallel(targets, rpc::procedures::kJobqueueReplicate, json::array{entries, true});
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok) {
+      spdlog::warn("copying the job queue to {} failed ({}); will retry", results[i].node,
+                   results[i].error);
+      std::lock_guard lock(mu_);
+      lagging_.insert(uuids[i]);
+    }
   }
 }
 
@@ -172,7 +182,7 @@ void QueueReplicator::Loop() {
         }
       }
     }
-    for (const auto& uuid : full) SendFull(uuid);
+    if (!full.empty()) SendFull(full);
     lock.lock();
     shipping_ = false;
     copying_ = false;

@@ -56,7 +56,8 @@ class QueueReplicator {
   Clock::time_point NextShipTime() const;
   // Takes the changes that may ship now (all of them with `everything`).
   std::map<std::string, Change> TakeShippable(bool everything);
-  void SendFull(const std::string& node_uuid);
+  // A whole copy of the live queue to each of these candidates.
+  void SendFull(const std::set<std::string>& node_uuids);
 
   ConfigStore& config_;
   rpc::NodeRpcClient& rpc_;

@@ -286,8 +286,12 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
         writes.push_back({dir + "/" + name, contents});
         archived_live_files.push_back(paths_.QueueDir() + "/" + name);
       } else {
-        writes.push_back({paths_.QueueDir() + "/" + name, contents});
+        std::string path = paths_.QueueDir() + "/" + name;
         live.insert(name);
+        // A whole copy (sent when a master starts) mostly finds the files
+        // as they are: only those that differ are written.
+        if (full && FileHolds(path, contents, 0600)) continue;
+        writes.push_back({std::move(path), contents});
       }
     }
     WriteFilesAtomic(writes, 0600, Inodes::kRecycled);
@@ -298,6 +302,9 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
           RemoveFile(paths_.QueueDir() + "/" + name);
         }
       }
+      // The files left as they were, and the removals, are on disk too (a
+      // write cut short before its last sync may have left them in memory).
+      SyncFileSystemOf(paths_.QueueDir());
     }
     return nullptr;
   };

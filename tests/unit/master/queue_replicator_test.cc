@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
@@ -32,6 +33,7 @@ class RecordingRpc : public rpc::NodeRpcClient {
     std::lock_guard lock(mu);
     if (procedure.name == rpc::procedures::kJobqueueReplicate.name && args.at(1).as_bool()) {
       ++full_copies;
+      for (const auto& node : nodes) full_copy_targets.push_back(node.name);
     } else if (procedure.name == rpc::procedures::kJobqueueReplicate.name) {
       for (const auto& entry : args.at(0).as_array()) {
         shipped.emplace_back(entry.as_array().at(0).as_string().c_str(),
@@ -60,9 +62,14 @@ class RecordingRpc : public rpc::NodeRpcClient {
     std::lock_guard lock(mu);
     return full_copies;
   }
+  std::vector<std::string> FullCopyTargets() {
+    std::lock_guard lock(mu);
+    return full_copy_targets;
+  }
   std::mutex mu;
   std::vector<std::pair<std::string, std::string>> shipped;
-  int full_copies = 0;
+  int full_copies = 0;                         // calls
+  std::vector<std::string> full_copy_targets;  // the nodes of each call
 };
 
 class QueueReplicatorTest : public ::testing::Test {
@@ -75,10 +82,12 @@ class QueueReplicatorTest : public ::testing::Test {
     MakeDirs(paths_->DataDir());
     MakeDirs(paths_->QueueDir());
     objects::ConfigData config = testconfig::OneNodeCluster();
-    objects::Node candidate = testconfig::GroupNode("c1");
-    candidate.master_candidate = true;
-    candidate.primary_ip = "127.0.0.3";
-    config.nodes[candidate.uuid] = candidate;
+    for (const char* uuid : {"c1", "c2", "c3"}) {
+      objects::Node candidate = testconfig::GroupNode(uuid);
+      candidate.master_candidate = true;
+      candidate.primary_ip = "127.0.0." + std::to_string(config.nodes.size() + 2);
+      config.nodes[candidate.uuid] = candidate;
+    }
     ConfigStore::WriteInitial(*paths_, config);
     store_ = std::make_unique<ConfigStore>(*paths_);
     replicator_ = std::make_unique<QueueReplicator>(*store_, rpc_, paths_->QueueDir());
@@ -148,6 +157,17 @@ TEST_F(QueueReplicatorTest, AFlushOfAnIdleQueueReturnsAtOnce) {
   const auto start = Clock::now();
   replicator_->Flush(5000);
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(500));
+}
+
+TEST_F(QueueReplicatorTest, TheCandidatesOwedAWholeCopyGetItInOneRound) {
+  // At the start every candidate is owed one: the queue is read once and
+  // sent to all of them together, not to one after the other.
+  WriteFileAtomic(paths_->QueueDir() + "/job-5", "done");
+  replicator_->Flush(5000);
+  EXPECT_EQ(rpc_.FullCopies(), 1);
+  std::vector<std::string> targets = rpc_.FullCopyTargets();
+  std::sort(targets.begin(), targets.end());
+  EXPECT_EQ(targets, (std::vector<std::string>{"node-c1", "node-c2", "node-c3"}));
 }
 
 TEST_F(QueueReplicatorTest, AFlushWaitsForTheWholeCopyANewCandidateIsOwed) {
