@@ -76,8 +76,9 @@ int64_t AllocatedMib(const std::string& dir) {
 int64_t FilesystemMib(std::string dir) {
   struct statvfs st {};
   while (::statvfs(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT || dir.empty() || dir == "/") {
-      throw SystemError("size of the filesystem of " + dir, errno);
+    const int err = errno;  // before the message's allocations
+    if (err != ENOENT || dir.empty() || dir == "/") {
+      throw SystemError("size of the filesystem of " + dir, err);
     }
     dir = fs::path(dir).parent_path().string();
   }
