@@ -145,9 +145,8 @@ void SyncDirectory(const std::string& dir, int (*sync)(int), const char* what) {
   ::close(fd);
   if (rc != 0) throw SystemError(std::string(what) + " " + dir, err);
 }
-}  // namespace
-
 void SyncFileSystemOf(const std::string& dir) { SyncDirectory(dir, ::syncfs, "syncfs"); }
+}  // namespace
 
 void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode, Inodes inodes) {
   if (files.empty()) return;

@@ -41,8 +41,6 @@ struct FileWrite {
 };
 void WriteFilesAtomic(const std::vector<FileWrite>& files, unsigned mode = 0644,
                       Inodes inodes = Inodes::kFresh);
-// Syncs the whole file system holding the directory `dir` (syncfs).
-void SyncFileSystemOf(const std::string& dir);
 std::string ReadFile(const std::string& path);
 bool FileExists(const std::string& path);
 // Whether `path` is a regular file holding exactly `contents` (and, when

@@ -302,9 +302,11 @@ NodeHandlers::NodeHandlers(Paths paths, std::function<void()> request_shutdown)
           RemoveFile(paths_.QueueDir() + "/" + name);
         }
       }
-      // The files left as they were, and the removals, are on disk too (a
-      // write cut short before its last sync may have left them in memory).
-      SyncFileSystemOf(paths_.QueueDir());
+      // The files left as they were, and the removals, are on disk too: a
+      // write cut short before its last sync may have left a file's new name
+      // in memory (its data was synced before the rename). The directory
+      // alone, not the file system, which holds every virtual node's files.
+      FsyncDirectory(paths_.QueueDir());
     }
     return nullptr;
   };
