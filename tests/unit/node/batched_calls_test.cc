@@ -13,18 +13,12 @@
 #include "node/long_calls.h"
 #include "node/node_handlers.h"
 #include "rpc/node_rpc_client.h"
+#include "temp_cluster_dir.h"
 
 namespace herd {
 namespace {
 namespace json = boost::json;
 namespace procedures = rpc::procedures;
-
-std::string NewRoot() {
-  char tmpl[] = "/tmp/herd-batch-XXXXXX";
-  const std::string base = ::mkdtemp(tmpl);
-  std::filesystem::create_directories(base + "/node1");
-  return base;
-}
 
 // Node RPC answered in-process by a node daemon's handlers, as over HTTP;
 // node "down" is unreachable. Records the procedures called.
@@ -79,7 +73,7 @@ class BatchedCallsTest : public ::testing::Test {
     std::ofstream(dir + "/parameters.list") << "size the size\n";
   }
 
-  std::string root_ = NewRoot();
+  std::string root_ = testing_support::NewClusterDir("herd-batch", "node1");
   Paths paths_{root_ + "/node1", "node1"};
 };
 

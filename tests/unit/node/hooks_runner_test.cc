@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "base/errors.h"
+#include "temp_cluster_dir.h"
 
 namespace herd {
 namespace {
@@ -25,13 +26,8 @@ class HooksRunnerTest : public ::testing::Test {
     ::chmod((dir + "/" + name).c_str(), mode);
   }
 
-  static std::string NewRoot() {
-    char tmpl[] = "/tmp/herd-hooks-XXXXXX";
-    const std::string base = ::mkdtemp(tmpl);
-    std::filesystem::create_directories(base + "/node1");
-    return base;
-  }
-  std::string root_ = NewRoot();  // the node's root is <root_>/node1
+  std::string root_ =
+      testing_support::NewClusterDir("herd-hooks", "node1");  // the node's root is <root_>/node1
   Paths paths_{root_ + "/node1", "node1"};
 };
 

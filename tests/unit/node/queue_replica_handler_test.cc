@@ -4,11 +4,11 @@
 #include <sys/stat.h>
 
 #include <boost/json.hpp>
-#include <cstdlib>
 #include <filesystem>
 
 #include "base/files.h"
 #include "node/node_handlers.h"
+#include "temp_cluster_dir.h"
 
 namespace herd {
 namespace {
@@ -18,12 +18,6 @@ class QueueReplicaHandlerTest : public ::testing::Test {
  protected:
   void TearDown() override { std::filesystem::remove_all(root_); }
 
-  static std::string NewRoot() {
-    char tmpl[] = "/tmp/herd-queue-replica-XXXXXX";
-    const std::string base = ::mkdtemp(tmpl);
-    std::filesystem::create_directories(base + "/node2");
-    return base;
-  }
   void Replicate(const std::vector<std::pair<std::string, std::string>>& files, bool full) {
     json::array entries;
     for (const auto& [name, contents] : files)
@@ -37,7 +31,7 @@ class QueueReplicaHandlerTest : public ::testing::Test {
     return st.st_ino;
   }
 
-  std::string root_ = NewRoot();
+  std::string root_ = testing_support::NewClusterDir("herd-queue-replica", "node2");
   Paths paths_{root_ + "/node2", "node2"};
   NodeHandlers daemon_{paths_, [] {}};
 };
