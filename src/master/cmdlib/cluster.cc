@@ -10,6 +10,7 @@
 #include "base/json.h"
 #include "master/cmdlib/common.h"
 #include "master/cmdlib/hooks.h"
+#include "master/cmdlib/replica_check.h"
 
 namespace herd::master {
 namespace {
@@ -165,87 +166,21 @@ json::value ClusterVerify(LuContext& ctx, const json::object& op) {
 
 namespace {
 
-// Master candidates hold copies of the config and the job queue, to take
-// over from: both must match the master's (serial number; checksums of the
-// finished jobs). Returns (node, problem) pairs.
-std::vector<std::pair<std::string, std::string>> CompareReplicas(LuContext& ctx) {
-  std::vector<rpc::NodeAddress> nodes;
-  std::string cluster_name;
-  ctx.config.Read([&](const objects::ConfigData& d) {
-    cluster_name = d.cluster.cluster_name;
-    nodes.push_back(AddressOf(MasterNode(d)));
-    for (const auto* n : MasterCandidates(d)) {
-      if (!n->offline) nodes.push_back(AddressOf(*n));
-    }
-  });
-  auto results = ctx.rpc.CallParallel(
-      nodes, rpc::procedures::kNodeVerify,
-      json::array{json::object{{"herd_replica", nullptr}}, cluster_name, json::object{}});
-  auto replica = [](const rpc::RpcResult& r) -> const json::object* {
-    if (!r.ok || !r.payload.is_object()) return nullptr;
-    auto it = r.payload.as_object().find("herd_replica");
-    return it == r.payload.as_object().end() ? nullptr : it->value().if_object();
-  };
-  std::vector<std::pair<std::string, std::string>> problems;
-  const json::object* master = replica(results[0]);
-  if (!master) {
-    problems.emplace_back(results[0].node,
-                          "cannot read the master's own config and queue: " + results[0].error);
-    return problems;
-  }
-  const auto master_serial = master->at("config_serial").to_number<int64_t>();
-  const auto& master_jobs = master->at("jobs").as_object();
-  for (size_t i = 1; i < results.size(); ++i) {
-    const json::object* copy = replica(results[i]);
-    if (!copy) {
-      problems.emplace_back(results[i].node,
-                            "cannot read its copy of the config and queue: " + results[i].error);
-      continue;
-    }
-    const auto serial = copy->at("config_serial").to_number<int64_t>();
-    if (serial != master_serial) {
-      problems.emplace_back(results[i].node, "its configuration copy has serial number " +
-                                                 std::to_string(serial) + ", the master's " +
-                                                 std::to_string(master_serial) +
-                                                 " (gnt-cluster redist-conf sends a full copy)");
-    }
-    const auto& jobs = copy->at("jobs").as_object();
-    int missing = 0, different = 0;
-    std::string example;
-    for (const auto& kv : master_jobs) {
-      const auto& job = kv.value().as_object();
-      if (!job.at("finished").as_bool()) continue;
-      auto it = jobs.find(kv.key());
-      if (it == jobs.end()) {
-        ++missing;
-      } else if (it->value().as_object().at("sha1") != job.at("sha1")) {
-        ++different;
-      } else {
-        continue;
-      }
-      if (example.empty()) example = std::string(kv.key());
-    }
-    if (missing || different) {
-      problems.emplace_back(results[i].node,
-                            "its job queue copy lacks " + std::to_string(missing) +
-                                " and differs on " + std::to_string(different) +
-                                " of the master's finished jobs (first: " + example + ")");
-    }
-  }
-  return problems;
-}
-
 void VerifyReplicas(LuContext& ctx, bool& ok) {
   ctx.Feedback("* Verifying the master candidates' copies of the configuration and job queue");
-  std::vector<std::pair<std::string, std::string>> problems;
-  // Jobs finish while this runs (the verify's own parent job, say): a
-  // difference counts only if it stays after the changes were shipped.
-  for (int attempt = 0; attempt < 3; ++attempt) {
+  // Jobs finish while this runs (this verify's sibling jobs, say), and their
+  // last state reaches the candidates a moment later: a fault counts only if
+  // the comparison after the next flush finds it again.
+  ctx.services.FlushReplication(10000);
+  ReplicaReport found = ReadReplicaReport(ctx);
+  for (int attempt = 0; attempt < 3 && !found.empty(); ++attempt) {
     ctx.services.FlushReplication(10000);
-    problems = CompareReplicas(ctx);
-    if (problems.empty()) return;
+    ReplicaReport again = ReadReplicaReport(ctx);
+    found = PersistentFindings(found, again);
   }
-  for (const auto& [node, problem] : problems) ReportError(ctx, ok, "node", node, problem);
+  for (const auto& [node, problem] : DescribeFindings(found)) {
+    ReportError(ctx, ok, "node", node, problem);
+  }
 }
 
 }  // namespace
