@@ -15,15 +15,16 @@ std::set<std::string> Intersection(const std::set<std::string>& a, const std::se
   return both;
 }
 
-// The lowest-numbered job of a non-empty set ("job-9" before "job-10").
+// The lowest-numbered job of the two sets ("job-9" before "job-10"): job
+// file names differ only in their digits, so the shorter name is lower.
 std::string FirstJob(const std::set<std::string>& a, const std::set<std::string>& b) {
-  auto number = [](const std::string& name) {
-    return name.size() > 4 ? std::stoll(name.substr(4)) : 0;
+  auto lower = [](const std::string& x, const std::string& y) {
+    return x.size() != y.size() ? x.size() < y.size() : x < y;
   };
   std::optional<std::string> first;
   for (const auto* names : {&a, &b}) {
     for (const auto& name : *names) {
-      if (!first || number(name) < number(*first)) first = name;
+      if (!first || lower(name, *first)) first = name;
     }
   }
   return first.value_or("");
